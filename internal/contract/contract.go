@@ -1,0 +1,117 @@
+// Package contract is ../shared/contract.md as data: the input tables, their
+// columns, types and enums. The loader, the PostgreSQL store, the generator
+// and the rule checker all read it from here, so the contract lives in one place.
+package contract
+
+// Kind is a column's contract type.
+type Kind uint8
+
+const (
+	ID    Kind = iota + 1 // opaque string
+	Text                  // free text
+	Enum                  // one of Column.Enum
+	Date                  // YYYY-MM-DD, stored as Arrow date32
+	Month                 // YYYY-MM, stored as a string after validation
+	Money                 // yuan with <= 2 decimals, stored as int64 fen
+	Bool                  // true/false
+	Int                   // int64 (views only)
+	Float                 // float64 (views only)
+)
+
+var kindNames = [...]string{ID: "id", Text: "text", Enum: "enum", Date: "date", Month: "month", Money: "money", Bool: "bool", Int: "int", Float: "float"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// ParseKind is the inverse of String.
+func ParseKind(s string) (Kind, bool) {
+	for k, n := range kindNames {
+		if n == s && n != "" {
+			return Kind(k), true
+		}
+	}
+	return 0, false
+}
+
+// Column is one contract column.
+type Column struct {
+	Name     string
+	Kind     Kind
+	Enum     []string // allowed values when Kind == Enum
+	Required bool     // a non-null value is required in every row
+}
+
+// Table is one contract table.
+type Table struct {
+	Name     string
+	Optional bool     // the dataset may omit the table
+	Key      []string // primary key columns (duplicates are rejected)
+	Columns  []Column
+}
+
+// Column returns the named column.
+func (t *Table) Column(name string) (Column, bool) {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// Enums used in several tables.
+var (
+	Programs  = []string{"dibao", "tekun"}
+	Relations = []string{"spouse", "parent", "child", "sibling", "grandparent", "grandchild", "parent_in_law", "child_in_law", "sibling_in_law", "other"}
+	HeadRels  = []string{"head", "spouse", "child", "child_in_law", "parent", "parent_in_law", "sibling", "grandchild", "grandparent", "other"}
+	Roles     = []string{"secretary", "director", "deputy_director", "committee_member", "accountant", "cashier", "supervisor", "subsidy_clerk", "group_leader"}
+	Accounts  = []string{"cash", "bank"}
+	Dirs      = []string{"in", "out"}
+	Cats      = []string{"opening", "collection", "remit", "deposit", "withdrawal", "income", "expense", "subsidy_payout", "transfer"}
+	Items     = []string{"finance", "dibao_roster", "dibao_notice", "major_decision", "project", "collection"}
+	Genders   = []string{"M", "F"}
+)
+
+func req(name string, k Kind) Column         { return Column{Name: name, Kind: k, Required: true} }
+func opt(name string, k Kind) Column         { return Column{Name: name, Kind: k} }
+func enum(name string, vals []string) Column { return Column{Name: name, Kind: Enum, Enum: vals, Required: true} }
+
+// Tables lists the contract's tables in load order.
+var Tables = []*Table{
+	{Name: "villages", Key: []string{"village_id"}, Columns: []Column{
+		req("village_id", ID), req("village_name", Text), req("town_id", ID), opt("town_name", Text), req("county_id", ID), opt("county_name", Text)}},
+	{Name: "persons", Key: []string{"person_id"}, Columns: []Column{
+		req("person_id", ID), opt("name", Text), {Name: "gender", Kind: Enum, Enum: Genders}, opt("birth_date", Date),
+		opt("household_id", ID), {Name: "relation_to_head", Kind: Enum, Enum: HeadRels}, req("village_id", ID), opt("death_date", Date)}},
+	{Name: "kinship", Optional: true, Columns: []Column{
+		req("person_id", ID), req("relative_id", ID), enum("relation", Relations)}},
+	{Name: "cadres", Columns: []Column{
+		req("person_id", ID), req("village_id", ID), enum("role", Roles), req("term_start", Date), opt("term_end", Date)}},
+	{Name: "beneficiaries", Key: []string{"case_id", "person_id"}, Columns: []Column{
+		req("case_id", ID), enum("program", Programs), req("person_id", ID), req("village_id", ID), opt("applied_on", Date),
+		req("approved_on", Date), opt("ended_on", Date), opt("monthly_amount", Money), opt("handled_by", ID), req("relative_filed", Bool)}},
+	{Name: "payments", Key: []string{"payment_id"}, Columns: []Column{
+		req("payment_id", ID), req("case_id", ID), req("person_id", ID), enum("program", Programs), req("period", Month),
+		req("amount", Money), req("paid_on", Date), opt("account_no", ID), opt("account_holder_id", ID)}},
+	{Name: "ledger", Key: []string{"entry_id"}, Columns: []Column{
+		req("entry_id", ID), req("village_id", ID), req("date", Date), opt("voucher_no", ID), enum("account", Accounts),
+		enum("direction", Dirs), req("amount", Money), enum("category", Cats), opt("counterparty", Text), opt("summary", Text),
+		opt("handled_by", ID), opt("approved_by", ID)}},
+	{Name: "disclosures", Key: []string{"disclosure_id"}, Columns: []Column{
+		req("disclosure_id", ID), req("village_id", ID), enum("item", Items), req("period", Text), req("posted_on", Date),
+		opt("removed_on", Date), opt("amount_total", Money)}},
+}
+
+// Lookup finds a table by name.
+func Lookup(name string) (*Table, bool) {
+	for _, t := range Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return nil, false
+}
