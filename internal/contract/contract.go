@@ -76,9 +76,11 @@ var (
 	Genders   = []string{"M", "F"}
 )
 
-func req(name string, k Kind) Column         { return Column{Name: name, Kind: k, Required: true} }
-func opt(name string, k Kind) Column         { return Column{Name: name, Kind: k} }
-func enum(name string, vals []string) Column { return Column{Name: name, Kind: Enum, Enum: vals, Required: true} }
+func req(name string, k Kind) Column { return Column{Name: name, Kind: k, Required: true} }
+func opt(name string, k Kind) Column { return Column{Name: name, Kind: k} }
+func enum(name string, vals []string) Column {
+	return Column{Name: name, Kind: Enum, Enum: vals, Required: true}
+}
 
 // Tables lists the contract's tables in load order.
 var Tables = []*Table{
