@@ -1,0 +1,314 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// Compiled is a rule ready to evaluate.
+type Compiled struct {
+	Rule     *rules.Rule
+	View     ViewSpec
+	Detector Detector // nil when the rule reads a contract table
+
+	layout      *envLayout
+	when        *vm.Program
+	escalate    []compiledEscalation
+	amount      *vm.Program
+	amountCol   int // money column read exactly when amount is a bare column; -1 otherwise
+	subject     *template
+	period      *template
+	message     *template
+	responsible *template
+	used        map[string]bool
+	evidence    []int // view columns kept as evidence
+	paramNames  []string
+	defaults    map[string]any
+	scopes      *ruleScopes
+}
+
+type compiledEscalation struct {
+	when     *vm.Program
+	severity string
+}
+
+// Plan is a compiled rule set.
+type Plan struct {
+	Rules    []*Compiled
+	Settings *SettingsResolver
+}
+
+// Check compiles every rule and validates settings and overrides without
+// data: the `xiaowei check` command.
+func Check(set *rules.Set) rules.Errors {
+	_, errs := Compile(set, nil, Geography{})
+	return errs
+}
+
+// Compile compiles the rule set and resolves params per village. All
+// problems are returned together, sorted by position; the plan holds every
+// rule that compiled, so a caller may choose to run them anyway.
+func Compile(set *rules.Set, extra []*rules.Override, geo Geography) (*Plan, rules.Errors) {
+	var errs rules.Errors
+	plan := &Plan{}
+	byID := map[string]*Compiled{}
+	for _, r := range set.Rules() {
+		c, e := compileRule(r)
+		errs = append(errs, e...)
+		if c != nil && len(e) == 0 {
+			plan.Rules = append(plan.Rules, c)
+			byID[r.ID] = c
+		}
+	}
+	errs = append(errs, resolveScopes(set, extra, geo, byID)...)
+	res, e := NewSettingsResolver(set, extra, geo)
+	errs = append(errs, e...)
+	plan.Settings = res
+	errs.Sort()
+	return plan, errs
+}
+
+func compileRule(r *rules.Rule) (c *Compiled, errs rules.Errors) {
+	view, det, ok := LookupView(r.On)
+	if !ok {
+		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: on: no table or view %q (see `xiaowei views`)", r.ID, r.On)}}
+	}
+	c = &Compiled{Rule: r, View: view, Detector: det, amountCol: -1, defaults: map[string]any{}, used: map[string]bool{}}
+	for _, p := range r.Params {
+		c.paramNames = append(c.paramNames, p.Name)
+		c.defaults[p.Name] = p.Value
+	}
+	layout, err := newLayout(view.Cols, paramsStruct(c.paramNames, c.defaults))
+	if err != nil {
+		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: view %s: %v", r.ID, view.Name, err)}}
+	}
+	c.layout = layout
+	envProto := reflect.New(layout.typ).Elem().Interface() // a struct value: expr then emits direct field loads; Run gets a pointer
+
+	compile := func(src rules.Expr, what string, asBool bool) *vm.Program {
+		prog, err := compileExpr(src.Src, envProto, asBool, c.used)
+		if err != nil {
+			errs = append(errs, exprError(r, src, what, err))
+			return nil
+		}
+		return prog
+	}
+	c.when = compile(r.When, "when", true)
+	for _, e := range r.Escalate {
+		if p := compile(e.When, "escalate.when", true); p != nil {
+			c.escalate = append(c.escalate, compiledEscalation{when: p, severity: e.Severity})
+		}
+	}
+	if src := strings.TrimSpace(r.Amount.Src); src != "" {
+		if i := columnIndex(view.Cols, src); i >= 0 && view.Cols[i].Kind == contract.Money {
+			c.amountCol = i // exact: read fen straight from the column
+		} else {
+			c.amount = compile(r.Amount, "amount", false)
+			if c.amount != nil {
+				if k := c.amount.Node().Type(); k != nil && k.Kind() != reflect.Float64 && k.Kind() != reflect.Int && k.Kind() != reflect.Interface {
+					errs = append(errs, exprError(r, r.Amount, "amount", fmt.Errorf("want a number of yuan, got %s", k)))
+				}
+			}
+		}
+	}
+	tpl := func(src rules.Expr, what string) *template {
+		if src.Src == "" {
+			return nil
+		}
+		t, e := parseTemplate(src, view.Cols, c.defaults, "rule "+r.ID+": "+what)
+		errs = append(errs, e...)
+		return t
+	}
+	c.subject = tpl(r.Subject, "subject")
+	c.period = tpl(r.Period, "period")
+	c.message = tpl(r.Message, "message")
+	c.responsible = tpl(r.Responsible, "responsible")
+	if len(r.Evidence) == 0 {
+		for i := range view.Cols {
+			c.evidence = append(c.evidence, i)
+		}
+	} else {
+		for _, name := range r.Evidence {
+			i := columnIndex(view.Cols, name)
+			if i < 0 {
+				errs = append(errs, &rules.Error{Pos: r.Pos, Msg: fmt.Sprintf("rule %s: evidence: unknown column %q in view %s", r.ID, name, view.Name)})
+				continue
+			}
+			c.evidence = append(c.evidence, i)
+		}
+	}
+	return c, errs
+}
+
+func columnIndex(cols []table.Col, name string) int {
+	for i, c := range cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// identVisitor records the identifiers an expression reads, so that only
+// those columns are written into the env per row.
+type identVisitor struct{ used map[string]bool }
+
+func (v identVisitor) Visit(n *ast.Node) {
+	if id, ok := (*n).(*ast.IdentifierNode); ok {
+		v.used[id.Value] = true
+	}
+}
+
+// compileExpr compiles under recover: expr can panic on some inputs, and
+// one bad rule must become an error, not a crash.
+func compileExpr(src string, env any, asBool bool, used map[string]bool) (prog *vm.Program, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			prog, err = nil, fmt.Errorf("expr panicked while compiling: %v", p)
+		}
+	}()
+	opts := append(exprOptions(), expr.Env(env), expr.Patch(identVisitor{used}))
+	if asBool {
+		opts = append(opts, expr.AsBool())
+	}
+	return expr.Compile(src, opts...)
+}
+
+// exprError maps an expr error inside a rule string to its file position.
+func exprError(r *rules.Rule, src rules.Expr, what string, err error) *rules.Error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return &rules.Error{Pos: src.At(fe.Line, fe.Column), Msg: fmt.Sprintf("rule %s: %s: %s", r.ID, what, fe.Message)}
+	}
+	return &rules.Error{Pos: src.Pos, Msg: fmt.Sprintf("rule %s: %s: %v", r.ID, what, err)}
+}
+
+// resolveScopes validates overrides and builds each rule's param sets.
+func resolveScopes(set *rules.Set, extra []*rules.Override, geo Geography, byID map[string]*Compiled) rules.Errors {
+	var errs rules.Errors
+	type layered struct {
+		scope rules.Scope
+		ro    rules.RuleOverride
+	}
+	per := map[string][]layered{}
+	for _, o := range allOverrides(set, extra) {
+		for _, ro := range o.Rules {
+			c, ok := byID[ro.RuleID]
+			if !ok {
+				if set.Rule(ro.RuleID) == nil {
+					errs = append(errs, &rules.Error{Pos: ro.Pos, Msg: fmt.Sprintf("override: no rule %q", ro.RuleID)})
+				}
+				continue
+			}
+			for i, p := range ro.Params {
+				def, ok := c.defaults[p.Name]
+				if !ok {
+					errs = append(errs, &rules.Error{Pos: p.Pos, Msg: fmt.Sprintf("override of %s: rule has no param %q", ro.RuleID, p.Name)})
+					continue
+				}
+				v, err := convertValue(def, p.Value)
+				if err != nil {
+					errs = append(errs, &rules.Error{Pos: p.Pos, Msg: fmt.Sprintf("override of %s: params.%s: %v", ro.RuleID, p.Name, err)})
+					continue
+				}
+				ro.Params[i].Value = v
+			}
+			per[ro.RuleID] = append(per[ro.RuleID], layered{o.Scope, ro})
+		}
+	}
+	for id, c := range byID {
+		rs := &ruleScopes{byVillage: map[string]int{}, byTown: map[string]int{}, geo: geo}
+		mk := func(base *paramSet, scope string, ros []rules.RuleOverride) *paramSet {
+			ps := &paramSet{values: map[string]any{}, severity: base.severity, enabled: base.enabled, scope: scope}
+			for k, v := range base.values {
+				ps.values[k] = v
+			}
+			for _, ro := range ros {
+				for _, p := range ro.Params {
+					if _, ok := c.defaults[p.Name]; ok {
+						ps.values[p.Name] = p.Value
+					}
+				}
+				if ro.Enabled != nil {
+					ps.enabled = *ro.Enabled
+				}
+				if ro.Severity != "" {
+					ps.severity = ro.Severity
+				}
+			}
+			return ps
+		}
+		def := &paramSet{values: c.defaults, severity: c.Rule.Severity, enabled: c.Rule.Enabled, scope: "default"}
+		var defaults []rules.RuleOverride
+		townOv := map[string][]rules.RuleOverride{}
+		villageOv := map[string][]rules.RuleOverride{}
+		for _, l := range per[id] {
+			switch l.scope.Level() {
+			case 0:
+				defaults = append(defaults, l.ro)
+			case 1:
+				townOv[l.scope.TownID] = append(townOv[l.scope.TownID], l.ro)
+			case 2:
+				villageOv[l.scope.VillageID] = append(villageOv[l.scope.VillageID], l.ro)
+			}
+		}
+		def = mk(def, "default", defaults)
+		rs.sets = append(rs.sets, def)
+		townSet := map[string]*paramSet{}
+		for _, t := range sortedKeys(townOv) {
+			ps := mk(def, "town:"+t, townOv[t])
+			townSet[t] = ps
+			rs.byTown[t] = len(rs.sets)
+			rs.sets = append(rs.sets, ps)
+		}
+		for _, v := range sortedKeys(villageOv) {
+			base := def
+			if t, ok := geo[v]; ok && townSet[t] != nil {
+				base = townSet[t]
+			}
+			ps := mk(base, "village:"+v, villageOv[v])
+			rs.byVillage[v] = len(rs.sets)
+			rs.sets = append(rs.sets, ps)
+		}
+		ptype := c.layout.typ.Field(c.layout.paramsIdx).Type
+		for _, ps := range rs.sets {
+			ps.env = fillParams(ptype, c.paramNames, ps.values)
+			ps.evidence = map[string]any{}
+			for k, v := range ps.values {
+				ps.evidence[k] = v
+			}
+		}
+		c.scopes = rs
+	}
+	return errs
+}
+
+func fieldIndex(t reflect.Type, exprName string) int {
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("expr") == exprName {
+			return i
+		}
+	}
+	return -1
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

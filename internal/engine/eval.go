@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/money"
+	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// EvalOptions are the run-wide values rules see.
+type EvalOptions struct {
+	AsOf, From, To civil.Date
+	Workers        int               // 0 = GOMAXPROCS
+	Towns          map[string]string // village -> town, for findings' town_id
+	ChunkRows      int               // rows per work unit; 0 = 32768
+	// MaxErrorsBeforeDisable: a rule that fails on this many rows in a row,
+	// with no success, is disabled for the run (it is broken, not unlucky).
+	MaxErrorsBeforeDisable int
+}
+
+// RuleStats is what evaluating one rule did.
+type RuleStats struct {
+	RuleID    string        `json:"rule_id"`
+	View      string        `json:"view"`
+	Rows      int           `json:"rows"`
+	Fired     int           `json:"fired"`
+	Errors    int           `json:"errors"`
+	Samples   []string      `json:"error_samples,omitempty"`
+	Disabled  string        `json:"disabled,omitempty"`
+	Duration  time.Duration `json:"-"`
+	DurationS float64       `json:"seconds"`
+}
+
+// Result is the outcome of evaluating a plan.
+type Result struct {
+	Findings []*findings.Finding
+	Stats    []RuleStats
+}
+
+type unit struct {
+	rule     int
+	lo, hi   int
+	seq      int
+	findings []*findings.Finding
+	stats    RuleStats
+}
+
+// Evaluate runs every enabled rule over its view. Views missing from the
+// map are skipped by the caller (it knows why); here they are ignored.
+func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, opt EvalOptions) (*Result, error) {
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	chunk := opt.ChunkRows
+	if chunk <= 0 {
+		chunk = 32768
+	}
+	if opt.MaxErrorsBeforeDisable <= 0 {
+		opt.MaxErrorsBeforeDisable = 1000
+	}
+	var units []*unit
+	for ri, c := range plan.Rules {
+		t := views[c.View.Name]
+		if t == nil || !c.scopes.anyEnabled() {
+			continue
+		}
+		n := t.Len()
+		for lo := 0; lo < n || (lo == 0 && n == 0); lo += chunk {
+			units = append(units, &unit{rule: ri, lo: lo, hi: min(lo+chunk, n), seq: len(units)})
+			if n == 0 {
+				break
+			}
+		}
+	}
+	work := make(chan *unit)
+	var wg sync.WaitGroup
+	var disabled sync.Map // rule index -> reason
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := &evaluator{envs: map[int]*env{}, opt: opt, disabled: &disabled}
+			for u := range work {
+				ev.run(ctx, plan, views, u)
+			}
+		}()
+	}
+	for _, u := range units {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- u
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	res := &Result{}
+	stats := make([]RuleStats, len(plan.Rules))
+	for i, c := range plan.Rules {
+		stats[i] = RuleStats{RuleID: c.Rule.ID, View: c.View.Name}
+	}
+	for _, u := range units {
+		s := &stats[u.rule]
+		s.Rows += u.stats.Rows
+		s.Fired += u.stats.Fired
+		s.Errors += u.stats.Errors
+		s.Duration += u.stats.Duration
+		for _, m := range u.stats.Samples {
+			if len(s.Samples) < 5 {
+				s.Samples = append(s.Samples, m)
+			}
+		}
+		res.Findings = append(res.Findings, u.findings...)
+	}
+	for i := range stats {
+		if r, ok := disabled.Load(i); ok {
+			stats[i].Disabled = r.(string)
+		}
+		stats[i].DurationS = stats[i].Duration.Seconds()
+		if views[plan.Rules[i].View.Name] != nil && plan.Rules[i].scopes.anyEnabled() {
+			res.Stats = append(res.Stats, stats[i])
+		}
+	}
+	findings.Sort(res.Findings)
+	res.Findings = findings.Merge(res.Findings, rules.SeverityRank)
+	sort.SliceStable(res.Stats, func(i, j int) bool { return res.Stats[i].RuleID < res.Stats[j].RuleID })
+	return res, nil
+}
+
+type evaluator struct {
+	envs     map[int]*env
+	vm       vm.VM
+	opt      EvalOptions
+	disabled *sync.Map
+}
+
+func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*table.Table, u *unit) {
+	start := time.Now()
+	defer func() { u.stats.Duration = time.Since(start) }()
+	c := plan.Rules[u.rule]
+	t := views[c.View.Name]
+	e := ev.envs[u.rule]
+	if e == nil {
+		e = c.layout.newEnv(t, c.used)
+		e.setGlobals(c.scopes.sets[0].env, int(ev.opt.AsOf), int(ev.opt.From), int(ev.opt.To))
+		ev.envs[u.rule] = e
+	}
+	g := globals{asOf: ev.opt.AsOf, from: ev.opt.From, to: ev.opt.To}
+	vcol := t.Index("village_id")
+	var villages interface {
+		Value(int) string
+		IsNull(int) bool
+	}
+	if vcol >= 0 {
+		villages = t.Str("village_id")
+	}
+	var dates *array.Date32
+	if c.View.DateCol != "" && (ev.opt.From != 0 || ev.opt.To != 0) && t.Index(c.View.DateCol) >= 0 {
+		dates = t.Date(c.View.DateCol)
+	}
+	lastVillage, ps := "\x00", c.scopes.sets[0]
+	streak := 0
+	for i := u.lo; i < u.hi; i++ {
+		if i&1023 == 0 && ctx.Err() != nil {
+			return
+		}
+		if _, off := ev.disabled.Load(u.rule); off {
+			return
+		}
+		village := ""
+		if villages != nil && !villages.IsNull(i) {
+			village = villages.Value(i)
+		}
+		if village != lastVillage {
+			lastVillage = village
+			ps = c.scopes.set(village)
+			e.setParams(ps.env)
+		}
+		if !ps.enabled {
+			continue
+		}
+		if dates != nil {
+			d := civil.Date(dates.Value(i))
+			if (ev.opt.From != 0 && d < ev.opt.From) || (ev.opt.To != 0 && d > ev.opt.To) {
+				continue
+			}
+		}
+		u.stats.Rows++
+		e.load(i)
+		out, err := ev.vm.Run(c.when, e.ptr)
+		if err != nil {
+			ev.fail(u, c, t, i, err, &streak)
+			continue
+		}
+		streak = -1 << 30 // a success: the rule works, errors are per-row
+		if fired, _ := out.(bool); !fired {
+			continue
+		}
+		f, err := ev.finding(c, t, i, village, ps, g, e)
+		if err != nil {
+			ev.fail(u, c, t, i, err, &streak)
+			continue
+		}
+		u.stats.Fired++
+		u.findings = append(u.findings, f)
+	}
+}
+
+func (ev *evaluator) fail(u *unit, c *Compiled, t *table.Table, i int, err error, streak *int) {
+	u.stats.Errors++
+	if len(u.stats.Samples) < 5 {
+		u.stats.Samples = append(u.stats.Samples, fmt.Sprintf("%s row %d: %v", t.Name, i+1, firstLine(err.Error())))
+	}
+	*streak++
+	if *streak >= ev.opt.MaxErrorsBeforeDisable {
+		ev.disabled.Store(u.rule, fmt.Sprintf("failed on its first %d rows and was disabled for this run", *streak))
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// finding builds the finding for a row that fired.
+func (ev *evaluator) finding(c *Compiled, t *table.Table, i int, village string, ps *paramSet, g globals, e *env) (*findings.Finding, error) {
+	r := c.Rule
+	f := &findings.Finding{
+		RuleID: r.ID, Family: r.Family, Severity: ps.severity, VillageID: village, Title: r.Title,
+		RuleHash: r.Hash, Order: i, TownID: ev.opt.Towns[village],
+	}
+	for _, esc := range c.escalate {
+		out, err := ev.vm.Run(esc.when, e.ptr)
+		if err != nil {
+			return nil, fmt.Errorf("escalate: %w", err)
+		}
+		if b, _ := out.(bool); b && rules.SeverityRank(esc.severity) > rules.SeverityRank(f.Severity) {
+			f.Severity = esc.severity
+			break
+		}
+	}
+	f.Subject = c.subject.String(t, i, ps, g, false)
+	if c.period != nil {
+		f.Period = c.period.String(t, i, ps, g, false)
+	}
+	f.Message = c.message.String(t, i, ps, g, true)
+	if c.responsible != nil {
+		f.Responsible = c.responsible.String(t, i, ps, g, false)
+	}
+	switch {
+	case c.amountCol >= 0:
+		a := t.Rec.Column(c.amountCol)
+		if a.IsValid(i) {
+			f.Amount = &findings.Amount{Fen: t.Money(t.Cols[c.amountCol].Name).Value(i)}
+		}
+	case c.amount != nil:
+		out, err := ev.vm.Run(c.amount, e.ptr)
+		if err != nil {
+			return nil, fmt.Errorf("amount: %w", err)
+		}
+		switch x := out.(type) {
+		case float64:
+			f.Amount = &findings.Amount{Fen: money.FromYuan(x)}
+		case int:
+			f.Amount = &findings.Amount{Fen: int64(x) * 100}
+		case nil:
+		default:
+			return nil, fmt.Errorf("amount: want a number of yuan, got %T", out)
+		}
+	}
+	ev1 := make(map[string]any, len(c.evidence)+2)
+	for _, k := range c.evidence {
+		ev1[t.Cols[k].Name] = cellValue(t.Cols[k].Kind, t.Rec.Column(k), i)
+	}
+	if len(ps.evidence) > 0 {
+		ev1["params"] = ps.evidence
+	}
+	if ps.scope != "default" {
+		ev1["params_scope"] = ps.scope
+	}
+	f.Evidence = ev1
+	f.FindingID = findings.ID(r.ID, f.Subject, f.Period)
+	return f, nil
+}
