@@ -1,0 +1,152 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// csvChunk is how many records are staged before a commit: big enough to
+// amortise the per-chunk work, small enough to stay in cache.
+const csvChunk = 4096
+
+// LoadTable reads one table as CSV from r. path only names the source in
+// errors, rejects and stats. Used by Load, by rule tests with inline CSV and
+// by other sources.
+func LoadTable(ctx context.Context, spec *contract.Table, path string, r io.Reader, opts Options) (*table.Table, TableStats, []Reject, error) {
+	return loadCSV(ctx, spec, path, r, 0, opts)
+}
+
+// loadCSV reads CSV; size (0 = unknown) lets it reserve capacity up front
+// from the first chunk's bytes per row.
+func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader, size int64, opts Options) (*table.Table, TableStats, []Reject, error) {
+	h := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(r, h), 1<<20)
+	// Strip a UTF-8 BOM before the CSV parser sees it: a BOM followed by a
+	// quoted header field would otherwise be a bare-quote error.
+	bomLen := 0
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
+		br.Discard(3)
+		bomLen = 3
+	}
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1 // field counts are checked per row, as rejects
+
+	none := TableStats{Table: spec.Name, File: path}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, none, nil, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	if err != nil {
+		return nil, none, nil, fmt.Errorf("reading header of %s: %w", path, err)
+	}
+	header = append([]string(nil), header...)
+	extras, err := matchHeader(spec, path, header)
+	if err != nil {
+		return nil, none, nil, err
+	}
+	l := newLoader(spec, path, "line", extras, opts.mem())
+	for _, c := range l.cols {
+		for j, name := range header {
+			if strings.TrimSpace(name) == c.name {
+				c.src = j
+			}
+		}
+	}
+	l.grow(csvChunk)
+	nfields := len(header)
+
+	estimate := func() int {
+		if size <= 0 || l.read == 0 {
+			return 0
+		}
+		off := cr.InputOffset() + int64(bomLen)
+		return int(float64(size)/float64(off)*float64(l.read)*1.05) + csvChunk
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				l.abort()
+				return nil, l.stats(""), nil, fmt.Errorf("reading %s: %w", path, err)
+			}
+			// A malformed record (bad quoting) is a reject, not the end of
+			// the file: the reader resumes on the next line.
+			i := l.startRow(pe.StartLine)
+			l.reject(i, "", "", "malformed CSV: "+pe.Err.Error())
+		} else {
+			line, _ := cr.FieldPos(0)
+			i := l.startRow(line)
+			if len(rec) != nfields {
+				l.reject(i, "", "", fmt.Sprintf("found %d fields, want %d (as in the header)", len(rec), nfields))
+			} else {
+				for _, c := range l.cols {
+					l.setString(c, i, rec[c.src])
+				}
+			}
+		}
+		if l.n == csvChunk {
+			if err := l.commit(ctx, estimate); err != nil {
+				l.abort()
+				return nil, l.stats(""), nil, fmt.Errorf("loading %s: %w", path, err)
+			}
+		}
+	}
+	if err := l.commit(ctx, estimate); err != nil {
+		l.abort()
+		return nil, l.stats(""), nil, fmt.Errorf("loading %s: %w", path, err)
+	}
+	t, rejects := l.finish()
+	return t, l.stats(hex.EncodeToString(h.Sum(nil))), rejects, nil
+}
+
+// matchHeader checks a header against the contract: names trimmed, no
+// duplicates or blanks, every contract column present. It returns the extra
+// columns in header order.
+func matchHeader(spec *contract.Table, path string, header []string) ([]string, error) {
+	seen := make(map[string]bool, len(header))
+	var extras, problems []string
+	for j, raw := range header {
+		name := strings.TrimSpace(raw)
+		if name == "" {
+			problems = append(problems, fmt.Sprintf("column %d has no name", j+1))
+			continue
+		}
+		if seen[name] {
+			problems = append(problems, fmt.Sprintf("duplicate column %q", name))
+			continue
+		}
+		seen[name] = true
+		if _, ok := spec.Column(name); !ok {
+			extras = append(extras, name)
+		}
+	}
+	var missing []string
+	for _, c := range spec.Columns {
+		if !seen[c.Name] {
+			missing = append(missing, c.Name)
+		}
+	}
+	if len(missing) > 0 {
+		problems = append(problems, "missing contract column(s) "+strings.Join(missing, ", "))
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s: %s: %w", path, strings.Join(problems, "; "), ErrHeader)
+	}
+	return extras, nil
+}

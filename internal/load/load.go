@@ -1,0 +1,243 @@
+// Package load reads a dataset folder (one <table>.csv or <table>.parquet per
+// contract table) into Arrow tables, validating every cell against the
+// contract. Bad rows are never dropped silently: each one becomes a Reject
+// and is counted, so for every table Read = Loaded + Rejected.
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// Options tune a load.
+type Options struct {
+	// AsOf is the run's reference date (0 = none). The loader deliberately
+	// does not reject dates after it: rules must see that such rows exist,
+	// and a later stage filters them.
+	AsOf civil.Date
+	Mem  memory.Allocator // nil = memory.DefaultAllocator
+}
+
+func (o Options) mem() memory.Allocator {
+	if o.Mem == nil {
+		return memory.DefaultAllocator
+	}
+	return o.Mem
+}
+
+// Reject is one bad cell, or one bad row when Column is "".
+type Reject struct {
+	Table, File string
+	// Line is the 1-based file line where the CSV record starts (the header
+	// is line 1), or the 1-based data row number for Parquet.
+	Line                  int
+	Column, Value, Reason string
+}
+
+// TableStats counts one table's rows: Read = Loaded + Rejected.
+type TableStats struct {
+	Table, File            string
+	Read, Loaded, Rejected int
+	SHA256                 string // of the file's bytes
+}
+
+// Dataset is a loaded dataset folder.
+type Dataset struct {
+	Dir     string
+	Tables  map[string]*table.Table // every contract table present
+	Missing []string                // optional tables not present
+	Stats   []TableStats            // in contract.Tables order
+	Rejects []Reject                // in table order, then line order
+}
+
+// Release frees every table.
+func (d *Dataset) Release() {
+	if d == nil {
+		return
+	}
+	for _, t := range d.Tables {
+		t.Release()
+	}
+	d.Tables = nil
+}
+
+type tableResult struct {
+	t       *table.Table
+	stats   TableStats
+	rejects []Reject
+	err     error
+}
+
+// Load reads every contract table from dir. Tables load concurrently (one
+// goroutine per core); results are assembled in contract order so the output
+// does not depend on scheduling.
+func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
+	type job struct {
+		spec    *contract.Table
+		path    string
+		parquet bool
+	}
+	d := &Dataset{Dir: dir, Tables: map[string]*table.Table{}}
+	var jobs []job
+	for _, spec := range contract.Tables {
+		csvPath := filepath.Join(dir, spec.Name+".csv")
+		pqPath := filepath.Join(dir, spec.Name+".parquet")
+		hasCSV, err := exists(csvPath)
+		if err != nil {
+			return nil, err
+		}
+		hasPQ, err := exists(pqPath)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case hasCSV && hasPQ:
+			return nil, fmt.Errorf("table %s: both %s and %s exist; keep one: %w", spec.Name, csvPath, pqPath, ErrAmbiguous)
+		case hasCSV:
+			jobs = append(jobs, job{spec, csvPath, false})
+		case hasPQ:
+			jobs = append(jobs, job{spec, pqPath, true})
+		case spec.Optional:
+			d.Missing = append(d.Missing, spec.Name)
+		default:
+			return nil, fmt.Errorf("required table %s: %s (or .parquet): %w", spec.Name, csvPath, ErrMissingTable)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]tableResult, len(jobs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var r tableResult
+			if j.parquet {
+				r.t, r.stats, r.rejects, r.err = loadParquetFile(ctx, j.spec, j.path, opts)
+			} else {
+				r.t, r.stats, r.rejects, r.err = loadCSVFile(ctx, j.spec, j.path, opts)
+			}
+			if r.err != nil {
+				cancel() // no point finishing the other tables
+			}
+			results[i] = r
+		}()
+	}
+	wg.Wait()
+
+	var errs []error
+	for _, r := range results {
+		if r.err != nil && !(errors.Is(r.err, context.Canceled) && ctx.Err() != nil) {
+			errs = append(errs, r.err)
+		}
+	}
+	if len(errs) == 0 && ctx.Err() != nil {
+		// Only cancellations: report the caller's own cancellation.
+		for _, r := range results {
+			if r.err != nil {
+				errs = append(errs, r.err)
+				break
+			}
+		}
+	}
+	if len(errs) > 0 {
+		for _, r := range results {
+			r.t.Release()
+		}
+		return nil, errors.Join(errs...)
+	}
+	for _, r := range results {
+		d.Tables[r.stats.Table] = r.t
+		d.Stats = append(d.Stats, r.stats)
+		d.Rejects = append(d.Rejects, r.rejects...)
+	}
+	return d, nil
+}
+
+// Sentinel errors, for callers that want to tell whole-file problems apart.
+var (
+	ErrMissingTable = errors.New("required table missing")
+	ErrAmbiguous    = errors.New("ambiguous table file")
+	ErrHeader       = errors.New("bad header")
+	ErrEmpty        = errors.New("empty file: no header")
+	ErrSchema       = errors.New("unsupported column type")
+)
+
+func exists(path string) (bool, error) {
+	fi, err := os.Stat(path)
+	if err == nil {
+		if fi.IsDir() {
+			return false, fmt.Errorf("%s is a directory, want a file", path)
+		}
+		return true, nil
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return false, fmt.Errorf("checking %s: %w", path, err)
+}
+
+func loadCSVFile(ctx context.Context, spec *contract.Table, path string, opts Options) (*table.Table, TableStats, []Reject, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, TableStats{Table: spec.Name, File: path}, nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer f.Close()
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	return loadCSV(ctx, spec, path, f, size, opts)
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// WriteRejects writes rejects as CSV with the header
+// table,file,line,column,value,reason.
+func WriteRejects(w io.Writer, rejects []Reject) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"table", "file", "line", "column", "value", "reason"}); err != nil {
+		return fmt.Errorf("writing rejects: %w", err)
+	}
+	for _, r := range rejects {
+		if err := cw.Write([]string{r.Table, r.File, strconv.Itoa(r.Line), r.Column, r.Value, r.Reason}); err != nil {
+			return fmt.Errorf("writing rejects: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("writing rejects: %w", err)
+	}
+	return nil
+}
