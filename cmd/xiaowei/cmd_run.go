@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	_ "github.com/neijiang/xiaowei/detectors/all"
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/run"
+)
+
+func init() {
+	register(command{name: "run", summary: "evaluate the rules over a dataset and write findings", run: cmdRun})
+}
+
+// runFlags are the flags shared by run and the commands built on it.
+type runFlags struct {
+	data, out, asOf, from, to string
+	rules                     multiFlag
+	strict, skipBad, quiet    bool
+	workers                   int
+}
+
+func parseRunScope(f *runFlags) (run.Scope, error) {
+	var s run.Scope
+	var err error
+	if f.asOf == "" {
+		s.AsOf = civil.Today()
+	} else if s.AsOf, err = civil.Parse(f.asOf); err != nil {
+		return s, badInput(fmt.Errorf("--as-of: %w", err))
+	}
+	if f.from != "" {
+		if s.From, err = civil.Parse(f.from); err != nil {
+			return s, badInput(fmt.Errorf("--from: %w", err))
+		}
+	}
+	if f.to != "" {
+		if s.To, err = civil.Parse(f.to); err != nil {
+			return s, badInput(fmt.Errorf("--to: %w", err))
+		}
+	}
+	if s.From != 0 && s.To != 0 && s.From > s.To {
+		return s, badInput(fmt.Errorf("--from %s is after --to %s", s.From, s.To))
+	}
+	if s.To != 0 && s.To > s.AsOf {
+		return s, badInput(fmt.Errorf("--to %s is after --as-of %s: nothing dated after as_of is read", s.To, s.AsOf))
+	}
+	return s, nil
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f runFlags
+	fs := newFlags("run", "--data DIR --out DIR [--as-of YYYY-MM-DD] [--from DATE --to DATE] [--rules DIR]... [--strict]", stdout)
+	fs.StringVar(&f.data, "data", "", "dataset folder: one <table>.csv or <table>.parquet per contract table")
+	fs.StringVar(&f.out, "out", "", "output folder for findings.jsonl, summary.json, manifest.json, rejected.csv")
+	fs.StringVar(&f.asOf, "as-of", "", "evaluation date (Asia/Shanghai); nothing dated after it is read (default today)")
+	fs.StringVar(&f.from, "from", "", "window start: evaluate only what falls on or after this date")
+	fs.StringVar(&f.to, "to", "", "window end: evaluate only what falls on or before this date")
+	fs.Var(&f.rules, "rules", "rule and override folder or file (repeatable; default ./rules)")
+	fs.BoolVar(&f.strict, "strict", false, "fail (exit 2) when any input row is rejected")
+	fs.BoolVar(&f.skipBad, "skip-bad-rules", false, "run the rules that compile when others do not (the bad ones are listed in the summary)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.IntVar(&f.workers, "workers", 0, "evaluation goroutines (default: all cores)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if f.data == "" || f.out == "" {
+		return badInput(errors.New("--data and --out are required"))
+	}
+	scope, err := parseRunScope(&f)
+	if err != nil {
+		return err
+	}
+	ruleDirs := []string(f.rules)
+	if len(ruleDirs) == 0 {
+		ruleDirs = []string{"rules"}
+	}
+	start := time.Now()
+	out, err := run.Run(ctx, run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
+		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)})
+	if err != nil {
+		var re *run.RulesError
+		var se *run.StrictError
+		if errors.As(err, &re) || errors.As(err, &se) {
+			return badInput(err)
+		}
+		return err
+	}
+	printSummary(stdout, out.Summary, time.Since(start))
+	return nil
+}
+
+// progress shows stages on a terminal and stays quiet otherwise (logs,
+// cron, CI).
+func progress(w io.Writer, quiet bool) func(string) {
+	f, ok := w.(*os.File)
+	if quiet || !ok {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	start := time.Now()
+	return func(stage string) {
+		fmt.Fprintf(w, "\r\033[K[%5.1fs] %s…", time.Since(start).Seconds(), stage)
+		if stage == "write" {
+			fmt.Fprint(w, "\r\033[K")
+		}
+	}
+}
+
+func printSummary(w io.Writer, s *run.Summary, took time.Duration) {
+	fmt.Fprintf(w, "as of %s", s.AsOf)
+	if s.From != "" || s.To != "" {
+		fmt.Fprintf(w, ", window %s..%s", s.From, s.To)
+	}
+	fmt.Fprintf(w, ", %.2fs\n", took.Seconds())
+	fmt.Fprintf(w, "%-14s %9s %9s %9s %11s\n", "table", "read", "loaded", "rejected", "after as_of")
+	for _, t := range s.Tables {
+		fmt.Fprintf(w, "%-14s %9d %9d %9d %11d\n", t.Table, t.Read, t.Loaded, t.Rejected, t.AfterAsOf)
+	}
+	if len(s.MissingTables) > 0 {
+		fmt.Fprintf(w, "optional tables absent: %s\n", strings.Join(s.MissingTables, ", "))
+	}
+	for _, sk := range s.SkippedRules {
+		fmt.Fprintf(w, "skipped %s: %s\n", sk.RuleID, sk.Reason)
+	}
+	for _, b := range s.BadRules {
+		fmt.Fprintf(w, "bad rule not run: %s\n", b)
+	}
+	fmt.Fprintf(w, "findings: %d", s.Findings.Total)
+	for _, sev := range []string{"critical", "high", "medium", "low"} {
+		if n := s.Findings.BySeverity[sev]; n > 0 {
+			fmt.Fprintf(w, ", %s %d", sev, n)
+		}
+	}
+	fmt.Fprintln(w)
+	if s.Rejected > 0 {
+		fmt.Fprintf(w, "rejected rows: %d (see rejected.csv)\n", s.Rejected)
+	}
+}

@@ -1,0 +1,309 @@
+// Package run is one evaluation of xiaowei: rules and data in, findings,
+// summary, manifest and rejects out. The CLI, the service and the rule
+// test runner all go through Pipeline, so they cannot disagree.
+package run
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// Scope limits what a run reads and reports.
+type Scope struct {
+	AsOf     civil.Date
+	From, To civil.Date // zero = open
+	// Villages, when non-empty, limits the run to these villages (a
+	// campaign's scope); Towns likewise.
+	Villages []string
+	Towns    []string
+}
+
+// SkippedRule is a rule that did not run, and why.
+type SkippedRule struct {
+	RuleID string `json:"rule_id"`
+	Reason string `json:"reason"`
+}
+
+// ScopeStats counts rows a run did not read because of its scope.
+type ScopeStats struct {
+	Table      string `json:"table"`
+	AfterAsOf  int    `json:"after_as_of"`
+	OutOfScope int    `json:"out_of_scope,omitempty"`
+}
+
+// Evaluation is the outcome of the pipeline on loaded tables.
+type Evaluation struct {
+	Result  *engine.Result
+	Plan    *engine.Plan
+	Skipped []SkippedRule
+	Scoped  []ScopeStats
+	Stages  map[string]float64 // seconds per stage
+	Views   map[string]int     // rows per derived view
+}
+
+// EvalConfig is what Pipeline needs besides the tables.
+type EvalConfig struct {
+	Rules     *rules.Set
+	Overrides []*rules.Override // extra, e.g. a test's inline overrides
+	Only      map[string]bool   // when set, evaluate only these rule ids
+	Scope     Scope
+	Workers   int
+	Mem       memory.Allocator
+	// Progress, when set, is told each stage as it starts.
+	Progress func(stage string)
+}
+
+// timed runs fn and records its duration.
+func timed(stages map[string]float64, name string, progress func(string), fn func() error) error {
+	if progress != nil {
+		progress(name)
+	}
+	start := time.Now()
+	err := fn()
+	stages[name] += time.Since(start).Seconds()
+	return err
+}
+
+// Pipeline scopes the tables (as-of and campaign scope), builds the views
+// the enabled rules read, and evaluates the rules. It takes ownership of
+// nothing: tables stay the caller's; views it builds are released.
+func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfig) (*Evaluation, error) {
+	ev := &Evaluation{Stages: map[string]float64{}, Views: map[string]int{}}
+	mem := cfg.Mem
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	var scoped map[string]*table.Table
+	if err := timed(ev.Stages, "scope", cfg.Progress, func() error {
+		var err error
+		scoped, ev.Scoped, err = applyScope(ctx, tables, cfg.Scope, mem)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	defer func() {
+		for name, t := range scoped {
+			if t != tables[name] {
+				t.Release()
+			}
+		}
+	}()
+	geo := engine.GeographyOf(scoped["villages"])
+	plan, errs := engine.Compile(cfg.Rules, cfg.Overrides, geo)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	ev.Plan = plan
+	if cfg.Only != nil {
+		kept := plan.Rules[:0]
+		for _, c := range plan.Rules {
+			if cfg.Only[c.Rule.ID] {
+				kept = append(kept, c)
+			}
+		}
+		plan.Rules = kept
+	}
+
+	// Which views do the rules need, and can they be built?
+	views := map[string]*table.Table{}
+	want := map[engine.Detector]map[string]bool{}
+	runnable := plan.Rules[:0]
+	for _, c := range plan.Rules {
+		var missing []string
+		for _, n := range c.View.Needs {
+			if scoped[n] == nil {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			ev.Skipped = append(ev.Skipped, SkippedRule{c.Rule.ID, fmt.Sprintf("table %s absent (view %s needs it)", strings.Join(missing, ", "), c.View.Name)})
+			continue
+		}
+		runnable = append(runnable, c)
+		if c.Detector == nil {
+			views[c.View.Name] = scoped[c.View.Name]
+			continue
+		}
+		if want[c.Detector] == nil {
+			want[c.Detector] = map[string]bool{}
+		}
+		want[c.Detector][c.View.Name] = true
+	}
+	plan.Rules = runnable
+	var built []*table.Table
+	defer func() {
+		for _, t := range built {
+			t.Release()
+		}
+	}()
+	dets := make([]engine.Detector, 0, len(want))
+	for d := range want {
+		dets = append(dets, d)
+	}
+	sort.Slice(dets, func(i, j int) bool { return dets[i].Name() < dets[j].Name() })
+	for _, d := range dets {
+		var out map[string]*table.Table
+		err := timed(ev.Stages, "detect:"+d.Name(), cfg.Progress, func() error {
+			in := engine.NewInput(d, scoped, cfg.Scope.AsOf, cfg.Scope.From, cfg.Scope.To, want[d], mem, plan.Settings)
+			var err error
+			out, err = d.Build(ctx, in)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("detector %s: %w", d.Name(), err)
+		}
+		for name, t := range out {
+			built = append(built, t)
+			if err := checkView(d, name, t); err != nil {
+				return nil, err
+			}
+			views[name] = t
+			ev.Views[name] = t.Len()
+		}
+	}
+	towns := map[string]string(geo)
+	err := timed(ev.Stages, "evaluate", cfg.Progress, func() error {
+		var err error
+		ev.Result, err = engine.Evaluate(ctx, plan, views, engine.EvalOptions{
+			AsOf: cfg.Scope.AsOf, From: cfg.Scope.From, To: cfg.Scope.To, Workers: cfg.Workers, Towns: towns,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// checkView guards against a detector emitting a view that does not match
+// its declared schema (the rules were checked against the declaration).
+func checkView(d engine.Detector, name string, t *table.Table) error {
+	for _, v := range d.Views() {
+		if v.Name != name {
+			continue
+		}
+		if len(v.Cols) != len(t.Cols) {
+			return fmt.Errorf("detector %s: view %s has %d columns, declared %d", d.Name(), name, len(t.Cols), len(v.Cols))
+		}
+		for i, c := range v.Cols {
+			if t.Cols[i].Name != c.Name || t.Cols[i].Kind != c.Kind {
+				return fmt.Errorf("detector %s: view %s column %d is %s %s, declared %s %s", d.Name(), name, i, t.Cols[i].Name, t.Cols[i].Kind, c.Name, c.Kind)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("detector %s: built undeclared view %s", d.Name(), name)
+}
+
+// asOfCols are the columns that date a row: a row dated after as_of did
+// not exist yet on that day and is not read (domain.md).
+var asOfCols = map[string]string{"ledger": "date", "payments": "paid_on", "disclosures": "posted_on", "beneficiaries": "approved_on", "cadres": "term_start"}
+
+// villageTables are the tables a campaign scope narrows by village_id.
+var villageTables = []string{"villages", "persons", "cadres", "beneficiaries", "ledger", "disclosures"}
+
+func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, mem memory.Allocator) (map[string]*table.Table, []ScopeStats, error) {
+	out := make(map[string]*table.Table, len(tables))
+	for k, v := range tables {
+		out[k] = v
+	}
+	inScope := scopeVillages(tables["villages"], s)
+	var stats []ScopeStats
+	for _, spec := range contract.Tables {
+		t := out[spec.Name]
+		if t == nil || t.Len() == 0 {
+			continue
+		}
+		st := ScopeStats{Table: spec.Name}
+		keep := make([]bool, t.Len())
+		dropped := 0
+		var dates *array.Date32
+		if c, ok := asOfCols[spec.Name]; ok && s.AsOf != 0 {
+			dates = t.Date(c)
+		}
+		var vids *array.String
+		if inScope != nil && contains(villageTables, spec.Name) {
+			vids = t.Str("village_id")
+		}
+		for i := range keep {
+			keep[i] = true
+			if dates != nil && dates.IsValid(i) && civil.Date(dates.Value(i)) > s.AsOf {
+				keep[i] = false
+				st.AfterAsOf++
+			} else if vids != nil && !inScope[vids.Value(i)] {
+				keep[i] = false
+				st.OutOfScope++
+			}
+			if !keep[i] {
+				dropped++
+			}
+		}
+		if dropped == 0 {
+			continue
+		}
+		ft, err := filterTable(ctx, t, keep, mem)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scope %s: %w", spec.Name, err)
+		}
+		out[spec.Name] = ft
+		stats = append(stats, st)
+	}
+	return out, stats, nil
+}
+
+func scopeVillages(villages *table.Table, s Scope) map[string]bool {
+	if len(s.Villages) == 0 && len(s.Towns) == 0 {
+		return nil
+	}
+	in := map[string]bool{}
+	for _, v := range s.Villages {
+		in[v] = true
+	}
+	if villages != nil && len(s.Towns) > 0 {
+		vid, tid := villages.Str("village_id"), villages.Str("town_id")
+		for i := 0; i < villages.Len(); i++ {
+			if contains(s.Towns, tid.Value(i)) {
+				in[vid.Value(i)] = true
+			}
+		}
+	}
+	return in
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// filterTable keeps the rows marked true, with Arrow's filter kernel.
+func filterTable(ctx context.Context, t *table.Table, keep []bool, mem memory.Allocator) (*table.Table, error) {
+	b := array.NewBooleanBuilder(mem)
+	b.AppendValues(keep, nil)
+	mask := b.NewBooleanArray()
+	b.Release()
+	defer mask.Release()
+	ctx = compute.WithAllocator(ctx, mem)
+	rec, err := compute.FilterRecordBatch(ctx, t.Rec, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return nil, err
+	}
+	return table.New(t.Name, t.Cols, rec.(arrow.RecordBatch)), nil
+}

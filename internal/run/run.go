@@ -1,0 +1,401 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/rules"
+)
+
+// Options configure a file-mode run.
+type Options struct {
+	DataDir  string
+	OutDir   string
+	RuleDirs []string
+	Scope    Scope
+	// Strict fails the run (exit 2) when any input row was rejected.
+	Strict bool
+	// SkipBadRules runs the rules that compiled when others did not,
+	// recording the bad ones in the summary, instead of refusing to run.
+	SkipBadRules bool
+	Workers      int
+	Version      string
+	Progress     func(stage string)
+	// Source, when set, supplies the dataset instead of DataDir (e.g. the
+	// PostgreSQL store).
+	Source func(ctx context.Context) (*load.Dataset, error)
+	// Campaign names a special inspection; it is recorded in the outputs.
+	Campaign string
+}
+
+// RulesError means the rule files are bad: exit 2.
+type RulesError struct{ Errs rules.Errors }
+
+func (e *RulesError) Error() string { return "bad rules:\n" + e.Errs.Error() }
+
+// StrictError means --strict saw rejected rows: exit 2.
+type StrictError struct{ Rejected int }
+
+func (e *StrictError) Error() string {
+	return fmt.Sprintf("%d input rows rejected (see rejected.csv); --strict makes that a failed run", e.Rejected)
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Findings []*findings.Finding
+	Summary  *Summary
+	Manifest *Manifest
+	Dataset  *load.Dataset
+	Eval     *Evaluation
+}
+
+// Summary is OUT/summary.json.
+type Summary struct {
+	Campaign      string             `json:"campaign,omitempty"`
+	AsOf          string             `json:"as_of"`
+	From          string             `json:"from,omitempty"`
+	To            string             `json:"to,omitempty"`
+	Tables        []TableSummary     `json:"tables"`
+	Rejected      int                `json:"rejected_rows"`
+	MissingTables []string           `json:"missing_tables"`
+	SkippedRules  []SkippedRule      `json:"skipped_rules"`
+	BadRules      []string           `json:"bad_rules,omitempty"`
+	Rules         any                `json:"rules"`
+	Views         map[string]int     `json:"views"`
+	Findings      FindingCounts      `json:"findings"`
+	Stages        map[string]float64 `json:"stage_seconds"`
+	Workers       int                `json:"workers"`
+}
+
+// TableSummary counts one table's rows: read = loaded + rejected.
+type TableSummary struct {
+	Table     string `json:"table"`
+	File      string `json:"file"`
+	Read      int    `json:"read"`
+	Loaded    int    `json:"loaded"`
+	Rejected  int    `json:"rejected"`
+	AfterAsOf int    `json:"after_as_of"`
+	OutScope  int    `json:"out_of_scope,omitempty"`
+}
+
+// FindingCounts tallies findings.
+type FindingCounts struct {
+	Total      int            `json:"total"`
+	ByRule     map[string]int `json:"by_rule"`
+	BySeverity map[string]int `json:"by_severity"`
+	ByFamily   map[string]int `json:"by_family"`
+}
+
+// Manifest is OUT/manifest.json: enough to reproduce the run.
+type Manifest struct {
+	Version   string         `json:"version"`
+	Campaign  string         `json:"campaign,omitempty"`
+	AsOf      string         `json:"as_of"`
+	From      string         `json:"from,omitempty"`
+	To        string         `json:"to,omitempty"`
+	Villages  []string       `json:"scope_villages,omitempty"`
+	Towns     []string       `json:"scope_towns,omitempty"`
+	DataDir   string         `json:"data_dir,omitempty"`
+	Inputs    []InputFile    `json:"inputs"`
+	RuleFiles []InputFile    `json:"rule_files"`
+	Rules     []RuleVersion  `json:"rules"`
+	Settings  any            `json:"settings"`
+	Overrides []OverrideNote `json:"overrides"`
+	StartedAt string         `json:"started_at"`
+}
+
+// InputFile is a file and its hash.
+type InputFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Rows   int    `json:"rows,omitempty"`
+}
+
+// RuleVersion snapshots a rule as the run used it.
+type RuleVersion struct {
+	ID      string         `json:"id"`
+	Version string         `json:"version"`
+	File    string         `json:"file"`
+	Enabled bool           `json:"enabled"`
+	Params  map[string]any `json:"params,omitempty"`
+}
+
+// OverrideNote records one override block applied.
+type OverrideNote struct {
+	File   string   `json:"file"`
+	Scope  string   `json:"scope"`
+	Reason string   `json:"reason,omitempty"`
+	Rules  []string `json:"rules,omitempty"`
+}
+
+// Run is `xiaowei run` in file mode: it writes findings.jsonl,
+// summary.json, manifest.json and rejected.csv to OutDir, each through a
+// temporary file renamed into place.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	started := time.Now()
+	set, err := rules.LoadDirs(o.RuleDirs)
+	var bad rules.Errors
+	if err != nil {
+		var re rules.Errors
+		if !errors.As(err, &re) {
+			return nil, err
+		}
+		bad = append(bad, re...)
+	}
+	if set != nil {
+		bad = append(bad, checkOnly(set)...)
+	}
+	var badRules []string
+	if len(bad) > 0 {
+		if !o.SkipBadRules {
+			bad.Sort()
+			return nil, &RulesError{bad}
+		}
+		set, badRules = dropBad(set, bad)
+	}
+
+	stages := map[string]float64{}
+	var ds *load.Dataset
+	if err := timed(stages, "load", o.Progress, func() error {
+		var err error
+		if o.Source != nil {
+			ds, err = o.Source(ctx)
+		} else {
+			ds, err = load.Load(ctx, o.DataDir, load.Options{AsOf: o.Scope.AsOf})
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if o.Strict && len(ds.Rejects) > 0 {
+		n := 0
+		for _, s := range ds.Stats {
+			n += s.Rejected
+		}
+		if err := writeRejects(o.OutDir, ds); err != nil {
+			return nil, err
+		}
+		ds.Release()
+		return nil, &StrictError{Rejected: n}
+	}
+	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
+	if err != nil {
+		ds.Release()
+		var re rules.Errors
+		if errors.As(err, &re) {
+			return nil, &RulesError{re}
+		}
+		return nil, err
+	}
+	for k, v := range ev.Stages {
+		stages[k] += v
+	}
+	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev}
+	out.Summary = summarize(o, ds, ev, stages, badRules)
+	out.Manifest = manifest(o, ds, set, ev, started)
+	if err := timed(stages, "write", o.Progress, func() error { return WriteOutputs(o.OutDir, out) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkOnly compiles without data to find bad rules before loading.
+func checkOnly(set *rules.Set) rules.Errors {
+	return engineCheck(set)
+}
+
+// dropBad removes the rules that have errors so the rest can run.
+func dropBad(set *rules.Set, bad rules.Errors) (*rules.Set, []string) {
+	badAt := map[string]bool{}
+	var names []string
+	for _, f := range set.Files {
+		kept := f.Rules[:0]
+		for _, r := range f.Rules {
+			isBad := false
+			for _, e := range bad {
+				if e.Pos.File == r.Pos.File && e.Pos.Line >= r.Pos.Line && e.Pos.Line < nextRuleLine(f, r) {
+					isBad = true
+				}
+			}
+			if isBad || r.ID == "" {
+				if !badAt[r.ID] {
+					names = append(names, fmt.Sprintf("%s (%s)", r.ID, r.Pos))
+					badAt[r.ID] = true
+				}
+				continue
+			}
+			kept = append(kept, r)
+		}
+		f.Rules = kept
+	}
+	return set, names
+}
+
+func nextRuleLine(f *rules.File, r *rules.Rule) int {
+	next := 1 << 30
+	for _, o := range f.Rules {
+		if o.Pos.Line > r.Pos.Line && o.Pos.Line < next {
+			next = o.Pos.Line
+		}
+	}
+	return next
+}
+
+func summarize(o Options, ds *load.Dataset, ev *Evaluation, stages map[string]float64, badRules []string) *Summary {
+	s := &Summary{Campaign: o.Campaign, AsOf: o.Scope.AsOf.String(), MissingTables: ds.Missing, SkippedRules: ev.Skipped, BadRules: badRules,
+		Rules: ev.Result.Stats, Views: ev.Views, Stages: stages, Workers: workers(o.Workers)}
+	if o.Scope.From != 0 {
+		s.From = o.Scope.From.String()
+	}
+	if o.Scope.To != 0 {
+		s.To = o.Scope.To.String()
+	}
+	if s.MissingTables == nil {
+		s.MissingTables = []string{}
+	}
+	if s.SkippedRules == nil {
+		s.SkippedRules = []SkippedRule{}
+	}
+	scoped := map[string]ScopeStats{}
+	for _, st := range ev.Scoped {
+		scoped[st.Table] = st
+	}
+	for _, st := range ds.Stats {
+		s.Tables = append(s.Tables, TableSummary{Table: st.Table, File: st.File, Read: st.Read, Loaded: st.Loaded, Rejected: st.Rejected,
+			AfterAsOf: scoped[st.Table].AfterAsOf, OutScope: scoped[st.Table].OutOfScope})
+		s.Rejected += st.Rejected
+	}
+	s.Findings = FindingCounts{Total: len(ev.Result.Findings), ByRule: map[string]int{}, BySeverity: map[string]int{}, ByFamily: map[string]int{}}
+	for _, f := range ev.Result.Findings {
+		s.Findings.ByRule[f.RuleID]++
+		s.Findings.BySeverity[f.Severity]++
+		s.Findings.ByFamily[f.Family]++
+	}
+	return s
+}
+
+func workers(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func manifest(o Options, ds *load.Dataset, set *rules.Set, ev *Evaluation, started time.Time) *Manifest {
+	m := &Manifest{Version: o.Version, Campaign: o.Campaign, AsOf: o.Scope.AsOf.String(), Villages: o.Scope.Villages, Towns: o.Scope.Towns,
+		DataDir: o.DataDir, StartedAt: started.In(civil.Shanghai).Format(time.RFC3339)}
+	if o.Scope.From != 0 {
+		m.From = o.Scope.From.String()
+	}
+	if o.Scope.To != 0 {
+		m.To = o.Scope.To.String()
+	}
+	for _, st := range ds.Stats {
+		m.Inputs = append(m.Inputs, InputFile{Path: st.File, SHA256: st.SHA256, Rows: st.Read})
+	}
+	for _, f := range set.Files {
+		m.RuleFiles = append(m.RuleFiles, InputFile{Path: f.Path, SHA256: f.SHA256})
+	}
+	for _, f := range set.Overrides {
+		m.RuleFiles = append(m.RuleFiles, InputFile{Path: f.Path, SHA256: f.SHA256})
+		for _, ov := range f.Overrides {
+			n := OverrideNote{File: f.Path, Scope: ov.Scope.String(), Reason: ov.Reason}
+			for _, r := range ov.Rules {
+				n.Rules = append(n.Rules, r.RuleID)
+			}
+			m.Overrides = append(m.Overrides, n)
+		}
+	}
+	for _, c := range ev.Plan.Rules {
+		rv := RuleVersion{ID: c.Rule.ID, Version: c.Rule.Hash, File: c.Rule.Pos.File, Enabled: c.Rule.Enabled}
+		if len(c.Rule.Params) > 0 {
+			rv.Params = map[string]any{}
+			for _, p := range c.Rule.Params {
+				rv.Params[p.Name] = p.Value
+			}
+		}
+		m.Rules = append(m.Rules, rv)
+	}
+	sort.Slice(m.Rules, func(i, j int) bool { return m.Rules[i].ID < m.Rules[j].ID })
+	settings := map[string]any{}
+	for _, d := range engineDetectors() {
+		settings[d] = ev.Plan.Settings.Defaults(d)
+	}
+	m.Settings = map[string]any{"defaults": settings, "applied": ev.Plan.Settings.Applied}
+	return m
+}
+
+// WriteOutputs writes every output file atomically.
+func WriteOutputs(dir string, out *Outcome) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := findings.WriteJSONL(&buf, out.Findings); err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "findings.jsonl"), buf.Bytes()); err != nil {
+		return err
+	}
+	if err := writeRejects(dir, out.Dataset); err != nil {
+		return err
+	}
+	for name, v := range map[string]any{"summary.json": out.Summary, "manifest.json": out.Manifest} {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := WriteFileAtomic(filepath.Join(dir, name), append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeRejects(dir string, ds *load.Dataset) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), buf.Bytes())
+}
+
+// WriteFileAtomic writes to a temporary file in the same folder, syncs it
+// and renames it over the target, so a reader (or a killed run) never sees
+// half a file: the old one stays until the new one is complete.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
