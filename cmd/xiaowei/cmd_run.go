@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"flag"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +18,24 @@ import (
 
 func init() {
 	register(command{name: "run", summary: "evaluate the rules over a dataset and write findings", run: cmdRun})
+}
+
+// runHook extends `xiaowei run` from another file without editing this
+// one: it adds flags and, once they are parsed, adjusts the run options
+// (a data source, post steps such as leads, record steps such as storing
+// the run in PostgreSQL). Hooks run in ascending order.
+type runHook struct {
+	name    string
+	order   int
+	flags   func(fs *flag.FlagSet)
+	prepare func(ctx context.Context, o *run.Options) error
+}
+
+var runHooks []runHook
+
+func registerRunHook(h runHook) {
+	runHooks = append(runHooks, h)
+	sort.SliceStable(runHooks, func(i, j int) bool { return runHooks[i].order < runHooks[j].order })
 }
 
 // runFlags are the flags shared by run and the commands built on it.
@@ -66,11 +86,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&f.skipBad, "skip-bad-rules", false, "run the rules that compile when others do not (the bad ones are listed in the summary)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.IntVar(&f.workers, "workers", 0, "evaluation goroutines (default: all cores)")
+	for _, h := range runHooks {
+		if h.flags != nil {
+			h.flags(fs)
+		}
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if f.data == "" || f.out == "" {
-		return badInput(errors.New("--data and --out are required"))
 	}
 	scope, err := parseRunScope(&f)
 	if err != nil {
@@ -81,8 +103,19 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		ruleDirs = []string{"rules"}
 	}
 	start := time.Now()
-	out, err := run.Run(ctx, run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
-		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)})
+	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
+		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)}
+	for _, h := range runHooks {
+		if h.prepare != nil {
+			if err := h.prepare(ctx, &opts); err != nil {
+				return fmt.Errorf("%s: %w", h.name, err)
+			}
+		}
+	}
+	if (opts.DataDir == "" && opts.Source == nil) || opts.OutDir == "" {
+		return badInput(errors.New("--out and a dataset (--data, or a source such as --db) are required"))
+	}
+	out, err := run.Run(ctx, opts)
 	if err != nil {
 		var re *run.RulesError
 		var se *run.StrictError

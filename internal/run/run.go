@@ -37,6 +37,19 @@ type Options struct {
 	Source func(ctx context.Context) (*load.Dataset, error)
 	// Campaign names a special inspection; it is recorded in the outputs.
 	Campaign string
+	// Post steps run after evaluation and before the outputs are written,
+	// in order (dispositions, leads, …); they may change the outcome and add
+	// output files through Outcome.Extra.
+	Post []Step
+	// Record steps run after the outputs are written (e.g. storing the run
+	// in PostgreSQL); an error fails the run.
+	Record []Step
+}
+
+// Step is a post-evaluation stage of a run.
+type Step struct {
+	Name string
+	Fn   func(ctx context.Context, o *Options, out *Outcome) error
 }
 
 // RulesError means the rule files are bad: exit 2.
@@ -58,6 +71,11 @@ type Outcome struct {
 	Manifest *Manifest
 	Dataset  *load.Dataset
 	Eval     *Evaluation
+	// Extra output files (name -> content), written atomically with the
+	// others (e.g. leads.jsonl).
+	Extra map[string][]byte
+	// Stages holds seconds per stage, also reported in the summary.
+	Stages map[string]float64
 }
 
 // Summary is OUT/summary.json.
@@ -201,11 +219,22 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	for k, v := range ev.Stages {
 		stages[k] += v
 	}
-	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev}
+	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
+	for _, st := range o.Post {
+		if err := timed(stages, st.Name, o.Progress, func() error { return st.Fn(ctx, &o, out) }); err != nil {
+			return nil, fmt.Errorf("%s: %w", st.Name, err)
+		}
+	}
 	out.Summary = summarize(o, ds, ev, stages, badRules)
+	out.Summary.Findings = countFindings(out.Findings)
 	out.Manifest = manifest(o, ds, set, ev, started)
 	if err := timed(stages, "write", o.Progress, func() error { return WriteOutputs(o.OutDir, out) }); err != nil {
 		return nil, err
+	}
+	for _, st := range o.Record {
+		if err := timed(stages, st.Name, o.Progress, func() error { return st.Fn(ctx, &o, out) }); err != nil {
+			return nil, fmt.Errorf("%s: %w", st.Name, err)
+		}
 	}
 	return out, nil
 }
@@ -276,13 +305,18 @@ func summarize(o Options, ds *load.Dataset, ev *Evaluation, stages map[string]fl
 			AfterAsOf: scoped[st.Table].AfterAsOf, OutScope: scoped[st.Table].OutOfScope})
 		s.Rejected += st.Rejected
 	}
-	s.Findings = FindingCounts{Total: len(ev.Result.Findings), ByRule: map[string]int{}, BySeverity: map[string]int{}, ByFamily: map[string]int{}}
-	for _, f := range ev.Result.Findings {
-		s.Findings.ByRule[f.RuleID]++
-		s.Findings.BySeverity[f.Severity]++
-		s.Findings.ByFamily[f.Family]++
-	}
+	s.Findings = countFindings(ev.Result.Findings)
 	return s
+}
+
+func countFindings(fs []*findings.Finding) FindingCounts {
+	c := FindingCounts{Total: len(fs), ByRule: map[string]int{}, BySeverity: map[string]int{}, ByFamily: map[string]int{}}
+	for _, f := range fs {
+		c.ByRule[f.RuleID]++
+		c.BySeverity[f.Severity]++
+		c.ByFamily[f.Family]++
+	}
+	return c
 }
 
 func workers(n int) int {
@@ -351,6 +385,11 @@ func WriteOutputs(dir string, out *Outcome) error {
 	if err := writeRejects(dir, out.Dataset); err != nil {
 		return err
 	}
+	for _, name := range sortedNames(out.Extra) {
+		if err := WriteFileAtomic(filepath.Join(dir, name), out.Extra[name]); err != nil {
+			return err
+		}
+	}
 	for name, v := range map[string]any{"summary.json": out.Summary, "manifest.json": out.Manifest} {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
@@ -398,4 +437,13 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+func sortedNames(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
