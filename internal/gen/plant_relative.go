@@ -1,0 +1,234 @@
+package gen
+
+import (
+	"github.com/neijiang/xiaowei/internal/civil"
+)
+
+// Relative plantings edit households, kinship and cases before payments are
+// built, and payments after (the returned functions). Baseline cases never
+// touch a cadre household or a kinship row of a cadre, so each conflict here
+// is the planted one. Conflicts through kinship are planted on one-person
+// cases, so no co-beneficiary is related to the cadre through the register
+// as well. Each planting uses fresh people (person.planted).
+
+func (v *village) person(p int32) string { return "person:" + v.persons[p].id }
+
+// usable: alive, not yet used by a planting, in a case still receiving.
+func (v *village) usable(c *caseT, m *member) bool {
+	pp := &v.persons[m.p]
+	return pp.death == noDate && !pp.planted && m.ended == noDate && c.approved <= v.cfg.AsOf.AddDays(-200)
+}
+
+// soloCase finds a one-person case, or makes one for a new old person.
+func (v *village) soloCase() *caseT {
+	for _, i := range v.r.Perm(len(v.cases)) {
+		c := v.cases[i]
+		if len(c.members) == 1 && v.usable(c, c.members[0]) && len(v.hhs[v.persons[c.members[0].p].hh].members) == 1 {
+			v.persons[c.members[0].p].planted = true
+			return c
+		}
+	}
+	p := v.newLoner()
+	return v.newCase("tekun", []int32{p}, v.cfg.Start.AddDays(-100-v.r.IntN(600)))
+}
+
+// anyMember picks a usable member of a case of program ("" = any) outside
+// household notHH; a small village may have none, and then a new old person
+// gets a new case.
+func (v *village) anyMember(program string, notHH int32) (*caseT, *member) {
+	for _, i := range v.r.Perm(len(v.cases)) {
+		c := v.cases[i]
+		if program != "" && c.program != program {
+			continue
+		}
+		for _, m := range c.members {
+			if v.usable(c, m) && v.persons[m.p].hh != notHH {
+				v.persons[m.p].planted = true
+				return c, m
+			}
+		}
+	}
+	if program == "" {
+		program = "dibao"
+	}
+	c := v.newCase(program, []int32{v.newLoner()}, v.cfg.Start.AddDays(-100-v.r.IntN(600)))
+	return c, c.members[0]
+}
+
+func (v *village) plantRelative() (after []func()) {
+	if v.kind["REL-SELF"] {
+		// A group leader's (or committee member's) own nuclear household gets
+		// 低保: REL-SELF for the cadre, REL-KIN for each spouse and child.
+	search:
+		for _, c := range v.cadres {
+			if c.role != "group_leader" && c.role != "committee_member" && c.role != "supervisor" || v.persons[c.p].rel != "head" {
+				continue
+			}
+			ms := v.hhs[v.persons[c.p].hh].members
+			for _, m := range ms[1:] {
+				if r := v.persons[m].rel; r != "spouse" && r != "child" || v.persons[m].death != noDate {
+					continue search
+				}
+			}
+			cs := v.newCase("dibao", append([]int32{}, ms...), v.cfg.Start.AddDays(30+v.r.IntN(150)))
+			for _, m := range cs.members {
+				v.persons[m.p].planted = true
+				if m.p == c.p {
+					v.expectSubj("REL-SELF", v.person(m.p))
+				} else {
+					v.expectSubj("REL-KIN", v.person(m.p))
+				}
+			}
+			break
+		}
+	}
+	kinTo := func(role, rel string, filed bool) *caseT {
+		cd := v.cadreOn(role, v.cfg.AsOf)
+		c := v.soloCase()
+		c.filed = filed
+		v.kin = append(v.kin, kinRow{a: c.members[0].p, b: cd, rel: rel})
+		return c
+	}
+	if v.kind["REL-KIN"] {
+		c := kinTo("director", "sibling", false)
+		v.expectSubj("REL-KIN", v.person(c.members[0].p))
+	}
+	if v.kind["REL-KIN-FILED"] {
+		c := kinTo("secretary", "sibling_in_law", true)
+		v.expectSubj("REL-KIN-FILED", v.person(c.members[0].p))
+	}
+	if v.kind["REL-HANDLER"] {
+		// The subsidy clerk handled his own sister's case. The town filed it
+		// as a relative case, so beside REL-HANDLER it is REL-KIN-FILED.
+		c := kinTo("subsidy_clerk", "sibling", true)
+		c.handler = v.cadreOn("subsidy_clerk", v.cfg.AsOf)
+		v.expectSubj("REL-HANDLER", "case:"+c.id)
+		v.expectSubj("REL-KIN-FILED", v.person(c.members[0].p))
+	}
+	if v.kind["REL-DOUBLE"] {
+		// A 低保 member also gets a 特困 case while the 低保 case runs.
+		if c, m := v.anyMember("dibao", -1); c != nil {
+			from := max(c.approved, v.cfg.Start)
+			v.newCase("tekun", []int32{m.p}, from.AddDays(20+v.r.IntN(int(v.cfg.AsOf-from)/2)))
+			v.expectSubj("REL-DOUBLE", v.person(m.p))
+		}
+	}
+	if v.kind["REL-DECEASED"] {
+		// The recipient dies; payments go on. Months more than 3 after the
+		// death month are flagged, the first 3 are not.
+		if c, m := v.anyMember("", -1); c != nil {
+			first := max(c.approved.Month(), v.cfg.Start.Month())
+			last := v.cfg.AsOf.Month() - 5
+			if last >= first {
+				dm := first + civil.Month(v.r.IntN(int(last-first)+1))
+				v.persons[m.p].death = max(dm.First().AddDays(v.r.IntN(28)), c.approved.AddDays(1))
+				after = append(after, func() {
+					for _, p := range v.pays {
+						if p.m == m && p.period > dm+3 {
+							v.expectSubj("REL-DECEASED", "payment:"+p.id)
+						}
+					}
+				})
+			}
+		}
+	}
+	if v.kind["DQ-BAD-ID"] {
+		if _, m := v.anyMember("", -1); m != nil {
+			pp := &v.persons[m.p]
+			b := []byte(pp.id)
+			b[17] = checkChars[(indexByte(checkChars, b[17])+1+v.r.IntN(10))%11]
+			pp.id = string(b)
+			v.expectSubj("DQ-BAD-ID", v.person(m.p))
+		}
+	}
+	if v.kind["DQ-BAD-BIRTH"] {
+		if _, m := v.anyMember("", -1); m != nil {
+			v.persons[m.p].birth += civil.Date(31 + v.r.IntN(300)) // register typo; the ID keeps the true date
+			v.expectSubj("DQ-BAD-ID", v.person(m.p))
+		}
+	}
+	if v.kind["REL-ACCOUNT"] {
+		// Three months of one recipient's money go to the cashier's card
+		// (the cashier "keeps the card"): REL-ACCOUNT, high.
+		if _, m := v.anyMember("", -1); m != nil {
+			after = append(after, func() {
+				ps := v.paysOf(m)
+				if len(ps) < 3 {
+					return
+				}
+				k := v.r.IntN(len(ps) - 2)
+				for _, p := range ps[k : k+3] {
+					p.holder = v.cadreOn("cashier", p.paid)
+					v.expectSubj("REL-ACCOUNT", "payment:"+p.id)
+				}
+			})
+		}
+	}
+	if v.kind["REL-SHARED-ACCOUNT"] {
+		// Two households' recipients are paid, for two months, onto the card
+		// of a third villager: every such payment is REL-ACCOUNT (the holder
+		// is in neither household) and REL-SHARED-ACCOUNT.
+		_, m1 := v.anyMember("", -1)
+		_, m2 := v.anyMember("", v.persons[m1.p].hh)
+		{
+			holder := v.bystander(v.persons[m1.p].hh, v.persons[m2.p].hh)
+			after = append(after, func() {
+				n := 0
+				for mo := v.cfg.AsOf.Month() - 1; mo >= v.cfg.Start.Month() && n < 2; mo-- {
+					p1, p2 := v.payFor(m1, mo), v.payFor(m2, mo)
+					if p1 == nil || p2 == nil {
+						continue
+					}
+					for _, p := range []*payment{p1, p2} {
+						p.holder = holder
+						v.expectSubj("REL-ACCOUNT", "payment:"+p.id)
+						v.expectSubj("REL-SHARED-ACCOUNT", "payment:"+p.id)
+					}
+					n++
+				}
+			})
+		}
+	}
+	return after
+}
+
+// bystander is an alive adult outside both households, no cadre and no
+// beneficiary.
+func (v *village) bystander(h1, h2 int32) int32 {
+	for {
+		p := int32(v.r.IntN(len(v.persons)))
+		pp := &v.persons[p]
+		if pp.hh != h1 && pp.hh != h2 && !pp.cadre && !pp.benef && pp.death == noDate && v.age(p, v.cfg.Start) >= 25 {
+			pp.planted = true
+			return p
+		}
+	}
+}
+
+func (v *village) paysOf(m *member) []*payment {
+	var ps []*payment
+	for _, p := range v.pays {
+		if p.m == m {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+func (v *village) payFor(m *member, mo civil.Month) *payment {
+	for _, p := range v.pays {
+		if p.m == m && p.period == mo {
+			return p
+		}
+	}
+	return nil
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return 0
+}
