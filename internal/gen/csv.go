@@ -51,7 +51,7 @@ func (v *village) pid(p int32) string {
 }
 
 func (v *village) serialize() *villageOut {
-	o := &villageOut{}
+	o := getOut()
 	vid := v.g.villageID
 	row := func(t int, b []byte) { o.buf[t] = append(b, '\n'); o.rows[t]++ }
 

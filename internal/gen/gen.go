@@ -12,7 +12,6 @@ package gen
 //go:generate go run ../../cmd/xiaowei gen --fixture --out ../../fixtures/shizhong
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -137,7 +136,7 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 	}
 	t0 := time.Now()
 	var files [nTables]*os.File
-	var ws [nTables]*bufio.Writer
+	var ws [nTables]*os.File
 	closeAll := func() {
 		for _, f := range files {
 			if f != nil {
@@ -152,9 +151,11 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 			return Stats{}, err
 		}
 		files[i] = f
-		ws[i] = bufio.NewWriterSize(f, 1<<20)
-		ws[i].WriteString(headers[i])
-		ws[i].WriteByte('\n')
+		ws[i] = f
+		if _, err := f.WriteString(headers[i] + "\n"); err != nil {
+			closeAll()
+			return Stats{}, err
+		}
 	}
 
 	// Workers generate villages; the writer consumes them in index order.
@@ -207,19 +208,22 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 		if err != nil {
 			break
 		}
-		for t := 0; t < nTables; t++ {
-			ws[t].Write(vo.buf[t])
+		// Village chunks are large: write them straight to the files, no
+		// second copy through a bufio buffer, then recycle the buffers.
+		for t := 0; t < nTables && err == nil; t++ {
+			_, err = ws[t].Write(vo.buf[t])
 			st.Rows[TableNames[t]] += vo.rows[t]
 		}
 		expected = append(expected, vo.exp...)
+		outPool.Put(vo)
 		<-sem
+		if err != nil {
+			break
+		}
 	}
 	cancel()
 	wg.Wait()
 	for i := range ws {
-		if e := ws[i].Flush(); e != nil && err == nil {
-			err = e
-		}
 		if e := files[i].Close(); e != nil && err == nil {
 			err = e
 		}
@@ -248,6 +252,18 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 		st.RowsPerSec = float64(st.Total()) / s
 	}
 	return st, nil
+}
+
+var outPool = sync.Pool{New: func() any { return &villageOut{} }}
+
+func getOut() *villageOut {
+	o := outPool.Get().(*villageOut)
+	for t := range o.buf {
+		o.buf[t] = o.buf[t][:0]
+		o.rows[t] = 0
+	}
+	o.exp = nil
+	return o
 }
 
 // villageRand is the village's own PCG stream: independent of scheduling.

@@ -46,8 +46,10 @@ func placeName(n int, suffix string) string {
 	return placeA[n%len(placeA)] + placeB[(n/len(placeA))%len(placeB)] + suffix
 }
 
+// pad appends v zero-padded to width digits, without allocating.
 func pad(b []byte, v, width int) []byte {
-	s := strconv.Itoa(v)
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
 	for i := len(s); i < width; i++ {
 		b = append(b, '0')
 	}
