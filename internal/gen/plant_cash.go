@@ -68,10 +68,12 @@ func (v *village) scheduleCashPlantings() []*cashPlanting {
 
 var cashRunners = map[string]func(v *village, d civil.Date){
 	// 坐支: income received and part of it spent on the spot with no
-	// spendable cash left (the spendable float was banked first), then the
-	// rest banked and the float withdrawn again. Only CASH-ZUOZHI fires:
-	// income is not a collection (no CASH-UNBANKED), the expense is below
-	// 1,000 (no CASH-LARGE) and goes to a one-off counterparty (no SPLIT).
+	// spendable cash left (the spendable float was banked first). Then cash
+	// is withdrawn to make the receipt whole and the whole receipt is banked,
+	// so the receipt is fully passed on however a checker matches receipts,
+	// and the float is back. Only CASH-ZUOZHI fires: income is not a
+	// collection, the expense is below 1,000 (no CASH-LARGE) and goes to a
+	// one-off counterparty (no CASH-SPLIT).
 	"CASH-ZUOZHI": func(v *village, d civil.Date) {
 		st, cashier := &v.cashSim, v.cashierOn(d)
 		float := st.S
@@ -84,10 +86,9 @@ var cashRunners = map[string]func(v *village, d civil.Date){
 		exp := v.fenRange(200, 500)
 		e := v.single(d, true, false, exp, "expense", v.persons[v.r.IntN(len(v.persons))].name+"（临时工）", "支付临时用工工资", cashier, v.cadreOn("director", d))
 		v.expectEntry("CASH-ZUOZHI", e)
-		v.deposit(d, inc-exp, cashier)
-		if float > 0 {
-			v.withdraw(d, float, cashier)
-		}
+		v.withdraw(d, exp+float, cashier) // st.S = exp + float
+		v.deposit(d, inc, cashier)        // draws the 坐支-reduced receipt, then exp of spendable
+		st.S -= exp
 	},
 	// A cash expense of 1,000 or more, paid from a same-day withdrawal.
 	"CASH-LARGE": func(v *village, d civil.Date) {
