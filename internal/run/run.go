@@ -37,6 +37,8 @@ type Options struct {
 	Source func(ctx context.Context) (*load.Dataset, error)
 	// Campaign names a special inspection; it is recorded in the outputs.
 	Campaign string
+	// Only, when set, evaluates only these rule ids (a campaign's rules).
+	Only map[string]bool
 	// Post steps run after evaluation and before the outputs are written,
 	// in order (dispositions, leads, …); they may change the outcome and add
 	// output files through Outcome.Extra.
@@ -207,7 +209,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		ds.Release()
 		return nil, &StrictError{Rejected: n}
 	}
-	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
+	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Only: o.Only, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
 	if err != nil {
 		ds.Release()
 		var re rules.Errors
