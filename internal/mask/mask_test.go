@@ -1,0 +1,70 @@
+package mask
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFunctions(t *testing.T) {
+	cases := []struct{ got, want string }{
+		{ID("51100219800101123X"), "511002********123X"},
+		{ID("110105194912310021"), "110105********0021"},
+		{ID("12345"), "*****"},
+		{ID(""), ""},
+		{Name("张三斌"), "张*斌"},
+		{Name("张三"), "张*"},
+		{Name("欧阳小明"), "欧**明"},
+		{Name("张"), "*"},
+		{Name(""), ""},
+		{Account("6217000011111234"), "6217****1234"},
+		{Account("6217000011111111234"), "6217****1234"},
+		{Account("1234"), "****"},
+	}
+	for i, c := range cases {
+		if c.got != c.want {
+			t.Errorf("case %d: got %q, want %q", i, c.got, c.want)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	m := New(false)
+	m.Learn("王建国")
+	m.Learn("王建")
+	in := "王建国（51100219800101123X）代收保费，存入6217000011111234账户；王建经手。村511002103204。"
+	got := m.Text(in)
+	want := "王*国（511002********123X）代收保费，存入6217****1234账户；王*经手。村511002103204。"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if off := New(true); off.Text(in) != in {
+		t.Fatal("unmasked masker changed text")
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	m := New(false)
+	ev := map[string]any{
+		"person_id":    "51100219800101123X",
+		"name":         "李四光",
+		"account_no":   "6217000011111234",
+		"village_name": "梅堂湾村",
+		"amount":       168000.0,
+		"also":         []any{map[string]any{"cadre_name": "赵六", "relative_id": "511002198001011234"}},
+		"summary":      "李四光代收",
+	}
+	got := m.Evidence(ev)
+	if got["person_id"] != "511002********123X" || got["name"] != "李*光" || got["account_no"] != "6217****1234" || got["village_name"] != "梅堂湾村" {
+		t.Fatalf("masked: %v", got)
+	}
+	also := got["also"].([]any)[0].(map[string]any)
+	if also["cadre_name"] != "赵*" || also["relative_id"] != "511002********1234" {
+		t.Fatalf("nested: %v", also)
+	}
+	if s := got["summary"].(string); strings.Contains(s, "李四光") {
+		t.Fatalf("name left in free text: %s", s)
+	}
+	if ev["name"] != "李四光" {
+		t.Fatal("input changed")
+	}
+}
