@@ -1,0 +1,59 @@
+package subsidy
+
+import (
+	"time"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+)
+
+// IDCheck is the GB 11643-1999 reading of an 18-character resident ID.
+type IDCheck struct {
+	FormatOK   bool // 17 digits then a digit or X (upper case)
+	ChecksumOK bool // FormatOK and the check character matches
+	Expected   byte // the check character the first 17 digits give
+	BirthOK    bool // characters 7–14 are a calendar date
+	Birth      civil.Date
+	Gender     string // "M" when the 17th digit is odd, "F" when even
+}
+
+// weights and checkChars of ISO 7064 MOD 11-2 as GB 11643 uses them.
+var (
+	idWeights  = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	checkChars = "10X98765432"
+)
+
+// CheckID reads an ID number. It does not allocate.
+func CheckID(id string) IDCheck {
+	var r IDCheck
+	if len(id) != 18 {
+		return r
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return r
+		}
+		sum += int(c-'0') * idWeights[i]
+	}
+	last := id[17]
+	if (last < '0' || last > '9') && last != 'X' {
+		return r
+	}
+	r.FormatOK = true
+	r.Expected = checkChars[sum%11]
+	r.ChecksumOK = last == r.Expected
+	y := int(id[6]-'0')*1000 + int(id[7]-'0')*100 + int(id[8]-'0')*10 + int(id[9]-'0')
+	m := int(id[10]-'0')*10 + int(id[11]-'0')
+	d := int(id[12]-'0')*10 + int(id[13]-'0')
+	if m >= 1 && m <= 12 && d >= 1 && d <= civil.DaysIn(y, time.Month(m)) {
+		r.BirthOK = true
+		r.Birth = civil.New(y, time.Month(m), d)
+	}
+	if (id[16]-'0')%2 == 1 {
+		r.Gender = "M"
+	} else {
+		r.Gender = "F"
+	}
+	return r
+}

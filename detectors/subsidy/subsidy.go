@@ -1,0 +1,905 @@
+// Package subsidy derives the views the relative-beneficiary rules read
+// (rules/relative.yaml): who among the subsidy beneficiaries is a cadre or a
+// cadre's relative, who handled whose case, where each payment went, who
+// receives twice, and whose ID number is wrong.
+//
+// Relations come from detectors/kinship (the household register plus the
+// kinship table, read both ways). Matching is by ID only: names are carried
+// for messages and never decide a match. Persons missing from the register
+// are still matched by ID (through kinship rows and the cadres table) and
+// reported in id_checks (DQ-UNKNOWN-PERSON).
+//
+// Every view is built in one pass over its driving table with hash indexes
+// built once (cadres by person, beneficiaries by case, persons by id), so
+// the cost is linear in persons + kinship + beneficiaries + payments: to
+// find the cadres related to a beneficiary the detector walks the
+// beneficiary's household and declared relatives (a handful) and looks each
+// up in the cadre index; it never pairs beneficiaries with all cadres.
+//
+// Dates after as_of are not read: a term_end, ended_on or death_date after
+// as_of counts as not yet happened.
+package subsidy
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/neijiang/xiaowei/detectors/kinship"
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+type detector struct{}
+
+func init() { engine.Register(detector{}) }
+
+// View names.
+const (
+	ViewLinks      = "beneficiary_links"
+	ViewHandlers   = "case_handlers"
+	ViewPayments   = "payment_checks"
+	ViewEnrolments = "enrolment_overlaps"
+	ViewIDChecks   = "id_checks"
+)
+
+func (detector) Name() string { return "subsidy" }
+
+func (detector) Settings() []engine.SettingSpec {
+	return []engine.SettingSpec{
+		{Name: "close_relations", Default: append([]string(nil), kinship.DefaultClose...),
+			Doc: "relations that count as close relatives (近亲属) for the `close` columns: spouse, parent, child, sibling, grandparent, grandchild, parent_in_law, child_in_law, sibling_in_law, other"},
+		{Name: "cadre_scope", Default: "village",
+			Doc: "which cadres a beneficiary is matched against: `village` (cadres of the beneficiary's village) or `town` (of any village in the same town)"},
+	}
+}
+
+var (
+	colVillage = table.Col{Name: "village_id", Kind: contract.ID, Doc: "the case's village"}
+	colCase    = table.Col{Name: "case_id", Kind: contract.ID, Doc: "subsidy case"}
+	colProgram = table.Col{Name: "program", Kind: contract.Enum, Doc: "dibao or tekun"}
+	colProgCN  = table.Col{Name: "program_cn", Kind: contract.Text, Doc: "低保 or 特困"}
+	colPerson  = table.Col{Name: "person_id", Kind: contract.ID, Doc: "the beneficiary (covered person)"}
+	colName    = table.Col{Name: "person_name", Kind: contract.Text, Doc: "the beneficiary's name in the register (null when not in it)"}
+)
+
+func (detector) Views() []engine.ViewSpec {
+	return []engine.ViewSpec{
+		{Name: ViewLinks, Needs: []string{"beneficiaries", "persons", "cadres"}, DateCol: "approved_on",
+			Doc: "one row per beneficiary row × cadre row (cadres of the same village, or town with cadre_scope: town) whose term overlaps the receiving period [approved_on, ended_on or as_of] and who is the beneficiary or a known relative",
+			Cols: []table.Col{colVillage, colCase, colProgram, colProgCN, colPerson, colName,
+				{Name: "approved_on", Kind: contract.Date, Doc: "receiving since"},
+				{Name: "ended_on", Kind: contract.Date, Doc: "receiving until (null while receiving at as_of)"},
+				{Name: "monthly_amount", Kind: contract.Money, Doc: "this person's monthly share"},
+				{Name: "paid_total", Kind: contract.Money, Doc: "sum of payments to this person in this case up to as_of"},
+				{Name: "relative_filed", Kind: contract.Bool, Doc: "the town filed the case as a cadre's relative (近亲属备案)"},
+				{Name: "cadre_id", Kind: contract.ID, Doc: "the cadre's person_id"},
+				{Name: "cadre_name", Kind: contract.Text, Doc: "the cadre's name in the register"},
+				{Name: "cadre_role", Kind: contract.Enum, Doc: "the cadre's role"},
+				{Name: "cadre_role_cn", Kind: contract.Text, Doc: "the role in Chinese"},
+				{Name: "cadre_village_id", Kind: contract.ID, Doc: "the village the cadre serves"},
+				{Name: "term_start", Kind: contract.Date, Doc: "term start"},
+				{Name: "term_end", Kind: contract.Date, Doc: "term end (null while in office at as_of)"},
+				{Name: "relation", Kind: contract.Enum, Doc: "what the cadre is to the beneficiary: self, spouse, parent, child, sibling, grandparent, grandchild, parent_in_law, child_in_law, sibling_in_law, other"},
+				{Name: "relation_cn", Kind: contract.Text, Doc: "the relation in Chinese"},
+				{Name: "path", Kind: contract.Text, Doc: "how the relation was found: 本人, 同户 <household>（roles）, 亲属登记（kinship）"},
+				{Name: "close", Kind: contract.Bool, Doc: "relation is self or in the close_relations setting"},
+			}},
+		{Name: ViewHandlers, Needs: []string{"beneficiaries", "persons"}, DateCol: "approved_on",
+			Doc: "one row per beneficiary row whose case handler (handled_by) is the beneficiary or a known relative of them",
+			Cols: []table.Col{colVillage, colCase, colProgram, colProgCN, colPerson, colName,
+				{Name: "approved_on", Kind: contract.Date, Doc: "case approved"},
+				{Name: "relative_filed", Kind: contract.Bool, Doc: "filed as a relative case"},
+				{Name: "handled_by", Kind: contract.ID, Doc: "the handler's person_id"},
+				{Name: "handler_name", Kind: contract.Text, Doc: "the handler's name in the register"},
+				{Name: "handler_role", Kind: contract.Enum, Doc: "the handler's cadre role on approved_on (null when not a cadre then)"},
+				{Name: "handler_role_cn", Kind: contract.Text, Doc: "the role in Chinese (经办人 when not a cadre)"},
+				{Name: "relation", Kind: contract.Enum, Doc: "what the handler is to the beneficiary (self, spouse, …)"},
+				{Name: "relation_cn", Kind: contract.Text, Doc: "the relation in Chinese"},
+				{Name: "path", Kind: contract.Text, Doc: "how the relation was found"},
+				{Name: "close", Kind: contract.Bool, Doc: "relation is self or in the close_relations setting"},
+				{Name: "paid_total", Kind: contract.Money, Doc: "sum of payments to this person in this case up to as_of"},
+			}},
+		{Name: ViewPayments, Needs: []string{"payments", "beneficiaries", "persons"}, DateCol: "paid_on",
+			Doc: "one row per payment: who holds the account credited, how they relate to the beneficiary, months after the beneficiary's death, households sharing the account that month",
+			Cols: []table.Col{colVillage,
+				{Name: "payment_id", Kind: contract.ID, Doc: "payment"},
+				colCase, colPerson, colName, colProgram, colProgCN,
+				{Name: "period", Kind: contract.Month, Doc: "month paid for"},
+				{Name: "paid_on", Kind: contract.Date, Doc: "date paid"},
+				{Name: "paid_month", Kind: contract.Month, Doc: "month of paid_on"},
+				{Name: "amount", Kind: contract.Money, Doc: "amount paid"},
+				{Name: "account_no", Kind: contract.ID, Doc: "account credited"},
+				{Name: "account_holder_id", Kind: contract.ID, Doc: "holder of that account"},
+				{Name: "holder_name", Kind: contract.Text, Doc: "the holder's name in the register"},
+				{Name: "holder_is_self", Kind: contract.Bool, Doc: "holder is the beneficiary"},
+				{Name: "holder_same_household", Kind: contract.Bool, Doc: "holder is in the beneficiary's household (register)"},
+				{Name: "holder_relation", Kind: contract.Enum, Doc: "what the holder is to the beneficiary (null when unrelated)"},
+				{Name: "holder_relation_cn", Kind: contract.Text, Doc: "the relation in Chinese (无亲属关系 when unrelated)"},
+				{Name: "holder_cadre_role", Kind: contract.Enum, Doc: "the holder's cadre role on paid_on (cadre_scope), null when not a cadre"},
+				{Name: "holder_cadre_role_cn", Kind: contract.Text, Doc: "the role in Chinese (村民 when not a cadre)"},
+				{Name: "holder_is_cadre", Kind: contract.Bool, Doc: "holder was a cadre on paid_on"},
+				{Name: "person_known", Kind: contract.Bool, Doc: "the beneficiary is in the register"},
+				{Name: "death_date", Kind: contract.Date, Doc: "the beneficiary's death date (null while alive at as_of)"},
+				{Name: "months_after_death", Kind: contract.Int, Doc: "period month minus death month (null while alive)"},
+				{Name: "shared_households", Kind: contract.Int, Doc: "households whose beneficiaries were credited to this account in paid_month (a person outside the register counts as their own household)"},
+			}},
+		{Name: ViewEnrolments, Needs: []string{"beneficiaries"}, DateCol: "overlap_from",
+			Doc: "one row per pair of cases of one person whose receiving periods [approved_on, ended_on or as_of] overlap (both ends included)",
+			Cols: []table.Col{colVillage, colPerson, colName,
+				{Name: "case_a", Kind: contract.ID, Doc: "the earlier case"},
+				{Name: "program_a", Kind: contract.Enum, Doc: "its program"},
+				{Name: "from_a", Kind: contract.Date, Doc: "approved_on"},
+				{Name: "to_a", Kind: contract.Date, Doc: "ended_on (null while receiving)"},
+				{Name: "case_b", Kind: contract.ID, Doc: "the later case"},
+				{Name: "program_b", Kind: contract.Enum, Doc: "its program"},
+				{Name: "from_b", Kind: contract.Date, Doc: "approved_on"},
+				{Name: "to_b", Kind: contract.Date, Doc: "ended_on (null while receiving)"},
+				{Name: "same_program", Kind: contract.Bool, Doc: "both cases of one program"},
+				{Name: "overlap_from", Kind: contract.Date, Doc: "first day of both"},
+				{Name: "overlap_to", Kind: contract.Date, Doc: "last day of both (as_of when both still run)"},
+				{Name: "overlap_days", Kind: contract.Int, Doc: "days in both, both ends included"},
+				{Name: "monthly_total", Kind: contract.Money, Doc: "the two monthly shares together"},
+				{Name: "handled_by_b", Kind: contract.ID, Doc: "who handled the later case"},
+			}},
+		{Name: ViewIDChecks, Needs: []string{"beneficiaries", "persons"},
+			Doc: "one row per distinct beneficiary or payment recipient: the GB 11643 check of the ID number and the register's birth date and gender",
+			Cols: []table.Col{colVillage, colPerson, colName,
+				{Name: "case_id", Kind: contract.ID, Doc: "first case (or payment's case) naming the person"},
+				{Name: "source", Kind: contract.Enum, Doc: "beneficiaries or payments (the first table naming the person)"},
+				{Name: "in_register", Kind: contract.Bool, Doc: "the person_id is in persons"},
+				{Name: "id_format_ok", Kind: contract.Bool, Doc: "18 characters: 17 digits then a digit or X"},
+				{Name: "checksum_ok", Kind: contract.Bool, Doc: "format ok and the ISO 7064 MOD 11-2 check character matches"},
+				{Name: "check_expected", Kind: contract.Text, Doc: "the check character the first 17 digits give (null when malformed)"},
+				{Name: "id_birth_date", Kind: contract.Date, Doc: "birth date embedded in the ID (null when not a calendar date)"},
+				{Name: "birth_date", Kind: contract.Date, Doc: "birth date in the register"},
+				{Name: "birth_matches", Kind: contract.Bool, Doc: "embedded and registered birth dates are equal (false when either is missing)"},
+				{Name: "id_gender", Kind: contract.Text, Doc: "M/F from the 17th digit (odd = M)"},
+				{Name: "gender", Kind: contract.Enum, Doc: "gender in the register"},
+				{Name: "gender_matches", Kind: contract.Bool, Doc: "embedded and registered gender agree (false when either is missing)"},
+				{Name: "id_problem", Kind: contract.Text, Doc: "what is wrong, in Chinese (empty when nothing)"},
+			}},
+	}
+}
+
+var programCN = map[string]string{"dibao": "低保", "tekun": "特困"}
+
+var roleCN = map[string]string{"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
+	"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长"}
+
+// env holds what every view reads: the graph and the indexes.
+type env struct {
+	in    *engine.Input
+	asOf  civil.Date
+	g     *kinship.Graph
+	names *array.String // persons.name
+	birth *array.Date32
+	gend  *array.String
+	death *array.Date32
+	pvill *array.String // persons.village_id
+
+	town map[string]string // village -> town
+
+	// cadres, CSR by graph node (cadres named nowhere else get nodes of
+	// their own in cadreNode)
+	cadres    *table.Table
+	cadreIdx  map[string][]int32 // person_id -> cadres rows (in table order)
+	cPerson   *array.String
+	cVillage  *array.String
+	cRole     *array.String
+	cStart    *array.Date32
+	cEnd      *array.Date32
+	closeSets map[string]kinship.Set
+	scopeTown map[string]bool
+
+	// payments summed per (case, person)
+	paid map[[2]string]int64
+
+	buf []kinship.Rel
+}
+
+func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*table.Table, error) {
+	e := &env{in: in, asOf: in.AsOf, closeSets: map[string]kinship.Set{}, scopeTown: map[string]bool{}}
+	persons := in.Tables["persons"]
+	e.g = kinship.Build(persons, in.Tables["kinship"], nil)
+	if persons != nil {
+		e.names, e.birth, e.gend, e.death, e.pvill = persons.Str("name"), persons.Date("birth_date"), persons.Str("gender"), persons.Date("death_date"), persons.Str("village_id")
+	}
+	e.town = map[string]string{}
+	if v := in.Tables["villages"]; v != nil {
+		vid, tid := v.Str("village_id"), v.Str("town_id")
+		for i := 0; i < v.Len(); i++ {
+			e.town[vid.Value(i)] = tid.Value(i)
+		}
+	}
+	if c := in.Tables["cadres"]; c != nil {
+		e.cadres = c
+		e.cPerson, e.cVillage, e.cRole, e.cStart, e.cEnd = c.Str("person_id"), c.Str("village_id"), c.Str("role"), c.Date("term_start"), c.Date("term_end")
+		e.cadreIdx = make(map[string][]int32, c.Len())
+		for i := 0; i < c.Len(); i++ {
+			if e.cPerson.IsNull(i) {
+				continue
+			}
+			p := e.cPerson.Value(i)
+			e.cadreIdx[p] = append(e.cadreIdx[p], int32(i))
+		}
+	}
+	if p := in.Tables["payments"]; p != nil {
+		e.paid = make(map[[2]string]int64, p.Len()/8)
+		cs, ps, am := p.Str("case_id"), p.Str("person_id"), p.Money("amount")
+		for i := 0; i < p.Len(); i++ {
+			e.paid[[2]string{cs.Value(i), ps.Value(i)}] += am.Value(i)
+		}
+	}
+	for _, s := range d.Settings() {
+		if s.Name == "close_relations" {
+			if _, bad := kinship.NewSet(s.Default.([]string)); len(bad) > 0 {
+				return nil, fmt.Errorf("close_relations: unknown relations %v", bad)
+			}
+		}
+	}
+	out := map[string]*table.Table{}
+	var err error
+	build := func(name string, fn func() (*table.Table, error)) {
+		if err != nil || !in.Want[name] {
+			return
+		}
+		if err = ctx.Err(); err != nil {
+			return
+		}
+		var t *table.Table
+		if t, err = fn(); err == nil {
+			out[name] = t
+		}
+	}
+	build(ViewLinks, e.links)
+	build(ViewHandlers, e.handlers)
+	build(ViewPayments, e.payments)
+	build(ViewEnrolments, e.enrolments)
+	build(ViewIDChecks, e.idChecks)
+	if err != nil {
+		for _, t := range out {
+			t.Release()
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// closeSet is the village's close_relations setting (cached per village).
+func (e *env) closeSet(village string) (kinship.Set, error) {
+	if s, ok := e.closeSets[village]; ok {
+		return s, nil
+	}
+	s, bad := kinship.NewSet(e.in.Strings(village, "close_relations"))
+	if len(bad) > 0 {
+		return 0, fmt.Errorf("setting subsidy.close_relations for village %s: unknown relations %v", village, bad)
+	}
+	s |= 1 << kinship.Self
+	e.closeSets[village] = s
+	return s, nil
+}
+
+// townScope says whether the village matches cadres town-wide.
+func (e *env) townScope(village string) (bool, error) {
+	if t, ok := e.scopeTown[village]; ok {
+		return t, nil
+	}
+	var t bool
+	switch s := e.in.Str(village, "cadre_scope"); s {
+	case "village":
+	case "town":
+		t = true
+	default:
+		return false, fmt.Errorf("setting subsidy.cadre_scope for village %s: %q is neither village nor town", village, s)
+	}
+	e.scopeTown[village] = t
+	return t, nil
+}
+
+// inScope says whether a cadre serving cadreVillage counts for village.
+func (e *env) inScope(village, cadreVillage string, town bool) bool {
+	if village == cadreVillage {
+		return true
+	}
+	if !town {
+		return false
+	}
+	t, ok := e.town[village]
+	return ok && t == e.town[cadreVillage]
+}
+
+// term is a cadre row's term, with an end after as_of read as open.
+func (e *env) term(c int) (from, to civil.Date) {
+	from = civil.Date(e.cStart.Value(int(c)))
+	to = civil.Date(1 << 30)
+	if e.cEnd.IsValid(c) && civil.Date(e.cEnd.Value(c)) <= e.asOf {
+		to = civil.Date(e.cEnd.Value(c))
+	}
+	return from, to
+}
+
+// cadreOn finds the first cadre row of person serving in scope of village
+// on day; -1 when none.
+func (e *env) cadreOn(person, village string, day civil.Date, town bool) int {
+	for _, c := range e.cadreIdx[person] {
+		if !e.inScope(village, e.cVillage.Value(int(c)), town) {
+			continue
+		}
+		if f, t := e.term(int(c)); f <= day && day <= t {
+			return int(c)
+		}
+	}
+	return -1
+}
+
+func (e *env) name(n int32, ok bool) (string, bool) {
+	if !ok || e.names == nil {
+		return "", false
+	}
+	r := e.g.Row(n)
+	if r < 0 || e.names.IsNull(r) {
+		return "", false
+	}
+	return e.names.Value(r), true
+}
+
+// deathOf is the death date of a register person, if on or before as_of.
+func (e *env) deathOf(n int32, ok bool) (civil.Date, bool) {
+	if !ok || e.death == nil {
+		return 0, false
+	}
+	r := e.g.Row(n)
+	if r < 0 || e.death.IsNull(r) {
+		return 0, false
+	}
+	d := civil.Date(e.death.Value(r))
+	return d, d <= e.asOf
+}
+
+// receivingEnd is ended_on, or open (as_of) when null or after as_of.
+func (e *env) receivingEnd(a *array.Date32, i int) (civil.Date, bool) {
+	if a.IsValid(i) && civil.Date(a.Value(i)) <= e.asOf {
+		return civil.Date(a.Value(i)), true
+	}
+	return e.asOf, false
+}
+
+// putName sets a name column from the register (left null when unknown).
+func (e *env) putName(b *table.Builder, col int, n int32, ok bool) {
+	if s, ok := e.name(n, ok); ok {
+		b.SetStr(col, s)
+	}
+}
+
+func (e *env) putNameOf(b *table.Builder, col int, id string) {
+	n, ok := e.g.Node(id)
+	e.putName(b, col, n, ok)
+}
+
+// relatedCandidates lists the beneficiary's node itself and every known
+// relative (first relation per person: register before declared).
+func (e *env) candidates(n int32) []kinship.Rel {
+	e.buf = append(e.buf[:0], kinship.Rel{Other: n, Rel: kinship.Self})
+	e.buf = e.g.Relatives(n, e.buf)
+	// drop repeated persons (a relative both in the household and declared)
+	out := e.buf[:1]
+outer:
+	for _, r := range e.buf[1:] {
+		for _, s := range out {
+			if s.Other == r.Other {
+				continue outer
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// links builds beneficiary_links.
+func (e *env) links() (*table.Table, error) {
+	bt := e.in.Tables["beneficiaries"]
+	b := table.NewBuilder(e.in.Mem, ViewLinks, viewCols(ViewLinks))
+	if e.cadres == nil || bt == nil {
+		return b.Finish(), nil
+	}
+	vill, cs, prog, pid, appr, ended, amt, filed := bt.Str("village_id"), bt.Str("case_id"), bt.Str("program"), bt.Str("person_id"),
+		bt.Date("approved_on"), bt.Date("ended_on"), bt.Money("monthly_amount"), bt.Bool("relative_filed")
+	cV, cC, cP, cPC, cPer, cN, cA, cE, cAmt, cPaid, cF := b.Col("village_id"), b.Col("case_id"), b.Col("program"), b.Col("program_cn"), b.Col("person_id"), b.Col("person_name"),
+		b.Col("approved_on"), b.Col("ended_on"), b.Col("monthly_amount"), b.Col("paid_total"), b.Col("relative_filed")
+	cCad, cCadN, cRole, cRoleCN, cCadV, cTS, cTE, cRel, cRelCN, cPath, cClose := b.Col("cadre_id"), b.Col("cadre_name"), b.Col("cadre_role"), b.Col("cadre_role_cn"),
+		b.Col("cadre_village_id"), b.Col("term_start"), b.Col("term_end"), b.Col("relation"), b.Col("relation_cn"), b.Col("path"), b.Col("close")
+	for i := 0; i < bt.Len(); i++ {
+		person, village := pid.Value(i), vill.Value(i)
+		from := civil.Date(appr.Value(i))
+		to, hasEnd := e.receivingEnd(ended, i)
+		closeSet, err := e.closeSet(village)
+		if err != nil {
+			return nil, err
+		}
+		town, err := e.townScope(village)
+		if err != nil {
+			return nil, err
+		}
+		node, known := e.g.Node(person)
+		var cands []kinship.Rel
+		if known {
+			cands = e.candidates(node)
+		}
+		// a person outside the graph can still be a cadre themself
+		for k := -1; k < len(cands); k++ {
+			var other string
+			var rel kinship.Rel
+			if k == -1 {
+				if known {
+					continue // self is cands[0]
+				}
+				other, rel = person, kinship.Rel{Rel: kinship.Self}
+			} else {
+				rel = cands[k]
+				other = e.g.ID(rel.Other)
+			}
+			for _, c32 := range e.cadreIdx[other] {
+				c := int(c32)
+				if !e.inScope(village, e.cVillage.Value(c), town) {
+					continue
+				}
+				tf, tt := e.term(c)
+				if tf > to || tt < from {
+					continue
+				}
+				b.SetStr(cV, village)
+				b.SetStr(cC, cs.Value(i))
+				b.SetStr(cP, prog.Value(i))
+				b.SetStr(cPC, programCN[prog.Value(i)])
+				b.SetStr(cPer, person)
+				e.putName(b, cN, node, known)
+				b.SetDate(cA, from)
+				if hasEnd {
+					b.SetDate(cE, to)
+				}
+				b.SetInt(cAmt, amt.Value(i))
+				b.SetInt(cPaid, e.paid[[2]string{cs.Value(i), person}])
+				b.SetBool(cF, filed.IsValid(i) && filed.Value(i))
+				b.SetStr(cCad, other)
+				e.putNameOf(b, cCadN, other)
+				role := e.cRole.Value(c)
+				b.SetStr(cRole, role)
+				b.SetStr(cRoleCN, roleCN[role])
+				b.SetStr(cCadV, e.cVillage.Value(c))
+				b.SetDate(cTS, tf)
+				if e.cEnd.IsValid(c) && civil.Date(e.cEnd.Value(c)) <= e.asOf {
+					b.SetDate(cTE, tt)
+				}
+				b.SetStr(cRel, rel.Rel.String())
+				b.SetStr(cRelCN, rel.Rel.CN())
+				if k == -1 {
+					b.SetStr(cPath, "本人")
+				} else {
+					b.SetStr(cPath, e.g.Path(node, rel))
+				}
+				b.SetBool(cClose, closeSet.Has(rel.Rel))
+				b.Next()
+			}
+		}
+	}
+	return b.Finish(), nil
+}
+
+
+// handlers builds case_handlers.
+func (e *env) handlers() (*table.Table, error) {
+	bt := e.in.Tables["beneficiaries"]
+	b := table.NewBuilder(e.in.Mem, ViewHandlers, viewCols(ViewHandlers))
+	if bt == nil {
+		return b.Finish(), nil
+	}
+	vill, cs, prog, pid, appr, filed, hb := bt.Str("village_id"), bt.Str("case_id"), bt.Str("program"), bt.Str("person_id"),
+		bt.Date("approved_on"), bt.Bool("relative_filed"), bt.Str("handled_by")
+	cV, cC, cP, cPC, cPer, cN, cA, cF := b.Col("village_id"), b.Col("case_id"), b.Col("program"), b.Col("program_cn"), b.Col("person_id"), b.Col("person_name"), b.Col("approved_on"), b.Col("relative_filed")
+	cH, cHN, cHR, cHRC, cRel, cRelCN, cPath, cClose, cPaid := b.Col("handled_by"), b.Col("handler_name"), b.Col("handler_role"), b.Col("handler_role_cn"),
+		b.Col("relation"), b.Col("relation_cn"), b.Col("path"), b.Col("close"), b.Col("paid_total")
+	for i := 0; i < bt.Len(); i++ {
+		if hb.IsNull(i) {
+			continue
+		}
+		person, handler, village := pid.Value(i), hb.Value(i), vill.Value(i)
+		node, known := e.g.Node(person)
+		var rel kinship.Rel
+		found := false
+		path := "本人"
+		if handler == person {
+			rel, found = kinship.Rel{Rel: kinship.Self}, true
+		} else if hn, ok := e.g.Node(handler); ok && known {
+			for _, r := range e.candidates(node)[1:] {
+				if r.Other == hn {
+					rel, found = r, true
+					path = e.g.Path(node, r)
+					break
+				}
+			}
+		}
+		if !found {
+			continue
+		}
+		closeSet, err := e.closeSet(village)
+		if err != nil {
+			return nil, err
+		}
+		town, err := e.townScope(village)
+		if err != nil {
+			return nil, err
+		}
+		approved := civil.Date(appr.Value(i))
+		b.SetStr(cV, village)
+		b.SetStr(cC, cs.Value(i))
+		b.SetStr(cP, prog.Value(i))
+		b.SetStr(cPC, programCN[prog.Value(i)])
+		b.SetStr(cPer, person)
+		e.putName(b, cN, node, known)
+		b.SetDate(cA, approved)
+		b.SetBool(cF, filed.IsValid(i) && filed.Value(i))
+		b.SetStr(cH, handler)
+		e.putNameOf(b, cHN, handler)
+		if c := e.cadreOn(handler, village, approved, town); c >= 0 {
+			b.SetStr(cHR, e.cRole.Value(c))
+			b.SetStr(cHRC, roleCN[e.cRole.Value(c)])
+		} else {
+			b.SetStr(cHRC, "经办人")
+		}
+		b.SetStr(cRel, rel.Rel.String())
+		b.SetStr(cRelCN, rel.Rel.CN())
+		b.SetStr(cPath, path)
+		b.SetBool(cClose, closeSet.Has(rel.Rel))
+		b.SetInt(cPaid, e.paid[[2]string{cs.Value(i), person}])
+		b.Next()
+	}
+	return b.Finish(), nil
+}
+
+type acctMonth struct {
+	acct  string
+	month civil.Month
+}
+
+type acctMonthHH struct {
+	acctMonth
+	hh      string
+	outside bool // hh is a person_id outside the register
+}
+
+// payments builds payment_checks.
+func (e *env) payments() (*table.Table, error) {
+	pt := e.in.Tables["payments"]
+	b := table.NewBuilder(e.in.Mem, ViewPayments, viewCols(ViewPayments))
+	if pt == nil {
+		return b.Finish(), nil
+	}
+	// the village of a case: its first beneficiaries row
+	caseVillage := map[string]string{}
+	if bt := e.in.Tables["beneficiaries"]; bt != nil {
+		cs, vs := bt.Str("case_id"), bt.Str("village_id")
+		for i := 0; i < bt.Len(); i++ {
+			if _, ok := caseVillage[cs.Value(i)]; !ok {
+				caseVillage[cs.Value(i)] = vs.Value(i)
+			}
+		}
+	}
+	pay, cs, pid, prog, per, paidOn, amt, acct, holder := pt.Str("payment_id"), pt.Str("case_id"), pt.Str("person_id"), pt.Str("program"), pt.Str("period"),
+		pt.Date("paid_on"), pt.Money("amount"), pt.Str("account_no"), pt.Str("account_holder_id")
+	n := pt.Len()
+
+	// households per account and month
+	hhKey := func(i int) acctMonthHH {
+		k := acctMonthHH{acctMonth: acctMonth{acct.Value(i), civil.Date(paidOn.Value(i)).Month()}}
+		if node, ok := e.g.Node(pid.Value(i)); ok && e.g.Household(node) != "" {
+			k.hh = e.g.Household(node)
+		} else {
+			k.hh, k.outside = pid.Value(i), true
+		}
+		return k
+	}
+	groups := make(map[acctMonth]int32, n/2)
+	seen := make(map[acctMonthHH]struct{}, n)
+	for i := 0; i < n; i++ {
+		if acct.IsNull(i) {
+			continue
+		}
+		k := hhKey(i)
+		if _, ok := seen[k]; !ok {
+			seen[k] = struct{}{}
+			groups[k.acctMonth]++
+		}
+	}
+
+	cV, cPay, cC, cPer, cN, cP, cPC, cPer2, cPO, cPM, cAmt := b.Col("village_id"), b.Col("payment_id"), b.Col("case_id"), b.Col("person_id"), b.Col("person_name"),
+		b.Col("program"), b.Col("program_cn"), b.Col("period"), b.Col("paid_on"), b.Col("paid_month"), b.Col("amount")
+	cAcct, cHold, cHN, cSelf, cSame, cHRel, cHRelCN, cHRole, cHRoleCN, cHCad, cKnown, cDeath, cMAD, cShared := b.Col("account_no"), b.Col("account_holder_id"), b.Col("holder_name"),
+		b.Col("holder_is_self"), b.Col("holder_same_household"), b.Col("holder_relation"), b.Col("holder_relation_cn"), b.Col("holder_cadre_role"), b.Col("holder_cadre_role_cn"),
+		b.Col("holder_is_cadre"), b.Col("person_known"), b.Col("death_date"), b.Col("months_after_death"), b.Col("shared_households")
+	var mbuf []byte
+	for i := 0; i < n; i++ {
+		person := pid.Value(i)
+		node, known := e.g.Node(person)
+		village, ok := caseVillage[cs.Value(i)]
+		if !ok && known && e.pvill != nil && e.g.Row(node) >= 0 {
+			village = e.pvill.Value(e.g.Row(node))
+		}
+		town, err := e.townScope(village)
+		if err != nil {
+			return nil, err
+		}
+		paid := civil.Date(paidOn.Value(i))
+		b.SetStr(cV, village)
+		b.SetStr(cPay, pay.Value(i))
+		b.SetStr(cC, cs.Value(i))
+		b.SetStr(cPer, person)
+		e.putName(b, cN, node, known)
+		b.SetStr(cP, prog.Value(i))
+		b.SetStr(cPC, programCN[prog.Value(i)])
+		b.SetStr(cPer2, per.Value(i))
+		b.SetDate(cPO, paid)
+		mbuf = appendMonth(mbuf[:0], paid.Month())
+		b.SetStr(cPM, string(mbuf))
+		b.SetInt(cAmt, amt.Value(i))
+		if acct.IsValid(i) {
+			b.SetStr(cAcct, acct.Value(i))
+			b.SetInt(cShared, int64(groups[hhKey(i).acctMonth]))
+		}
+		if holder.IsValid(i) {
+			h := holder.Value(i)
+			b.SetStr(cHold, h)
+			e.putNameOf(b, cHN, h)
+			b.SetBool(cSelf, h == person)
+			hn, hknown := e.g.Node(h)
+			b.SetBool(cSame, h == person || known && hknown && e.g.SameHousehold(node, hn))
+			if h == person {
+				b.SetStr(cHRel, kinship.Self.String())
+				b.SetStr(cHRelCN, kinship.Self.CN())
+			} else if r, ok := e.findRel(node, known, hn, hknown); ok {
+				b.SetStr(cHRel, r.String())
+				b.SetStr(cHRelCN, r.CN())
+			} else {
+				b.SetStr(cHRelCN, "无亲属关系")
+			}
+			if c := e.cadreOn(h, village, paid, town); c >= 0 {
+				b.SetStr(cHRole, e.cRole.Value(c))
+				b.SetStr(cHRoleCN, roleCN[e.cRole.Value(c)])
+				b.SetBool(cHCad, true)
+			} else {
+				b.SetStr(cHRoleCN, "村民")
+				b.SetBool(cHCad, false)
+			}
+		}
+		b.SetBool(cKnown, known && e.g.InRegister(node))
+		if d, ok := e.deathOf(node, known); ok {
+			b.SetDate(cDeath, d)
+			if m, err := civil.ParseMonth(per.Value(i)); err == nil {
+				b.SetInt(cMAD, int64(m-d.Month()))
+			}
+		}
+		b.Next()
+	}
+	return b.Finish(), nil
+}
+
+func appendMonth(b []byte, m civil.Month) []byte {
+	y, mo := m.YM()
+	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-', byte('0'+int(mo)/10), byte('0'+int(mo)%10))
+}
+
+func (e *env) findRel(a int32, aok bool, b int32, bok bool) (kinship.Relation, bool) {
+	if !aok || !bok {
+		return kinship.None, false
+	}
+	for _, r := range e.candidates(a)[1:] {
+		if r.Other == b {
+			return r.Rel, true
+		}
+	}
+	return kinship.None, false
+}
+
+// enrolments builds enrolment_overlaps: beneficiary rows grouped by person
+// (first appearance order), each group ordered by approved_on then row.
+func (e *env) enrolments() (*table.Table, error) {
+	bt := e.in.Tables["beneficiaries"]
+	b := table.NewBuilder(e.in.Mem, ViewEnrolments, viewCols(ViewEnrolments))
+	if bt == nil {
+		return b.Finish(), nil
+	}
+	vill, cs, prog, pid, appr, ended, amt, hb := bt.Str("village_id"), bt.Str("case_id"), bt.Str("program"), bt.Str("person_id"),
+		bt.Date("approved_on"), bt.Date("ended_on"), bt.Money("monthly_amount"), bt.Str("handled_by")
+	n := bt.Len()
+	ord := make(map[string]int32, n)
+	grp := make([]int32, n)
+	var ng int32
+	for i := 0; i < n; i++ {
+		g, ok := ord[pid.Value(i)]
+		if !ok {
+			g = ng
+			ord[pid.Value(i)] = g
+			ng++
+		}
+		grp[i] = g
+	}
+	start := make([]int32, ng+1)
+	for _, g := range grp {
+		start[g+1]++
+	}
+	for g := int32(0); g < ng; g++ {
+		start[g+1] += start[g]
+	}
+	rows := make([]int32, n)
+	fill := make([]int32, ng)
+	for i, g := range grp {
+		rows[start[g]+fill[g]] = int32(i)
+		fill[g]++
+	}
+	cV, cPer, cN, cCA, cPA, cFA, cTA, cCB, cPB, cFB, cTB, cSame, cOF, cOT, cOD, cMT := b.Col("village_id"), b.Col("person_id"), b.Col("person_name"),
+		b.Col("case_a"), b.Col("program_a"), b.Col("from_a"), b.Col("to_a"), b.Col("case_b"), b.Col("program_b"), b.Col("from_b"), b.Col("to_b"),
+		b.Col("same_program"), b.Col("overlap_from"), b.Col("overlap_to"), b.Col("overlap_days"), b.Col("monthly_total")
+	cHB := b.Col("handled_by_b")
+	for g := int32(0); g < ng; g++ {
+		rs := rows[start[g]:start[g+1]]
+		if len(rs) < 2 {
+			continue
+		}
+		sort.SliceStable(rs, func(x, y int) bool { return appr.Value(int(rs[x])) < appr.Value(int(rs[y])) })
+		for x := 0; x < len(rs); x++ {
+			i := int(rs[x])
+			fa := civil.Date(appr.Value(i))
+			ta, endA := e.receivingEnd(ended, i)
+			for y := x + 1; y < len(rs); y++ {
+				j := int(rs[y])
+				if cs.Value(i) == cs.Value(j) {
+					continue
+				}
+				fb := civil.Date(appr.Value(j))
+				tb, endB := e.receivingEnd(ended, j)
+				of, ot := max(fa, fb), min(ta, tb)
+				if of > ot {
+					continue
+				}
+				node, known := e.g.Node(pid.Value(i))
+				b.SetStr(cV, vill.Value(j))
+				b.SetStr(cPer, pid.Value(i))
+				e.putName(b, cN, node, known)
+				b.SetStr(cCA, cs.Value(i))
+				b.SetStr(cPA, prog.Value(i))
+				b.SetDate(cFA, fa)
+				if endA {
+					b.SetDate(cTA, ta)
+				}
+				b.SetStr(cCB, cs.Value(j))
+				b.SetStr(cPB, prog.Value(j))
+				b.SetDate(cFB, fb)
+				if endB {
+					b.SetDate(cTB, tb)
+				}
+				b.SetBool(cSame, prog.Value(i) == prog.Value(j))
+				b.SetDate(cOF, of)
+				b.SetDate(cOT, ot)
+				b.SetInt(cOD, int64(ot-of)+1)
+				b.SetInt(cMT, amt.Value(i)+amt.Value(j))
+				if hb.IsValid(j) {
+					b.SetStr(cHB, hb.Value(j))
+				}
+				b.Next()
+			}
+		}
+	}
+	return b.Finish(), nil
+}
+
+// idChecks builds id_checks: every distinct person named by beneficiaries
+// (in row order), then those named only by payments.
+func (e *env) idChecks() (*table.Table, error) {
+	b := table.NewBuilder(e.in.Mem, ViewIDChecks, viewCols(ViewIDChecks))
+	cV, cPer, cN, cC, cSrc, cReg, cFmt, cSum, cExp, cIDB, cB, cBM, cIDG, cG, cGM, cProb := b.Col("village_id"), b.Col("person_id"), b.Col("person_name"),
+		b.Col("case_id"), b.Col("source"), b.Col("in_register"), b.Col("id_format_ok"), b.Col("checksum_ok"), b.Col("check_expected"),
+		b.Col("id_birth_date"), b.Col("birth_date"), b.Col("birth_matches"), b.Col("id_gender"), b.Col("gender"), b.Col("gender_matches"), b.Col("id_problem")
+	done := map[string]struct{}{}
+	emit := func(person, village, caseID, source string) {
+		if _, ok := done[person]; ok {
+			return
+		}
+		done[person] = struct{}{}
+		node, known := e.g.Node(person)
+		row := -1
+		if known {
+			row = e.g.Row(node)
+		}
+		b.SetStr(cV, village)
+		b.SetStr(cPer, person)
+		b.SetStr(cC, caseID)
+		b.SetStr(cSrc, source)
+		b.SetBool(cReg, row >= 0)
+		r := CheckID(person)
+		b.SetBool(cFmt, r.FormatOK)
+		b.SetBool(cSum, r.ChecksumOK)
+		if r.FormatOK {
+			b.SetStr(cExp, string(r.Expected))
+			b.SetStr(cIDG, r.Gender)
+		}
+		if r.BirthOK {
+			b.SetDate(cIDB, r.Birth)
+		}
+		birthMatch, genderMatch := false, false
+		var problem []byte
+		if !r.FormatOK {
+			problem = append(problem, "身份证号格式不符（应为17位数字加1位校验码）"...)
+		} else if !r.ChecksumOK {
+			problem = append(problem, "校验码应为"...)
+			problem = append(problem, r.Expected)
+		}
+		if row >= 0 {
+			b.SetStr(cN, e.names.Value(row))
+			if e.birth.IsValid(row) {
+				bd := civil.Date(e.birth.Value(row))
+				b.SetDate(cB, bd)
+				birthMatch = r.BirthOK && bd == r.Birth
+				if !birthMatch {
+					if len(problem) > 0 {
+						problem = append(problem, "；"...)
+					}
+					problem = append(problem, "户籍出生日期"...)
+					problem = bd.AppendString(problem)
+					problem = append(problem, "与身份证号不符"...)
+				}
+			}
+			if e.gend.IsValid(row) {
+				b.SetStr(cG, e.gend.Value(row))
+				genderMatch = r.FormatOK && e.gend.Value(row) == r.Gender
+			}
+		} else {
+			if len(problem) > 0 {
+				problem = append(problem, "；"...)
+			}
+			problem = append(problem, "户籍中无此人"...)
+		}
+		b.SetBool(cBM, birthMatch)
+		b.SetBool(cGM, genderMatch)
+		b.SetStr(cProb, string(problem))
+		b.Next()
+	}
+	if bt := e.in.Tables["beneficiaries"]; bt != nil {
+		pid, vill, cs := bt.Str("person_id"), bt.Str("village_id"), bt.Str("case_id")
+		for i := 0; i < bt.Len(); i++ {
+			emit(pid.Value(i), vill.Value(i), cs.Value(i), "beneficiaries")
+		}
+	}
+	if pt := e.in.Tables["payments"]; pt != nil {
+		caseVillage := map[string]string{}
+		if bt := e.in.Tables["beneficiaries"]; bt != nil {
+			cs, vs := bt.Str("case_id"), bt.Str("village_id")
+			for i := 0; i < bt.Len(); i++ {
+				caseVillage[cs.Value(i)] = vs.Value(i)
+			}
+		}
+		pid, cs := pt.Str("person_id"), pt.Str("case_id")
+		for i := 0; i < pt.Len(); i++ {
+			v := caseVillage[cs.Value(i)]
+			if v == "" {
+				if n, ok := e.g.Node(pid.Value(i)); ok && e.g.Row(n) >= 0 {
+					v = e.pvill.Value(e.g.Row(n))
+				}
+			}
+			emit(pid.Value(i), v, cs.Value(i), "payments")
+		}
+	}
+	return b.Finish(), nil
+}
+
+func viewCols(name string) []table.Col {
+	for _, v := range (detector{}).Views() {
+		if v.Name == name {
+			return v.Cols
+		}
+	}
+	panic("no view " + name)
+}
