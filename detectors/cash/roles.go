@@ -1,0 +1,123 @@
+package cash
+
+import (
+	"strings"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// roleCN are the Chinese names of the cadre roles, in contract order.
+var roleCN = map[string]string{
+	"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
+	"accountant": "会计", "cashier": "出纳（报账员）", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长",
+}
+
+// roleBit is the bit of a contract role (0 for an unknown one).
+func roleBit(role string) uint16 {
+	for k, r := range contract.Roles {
+		if r == role {
+			return 1 << k
+		}
+	}
+	return 0
+}
+
+type term struct {
+	village    string
+	bit        uint16
+	start, end civil.Date // end: last day in office (inclusive); maxDate while in office
+}
+
+const maxDate = civil.Date(1<<31 - 1)
+
+type roleNames struct{ codes, cn string }
+
+// roleIndex answers "which roles did this person hold in this village on
+// this day" from the cadres table.
+type roleIndex struct {
+	terms map[string][]term
+	cache map[uint16]roleNames
+}
+
+func newRoleIndex(cadres *table.Table) *roleIndex {
+	ri := &roleIndex{terms: map[string][]term{}, cache: map[uint16]roleNames{}}
+	if cadres == nil {
+		return ri
+	}
+	pid, vid, role := cadres.Str("person_id"), cadres.Str("village_id"), cadres.Str("role")
+	start, end := cadres.Date("term_start"), cadres.Date("term_end")
+	for i := 0; i < cadres.Len(); i++ {
+		if pid.IsNull(i) || vid.IsNull(i) || role.IsNull(i) || start.IsNull(i) {
+			continue
+		}
+		t := term{village: vid.Value(i), bit: roleBit(role.Value(i)), start: civil.Date(start.Value(i)), end: maxDate}
+		if !end.IsNull(i) {
+			t.end = civil.Date(end.Value(i))
+		}
+		ri.terms[pid.Value(i)] = append(ri.terms[pid.Value(i)], t)
+	}
+	return ri
+}
+
+// on is the set of roles person held in village on day d (terms include
+// both ends).
+func (ri *roleIndex) on(person, village string, d civil.Date) uint16 {
+	var m uint16
+	for _, t := range ri.terms[person] {
+		if t.village == village && t.start <= d && d <= t.end {
+			m |= t.bit
+		}
+	}
+	return m
+}
+
+// names formats a role set once per distinct set.
+func (ri *roleIndex) names(mask uint16) roleNames {
+	if n, ok := ri.cache[mask]; ok {
+		return n
+	}
+	var codes, cn []string
+	for k, r := range contract.Roles {
+		if mask&(1<<k) != 0 {
+			codes = append(codes, r)
+			cn = append(cn, roleCN[r])
+		}
+	}
+	n := roleNames{codes: strings.Join(codes, ","), cn: strings.Join(cn, "、")}
+	if mask == 0 {
+		n.cn = "无村干部职务"
+	}
+	ri.cache[mask] = n
+	return n
+}
+
+// handlerNames maps the handlers of the given ledger rows to their names
+// in persons: one pass over persons, keeping only the ids needed.
+func handlerNames(persons *table.Table, L ledgerCols, rowSets ...[]int32) map[string]string {
+	names := map[string]string{}
+	if persons == nil || !persons.Has("name") {
+		return names
+	}
+	for _, rows := range rowSets {
+		for _, row := range rows {
+			if i := int(row); !L.handledBy.IsNull(i) {
+				names[L.handledBy.Value(i)] = ""
+			}
+		}
+	}
+	if len(names) == 0 {
+		return names
+	}
+	pid, name := persons.Str("person_id"), persons.Str("name")
+	for i := 0; i < persons.Len(); i++ {
+		if pid.IsNull(i) || name.IsNull(i) {
+			continue
+		}
+		if _, ok := names[pid.Value(i)]; ok {
+			names[pid.Value(i)] = name.Value(i)
+		}
+	}
+	return names
+}
