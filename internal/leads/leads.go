@@ -1,0 +1,348 @@
+// Package leads rolls findings up into accountability leads (问题线索): the
+// findings that point at one responsible person, or at a village where no
+// person can be named, with who and where, the rules that fired, the amount
+// at stake, a score that ranks them, and what to verify.
+//
+// Who is responsible (domain.md): the person a rule names through its
+// `responsible:` template (the cadre in a relative conflict, the handler of
+// a case or of cash); otherwise the village, whose cashier and director
+// answer for its books and notices and are named in the lead.
+//
+// Score (documented in docs/leads.md):
+//
+//	score = Σ_rules w(sev) × (1 + log10(1 + amount/10000)) × (1 + 0.25·log2(n))
+//	      + 15 × (distinct rules − 1) + 25 × (distinct families − 1)
+//
+// with w = critical 40, high 20, medium 8, low 2; sev, amount and n per rule
+// being the rule's highest severity, the amount at stake on its subjects
+// and its number of findings. Repeats of one rule add little (log2);
+// another rule or another family adds a lot, so a lead touching several
+// families ranks above one repeated finding. Confirmed leads come first
+// whatever their score.
+package leads
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"math"
+	"sort"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/dispose"
+	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// Severity weights of the score.
+var Weights = map[string]float64{"critical": 40, "high": 20, "medium": 8, "low": 2}
+
+// Score constants.
+const (
+	PerExtraRule   = 15
+	PerExtraFamily = 25
+	RepeatFactor   = 0.25
+	AmountUnit     = 10000 // yuan: the amount factor is 1 + log10(1 + amount/AmountUnit)
+)
+
+// RoleLabels are cadre roles in Chinese.
+var RoleLabels = map[string]string{
+	"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
+	"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长",
+}
+
+// FamilyLabels are rule families in Chinese.
+var FamilyLabels = map[string]string{"disclosure": "公开", "cash": "现金管理", "relative": "优亲厚友", "data_quality": "数据质量"}
+
+// SeverityLabels are severities in Chinese.
+var SeverityLabels = map[string]string{"critical": "严重", "high": "高", "medium": "中", "low": "低"}
+
+// Person is someone a lead names.
+type Person struct {
+	PersonID  string `json:"person_id"`
+	Name      string `json:"name"`
+	Role      string `json:"role,omitempty"`
+	RoleLabel string `json:"role_label,omitempty"`
+	VillageID string `json:"village_id,omitempty"`
+}
+
+// RuleHit is one rule that fired in a lead.
+type RuleHit struct {
+	RuleID   string           `json:"rule_id"`
+	Title    string           `json:"title"`
+	Family   string           `json:"family"`
+	Severity string           `json:"severity"`
+	Findings int              `json:"findings"`
+	Amount   *findings.Amount `json:"amount"`
+	Score    float64          `json:"score"`
+}
+
+// Lead is one accountability lead.
+type Lead struct {
+	LeadID      string           `json:"lead_id"`
+	Rank        int              `json:"rank"`
+	Kind        string           `json:"kind"` // person | village
+	Key         string           `json:"key"`  // person:<id> or village:<id>
+	Person      *Person          `json:"person,omitempty"`
+	Contacts    []Person         `json:"contacts,omitempty"` // village leads: cashier and director
+	VillageID   string           `json:"village_id"`
+	VillageName string           `json:"village_name"`
+	TownID      string           `json:"town_id"`
+	TownName    string           `json:"town_name"`
+	Severity    string           `json:"severity"`
+	Score       float64          `json:"score"`
+	Amount      *findings.Amount `json:"amount"`
+	Confirmed   bool             `json:"confirmed"`
+	Families    []string         `json:"families"`
+	Rules       []RuleHit        `json:"rules"`
+	FindingIDs  []string         `json:"finding_ids"`
+	Verify      []string         `json:"verify"`
+}
+
+// RuleInfo is what a lead needs from a rule.
+type RuleInfo struct {
+	Title, Family, Verify string
+}
+
+// RulesOf indexes rule metadata by id.
+func RulesOf(rs []*rules.Rule) map[string]RuleInfo {
+	m := make(map[string]RuleInfo, len(rs))
+	for _, r := range rs {
+		m[r.ID] = RuleInfo{Title: r.Title, Family: r.Family, Verify: r.Verify}
+	}
+	return m
+}
+
+// Input is what Build reads besides the findings.
+type Input struct {
+	Tables       map[string]*table.Table // persons, cadres, villages
+	Rules        map[string]RuleInfo
+	AsOf         civil.Date
+	Dispositions *dispose.Applied // nil = none
+}
+
+// ID is a lead's stable id: a hash of its grouping key.
+func ID(key string) string {
+	h := sha256.Sum256([]byte("lead\x00" + key))
+	return "L" + hex.EncodeToString(h[:8])
+}
+
+// KeyOf is the grouping key of a finding.
+func KeyOf(f *findings.Finding) string {
+	if f.Responsible != "" {
+		return "person:" + f.Responsible
+	}
+	return "village:" + f.VillageID
+}
+
+// Build groups the findings that are not disposed of as false positives or
+// suppressed into ranked leads, in a deterministic order.
+func Build(fs []*findings.Finding, in Input) []*Lead {
+	groups := map[string][]*findings.Finding{}
+	var keys []string
+	for _, f := range fs {
+		if dispose.Excluded(f) {
+			continue
+		}
+		k := KeyOf(f)
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], f)
+	}
+	dir := newDirectory(in.Tables, in.AsOf)
+	var out []*Lead
+	for _, k := range keys {
+		out = append(out, build(k, groups[k], in, dir))
+	}
+	dir.resolve(out)
+	Sort(out)
+	return out
+}
+
+func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
+	l := &Lead{LeadID: ID(key), Key: key}
+	// The lead's village: where most of its findings are (ties: lowest id).
+	count := map[string]int{}
+	for _, f := range fs {
+		count[f.VillageID]++
+	}
+	for v, n := range count {
+		if l.VillageID == "" || n > count[l.VillageID] || (n == count[l.VillageID] && v < l.VillageID) {
+			l.VillageID = v
+		}
+	}
+	if pid, ok := cutPrefix(key, "person:"); ok {
+		l.Kind = "person"
+		l.Person = &Person{PersonID: pid}
+		dir.want(pid)
+	} else {
+		l.Kind = "village"
+		for _, c := range dir.contacts(l.VillageID) {
+			l.Contacts = append(l.Contacts, c)
+			dir.want(c.PersonID)
+		}
+	}
+	type acc struct {
+		hit      RuleHit
+		subjects map[string]int64
+	}
+	byRule := map[string]*acc{}
+	var ruleOrder []string
+	subjects := map[string]int64{}
+	fams := map[string]bool{}
+	for _, f := range fs {
+		l.FindingIDs = append(l.FindingIDs, f.FindingID)
+		if f.Disposition == dispose.Confirmed {
+			l.Confirmed = true
+		}
+		a := byRule[f.RuleID]
+		if a == nil {
+			info := in.Rules[f.RuleID]
+			title := f.Title
+			if title == "" {
+				title = info.Title
+			}
+			a = &acc{hit: RuleHit{RuleID: f.RuleID, Title: title, Family: f.Family, Severity: f.Severity}, subjects: map[string]int64{}}
+			byRule[f.RuleID] = a
+			ruleOrder = append(ruleOrder, f.RuleID)
+		}
+		a.hit.Findings++
+		if rules.SeverityRank(f.Severity) > rules.SeverityRank(a.hit.Severity) {
+			a.hit.Severity = f.Severity
+		}
+		if rules.SeverityRank(f.Severity) > rules.SeverityRank(l.Severity) {
+			l.Severity = f.Severity
+		}
+		fams[f.Family] = true
+		if f.Amount != nil {
+			if f.Amount.Fen > a.subjects[f.Subject] {
+				a.subjects[f.Subject] = f.Amount.Fen
+			}
+			if f.Amount.Fen > subjects[f.Subject] {
+				subjects[f.Subject] = f.Amount.Fen
+			}
+		}
+	}
+	if in.Dispositions.ConfirmedLead(l.LeadID) {
+		l.Confirmed = true
+	}
+	sort.Strings(ruleOrder)
+	score := 0.0
+	for _, id := range ruleOrder {
+		a := byRule[id]
+		var fen int64
+		for _, v := range a.subjects {
+			fen += v
+		}
+		if len(a.subjects) > 0 {
+			a.hit.Amount = &findings.Amount{Fen: fen}
+		}
+		a.hit.Score = round1(RuleScore(a.hit.Severity, fen, a.hit.Findings))
+		score += RuleScore(a.hit.Severity, fen, a.hit.Findings)
+		l.Rules = append(l.Rules, a.hit)
+	}
+	for fam := range fams {
+		l.Families = append(l.Families, fam)
+	}
+	sort.Strings(l.Families)
+	score += PerExtraRule*float64(len(l.Rules)-1) + PerExtraFamily*float64(len(l.Families)-1)
+	l.Score = round1(score)
+	var total int64
+	for _, v := range subjects {
+		total += v
+	}
+	if len(subjects) > 0 {
+		l.Amount = &findings.Amount{Fen: total}
+	}
+	// What to verify: each rule's text, most severe rule first.
+	hits := append([]RuleHit(nil), l.Rules...)
+	sort.SliceStable(hits, func(i, j int) bool {
+		return rules.SeverityRank(hits[i].Severity) > rules.SeverityRank(hits[j].Severity)
+	})
+	seen := map[string]bool{}
+	for _, h := range hits {
+		v := in.Rules[h.RuleID].Verify
+		if v == "" {
+			v = "核实" + h.Title + "所涉凭证、名单与经办情况。"
+		}
+		if !seen[v] {
+			seen[v] = true
+			l.Verify = append(l.Verify, v)
+		}
+	}
+	return l
+}
+
+// RuleScore is one rule's part of a lead's score.
+func RuleScore(severity string, fen int64, n int) float64 {
+	yuan := float64(fen) / 100
+	return Weights[severity] * (1 + math.Log10(1+yuan/AmountUnit)) * (1 + RepeatFactor*math.Log2(float64(max(n, 1))))
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// Sort orders leads: confirmed first, then score, amount, id; and numbers
+// them.
+func Sort(ls []*Lead) {
+	sort.SliceStable(ls, func(i, j int) bool {
+		a, b := ls[i], ls[j]
+		if a.Confirmed != b.Confirmed {
+			return a.Confirmed
+		}
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if fa, fb := fen(a.Amount), fen(b.Amount); fa != fb {
+			return fa > fb
+		}
+		return a.LeadID < b.LeadID
+	})
+	for i, l := range ls {
+		l.Rank = i + 1
+	}
+}
+
+func fen(a *findings.Amount) int64 {
+	if a == nil {
+		return 0
+	}
+	return a.Fen
+}
+
+func cutPrefix(s, p string) (string, bool) {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):], true
+	}
+	return s, false
+}
+
+// WriteJSONL writes one lead a line (deterministic bytes).
+func WriteJSONL(w io.Writer, ls []*Lead) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, l := range ls {
+		if err := enc.Encode(l); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// ReadJSONL reads leads written by WriteJSONL.
+func ReadJSONL(r io.Reader) ([]*Lead, error) {
+	var out []*Lead
+	dec := json.NewDecoder(r)
+	for dec.More() {
+		l := &Lead{}
+		if err := dec.Decode(l); err != nil {
+			return out, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
