@@ -1,0 +1,53 @@
+package campaign
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neijiang/xiaowei/internal/rules"
+)
+
+func TestParse(t *testing.T) {
+	c, err := Parse([]byte("campaign:\n  id: cash-2025\n  name: 现金管理专项督查\n  towns: [\"511002103\"]\n  from: 2025-01-01\n  to: 2025-06-30\n  rules: [CASH-*, \"family:relative\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "现金管理专项督查" || c.Towns[0] != "511002103" {
+		t.Fatalf("%+v", c)
+	}
+	for _, bad := range []string{
+		"campaign:\n  name: x\n  bogus: 1\n",
+		"campaign:\n  id: x\n",
+		"campaign:\n  name: x\n  from: 2025-13-01\n",
+		"campaign:\n  name: x\n  from: 2025-02-01\n  to: 2025-01-01\n",
+		"campaign:\n  name: x\n  towns: [\"5110\"]\n",
+		"other: 1\n",
+	} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	dir := t.TempDir()
+	rule := func(id, fam string) string {
+		return "  - id: " + id + "\n    title: t\n    family: " + fam + "\n    severity: low\n    on: ledger\n    when: amount > 0\n    subject: \"entry:{{entry_id}}\"\n    message: m\n"
+	}
+	os.WriteFile(filepath.Join(dir, "r.yaml"), []byte("rules:\n"+rule("CASH-A", "cash")+rule("CASH-B", "cash")+rule("REL-A", "relative")+rule("DIS-A", "disclosure")), 0o644)
+	set, err := rules.LoadDirs([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Campaign{Name: "x", Rules: []string{"CASH-*", "family:relative"}}
+	only, err := c.Expand(set)
+	if err != nil || len(only) != 3 || only["DIS-A"] || strings.Join(c.RuleIDs, ",") != "CASH-A,CASH-B,REL-A" {
+		t.Fatalf("%v %v %v", only, c.RuleIDs, err)
+	}
+	c.Rules = []string{"CASH-X"}
+	if _, err := c.Expand(set); err == nil {
+		t.Fatal("pattern matching nothing accepted")
+	}
+}
