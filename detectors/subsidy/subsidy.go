@@ -133,10 +133,12 @@ func (detector) Views() []engine.ViewSpec {
 			Cols: []table.Col{colVillage, colPerson, colName,
 				{Name: "case_a", Kind: contract.ID, Doc: "the earlier case"},
 				{Name: "program_a", Kind: contract.Enum, Doc: "its program"},
+				{Name: "program_a_cn", Kind: contract.Text, Doc: "its program in Chinese"},
 				{Name: "from_a", Kind: contract.Date, Doc: "approved_on"},
 				{Name: "to_a", Kind: contract.Date, Doc: "ended_on (null while receiving)"},
 				{Name: "case_b", Kind: contract.ID, Doc: "the later case"},
 				{Name: "program_b", Kind: contract.Enum, Doc: "its program"},
+				{Name: "program_b_cn", Kind: contract.Text, Doc: "its program in Chinese"},
 				{Name: "from_b", Kind: contract.Date, Doc: "approved_on"},
 				{Name: "to_b", Kind: contract.Date, Doc: "ended_on (null while receiving)"},
 				{Name: "same_program", Kind: contract.Bool, Doc: "both cases of one program"},
@@ -743,7 +745,7 @@ func (e *env) enrolments() (*table.Table, error) {
 	cV, cPer, cN, cCA, cPA, cFA, cTA, cCB, cPB, cFB, cTB, cSame, cOF, cOT, cOD, cMT := b.Col("village_id"), b.Col("person_id"), b.Col("person_name"),
 		b.Col("case_a"), b.Col("program_a"), b.Col("from_a"), b.Col("to_a"), b.Col("case_b"), b.Col("program_b"), b.Col("from_b"), b.Col("to_b"),
 		b.Col("same_program"), b.Col("overlap_from"), b.Col("overlap_to"), b.Col("overlap_days"), b.Col("monthly_total")
-	cHB := b.Col("handled_by_b")
+	cHB, cPAC, cPBC := b.Col("handled_by_b"), b.Col("program_a_cn"), b.Col("program_b_cn")
 	for g := int32(0); g < ng; g++ {
 		rs := rows[start[g]:start[g+1]]
 		if len(rs) < 2 {
@@ -771,12 +773,14 @@ func (e *env) enrolments() (*table.Table, error) {
 				e.putName(b, cN, node, known)
 				b.SetStr(cCA, cs.Value(i))
 				b.SetStr(cPA, prog.Value(i))
+				b.SetStr(cPAC, programCN[prog.Value(i)])
 				b.SetDate(cFA, fa)
 				if endA {
 					b.SetDate(cTA, ta)
 				}
 				b.SetStr(cCB, cs.Value(j))
 				b.SetStr(cPB, prog.Value(j))
+				b.SetStr(cPBC, programCN[prog.Value(j)])
 				b.SetDate(cFB, fb)
 				if endB {
 					b.SetDate(cTB, tb)
