@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/run"
+)
+
+// RunMeta identifies a run being recorded.
+type RunMeta struct {
+	RunID    string
+	Job      string // "nightly", "campaign:<name>", "manual"
+	Campaign string
+	// ScheduledFor is the cron slot of a scheduled run; at most one
+	// completed run per job and slot is recorded.
+	ScheduledFor time.Time
+	StartedAt    time.Time
+	Version      string
+}
+
+// Recorded is what recording a run changed.
+type Recorded struct {
+	RunID    string
+	Findings int
+	New      int
+	Reopened int
+	Resolved int
+}
+
+// ErrDuplicateSlot means the job's slot already has a completed run (another
+// instance ran it).
+var ErrDuplicateSlot = errors.New("a completed run for this job and slot already exists")
+
+// NewRunID makes a sortable, unique run id.
+func NewRunID(t time.Time) string {
+	var b [4]byte
+	if _, err := randRead(b[:]); err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%s-%x", t.UTC().Format("20060102T150405.000Z"), b)
+}
+
+// SlotDone reports whether job already has a completed run for slot.
+func (s *Store) SlotDone(ctx context.Context, job string, slot time.Time) (bool, error) {
+	var n int
+	err := s.Pool.QueryRow(ctx, "select count(*) from "+s.T("runs")+" where job = $1 and scheduled_for = $2", job, slot).Scan(&n)
+	return n > 0, err
+}
+
+// LastSlot is the latest slot with a completed run of job (zero if none).
+func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
+	var t pgtype.Timestamptz
+	err := s.Pool.QueryRow(ctx, "select max(scheduled_for) from "+s.T("runs")+" where job = $1", job).Scan(&t)
+	if err != nil || !t.Valid {
+		return time.Time{}, err
+	}
+	return t.Time, nil
+}
+
+// Record stores a run in one transaction: the run row; its findings upserted
+// by finding_id (staged with COPY into a temporary table, then INSERT … ON
+// CONFLICT), bumping times_seen and last_seen, reopening resolved ones; and
+// the open findings in the run's resolution scope that it did not see again
+// marked resolved. The scope is: the rules that ran, in the villages the run
+// covered (all when the run has no village scope), and, for a run with a
+// window, only findings last seen by a run whose window lies inside it.
+// Any error rolls everything back.
+func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.Outcome) (*Recorded, error) {
+	rec := &Recorded{RunID: m.RunID, Findings: len(out.Findings)}
+	ruleIDs := rulesThatRan(out)
+	villages, all := villagesCovered(o.Scope, out)
+	var summary, manifest []byte
+	var err error
+	if summary, err = json.Marshal(out.Summary); err != nil {
+		return nil, err
+	}
+	if manifest, err = json.Marshal(out.Manifest); err != nil {
+		return nil, err
+	}
+	rejected := 0
+	if out.Summary != nil {
+		rejected = out.Summary.Rejected
+	}
+	var slot any
+	if !m.ScheduledFor.IsZero() {
+		slot = m.ScheduledFor
+	}
+	var from, to any
+	if o.Scope.From != 0 {
+		from = dateTime(o.Scope.From)
+	}
+	if o.Scope.To != 0 {
+		to = dateTime(o.Scope.To)
+	}
+	now := time.Now()
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		// Recording runs one at a time, so resolution never races an upsert.
+		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", s.LockKey("record")); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "insert into "+s.T("runs")+` (run_id, job, campaign, scheduled_for, as_of, window_from, window_to,
+			scope_towns, scope_villages, rules, villages_covered, started_at, finished_at, findings, new_findings, reopened, resolved,
+			rows_rejected, version, summary, manifest)
+			values ($1,$2,nullif($3,''),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,0,0,0,$15,$16,$17,$18)`,
+			m.RunID, m.Job, m.Campaign, slot, dateTime(o.Scope.AsOf), from, to, nonNil(o.Scope.Towns), nonNil(o.Scope.Villages),
+			ruleIDs, len(villages), m.StartedAt, now, len(out.Findings), rejected, m.Version, string(summary), string(manifest))
+		if err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "runs_job_slot" {
+				return ErrDuplicateSlot
+			}
+			return fmt.Errorf("insert run: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `create temp table xw_stage (finding_id text, rule_id text, family text, severity text,
+			village_id text, town_id text, subject text, period text, amount numeric(14,2), title text, message text,
+			responsible text, rule_version text, evidence text) on commit drop`); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"xw_stage"}, []string{"finding_id", "rule_id", "family", "severity",
+			"village_id", "town_id", "subject", "period", "amount", "title", "message", "responsible", "rule_version", "evidence"},
+			&findingSource{fs: out.Findings, i: -1}); err != nil {
+			return fmt.Errorf("stage findings: %w", err)
+		}
+		tag, err := tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
+			select f.finding_id, $1, 'reopened', $2 from `+s.T("findings")+` f join xw_stage st using (finding_id) where f.status = 'resolved'`, m.RunID, now)
+		if err != nil {
+			return fmt.Errorf("reopen: %w", err)
+		}
+		rec.Reopened = int(tag.RowsAffected())
+		if _, err := tx.Exec(ctx, "insert into "+s.T("findings")+` as f (finding_id, rule_id, family, severity, village_id, town_id, subject,
+			period, amount, title, message, responsible, rule_version, evidence, first_seen, last_seen, first_run_id, last_run_id, times_seen, status)
+			select finding_id, rule_id, family, severity, village_id, nullif(town_id, ''), subject, period, amount, title, message,
+				nullif(responsible, ''), rule_version, evidence::jsonb, $2, $2, $1, $1, 1, 'open' from xw_stage
+			on conflict (finding_id) do update set rule_id = excluded.rule_id, family = excluded.family, severity = excluded.severity,
+				village_id = excluded.village_id, town_id = excluded.town_id, subject = excluded.subject, period = excluded.period,
+				amount = excluded.amount, title = excluded.title, message = excluded.message, responsible = excluded.responsible,
+				rule_version = excluded.rule_version, evidence = excluded.evidence, last_seen = excluded.last_seen,
+				last_run_id = excluded.last_run_id, times_seen = f.times_seen + 1, status = 'open', resolved_at = null,
+				resolved_run_id = null, reopened = f.reopened + (f.status = 'resolved')::int`, m.RunID, now); err != nil {
+			return fmt.Errorf("upsert findings: %w", err)
+		}
+		tag, err = tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
+			select finding_id, $1, 'opened', $2 from `+s.T("findings")+` where first_run_id = $1`, m.RunID, now)
+		if err != nil {
+			return fmt.Errorf("open events: %w", err)
+		}
+		rec.New = int(tag.RowsAffected())
+		tag, err = tx.Exec(ctx, `with r as (update `+s.T("findings")+` f set status = 'resolved', resolved_at = $2, resolved_run_id = $1
+			where f.status = 'open' and f.last_run_id <> $1 and f.rule_id = any($3)
+			and ($4 or f.village_id = any($5))
+			and ($6::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_from >= $6::date))
+			and ($7::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_to <= $7::date))
+			returning f.finding_id)
+			insert into `+s.T("finding_events")+` (finding_id, run_id, event, at) select finding_id, $1, 'resolved', $2 from r`,
+			m.RunID, now, ruleIDs, all, villages, from, to)
+		if err != nil {
+			return fmt.Errorf("resolve: %w", err)
+		}
+		rec.Resolved = int(tag.RowsAffected())
+		_, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
+			m.RunID, rec.New, rec.Reopened, rec.Resolved)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+// rulesThatRan are the rules evaluated to the end (not skipped for a
+// missing table, not disabled mid-run for errors): only their findings can
+// be resolved by not being seen.
+func rulesThatRan(out *run.Outcome) []string {
+	ids := []string{}
+	if out.Eval == nil || out.Eval.Result == nil {
+		return ids
+	}
+	for _, st := range out.Eval.Result.Stats {
+		if st.Disabled == "" && st.Errors == 0 {
+			ids = append(ids, st.RuleID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// villagesCovered lists the villages of the run's scope; all is true when
+// the run had no village or town scope (it covered every village).
+func villagesCovered(sc run.Scope, out *run.Outcome) (ids []string, all bool) {
+	ids = []string{}
+	var vt = out.Dataset
+	if vt == nil || vt.Tables["villages"] == nil {
+		return ids, len(sc.Villages) == 0 && len(sc.Towns) == 0
+	}
+	t := vt.Tables["villages"]
+	vid, tid := t.Str("village_id"), t.Str("town_id")
+	want := map[string]bool{}
+	for _, v := range sc.Villages {
+		want[v] = true
+	}
+	towns := map[string]bool{}
+	for _, v := range sc.Towns {
+		towns[v] = true
+	}
+	full := len(sc.Villages) == 0 && len(sc.Towns) == 0
+	for i := 0; i < t.Len(); i++ {
+		v := vid.Value(i)
+		if full || want[v] || towns[tid.Value(i)] {
+			ids = append(ids, v)
+		}
+	}
+	return ids, full
+}
+
+// testHookStageRow, set by tests, is called for each staged finding (to
+// kill a run mid-write).
+var testHookStageRow func(i int)
+
+// findingSource feeds findings to CopyFrom.
+type findingSource struct {
+	fs   []*findings.Finding
+	i    int
+	vals [14]any
+	err  error
+}
+
+func (s *findingSource) Next() bool { s.i++; return s.i < len(s.fs) && s.err == nil }
+func (s *findingSource) Err() error { return s.err }
+func (s *findingSource) Values() ([]any, error) {
+	if testHookStageRow != nil {
+		testHookStageRow(s.i)
+	}
+	f := s.fs[s.i]
+	var amount any
+	if f.Amount != nil {
+		amount = pgtype.Numeric{Int: big.NewInt(f.Amount.Fen), Exp: -2, Valid: true}
+	}
+	ev, err := json.Marshal(f.Evidence)
+	if err != nil {
+		return nil, fmt.Errorf("finding %s evidence: %w", f.FindingID, err)
+	}
+	if f.Evidence == nil {
+		ev = []byte("{}")
+	}
+	s.vals = [14]any{f.FindingID, f.RuleID, f.Family, f.Severity, f.VillageID, f.TownID, f.Subject, f.Period, amount,
+		f.Title, f.Message, f.Responsible, f.RuleHash, string(ev)}
+	return s.vals[:], nil
+}
