@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -200,6 +201,11 @@ func (l *loader) setString(c *column, i int, s string) {
 	switch c.kind {
 	case contract.ID, contract.Text:
 		c.str[i] = s
+		// encoding/csv does not check encodings; a GBK export (common from
+		// Excel in China) would otherwise load as silent mojibake.
+		if !utf8.ValidString(s) {
+			l.reject(i, c.name, s, "not valid UTF-8 (save the file as UTF-8, not GBK)")
+		}
 	case contract.Enum:
 		c.str[i] = s
 		if !slices.Contains(c.enum, s) {
@@ -328,6 +334,14 @@ func (l *loader) joinKey(i int) string {
 	return sb.String()
 }
 
+func (l *loader) keyValues(i int) string {
+	vals := make([]string, len(l.keyCols))
+	for j, c := range l.keyCols {
+		vals[j] = c.str[i]
+	}
+	return strings.Join(vals, ",")
+}
+
 func (l *loader) describeKey(i int) string {
 	var sb strings.Builder
 	for j, c := range l.keyCols {
@@ -380,7 +394,7 @@ func (l *loader) commit(ctx context.Context, estimateRows func() int) error {
 	for i := 0; i < l.n; i++ {
 		if !l.bad[i] && len(l.keyCols) > 0 {
 			if first, dup := l.checkKey(i); dup {
-				l.reject(i, strings.Join(l.spec.Key, ","), l.describeKey(i), fmt.Sprintf("duplicate key %s, first on %s %d", l.describeKey(i), l.lineWord, first.line))
+				l.reject(i, strings.Join(l.spec.Key, ","), l.keyValues(i), fmt.Sprintf("duplicate key %s, first on %s %d", l.describeKey(i), l.lineWord, first.line))
 			}
 		}
 		if l.bad[i] {

@@ -67,52 +67,142 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	l.grow(csvChunk)
 	nfields := len(header)
 
+	// Parsing CSV and validating cells take similar time, so a reader
+	// goroutine parses chunks of records while this one validates and
+	// commits the previous chunk. Chunks are recycled through free.
+	rctx, cancel := context.WithCancel(ctx)
+	chunks := make(chan *csvBatch, 2)
+	free := make(chan *csvBatch, 3)
+	for range 3 {
+		free <- &csvBatch{fields: make([]string, csvChunk*nfields), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(chunks)
+		readCSV(rctx, cr, nfields, free, chunks)
+	}()
+	// Stop and wait for the reader before returning: it reads r, which the
+	// caller may close as soon as we return.
+	stop := func() {
+		cancel()
+		for range chunks {
+		}
+		<-done
+	}
+
+	var offset int64
 	estimate := func() int {
-		if size <= 0 || l.read == 0 {
+		if size <= 0 || l.read == 0 || offset <= 0 {
 			return 0
 		}
-		off := cr.InputOffset() + int64(bomLen)
-		return int(float64(size)/float64(off)*float64(l.read)*1.05) + csvChunk
+		return int(float64(size)/float64(offset+int64(bomLen))*float64(l.read)*1.05) + csvChunk
+	}
+	for b := range chunks {
+		for k := 0; k < b.n; k++ {
+			i := l.startRow(b.lines[k])
+			if b.rowErr[k] != "" {
+				l.reject(i, "", "", b.rowErr[k])
+				continue
+			}
+			rec := b.fields[k*nfields : (k+1)*nfields]
+			for _, c := range l.cols {
+				l.setString(c, i, rec[c.src])
+			}
+		}
+		offset = b.offset
+		err := b.err
+		if err == nil {
+			err = l.commit(ctx, estimate)
+		}
+		if err != nil {
+			stop()
+			l.abort()
+			return nil, l.stats(""), nil, fmt.Errorf("loading %s: %w", path, err)
+		}
+		free <- b
+	}
+	// The reader may have stopped early only if ctx was cancelled.
+	if err := ctx.Err(); err != nil {
+		stop()
+		l.abort()
+		return nil, l.stats(""), nil, fmt.Errorf("loading %s: %w", path, err)
+	}
+	stop()
+	t, rejects := l.finish()
+	return t, l.stats(hex.EncodeToString(h.Sum(nil))), rejects, nil
+}
+
+// csvBatch is a chunk of parsed records: fields holds n*nfields cells;
+// rowErr[k] != "" marks a record that is a row-level reject.
+type csvBatch struct {
+	fields []string
+	lines  []int
+	rowErr []string
+	n      int
+	offset int64 // input bytes consumed after the chunk
+	err    error // a read error that ends the file
+}
+
+// readCSV parses records into batches until EOF, an I/O error (sent in the
+// last batch) or cancellation.
+func readCSV(ctx context.Context, cr *csv.Reader, nfields int, free <-chan *csvBatch, out chan<- *csvBatch) {
+	var b *csvBatch
+	next := func() bool {
+		select {
+		case b = <-free:
+			b.n, b.err = 0, nil
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	send := func() bool {
+		b.offset = cr.InputOffset()
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if !next() {
+		return
 	}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			send()
+			return
 		}
+		k := b.n
+		b.rowErr[k] = ""
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				l.abort()
-				return nil, l.stats(""), nil, fmt.Errorf("reading %s: %w", path, err)
+				b.err = err
+				send()
+				return
 			}
 			// A malformed record (bad quoting) is a reject, not the end of
 			// the file: the reader resumes on the next line.
-			i := l.startRow(pe.StartLine)
-			l.reject(i, "", "", "malformed CSV: "+pe.Err.Error())
+			b.lines[k] = pe.StartLine
+			b.rowErr[k] = "malformed CSV: " + pe.Err.Error()
 		} else {
-			line, _ := cr.FieldPos(0)
-			i := l.startRow(line)
+			b.lines[k], _ = cr.FieldPos(0)
 			if len(rec) != nfields {
-				l.reject(i, "", "", fmt.Sprintf("found %d fields, want %d (as in the header)", len(rec), nfields))
+				b.rowErr[k] = fmt.Sprintf("found %d fields, want %d (as in the header)", len(rec), nfields)
 			} else {
-				for _, c := range l.cols {
-					l.setString(c, i, rec[c.src])
-				}
+				copy(b.fields[k*nfields:], rec)
 			}
 		}
-		if l.n == csvChunk {
-			if err := l.commit(ctx, estimate); err != nil {
-				l.abort()
-				return nil, l.stats(""), nil, fmt.Errorf("loading %s: %w", path, err)
+		b.n++
+		if b.n == csvChunk {
+			if !send() || !next() {
+				return
 			}
 		}
 	}
-	if err := l.commit(ctx, estimate); err != nil {
-		l.abort()
-		return nil, l.stats(""), nil, fmt.Errorf("loading %s: %w", path, err)
-	}
-	t, rejects := l.finish()
-	return t, l.stats(hex.EncodeToString(h.Sum(nil))), rejects, nil
 }
 
 // matchHeader checks a header against the contract: names trimmed, no

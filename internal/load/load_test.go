@@ -262,7 +262,7 @@ func TestLoadTableCSV(t *testing.T) {
 			csv: ledgerHeader + "\n" + ledgerRow("E1", "2024-01-02", "1") + "\n" + ledgerRow("E2", "2024-01-02", "1") + "\n" +
 				ledgerRow("E1", "2024-01-03", "2") + "\n",
 			loaded:  2,
-			rejects: []wantReject{{4, "entry_id", "entry_id=E1", "duplicate key entry_id=E1, first on line 2"}},
+			rejects: []wantReject{{4, "entry_id", "E1", "duplicate key entry_id=E1, first on line 2"}},
 		},
 		{
 			name:  "a rejected row does not claim its key",
@@ -282,7 +282,7 @@ func TestLoadTableCSV(t *testing.T) {
 				"C1,tekun,P1,V1,,2024-01-01,,500,,true\n",
 			loaded: 2,
 			rejects: []wantReject{{4, "relative_filed", "maybe", "want true or false"},
-				{5, "case_id,person_id", "case_id=C1, person_id=P1", "first on line 2"}},
+				{5, "case_id,person_id", "C1,P1", "duplicate key case_id=C1, person_id=P1, first on line 2"}},
 			check: func(t *testing.T, tb *table.Table) {
 				if tb.Bool("relative_filed").Value(0) || !tb.Bool("relative_filed").Value(1) {
 					t.Error("bools wrong")
@@ -302,6 +302,12 @@ func TestLoadTableCSV(t *testing.T) {
 			csv:     ledgerHeader + "\nE1,V1,2024-01-02,P1,cash,out,3,expense,a \"quoted\" b,,,\n" + ledgerRow("E2", "2024-01-02", "1") + "\n",
 			loaded:  1,
 			rejects: []wantReject{{2, "", "", "malformed CSV"}},
+		},
+		{
+			name:    "GBK text is rejected, not loaded as mojibake",
+			table:   "villages",
+			csv:     "village_id,village_name,town_id,town_name,county_id,county_name\nV1,\xd2\xbb\xb4\xe5,T1,,C1,\n",
+			rejects: []wantReject{{2, "village_name", "\xd2\xbb\xb4\xe5", "UTF-8"}},
 		},
 		{
 			name:   "header only",
