@@ -11,9 +11,12 @@
 //   - false_positive: not an irregularity; the finding is still recorded
 //     (marked) but leaves the leads
 //   - suppressed: left out of the leads until a date (inclusive, compared
-//     with the run's as_of), e.g. while the town is already handling it
-//   - open: withdraws an earlier disposition
+//     with the run's as_of), e.g. while the town is already handling it;
+//     after that day the finding counts again
 //
+// A later event replaces the earlier one as the current state (to undo a
+// false positive, record the finding as confirmed or suppress it until a
+// past date); the earlier one stays in the trail.
 // A lead event names the lead and the findings it held when the decision
 // was made: those findings take the status; a finding that appears later
 // under the same person is not covered and brings the lead back.
@@ -40,14 +43,13 @@ const (
 	Confirmed     = "confirmed"
 	FalsePositive = "false_positive"
 	Suppressed    = "suppressed"
-	Open          = "open"
 )
 
 // Statuses lists the valid statuses.
-var Statuses = []string{Confirmed, FalsePositive, Suppressed, Open}
+var Statuses = []string{Confirmed, FalsePositive, Suppressed}
 
 // Labels are the statuses in Chinese, for inspectors.
-var Labels = map[string]string{Confirmed: "已核实", FalsePositive: "误报", Suppressed: "暂缓", Open: "待核查"}
+var Labels = map[string]string{Confirmed: "已核实", FalsePositive: "误报", Suppressed: "暂缓"}
 
 // Event is one decision. Exactly one of FindingID and LeadID is set.
 type Event struct {
@@ -75,7 +77,7 @@ func (e *Event) Validate() error {
 		ok = ok || s == e.Status
 	}
 	if !ok {
-		errs = append(errs, fmt.Errorf("status %q: want one of confirmed, false_positive, suppressed, open", e.Status))
+		errs = append(errs, fmt.Errorf("status %q: want one of confirmed, false_positive, suppressed", e.Status))
 	}
 	switch {
 	case e.Status == Suppressed && e.Until == "":
@@ -187,7 +189,7 @@ type State struct {
 	By     string `json:"by"`
 	At     string `json:"at"`
 	LeadID string `json:"lead_id,omitempty"` // decided on the lead
-	// Active is false for an expired suppression or an open status.
+	// Active is false for an expired suppression.
 	Active bool `json:"active"`
 	// History counts the events that concerned it (the trail).
 	History int `json:"history"`

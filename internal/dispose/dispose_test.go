@@ -23,7 +23,7 @@ func TestTrailKeepsEveryEvent(t *testing.T) {
 		}
 	}
 	before, _ := os.ReadFile(path)
-	if err := Append(path, Event{At: at, FindingID: "f2", Status: Open, Reason: "撤销", By: "王"}); err != nil {
+	if err := Append(path, Event{At: at, FindingID: "f2", Status: Suppressed, Until: "2025-07-01", Reason: "提前恢复核查", By: "王"}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(path)
@@ -35,7 +35,7 @@ func TestTrailKeepsEveryEvent(t *testing.T) {
 		t.Fatalf("%d events, %v", len(evs), err)
 	}
 	byF, _ := Current(evs)
-	if byF["f1"].Status != FalsePositive || byF["f1"].History != 2 || byF["f2"].Status != Open {
+	if byF["f1"].Status != FalsePositive || byF["f1"].History != 2 || byF["f2"].Until != "2025-07-01" {
 		t.Fatalf("current: %+v", byF)
 	}
 	fs := []*findings.Finding{{FindingID: "f1"}, {FindingID: "f2"}, {FindingID: "f3"}}
