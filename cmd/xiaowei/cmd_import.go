@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/run"
+	"github.com/neijiang/xiaowei/internal/store"
+)
+
+func init() {
+	register(command{name: "import", summary: "validate a dataset folder and load it into PostgreSQL", run: cmdImport})
+}
+
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("import", "--data DIR --db URL [--schema NAME] [--rejects FILE] [--strict] [--drop-absent]", stdout)
+	data := fs.String("data", "", "dataset folder: one <table>.csv or <table>.parquet per contract table")
+	db := fs.String("db", "", "PostgreSQL URL (default $DATABASE_URL)")
+	schema := fs.String("schema", store.DefaultSchema, "service schema; contract tables go in <schema>_data")
+	rejects := fs.String("rejects", "", "write the rejected rows report here (default DIR/rejected.csv when any row is rejected)")
+	strict := fs.Bool("strict", false, "import nothing (exit 2) when any row is rejected")
+	dropAbsent := fs.Bool("drop-absent", false, "empty the optional tables the folder lacks (default: keep their last import)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return badInput(errors.New("--data is required"))
+	}
+	start := time.Now()
+	ds, err := load.Load(ctx, *data, load.Options{})
+	if err != nil {
+		if errors.Is(err, load.ErrMissingTable) || errors.Is(err, load.ErrAmbiguous) || errors.Is(err, load.ErrHeader) || errors.Is(err, load.ErrEmpty) || errors.Is(err, load.ErrSchema) {
+			return badInput(err)
+		}
+		return err
+	}
+	defer ds.Release()
+	loaded := time.Since(start)
+	nrej := 0
+	for _, s := range ds.Stats {
+		nrej += s.Rejected
+	}
+	if nrej > 0 || *rejects != "" {
+		path := *rejects
+		if path == "" {
+			path = filepath.Join(*data, "rejected.csv")
+		}
+		var buf bytes.Buffer
+		if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
+			return err
+		}
+		if err := run.WriteFileAtomic(path, buf.Bytes()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%d rows rejected: %s\n", nrej, path)
+	}
+	if *strict && nrej > 0 {
+		return badInput(fmt.Errorf("%d rows rejected; --strict imports nothing", nrej))
+	}
+	st, err := store.Open(ctx, dbURL(*db), *schema)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	res, err := st.Import(ctx, ds, store.ImportOptions{DropAbsent: *dropAbsent})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%-14s %9s %9s %9s\n", "table", "read", "imported", "rejected")
+	for _, s := range res.Tables {
+		fmt.Fprintf(stdout, "%-14s %9d %9d %9d\n", s.Table, s.Read, s.Loaded, s.Rejected)
+	}
+	for _, m := range ds.Missing {
+		kept := "kept its last import"
+		if *dropAbsent {
+			kept = "emptied (absent)"
+		}
+		fmt.Fprintf(stdout, "%-14s not in folder: %s\n", m, kept)
+	}
+	fmt.Fprintf(stdout, "imported into %s in %.2fs (validation %.2fs)\n", st.Data, time.Since(start).Seconds(), loaded.Seconds())
+	return nil
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"time"
+
+	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/run"
+	"github.com/neijiang/xiaowei/internal/store"
+)
+
+// `xiaowei run --db URL`: read the contract tables from PostgreSQL and record
+// the run and its findings there (the files are still written).
+func init() {
+	var db, schema, job string
+	registerRunHook(runHook{
+		name:  "db",
+		order: 100, // after hooks that add post steps; recording comes last
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&db, "db", "", "PostgreSQL URL: read the dataset from it and record the run and findings there ($DATABASE_URL is not read here: say --db)")
+			fs.StringVar(&schema, "schema", store.DefaultSchema, "with --db: service schema; contract tables in <schema>_data")
+			fs.StringVar(&job, "job", "manual", "with --db: the job name the run is recorded under")
+		},
+		prepare: func(ctx context.Context, o *run.Options) error {
+			if db == "" {
+				return nil
+			}
+			if o.DataDir != "" {
+				return badInput(errors.New("--data and --db are exclusive: the dataset comes from one of them (import a folder with xiaowei import)"))
+			}
+			st, err := store.Open(ctx, db, schema)
+			if err != nil {
+				return err
+			}
+			if _, err := st.Migrate(ctx); err != nil {
+				st.Close()
+				return err
+			}
+			meta := store.RunMeta{RunID: store.NewRunID(time.Now()), Job: job, StartedAt: time.Now(), Version: versionString()}
+			o.Source = func(ctx context.Context) (*load.Dataset, error) { return st.ReadDataset(ctx, nil) }
+			o.Record = append(o.Record, run.Step{Name: "record", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
+				defer st.Close()
+				meta.Campaign = o.Campaign
+				_, err := st.Record(ctx, meta, o, out)
+				return err
+			}})
+			return nil
+		},
+	})
+}
