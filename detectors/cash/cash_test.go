@@ -31,7 +31,9 @@ func L(id, date, acct, dir, amount, cat, cp, by string) string {
 	return strings.Join([]string{id, v, date, "V" + id, acct, dir, amount, cat, cp, "", by, ""}, ",")
 }
 
-func opening(amount string) string { return L("E0", "2024-01-01", "cash", "in", amount, "opening", "", "") }
+func opening(amount string) string {
+	return L("E0", "2024-01-01", "cash", "in", amount, "opening", "", "")
+}
 
 func loadCSV(t testing.TB, mem memory.Allocator, name, csv string) *table.Table {
 	t.Helper()
