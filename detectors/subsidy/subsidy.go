@@ -492,7 +492,6 @@ func (e *env) links() (*table.Table, error) {
 	return b.Finish(), nil
 }
 
-
 // handlers builds case_handlers.
 func (e *env) handlers() (*table.Table, error) {
 	bt := e.in.Tables["beneficiaries"]
