@@ -37,6 +37,7 @@ type Compiled struct {
 	paramNames  []string
 	defaults    map[string]any
 	scopes      *ruleScopes
+	col         *colExpr // `when` as column-wise loops; nil = VM only (columnar.go)
 }
 
 type compiledEscalation struct {
@@ -106,6 +107,9 @@ func compileRule(r *rules.Rule) (c *Compiled, errs rules.Errors) {
 		return prog
 	}
 	c.when = compile(r.When, "when", true)
+	if c.when != nil {
+		c.col = compileColumnar(c.when.Node(), view.Cols, c.defaults)
+	}
 	for _, e := range r.Escalate {
 		if p := compile(e.When, "escalate.when", true); p != nil {
 			c.escalate = append(c.escalate, compiledEscalation{when: p, severity: e.Severity})

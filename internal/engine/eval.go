@@ -28,6 +28,9 @@ type EvalOptions struct {
 	// MaxErrorsBeforeDisable: a rule that fails on this many rows in a row,
 	// with no success, is disabled for the run (it is broken, not unlucky).
 	MaxErrorsBeforeDisable int
+	// RowWise evaluates every rule through the expr VM, row by row, even
+	// when its `when` has a column-wise form (for tests and benchmarks).
+	RowWise bool
 }
 
 // RuleStats is what evaluating one rule did.
@@ -92,7 +95,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := &evaluator{envs: map[int]*env{}, opt: opt, disabled: &disabled}
+			ev := &evaluator{envs: map[int]*env{}, colCtx: map[int]*vctx{}, opt: opt, disabled: &disabled}
 			for u := range work {
 				ev.run(ctx, plan, views, u)
 			}
@@ -145,6 +148,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 
 type evaluator struct {
 	envs     map[int]*env
+	colCtx   map[int]*vctx
 	vm       vm.VM
 	opt      EvalOptions
 	disabled *sync.Map
@@ -160,6 +164,10 @@ func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*tabl
 		e = c.layout.newEnv(t, c.used)
 		e.setGlobals(c.scopes.sets[0].env, int(ev.opt.AsOf), int(ev.opt.From), int(ev.opt.To))
 		ev.envs[u.rule] = e
+	}
+	if c.col != nil && !ev.opt.RowWise {
+		ev.runColumnar(ctx, c, t, u, e)
+		return
 	}
 	g := globals{asOf: ev.opt.AsOf, from: ev.opt.From, to: ev.opt.To}
 	vcol := t.Index("village_id")
