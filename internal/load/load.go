@@ -93,6 +93,11 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		path    string
 		parquet bool
 	}
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("dataset folder: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("dataset folder %s is not a directory", dir)
+	}
 	d := &Dataset{Dir: dir, Tables: map[string]*table.Table{}}
 	var jobs []job
 	for _, spec := range contract.Tables {
