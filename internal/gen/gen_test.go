@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/load"
 )
 
 var fixtureDir = filepath.Join("..", "..", "fixtures", "shizhong")
@@ -97,12 +98,36 @@ func TestCleanBaseline(t *testing.T) {
 }
 
 func TestPlantedAtScale(t *testing.T) {
-	for _, seed := range []int64{1, 2, 3} {
-		dir, st := genTo(t, Config{Villages: 8, Seed: seed, PersonsPerVillage: 400, LedgerPerYear: 600, AnomalyRate: 0.5})
+	for _, c := range []struct {
+		seed          int64
+		persons, rows int
+		rate          float64
+	}{{1, 400, 600, 0.5}, {2, 400, 600, 0.5}, {3, 1200, 1000, 0.3},
+		// every kind in every village, and villages too small for them (the
+		// plantings then register the people they need)
+		{4, 30, 300, 1}, {5, 800, 1000, 1}} {
+		dir, st := genTo(t, Config{Villages: 6, Seed: c.seed, PersonsPerVillage: c.persons, LedgerPerYear: c.rows, AnomalyRate: c.rate})
 		if st.Expected == 0 {
 			t.Fatal("nothing planted")
 		}
 		compareFindings(t, dir, civil.MustParse("2025-06-30"))
+	}
+}
+
+// The fixture loads with no rejected cell: every value is in contract form.
+func TestFixtureLoads(t *testing.T) {
+	d, err := load.Load(context.Background(), fixtureDir, load.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Release()
+	for _, r := range d.Rejects {
+		t.Errorf("%s line %d %s=%q: %s", r.Table, r.Line, r.Column, r.Value, r.Reason)
+	}
+	for _, s := range d.Stats {
+		if s.Loaded == 0 {
+			t.Errorf("%s is empty", s.Table)
+		}
 	}
 }
 

@@ -195,14 +195,18 @@ func (v *village) plantRelative() (after []func()) {
 // bystander is an alive adult outside both households, no cadre and no
 // beneficiary.
 func (v *village) bystander(h1, h2 int32) int32 {
-	for {
+	for try := 0; try < 20*len(v.persons); try++ {
 		p := int32(v.r.IntN(len(v.persons)))
 		pp := &v.persons[p]
-		if pp.hh != h1 && pp.hh != h2 && !pp.cadre && !pp.benef && pp.death == noDate && v.age(p, v.cfg.Start) >= 25 {
+		if pp.hh != h1 && pp.hh != h2 && !pp.cadre && !pp.benef && !pp.planted && pp.death == noDate && v.age(p, v.cfg.Start) >= 25 {
 			pp.planted = true
 			return p
 		}
 	}
+	h := v.newHousehold()
+	p := v.addPerson(h, "head", true, v.yearsAgo(35+v.r.IntN(20)), "")
+	v.persons[p].planted = true
+	return p
 }
 
 func (v *village) paysOf(m *member) []*payment {

@@ -246,9 +246,9 @@ func (v *village) age(p int32, on civil.Date) int {
 var cadreRoles = []string{"secretary", "director", "deputy_director", "accountant", "cashier", "subsidy_clerk", "committee_member", "supervisor", "group_leader"}
 
 func (v *village) pickCadrePerson(used map[int32]bool) int32 {
-	for try := 0; ; try++ {
+	for try := 0; try < 20*len(v.hhs); try++ {
 		h := int32(v.r.IntN(len(v.hhs)))
-		if used[h] && try < 10000 {
+		if used[h] {
 			continue
 		}
 		for _, p := range v.hhs[h].members {
@@ -259,6 +259,11 @@ func (v *village) pickCadrePerson(used map[int32]bool) int32 {
 			}
 		}
 	}
+	// A tiny village may run out of suitable adults: register one more
+	// household so every post is filled by a distinct household.
+	h := v.newHousehold()
+	used[h] = true
+	return v.addPerson(h, "head", v.r.IntN(3) != 0, v.yearsAgo(30+v.r.IntN(25)), "")
 }
 
 func (v *village) buildCadres() {
