@@ -1,0 +1,196 @@
+// Package service is `xiaowei serve`: the nightly supervision and the
+// inspection campaigns on a cron schedule (Asia/Shanghai) over the data kept
+// in PostgreSQL, one run per job and slot across instances, with catch-up of
+// missed nightly runs, Prometheus metrics and a small HTTP API.
+package service
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/store"
+)
+
+// Config is the serve configuration file (see docs/serve.example.yaml).
+type Config struct {
+	// Database is the PostgreSQL URL; empty = $DATABASE_URL.
+	Database string `yaml:"database"`
+	Schema   string `yaml:"schema"`
+	// Listen is the HTTP address for /healthz, /metrics and /runs.
+	Listen string `yaml:"listen"`
+	// OutDir receives each run's files under <job>/<run_id>/.
+	OutDir string `yaml:"out_dir"`
+	// Rules are the default rule and override folders or files.
+	Rules []string `yaml:"rules"`
+	// Workers for evaluation (0 = all cores).
+	Workers   int         `yaml:"workers"`
+	Nightly   Nightly     `yaml:"nightly"`
+	Campaigns []*Campaign `yaml:"campaigns"`
+	// ShutdownTimeout bounds the wait for a cancelled job at SIGTERM.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// Nightly is the nightly supervision over every village.
+type Nightly struct {
+	Enabled *bool `yaml:"enabled"` // default true
+	// Schedule is a cron spec, 5 fields (minute first) or 6 (seconds
+	// first), in Asia/Shanghai; default "0 2 * * *".
+	Schedule string `yaml:"schedule"`
+	// CatchUpLimit bounds the missed nightly runs made up at start-up
+	// (the most recent ones); default 3, 0 = default, negative = none.
+	CatchUpLimit int `yaml:"catch_up_limit"`
+}
+
+// Campaign is a special inspection (专项检查): a scope, a window, a rule
+// set, and a schedule or a one-off time.
+type Campaign struct {
+	Name     string   `yaml:"name"`
+	Towns    []string `yaml:"towns"`
+	Villages []string `yaml:"villages"`
+	From     string   `yaml:"from"` // window start YYYY-MM-DD (optional)
+	To       string   `yaml:"to"`   // window end (optional)
+	Rules    []string `yaml:"rules"`
+	Schedule string   `yaml:"schedule"`
+	Once     string   `yaml:"once"` // YYYY-MM-DD HH:MM[:SS], Asia/Shanghai
+
+	from, to civil.Date
+}
+
+// Duration reads "30s", "2m".
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a Go duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// LoadConfig reads and checks a config file.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(b, path)
+}
+
+// ParseConfig parses a config strictly (unknown keys are errors) and fills
+// defaults.
+func ParseConfig(b []byte, name string) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if c.Database == "" {
+		c.Database = os.Getenv("DATABASE_URL")
+	}
+	if c.Schema == "" {
+		c.Schema = store.DefaultSchema
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:9464"
+	}
+	if c.OutDir == "" {
+		c.OutDir = "runs"
+	}
+	if len(c.Rules) == 0 {
+		c.Rules = []string{"rules"}
+	}
+	if c.Nightly.Schedule == "" {
+		c.Nightly.Schedule = "0 2 * * *"
+	}
+	if c.Nightly.CatchUpLimit == 0 {
+		c.Nightly.CatchUpLimit = 3
+	}
+	if c.ShutdownTimeout.Duration == 0 {
+		c.ShutdownTimeout.Duration = 30 * time.Second
+	}
+	var problems []string
+	if c.Database == "" {
+		problems = append(problems, "no database: set database: or DATABASE_URL")
+	}
+	if _, err := parseSpec(c.Nightly.Schedule); err != nil {
+		problems = append(problems, fmt.Sprintf("nightly.schedule %q: %v", c.Nightly.Schedule, err))
+	}
+	seen := map[string]bool{}
+	for i, cp := range c.Campaigns {
+		where := fmt.Sprintf("campaigns[%d]", i)
+		if cp.Name == "" {
+			problems = append(problems, where+": name is required")
+		} else if seen[cp.Name] {
+			problems = append(problems, where+": duplicate name "+cp.Name)
+		} else if strings.ContainsAny(cp.Name, "/\\") {
+			problems = append(problems, where+": name must not contain / or \\")
+		}
+		seen[cp.Name] = true
+		if (cp.Schedule == "") == (cp.Once == "") {
+			problems = append(problems, where+": give exactly one of schedule and once")
+		}
+		if cp.Schedule != "" {
+			if _, err := parseSpec(cp.Schedule); err != nil {
+				problems = append(problems, fmt.Sprintf("%s.schedule %q: %v", where, cp.Schedule, err))
+			}
+		}
+		if cp.Once != "" {
+			if _, err := parseOnce(cp.Once); err != nil {
+				problems = append(problems, fmt.Sprintf("%s.once: %v", where, err))
+			}
+		}
+		var err error
+		if cp.From != "" {
+			if cp.from, err = civil.Parse(cp.From); err != nil {
+				problems = append(problems, fmt.Sprintf("%s.from: %v", where, err))
+			}
+		}
+		if cp.To != "" {
+			if cp.to, err = civil.Parse(cp.To); err != nil {
+				problems = append(problems, fmt.Sprintf("%s.to: %v", where, err))
+			}
+		}
+		if cp.from != 0 && cp.to != 0 && cp.from > cp.to {
+			problems = append(problems, where+": from is after to")
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s:\n  %s", name, strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func parseSpec(spec string) (cron.Schedule, error) { return parser.Parse(spec) }
+
+func parseOnce(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, s, civil.Shanghai); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q: want YYYY-MM-DD HH:MM[:SS] (Asia/Shanghai)", s)
+}
+
+// onceSchedule fires once at t.
+type onceSchedule struct{ t time.Time }
+
+func (o onceSchedule) Next(after time.Time) time.Time {
+	if after.Before(o.t) {
+		return o.t
+	}
+	return time.Time{}
+}

@@ -1,0 +1,84 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+func (s *Service) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if err := s.st.Pool.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"status": "database unreachable"})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		s.metrics.write(w)
+	})
+	mux.HandleFunc("GET /runs", s.runsHandler)
+	return mux
+}
+
+// RunRow is one completed run as /runs shows it.
+type RunRow struct {
+	RunID        string     `json:"run_id"`
+	Job          string     `json:"job"`
+	Campaign     *string    `json:"campaign"`
+	ScheduledFor *time.Time `json:"scheduled_for"`
+	AsOf         string     `json:"as_of"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   time.Time  `json:"finished_at"`
+	Findings     int        `json:"findings"`
+	New          int        `json:"new"`
+	Reopened     int        `json:"reopened"`
+	Resolved     int        `json:"resolved"`
+	Rejected     int        `json:"rows_rejected"`
+}
+
+// runsHandler lists the recent completed runs from the database (all
+// instances) and this instance's recent attempts, including failures and
+// skips, which the database does not keep (a failed run leaves it as it was).
+func (s *Service) runsHandler(w http.ResponseWriter, r *http.Request) {
+	limit := 50
+	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 1000 {
+		limit = v
+	}
+	rows, err := s.st.Pool.Query(r.Context(), `select run_id, job, campaign, scheduled_for, as_of::text, started_at, finished_at,
+		findings, new_findings, reopened, resolved, rows_rejected from `+s.st.T("runs")+` order by finished_at desc limit $1`, limit)
+	if err != nil {
+		http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	defer rows.Close()
+	out := struct {
+		Runs     []RunRow  `json:"runs"`
+		Attempts []Attempt `json:"attempts"`
+	}{Runs: []RunRow{}, Attempts: s.Attempts()}
+	for rows.Next() {
+		var x RunRow
+		if err := rows.Scan(&x.RunID, &x.Job, &x.Campaign, &x.ScheduledFor, &x.AsOf, &x.StartedAt, &x.FinishedAt,
+			&x.Findings, &x.New, &x.Reopened, &x.Resolved, &x.Rejected); err != nil {
+			http.Error(w, "database: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		out.Runs = append(out.Runs, x)
+	}
+	if err := rows.Err(); err != nil {
+		http.Error(w, "database: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(out)
+}
