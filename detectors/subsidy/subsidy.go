@@ -593,6 +593,7 @@ func (e *env) payments() (*table.Table, error) {
 	pay, cs, pid, prog, per, paidOn, amt, acct, holder := pt.Str("payment_id"), pt.Str("case_id"), pt.Str("person_id"), pt.Str("program"), pt.Str("period"),
 		pt.Date("paid_on"), pt.Money("amount"), pt.Str("account_no"), pt.Str("account_holder_id")
 	n := pt.Len()
+	b.Reserve(n)
 
 	// households per account and month
 	hhKey := func(i int) acctMonthHH {
