@@ -46,6 +46,10 @@ type Options struct {
 	// Record steps run after the outputs are written (e.g. storing the run
 	// in PostgreSQL); an error fails the run.
 	Record []Step
+	// PartitionBy "county" runs one county at a time (partition.go);
+	// PartitionTmp is where the county files go ("" = the system default).
+	PartitionBy  string
+	PartitionTmp string
 }
 
 // Step is a post-evaluation stage of a run.
@@ -163,6 +167,9 @@ type OverrideNote struct {
 // summary.json, manifest.json and rejected.csv to OutDir, each through a
 // temporary file renamed into place.
 func Run(ctx context.Context, o Options) (*Outcome, error) {
+	if o.PartitionBy != "" {
+		return runPartitioned(ctx, o)
+	}
 	started := time.Now()
 	set, err := rules.LoadDirs(o.RuleDirs)
 	var bad rules.Errors
