@@ -39,7 +39,7 @@ func synth(nPersons int) map[string]*table.Table {
 	t["villages"] = mk("villages", nPersons/1000, func(b *table.Builder, i int) {
 		b.SetStr(0, vid(i*1000))
 		b.SetStr(1, "村")
-		b.SetStr(2, vid(i*1000)[:9])
+		b.SetStr(2, vid(i * 1000)[:9])
 		b.SetStr(3, "镇")
 		b.SetStr(4, "511002")
 		b.SetStr(5, "市中区")

@@ -237,13 +237,6 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 			e.paid[[2]string{cs.Value(i), ps.Value(i)}] += am.Value(i)
 		}
 	}
-	for _, s := range d.Settings() {
-		if s.Name == "close_relations" {
-			if _, bad := kinship.NewSet(s.Default.([]string)); len(bad) > 0 {
-				return nil, fmt.Errorf("close_relations: unknown relations %v", bad)
-			}
-		}
-	}
 	out := map[string]*table.Table{}
 	var err error
 	build := func(name string, fn func() (*table.Table, error)) {
@@ -623,7 +616,7 @@ func (e *env) payments() (*table.Table, error) {
 	cAcct, cHold, cHN, cSelf, cSame, cHRel, cHRelCN, cHRole, cHRoleCN, cHCad, cKnown, cDeath, cMAD, cShared := b.Col("account_no"), b.Col("account_holder_id"), b.Col("holder_name"),
 		b.Col("holder_is_self"), b.Col("holder_same_household"), b.Col("holder_relation"), b.Col("holder_relation_cn"), b.Col("holder_cadre_role"), b.Col("holder_cadre_role_cn"),
 		b.Col("holder_is_cadre"), b.Col("person_known"), b.Col("death_date"), b.Col("months_after_death"), b.Col("shared_households")
-	var mbuf []byte
+	months := map[civil.Month]string{} // paid_month strings, made once per month
 	for i := 0; i < n; i++ {
 		person := pid.Value(i)
 		node, known := e.g.Node(person)
@@ -645,8 +638,12 @@ func (e *env) payments() (*table.Table, error) {
 		b.SetStr(cPC, programCN[prog.Value(i)])
 		b.SetStr(cPer2, per.Value(i))
 		b.SetDate(cPO, paid)
-		mbuf = appendMonth(mbuf[:0], paid.Month())
-		b.SetStr(cPM, string(mbuf))
+		pm, ok := months[paid.Month()]
+		if !ok {
+			pm = paid.Month().String()
+			months[paid.Month()] = pm
+		}
+		b.SetStr(cPM, pm)
 		b.SetInt(cAmt, amt.Value(i))
 		if acct.IsValid(i) {
 			b.SetStr(cAcct, acct.Value(i))
@@ -687,11 +684,6 @@ func (e *env) payments() (*table.Table, error) {
 		b.Next()
 	}
 	return b.Finish(), nil
-}
-
-func appendMonth(b []byte, m civil.Month) []byte {
-	y, mo := m.YM()
-	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-', byte('0'+int(mo)/10), byte('0'+int(mo)%10))
 }
 
 func (e *env) findRel(a int32, aok bool, b int32, bok bool) (kinship.Relation, bool) {
@@ -868,7 +860,11 @@ func (e *env) idChecks() (*table.Table, error) {
 		}
 		b.SetBool(cBM, birthMatch)
 		b.SetBool(cGM, genderMatch)
-		b.SetStr(cProb, string(problem))
+		if len(problem) == 0 {
+			b.SetStr(cProb, "")
+		} else {
+			b.SetStr(cProb, string(problem)) // rare: only a person with a problem
+		}
 		b.Next()
 	}
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
