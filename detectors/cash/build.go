@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -133,6 +134,9 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 	if err := r.index(); err != nil {
 		return nil, err
 	}
+	r.reserve(lt, r.hand, specs[vHandlers], len(r.cashRows))
+	r.reserve(lt, r.pay, specs[vPayments], r.nPay)
+	r.reserve(lt, r.coll, specs[vCollections], r.nColl)
 	if r.hand.b != nil {
 		r.roles = newRoleIndex(in.Tables["cadres"])
 	}
@@ -189,9 +193,10 @@ type replay struct {
 	sets   []vset
 	rowV   []int32 // cash row -> village id (parallel to cashRows)
 
-	cashRows  []int32 // ledger rows on the cash account, dated <= as_of
-	splitRows []int32 // ledger expense outflows (both accounts) below the village's tier with a counterparty
-	splitV    []int32
+	cashRows    []int32 // ledger rows on the cash account, dated <= as_of
+	nColl, nPay int     // cash collections and cash payments among them
+	splitRows   []int32 // ledger expense outflows (both accounts) below the village's tier with a counterparty
+	splitV      []int32
 
 	roles *roleIndex
 	names map[string]string
@@ -241,6 +246,12 @@ func (r *replay) index() error {
 		if acct == "cash" {
 			r.cashRows = append(r.cashRows, int32(i))
 			r.rowV = append(r.rowV, id)
+			switch categoryOf(L.category.Value(i)) {
+			case catCollection:
+				r.nColl++
+			case catExpense, catPayout:
+				r.nPay++
+			}
 		}
 		if r.split.b != nil && L.direction.Value(i) == "out" && L.category.Value(i) == "expense" &&
 			L.amount.Value(i) < r.sets[id].tier && str(L.counterparty, i) != "" {
@@ -315,4 +326,25 @@ func (r *replay) byVillage() [][]int32 {
 		segs = append(segs, seg)
 	}
 	return segs
+}
+
+// reserve sizes a view's builders for rows rows up front (string data
+// estimated from the ledger's average for columns copied from it), so the
+// buffers are not regrown and copied while the replay appends.
+func (r *replay) reserve(lt *table.Table, o out, cols []table.Col, rows int) {
+	if o.b == nil || rows == 0 {
+		return
+	}
+	o.b.Reserve(rows)
+	n := max(lt.Len(), 1)
+	for k, c := range cols {
+		if table.ArrowType(c.Kind).ID() != arrow.STRING {
+			continue
+		}
+		per := 12
+		if lt.Has(c.Name) {
+			per = len(lt.Str(c.Name).ValueBytes())/n + 1
+		}
+		o.b.ReserveData(k, rows*per)
+	}
 }

@@ -24,7 +24,6 @@ var (
 func (r *replay) splitGroups() {
 	L := r.L
 	rank := r.ranks()
-	type cand struct{ rank, row int32 }
 	cs := make([]cand, len(r.splitRows))
 	for k, row := range r.splitRows {
 		cs[k] = cand{rank[r.splitV[k]], row}
@@ -57,11 +56,7 @@ func (r *replay) splitGroups() {
 				j++
 			}
 			if j-i >= 2 && total >= vs.tier {
-				rows := make([]int32, 0, j-i)
-				for _, c := range cs[i:j] {
-					rows = append(rows, c.row)
-				}
-				r.emitSplit(rows, total, vs)
+				r.emitSplit(cs[i:j], total, vs)
 				i = j
 			} else {
 				i++
@@ -71,15 +66,18 @@ func (r *replay) splitGroups() {
 	}
 }
 
-func (r *replay) emitSplit(rows []int32, total int64, vs vset) {
+// cand is a split candidate: a ledger row and its village's rank.
+type cand struct{ rank, row int32 }
+
+func (r *replay) emitSplit(rows []cand, total int64, vs vset) {
 	L, o := r.L, r.split
 	b := o.b
-	f := int(rows[0])
+	f := int(rows[0].row)
 	var ids strings.Builder
 	var largest int64
 	cash, bank := false, false
-	for k, row := range rows {
-		i := int(row)
+	for k, c := range rows {
+		i := int(c.row)
 		if k > 0 {
 			ids.WriteByte(',')
 		}
@@ -101,7 +99,7 @@ func (r *replay) emitSplit(rows []int32, total int64, vs vset) {
 	b.SetStr(cVillage, L.village.Value(f))
 	o.str(cEntry, L.entry, f)
 	b.SetDate(cSplDate, civil.Date(L.date.Value(f)))
-	b.SetDate(cSplLast, civil.Date(L.date.Value(int(rows[len(rows)-1]))))
+	b.SetDate(cSplLast, civil.Date(L.date.Value(int(rows[len(rows)-1].row))))
 	o.str(cSplCP, L.counterparty, f)
 	b.SetInt(cSplN, int64(len(rows)))
 	b.SetInt(cSplTotal, total)

@@ -168,6 +168,14 @@ func (b *Builder) Col(name string) int {
 // Reserve preallocates n rows.
 func (b *Builder) Reserve(n int) { b.b.Reserve(n) }
 
+// ReserveData preallocates n bytes of value data for a string column, so
+// that a view whose size is known up front does not regrow its buffers.
+func (b *Builder) ReserveData(col, n int) {
+	if sb, ok := b.b.Field(col).(*array.StringBuilder); ok {
+		sb.ReserveData(n)
+	}
+}
+
 // SetStr sets a string column of the current row.
 func (b *Builder) SetStr(col int, v string) {
 	b.b.Field(col).(*array.StringBuilder).Append(v)
