@@ -26,9 +26,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
@@ -191,6 +194,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
 		subjects map[string]int64
 	}
 	byRule := map[string]*acc{}
+	first := map[string]map[string]any{} // rule -> evidence of its first finding
 	var ruleOrder []string
 	subjects := map[string]int64{}
 	fams := map[string]bool{}
@@ -208,6 +212,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
 			}
 			a = &acc{hit: RuleHit{RuleID: f.RuleID, Title: title, Family: f.Family, Severity: f.Severity}, subjects: map[string]int64{}}
 			byRule[f.RuleID] = a
+			first[f.RuleID] = f.Evidence
 			ruleOrder = append(ruleOrder, f.RuleID)
 		}
 		a.hit.Findings++
@@ -265,7 +270,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
 	})
 	seen := map[string]bool{}
 	for _, h := range hits {
-		v := in.Rules[h.RuleID].Verify
+		v := fillVerify(in.Rules[h.RuleID].Verify, first[h.RuleID])
 		if v == "" {
 			v = "核实" + h.Title + "所涉凭证、名单与经办情况。"
 		}
@@ -275,6 +280,36 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
 		}
 	}
 	return l
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`)
+
+// fillVerify fills {{column}} placeholders of a rule's verify text from the
+// evidence of the rule's first finding in the lead; a value not in the
+// evidence reads 相关人员/事项.
+func fillVerify(v string, ev map[string]any) string {
+	if !strings.Contains(v, "{{") {
+		return v
+	}
+	return placeholder.ReplaceAllStringFunc(v, func(m string) string {
+		key := placeholder.FindStringSubmatch(m)[1]
+		var val any
+		if p, ok := strings.CutPrefix(key, "params."); ok {
+			if ps, isMap := ev["params"].(map[string]any); isMap {
+				val = ps[p]
+			}
+		} else {
+			val = ev[key]
+		}
+		switch x := val.(type) {
+		case nil:
+			return "相关人员/事项"
+		case string:
+			return x
+		default:
+			return fmt.Sprint(x)
+		}
+	})
 }
 
 // RuleScore is one rule's part of a lead's score.

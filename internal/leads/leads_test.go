@@ -193,3 +193,10 @@ func TestDispositions(t *testing.T) {
 		}
 	}
 }
+
+func TestFillVerify(t *testing.T) {
+	ev := map[string]any{"cadre_name": "赵主任", "params": map[string]any{"days": 3}}
+	if got := fillVerify("核实{{cadre_name}}是否在{{ params.days }}日内缴存，{{missing}}。", ev); got != "核实赵主任是否在3日内缴存，相关人员/事项。" {
+		t.Fatal(got)
+	}
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/neijiang/xiaowei/internal/dispose"
+	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/leads"
+)
+
+func init() {
+	register(command{name: "dispose", summary: "record an inspector's disposition of a finding or lead (confirmed, false_positive, suppressed)", run: cmdDispose})
+}
+
+func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var file, data, runDir, finding, lead, status, until, reason, by string
+	var history bool
+	fs := newFlags("dispose", "(--file F | --data DIR) (--finding ID | --lead ID --run OUT) --status confirmed|false_positive|suppressed [--until DATE] --reason TEXT --by NAME\n       xiaowei dispose (--file F | --data DIR) --history [--finding ID | --lead ID]", stdout)
+	fs.StringVar(&file, "file", "", "dispositions file (append-only JSON lines); the same as run's --dispositions")
+	fs.StringVar(&data, "data", "", "dataset folder: the file is DATA/dispositions.jsonl (run's default)")
+	fs.StringVar(&runDir, "run", "", "a run's output folder: needed for --lead (the lead's findings are read from OUT/leads.jsonl); checks --finding exists")
+	fs.StringVar(&finding, "finding", "", "finding_id")
+	fs.StringVar(&lead, "lead", "", "lead_id (all the findings it holds in --run)")
+	fs.StringVar(&status, "status", "", "confirmed, false_positive or suppressed")
+	fs.StringVar(&until, "until", "", "suppressed: last day of the suppression (YYYY-MM-DD, compared with each run's as_of)")
+	fs.StringVar(&reason, "reason", "", "why (shown in the report)")
+	fs.StringVar(&by, "by", "", "who decided")
+	fs.BoolVar(&history, "history", false, "print the trail of decisions (of one id, or all) instead of recording one")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if file == "" && data != "" {
+		file = filepath.Join(data, "dispositions.jsonl")
+	}
+	if file == "" {
+		return badInput(errors.New("--file or --data is required"))
+	}
+	if history {
+		return printHistory(stdout, file, finding, lead)
+	}
+	e := dispose.Event{At: dispose.Now(), FindingID: finding, LeadID: lead, Status: status, Until: until, Reason: reason, By: by}
+	if lead != "" {
+		if runDir == "" {
+			return badInput(errors.New("--lead needs --run OUT: the decision covers the findings the lead holds there"))
+		}
+		l, err := findLead(runDir, lead)
+		if err != nil {
+			return badInput(err)
+		}
+		e.FindingIDs = l.FindingIDs
+	} else if runDir != "" && finding != "" {
+		if err := findFinding(runDir, finding); err != nil {
+			return badInput(err)
+		}
+	}
+	if err := e.Validate(); err != nil {
+		return badInput(err)
+	}
+	if err := dispose.Append(file, e); err != nil {
+		return err
+	}
+	what := "finding " + finding
+	if lead != "" {
+		what = fmt.Sprintf("lead %s (%d findings)", lead, len(e.FindingIDs))
+	}
+	fmt.Fprintf(stdout, "%s: %s %s by %s, recorded in %s\n", e.At, what, status, by, file)
+	return nil
+}
+
+func findLead(runDir, id string) (*leads.Lead, error) {
+	f, err := os.Open(filepath.Join(runDir, "leads.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ls, err := leads.ReadJSONL(f)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if l.LeadID == id {
+			return l, nil
+		}
+	}
+	return nil, fmt.Errorf("no lead %s in %s/leads.jsonl", id, runDir)
+}
+
+func findFinding(runDir, id string) error {
+	f, err := os.Open(filepath.Join(runDir, "findings.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fs, err := findings.ReadJSONL(f)
+	if err != nil {
+		return err
+	}
+	for _, x := range fs {
+		if x.FindingID == id {
+			return nil
+		}
+	}
+	return fmt.Errorf("no finding %s in %s/findings.jsonl", id, runDir)
+}
+
+func printHistory(w io.Writer, file, finding, lead string) error {
+	evs, err := dispose.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		match := finding == "" && lead == ""
+		if finding != "" {
+			match = match || e.FindingID == finding
+			for _, id := range e.FindingIDs {
+				match = match || id == finding
+			}
+		}
+		if lead != "" {
+			match = match || e.LeadID == lead
+		}
+		if !match {
+			continue
+		}
+		id := "finding " + e.FindingID
+		if e.LeadID != "" {
+			id = fmt.Sprintf("lead %s (%d findings)", e.LeadID, len(e.FindingIDs))
+		}
+		fmt.Fprintf(w, "%s  %-15s %s  by %s", e.At, e.Status, id, e.By)
+		if e.Until != "" {
+			fmt.Fprintf(w, " until %s", e.Until)
+		}
+		fmt.Fprintf(w, ": %s\n", e.Reason)
+	}
+	return nil
+}
