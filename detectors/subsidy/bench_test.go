@@ -98,17 +98,21 @@ const benchPersons = 1_000_000
 // BenchmarkGraphBuild: the relation graph over 1M persons + 100k kinship
 // rows; ns/row is per persons + kinship row.
 func BenchmarkGraphBuild(b *testing.B) {
-	tabs := synth(benchPersons)
-	rows := tabs["persons"].Len() + tabs["kinship"].Len()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		g := kinship.Build(tabs["persons"], tabs["kinship"], nil)
-		if g.Len() != benchPersons {
-			b.Fatal(g.Len())
-		}
+	for _, n := range []int{benchPersons / 10, benchPersons} {
+		b.Run(fmt.Sprintf("persons=%d", n), func(b *testing.B) {
+			tabs := synth(n)
+			rows := tabs["persons"].Len() + tabs["kinship"].Len()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				g := kinship.Build(tabs["persons"], tabs["kinship"], nil)
+				if g.Len() != n {
+					b.Fatal(g.Len())
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
 }
 
 // BenchmarkViews: the subsidy detector building every view (graph

@@ -8,9 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/neijiang/xiaowei/detectors/subsidy"
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
@@ -318,5 +321,46 @@ func TestCheckID(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { subsidy.CheckID("11010519491231002X") }); n != 0 {
 		t.Errorf("CheckID allocates %v times", n)
+	}
+}
+
+// TestDeterministic: the same tables give the same rows in the same order.
+func TestDeterministic(t *testing.T) {
+	tabs := synth(20000)
+	set, err := rules.LoadDirs([]string{"../../rules"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, errs := engine.NewSettingsResolver(set, nil, engine.GeographyOf(tabs["villages"]))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	_, d, _ := engine.LookupView(subsidy.ViewLinks)
+	want := map[string]bool{}
+	for _, v := range d.Views() {
+		want[v.Name] = true
+	}
+	dump := func() string {
+		in := engine.NewInput(d, tabs, civil.MustParse("2025-06-30"), 0, 0, want, memory.DefaultAllocator, res)
+		out, err := d.Build(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sb strings.Builder
+		for _, v := range d.Views() {
+			tb := out[v.Name]
+			if tb.Len() == 0 && v.Name != subsidy.ViewEnrolments {
+				t.Errorf("view %s is empty", v.Name)
+			}
+			sb.WriteString(v.Name)
+			for c := range tb.Cols {
+				sb.WriteString(tb.Rec.Column(c).String())
+			}
+			tb.Release()
+		}
+		return sb.String()
+	}
+	if a, b := dump(), dump(); a != b {
+		t.Error("two builds differ")
 	}
 }
