@@ -57,29 +57,38 @@ func (v *village) anyMember(program string, notHH int32) (*caseT, *member) {
 
 func (v *village) plantRelative() (after []func()) {
 	if v.kind["REL-SELF"] {
-		// A group leader's (or committee member's) own nuclear household gets
-		// 低保: REL-SELF for the cadre, REL-KIN for each spouse and child.
-	search:
+		// A cadre's own nuclear household (cadre, spouse, children) gets 低保: REL-SELF for the cadre, REL-KIN for each
+		// spouse and child. Households with members are preferred, so the
+		// side effect is shown; a cadre living alone is the fallback.
+		var pick *cadre
 		for _, c := range v.cadres {
-			if c.role != "group_leader" && c.role != "committee_member" && c.role != "supervisor" || v.persons[c.p].rel != "head" {
+			// Not the posts other plantings lean on (kin of the director,
+			// secretary and clerk; the cashier's card).
+			if c.role == "subsidy_clerk" || c.role == "cashier" || c.role == "director" || c.role == "secretary" || c.end != noDate {
 				continue
 			}
 			ms := v.hhs[v.persons[c.p].hh].members
-			for _, m := range ms[1:] {
-				if r := v.persons[m].rel; r != "spouse" && r != "child" || v.persons[m].death != noDate {
-					continue search
+			ok := v.persons[c.p].rel == "head" || v.persons[c.p].rel == "spouse"
+			for _, m := range ms {
+				if r := v.persons[m].rel; m != c.p && (r != "head" && r != "spouse" && r != "child" || v.persons[m].death != noDate) {
+					ok = false
 				}
 			}
+			if ok && (pick == nil || len(ms) > 1 && len(v.hhs[v.persons[pick.p].hh].members) == 1) {
+				pick = &c
+			}
+		}
+		if pick != nil {
+			ms := v.hhs[v.persons[pick.p].hh].members
 			cs := v.newCase("dibao", append([]int32{}, ms...), v.cfg.Start.AddDays(30+v.r.IntN(150)))
 			for _, m := range cs.members {
 				v.persons[m.p].planted = true
-				if m.p == c.p {
+				if m.p == pick.p {
 					v.expectSubj("REL-SELF", v.person(m.p))
 				} else {
 					v.expectSubj("REL-KIN", v.person(m.p))
 				}
 			}
-			break
 		}
 	}
 	kinTo := func(role, rel string, filed bool) *caseT {

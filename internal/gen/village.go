@@ -217,6 +217,9 @@ func (v *village) buildPersons() {
 			for k := 1 + r.IntN(3); k > 0; k-- {
 				v.addPerson(h, "child", r.IntN(2) == 0, v.yearsAgo(max(0, age-22-r.IntN(14))), sur)
 			}
+			if r.IntN(10) == 0 { // the spouse's widowed mother lives with them
+				v.addPerson(h, "parent_in_law", false, v.yearsAgo(age+24+r.IntN(8)), spouseSur())
+			}
 		default: // three generations
 			age := 50 + r.IntN(23)
 			v.addPerson(h, "head", true, v.yearsAgo(age), sur)
