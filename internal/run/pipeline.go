@@ -222,6 +222,18 @@ func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, me
 		out[k] = v
 	}
 	inScope := scopeVillages(tables["villages"], s)
+	// payments carry no village_id: they follow their case's village.
+	var casesInScope map[string]bool
+	if inScope != nil && tables["beneficiaries"] != nil {
+		b := tables["beneficiaries"]
+		cid, vid := b.Str("case_id"), b.Str("village_id")
+		casesInScope = map[string]bool{}
+		for i := 0; i < b.Len(); i++ {
+			if inScope[vid.Value(i)] {
+				casesInScope[cid.Value(i)] = true
+			}
+		}
+	}
 	var stats []ScopeStats
 	for _, spec := range contract.Tables {
 		t := out[spec.Name]
@@ -236,15 +248,18 @@ func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, me
 			dates = t.Date(c)
 		}
 		var vids *array.String
+		var inScopeKeys map[string]bool
 		if inScope != nil && contains(villageTables, spec.Name) {
-			vids = t.Str("village_id")
+			vids, inScopeKeys = t.Str("village_id"), inScope
+		} else if casesInScope != nil && spec.Name == "payments" {
+			vids, inScopeKeys = t.Str("case_id"), casesInScope
 		}
 		for i := range keep {
 			keep[i] = true
 			if dates != nil && dates.IsValid(i) && civil.Date(dates.Value(i)) > s.AsOf {
 				keep[i] = false
 				st.AfterAsOf++
-			} else if vids != nil && !inScope[vids.Value(i)] {
+			} else if vids != nil && !inScopeKeys[vids.Value(i)] {
 				keep[i] = false
 				st.OutOfScope++
 			}
