@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -86,12 +87,12 @@ func (m *metrics) write(w io.Writer) {
 	family := func(name, typ, help string) { fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ) }
 	family("xiaowei_runs_total", "counter", "Job firings in this instance by outcome (completed, failed, canceled, locked: another instance holds the job, already_done: the slot has a completed run).")
 	for _, k := range sortedKeys2(m.runs) {
-		fmt.Fprintf(w, "xiaowei_runs_total{job=%s,outcome=%s} %g\n", q(k[0]), q(k[1]), m.runs[k])
+		fmt.Fprintf(w, "xiaowei_runs_total{job=%s,outcome=%s} %s\n", q(k[0]), q(k[1]), num(m.runs[k]))
 	}
 	family("xiaowei_stage_seconds", "summary", "Seconds spent per run stage (load, scope, detect:*, evaluate, write, record) in completed runs.")
 	for _, k := range sortedKeys2(m.stageSum) {
-		fmt.Fprintf(w, "xiaowei_stage_seconds_sum{job=%s,stage=%s} %g\n", q(k[0]), q(k[1]), m.stageSum[k])
-		fmt.Fprintf(w, "xiaowei_stage_seconds_count{job=%s,stage=%s} %g\n", q(k[0]), q(k[1]), m.stageCount[k])
+		fmt.Fprintf(w, "xiaowei_stage_seconds_sum{job=%s,stage=%s} %s\n", q(k[0]), q(k[1]), num(m.stageSum[k]))
+		fmt.Fprintf(w, "xiaowei_stage_seconds_count{job=%s,stage=%s} %s\n", q(k[0]), q(k[1]), num(m.stageCount[k]))
 	}
 	family("xiaowei_findings", "gauge", "Findings of the job's last completed run by family and severity.")
 	keys3 := make([][3]string, 0, len(m.findings))
@@ -100,11 +101,11 @@ func (m *metrics) write(w io.Writer) {
 	}
 	sort.Slice(keys3, func(i, j int) bool { return strings.Join(keys3[i][:], "\x00") < strings.Join(keys3[j][:], "\x00") })
 	for _, k := range keys3 {
-		fmt.Fprintf(w, "xiaowei_findings{job=%s,family=%s,severity=%s} %g\n", q(k[0]), q(k[1]), q(k[2]), m.findings[k])
+		fmt.Fprintf(w, "xiaowei_findings{job=%s,family=%s,severity=%s} %s\n", q(k[0]), q(k[1]), q(k[2]), num(m.findings[k]))
 	}
 	family("xiaowei_finding_changes_total", "counter", "Findings opened (new), resolved and reopened by completed runs.")
 	for _, k := range sortedKeys2(m.changes) {
-		fmt.Fprintf(w, "xiaowei_finding_changes_total{job=%s,change=%s} %g\n", q(k[0]), q(k[1]), m.changes[k])
+		fmt.Fprintf(w, "xiaowei_finding_changes_total{job=%s,change=%s} %s\n", q(k[0]), q(k[1]), num(m.changes[k]))
 	}
 	family("xiaowei_rows_rejected", "gauge", "Input rows rejected in the job's last completed run.")
 	writeJobs(w, "xiaowei_rows_rejected", m.rejected)
@@ -127,7 +128,7 @@ func writeJobs(w io.Writer, name string, vals map[string]float64) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "%s{job=%s} %g\n", name, q(k), vals[k])
+		fmt.Fprintf(w, "%s{job=%s} %s\n", name, q(k), num(vals[k]))
 	}
 }
 
@@ -149,3 +150,6 @@ func sortedKeys2(m map[[2]string]float64) [][2]string {
 func q(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }
+
+// num prints a sample value without exponent (timestamps stay readable).
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
