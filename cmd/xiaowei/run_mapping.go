@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+
+	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/run"
+	"github.com/neijiang/xiaowei/internal/source"
+)
+
+// `xiaowei run --mapping sources.yaml`: read the dataset from real-world
+// exports (xlsx, GBK CSV, Chinese headers) as the mapping describes.
+func init() {
+	var mapping string
+	registerRunHook(runHook{
+		name:  "mapping",
+		order: 10,
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&mapping, "mapping", "", "source mapping (sources.yaml): read the dataset from Excel/GBK CSV exports instead of --data (see docs/inputs.md)")
+		},
+		prepare: func(ctx context.Context, o *run.Options) error {
+			if mapping == "" {
+				return nil
+			}
+			if o.DataDir != "" {
+				return badInput(errors.New("--data and --mapping are exclusive: the mapping says where each table comes from"))
+			}
+			if o.Source != nil {
+				return badInput(errors.New("--mapping cannot be combined with another data source (--db)"))
+			}
+			m, err := source.ReadMapping(mapping)
+			if err != nil {
+				return badInput(err)
+			}
+			asOf := o.Scope.AsOf
+			o.Source = func(ctx context.Context) (*load.Dataset, error) {
+				ds, err := source.Load(ctx, m, load.Options{AsOf: asOf})
+				if errors.Is(err, source.ErrMapping) {
+					return nil, badInput(err)
+				}
+				return ds, err
+			}
+			return nil
+		},
+	})
+}
