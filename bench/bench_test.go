@@ -8,7 +8,10 @@
 package bench
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -104,4 +107,54 @@ func BenchmarkRules(b *testing.B) {
 			b.ReportMetric(float64(rows), "rows")
 		})
 	}
+}
+
+// BenchmarkFloor is the physical floor of loading the CSV dataset: reading
+// the bytes (page cache) and splitting them into records with encoding/csv,
+// with no type conversion, validation or Arrow building.
+func BenchmarkFloor(b *testing.B) {
+	d := filepath.Join(dataDir(b), "csv")
+	files, _ := filepath.Glob(filepath.Join(d, "*.csv"))
+	b.Run("read", func(b *testing.B) {
+		var n int64
+		for i := 0; i < b.N; i++ {
+			n = 0
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += int64(len(data))
+			}
+		}
+		b.SetBytes(n)
+	})
+	b.Run("split", func(b *testing.B) {
+		rows, bytes := 0, int64(0)
+		for i := 0; i < b.N; i++ {
+			rows, bytes = 0, 0
+			for _, f := range files {
+				fh, err := os.Open(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				st, _ := fh.Stat()
+				bytes += st.Size()
+				r := csv.NewReader(bufio.NewReaderSize(fh, 1<<20))
+				r.ReuseRecord = true
+				r.FieldsPerRecord = -1
+				for {
+					if _, err := r.Read(); err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+					rows++
+				}
+				fh.Close()
+			}
+		}
+		b.SetBytes(bytes)
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+	})
 }

@@ -173,7 +173,11 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		if err := writeRejects(o.OutDir, merged); err != nil {
 			return nil, err
 		}
-		return nil, &StrictError{Rejected: len(merged.Rejects)}
+		n := 0
+		for _, st := range merged.Stats {
+			n += st.Rejected
+		}
+		return nil, &StrictError{Rejected: n}
 	}
 	for _, st := range merged.Stats {
 		merged.Stats[statIdx[st.Table]].SHA256 = fileSHA(o.DataDir, st.Table)
