@@ -30,6 +30,12 @@ func init() {
 			if o.DataDir != "" {
 				return badInput(errors.New("--data and --db are exclusive: the dataset comes from one of them (import a folder with xiaowei import)"))
 			}
+			if o.Source != nil {
+				return badInput(errors.New("--db cannot be combined with another data source (--mapping)"))
+			}
+			if o.PartitionBy != "" {
+				return badInput(errors.New("--partition reads CSV folders; it does not apply to --db"))
+			}
 			st, err := store.Open(ctx, db, schema)
 			if err != nil {
 				return err

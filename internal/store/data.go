@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -198,23 +199,54 @@ func (s *Store) ReadDataset(ctx context.Context, mem memory.Allocator) (*load.Da
 			ds.Release()
 		}
 	}()
+	// Tables are read concurrently, each on its own pooled connection, and
+	// assembled in contract order.
+	type result struct {
+		t   *table.Table
+		st  load.TableStats
+		rej []load.Reject
+		err error
+	}
+	var specs []*contract.Table
 	for _, spec := range contract.Tables {
-		m, have := imported[spec.Name]
-		if !have {
+		if _, have := imported[spec.Name]; !have {
 			if spec.Optional {
 				ds.Missing = append(ds.Missing, spec.Name)
 				continue
 			}
 			return nil, fmt.Errorf("table %s: %w (xiaowei import --data DIR --db URL)", spec.Name, ErrNotImported)
 		}
-		t, st, rej, err := s.readTable(ctx, spec, mem)
-		if err != nil {
-			return nil, err
+		specs = append(specs, spec)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]result, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &results[i]
+			r.t, r.st, r.rej, r.err = s.readTable(ctx, spec, mem)
+			if r.err != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var errs []error
+	for i, r := range results {
+		if r.err != nil {
+			errs = append(errs, r.err)
+			continue
 		}
-		st.SHA256 = m.sha
-		ds.Tables[spec.Name] = t
-		ds.Stats = append(ds.Stats, st)
-		ds.Rejects = append(ds.Rejects, rej...)
+		r.st.SHA256 = imported[specs[i].Name].sha
+		ds.Tables[specs[i].Name] = r.t
+		ds.Stats = append(ds.Stats, r.st)
+		ds.Rejects = append(ds.Rejects, r.rej...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	ok = true
 	return ds, nil
