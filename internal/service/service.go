@@ -30,6 +30,12 @@ type Service struct {
 	jobs    []*job
 	metrics *metrics
 
+	// Prepare, when set, adjusts each job's run options before it runs
+	// (e.g. adds the leads and dispositions post steps, or a record step
+	// storing leads); the run is recorded by the service's own record step,
+	// which comes first in o.Record.
+	Prepare func(ctx context.Context, st *store.Store, o *run.Options) error
+
 	mu       sync.Mutex
 	attempts []Attempt // recent attempts of this instance, newest last
 	addr     string
@@ -342,6 +348,11 @@ func (s *Service) runJob(ctx context.Context, j *job, slot time.Time, a *Attempt
 			rec, err = s.st.Record(ctx, meta, o, out)
 			return err
 		}}},
+	}
+	if s.Prepare != nil {
+		if err := s.Prepare(ctx, s.st, &o); err != nil {
+			return nil, nil, fmt.Errorf("prepare: %w", err)
+		}
 	}
 	out, err := run.Run(ctx, o)
 	if err != nil {
