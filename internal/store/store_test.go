@@ -376,3 +376,29 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestDispositions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, d := range []Disposition{
+		{ID: "L1", Kind: "lead", FindingIDs: []string{"f1", "f2"}, Status: "suppressed", Until: "2025-12-31", Reason: "已立案", DecidedBy: "王某"},
+		{ID: "L1", Kind: "lead", FindingIDs: []string{"f1", "f2"}, Status: "confirmed", Reason: "核实属实", DecidedBy: "王某"},
+	} {
+		if err := f.st.AddDisposition(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := f.st.DispositionEvents(ctx)
+	if err != nil || len(evs) != 2 || evs[0].Until != "2025-12-31" || evs[1].Status != "confirmed" || len(evs[1].FindingIDs) != 2 {
+		t.Fatalf("events %+v %v", evs, err)
+	}
+	var status string
+	f.st.Pool.QueryRow(ctx, "select status from "+f.st.T("dispositions")+" where finding_or_lead_id = 'L1'").Scan(&status)
+	if status != "confirmed" {
+		t.Errorf("current disposition %s", status)
+	}
+	if _, err := f.st.Pool.Exec(ctx, "delete from "+f.st.T("disposition_events")); err == nil {
+		t.Error("disposition_events accepted a delete")
+	}
+}
