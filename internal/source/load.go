@@ -71,10 +71,13 @@ func open(m *Mapping, tm *TableMap) (*plan, error) {
 		p.rr = c
 	}
 	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", tm.Table, err)
+		return nil, err
 	}
 	if err := p.findHeader(m); err != nil {
 		p.rr.close()
+		if p.header != nil {
+			return p, err // the header was found: Inspect shows it with the error
+		}
 		return nil, err
 	}
 	return p, nil
@@ -387,7 +390,7 @@ func LoadTable(ctx context.Context, m *Mapping, tm *TableMap, opts load.Options)
 	}
 	p, err := open(m, tm)
 	if err != nil {
-		return nil, load.TableStats{Table: tm.Table, File: path}, nil, err
+		return nil, load.TableStats{Table: tm.Table, File: path}, nil, fmt.Errorf("table %s: %w", tm.Table, err)
 	}
 	defer p.rr.close()
 	header := make([]string, len(p.convs))
@@ -443,7 +446,7 @@ func Load(ctx context.Context, m *Mapping, opts load.Options) (*load.Dataset, er
 		} else if spec.Optional {
 			d.Missing = append(d.Missing, spec.Name)
 		} else {
-			return nil, fmt.Errorf("%s: required table %s has no source: %w", m.Path, spec.Name, ErrMapping)
+			return nil, fmt.Errorf("%s: required table %s has no source: add tables.%s.file: %w", m.Path, spec.Name, spec.Name, ErrMapping)
 		}
 	}
 	results := make([]result, len(tms))

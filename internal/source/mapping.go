@@ -140,11 +140,6 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 	if len(m.Tables) == 0 && len(errs.list) == 0 {
 		errs.add(root.Line, "no tables: say which file holds which contract table under tables:")
 	}
-	for _, spec := range contract.Tables {
-		if _, ok := m.Tables[spec.Name]; !ok && !spec.Optional && len(m.Tables) > 0 {
-			errs.add(root.Line, "required table %s has no source: add tables.%s.file", spec.Name, spec.Name)
-		}
-	}
 	if len(errs.list) > 0 {
 		return nil, fmt.Errorf("%s: %w", strings.Join(errs.list, "\n"), ErrMapping)
 	}

@@ -65,7 +65,7 @@ func DetectEncoding(path string) (string, error) {
 			if bom {
 				return "", fmt.Errorf("%s: starts with a UTF-8 BOM but line %d is not UTF-8", path, line)
 			}
-			return checkGB18030(path)
+			return checkGB18030(path, line)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// a line longer than the buffer: check the rest of it too
@@ -85,7 +85,7 @@ func DetectEncoding(path string) (string, error) {
 	return encUTF8, nil
 }
 
-func checkGB18030(path string) (string, error) {
+func checkGB18030(path string, notUTF8 int) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
@@ -96,7 +96,7 @@ func checkGB18030(path string) (string, error) {
 	for {
 		l, err := br.ReadString('\n')
 		if strings.ContainsRune(l, utf8.RuneError) {
-			return "", fmt.Errorf("%s: line %d is neither UTF-8 nor GB18030/GBK text: state encoding: in the mapping or save the file as UTF-8", path, line)
+			return "", fmt.Errorf("%s: neither UTF-8 (line %d is not) nor GB18030/GBK (line %d is not): save the file as UTF-8 or state its encoding: in the mapping", path, notUTF8, line)
 		}
 		line++
 		if err == io.EOF {

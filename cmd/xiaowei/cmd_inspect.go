@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/neijiang/xiaowei/internal/source"
+)
+
+func init() {
+	register(command{name: "inspect", summary: "show how a data file (xlsx, GBK/UTF-8 CSV, Parquet) is read: sheets, headers, mapping, types, samples, errors", run: cmdInspect})
+}
+
+func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var mapping, tbl, sheet string
+	var rows, errs int
+	fs := newFlags("inspect", "FILE [--mapping sources.yaml] [--table T] [--sheet S]", stdout)
+	fs.StringVar(&mapping, "mapping", "", "source mapping to apply (default: built-in Chinese header aliases and value maps)")
+	fs.StringVar(&tbl, "table", "", "contract table the file holds (default: from the mapping, else guessed from the header)")
+	fs.StringVar(&sheet, "sheet", "", "xlsx sheet (default: from the mapping, else the first)")
+	fs.IntVar(&rows, "rows", 3, "sample rows to show")
+	fs.IntVar(&errs, "errors", 10, "rejected cells to show")
+	// Accept flags after FILE too: xiaowei inspect a.xlsx --mapping m.yaml.
+	var file string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		file, args = args[0], args[1:]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return badInput(errors.New("inspect takes one FILE"))
+	}
+	if file == "" {
+		return badInput(errors.New("inspect needs a FILE (xlsx, CSV or Parquet)"))
+	}
+	o := source.InspectOptions{Table: tbl, Sheet: sheet, Rows: rows, Errors: errs}
+	if mapping != "" {
+		m, err := source.ReadMapping(mapping)
+		if err != nil {
+			return badInput(err)
+		}
+		o.Mapping = m
+	}
+	return source.Inspect(ctx, stdout, file, o)
+}

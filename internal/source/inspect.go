@@ -1,0 +1,430 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/load"
+)
+
+// InspectOptions tune Inspect.
+type InspectOptions struct {
+	Mapping *Mapping // nil = built-in aliases only
+	Table   string   // "" = from the mapping, else guessed from the header
+	Sheet   string   // xlsx: "" = from the mapping, else the first sheet
+	Rows    int      // sample rows shown (default 3)
+	Errors  int      // rejects shown (default 10)
+}
+
+// Inspect prints what the loader sees in one file: its sheets, the header
+// row, how each source column maps to the contract, the unmapped columns,
+// the types seen, sample rows as converted, and the first rejects, so a
+// mapping can be written without trial and error.
+func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) error {
+	if o.Rows <= 0 {
+		o.Rows = 3
+	}
+	if o.Errors <= 0 {
+		o.Errors = 10
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "file: %s (%d bytes)\n", file, fi.Size())
+	m := o.Mapping
+	if m == nil {
+		m = &Mapping{Tables: map[string]*TableMap{}, Aliases: map[string][]string{}, Values: map[string]map[string]string{}}
+	}
+	var tm *TableMap
+	var from string
+	if o.Mapping != nil {
+		for _, t := range m.ForFile(file) {
+			if (o.Table == "" || t.Table == o.Table) && (o.Sheet == "" || t.Sheet == o.Sheet || t.Sheet == "") {
+				tm = t
+				break
+			}
+		}
+		if tm != nil {
+			from = fmt.Sprintf("%s:%d", m.Path, tm.Line)
+			if o.Sheet != "" && tm.Sheet == "" {
+				cp := *tm
+				cp.Sheet = o.Sheet
+				tm = &cp
+			}
+		}
+	}
+	abs, _ := filepath.Abs(file)
+	synthetic := func(table string) *TableMap {
+		return &TableMap{Table: table, File: abs, Sheet: o.Sheet, Columns: map[string]*ColumnMap{}}
+	}
+
+	if isXLSX(file) {
+		if err := listSheets(w, file, m, tm); err != nil {
+			return err
+		}
+	} else if !strings.EqualFold(filepath.Ext(file), ".parquet") {
+		enc := ""
+		if tm != nil {
+			enc = tm.Encoding
+		}
+		c, got, err := openCSV(file, enc)
+		if err != nil {
+			fmt.Fprintf(w, "encoding: %v\n", err)
+			return err
+		}
+		c.close()
+		how := "detected"
+		if e, _ := normEncoding(enc); e != "" {
+			how = "stated in the mapping"
+		}
+		fmt.Fprintf(w, "encoding: %s (%s); separator %q\n", got, how, string(c.cr.Comma))
+	}
+
+	switch {
+	case tm != nil:
+		fmt.Fprintf(w, "table: %s (mapping %s)\n", tm.Table, from)
+	case o.Table != "":
+		if _, ok := contract.Lookup(o.Table); !ok {
+			return fmt.Errorf("--table %s: not a contract table (tables: %s)", o.Table, tableNames())
+		}
+		tm = synthetic(o.Table)
+		fmt.Fprintf(w, "table: %s (--table; built-in header aliases)\n", tm.Table)
+	default:
+		best, score, why := guessTable(m, file, o.Sheet)
+		if best == "" {
+			fmt.Fprintf(w, "table: none recognised: no header row in the first %d rows names a contract column; say --table and write columns: in a mapping\n", headerScan)
+			return nil
+		}
+		tm = synthetic(best)
+		fmt.Fprintf(w, "table: %s (guessed: %s; say --table to choose)\n", best, why)
+		_ = score
+	}
+	if strings.EqualFold(filepath.Ext(file), ".parquet") {
+		return inspectLoad(ctx, w, m, tm, nil, o)
+	}
+	p, err := open(m, tm)
+	if p == nil {
+		fmt.Fprintf(w, "error: %v\n", err)
+		return nil
+	}
+	if err == nil {
+		defer p.rr.close()
+	}
+	describePlan(w, p)
+	if err != nil {
+		fmt.Fprintf(w, "\nmapping error:\n  %v\n", err)
+		return nil
+	}
+	sampleAndTypes(w, p, o.Rows)
+	p.rr.close()
+	return inspectLoad(ctx, w, m, tm, p, o)
+}
+
+func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
+	f, err := excelize.OpenFile(file)
+	if err != nil {
+		return fmt.Errorf("%s: not a readable xlsx workbook: %w", file, err)
+	}
+	defer f.Close()
+	fmt.Fprintln(w, "sheets:")
+	for i, s := range f.GetSheetList() {
+		dim := sheetSize(f, s)
+		note := ""
+		for _, t := range m.ForFile(file) {
+			if t.Sheet == s || (t.Sheet == "" && i == 0) {
+				note += "  ← " + t.Table
+			}
+		}
+		if tm != nil && tm.Sheet == "" && i == 0 && note == "" {
+			note = "  ← " + tm.Table
+		}
+		fmt.Fprintf(w, "  %d. %s  (%s)%s\n", i+1, s, dim, note)
+	}
+	return nil
+}
+
+// sheetSize counts a sheet's rows and its widest row.
+func sheetSize(f *excelize.File, sheet string) string {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	n, cols := 0, 0
+	for rows.Next() {
+		n++
+		if c, err := rows.Columns(); err == nil && len(c) > cols {
+			cols = len(c)
+		}
+	}
+	return fmt.Sprintf("%d rows × %d columns", n, cols)
+}
+
+// guessTable picks the contract table whose columns the file's header
+// names best (by share of its required columns found).
+func guessTable(m *Mapping, file, sheet string) (string, float64, string) {
+	best, bestScore, why := "", 0.0, ""
+	for _, spec := range contract.Tables {
+		tm := &TableMap{Table: spec.Name, File: file, Sheet: sheet, Columns: map[string]*ColumnMap{}}
+		p, _ := open(m, tm)
+		if p == nil {
+			continue
+		}
+		p.rr.close()
+		req, found, all := 0, 0, 0
+		for _, c := range p.convs {
+			if c.col.Required {
+				req++
+			}
+			if c.src >= 0 {
+				all++
+				if c.col.Required {
+					found++
+				}
+			}
+		}
+		score := float64(found)/float64(req) + float64(all)/100
+		if score > bestScore {
+			best, bestScore = spec.Name, score
+			why = fmt.Sprintf("%d of its %d required columns found", found, req)
+		}
+	}
+	return best, bestScore, why
+}
+
+func describePlan(w io.Writer, p *plan) {
+	fmt.Fprintf(w, "header: row %d of %s\n\n", p.headerRow, p.where())
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "column\theader\t→ contract\thow")
+	bySrc := map[int]*colConv{}
+	for _, c := range p.convs {
+		if c.src >= 0 {
+			bySrc[c.src] = c
+		}
+	}
+	for j, h := range p.header {
+		if c, ok := bySrc[j]; ok {
+			how := c.how
+			if c.scale == 4 {
+				how += ", in 万元"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t→ %s (%s)\t%s\n", p.colName(j), h, c.col.Name, c.col.Kind, how)
+		} else if strings.TrimSpace(h) != "" {
+			fmt.Fprintf(tw, "%s\t%s\t(unmapped: not loaded)\n", p.colName(j), h)
+		}
+	}
+	tw.Flush()
+	var consts, absent []string
+	for _, c := range p.convs {
+		switch {
+		case c.konst != nil:
+			consts = append(consts, fmt.Sprintf("%s = %q", c.col.Name, *c.konst))
+		case c.src < 0 && c.how != "value":
+			req := "optional, loads empty"
+			if c.col.Required {
+				req = "REQUIRED"
+			}
+			absent = append(absent, fmt.Sprintf("%s (%s)", c.col.Name, req))
+		}
+	}
+	if len(consts) > 0 {
+		fmt.Fprintf(w, "\nvalues from the mapping: %s\n", strings.Join(consts, ", "))
+	}
+	if len(absent) > 0 {
+		fmt.Fprintf(w, "\ncontract columns with no source column: %s\n", strings.Join(absent, ", "))
+	}
+	if len(p.unmapped) > 0 {
+		var names []string
+		for _, j := range p.unmapped {
+			names = append(names, p.colName(j)+" "+p.header[j])
+		}
+		fmt.Fprintf(w, "unmapped source columns: %s\n", strings.Join(names, ", "))
+	}
+}
+
+var (
+	reInt     = regexp.MustCompile(`^-?\d+$`)
+	reDec     = regexp.MustCompile(`^-?\d+\.\d+$`)
+	reMoneyTx = regexp.MustCompile(`^[-(（]?(¥|￥|RMB)?\s*-?[\d,，]+(\.\d+)?\s*(元|万元|万)?[)）]?$`)
+)
+
+// kindOf names what a raw cell looks like.
+func kindOf(s string, xlsx bool, k contract.Kind) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return ""
+	case reInt.MatchString(s) && len(s) >= 12:
+		return "long number/ID"
+	case xlsx && k == contract.Date && reSerial.MatchString(s):
+		return "Excel date serial"
+	case reCompact.MatchString(s):
+		if _, err := ParseDate(s); err == nil {
+			return "date 20240305"
+		}
+		return "integer"
+	case reInt.MatchString(s):
+		return "integer"
+	case reDec.MatchString(s):
+		return "decimal"
+	case reYMD.MatchString(s):
+		switch {
+		case strings.Contains(s, "年"):
+			return "date 2024年3月5日"
+		case strings.Contains(s, "/"):
+			return "date 2024/3/5"
+		case strings.Contains(s, "."):
+			return "date 2024.3.5"
+		}
+		return "date 2024-03-05"
+	case reYM.MatchString(s) || reYMc.MatchString(s):
+		return "month"
+	case reQuarter.MatchString(s) || reYear.MatchString(s):
+		return "period"
+	case reMoneyTx.MatchString(s):
+		return "money text"
+	case reNumericID.MatchString(s):
+		return "number in scientific notation (digits lost)"
+	}
+	return "text"
+}
+
+// sampleAndTypes reads up to 200 data rows: it shows the first n as the
+// loader will see them and tallies what each source column holds.
+func sampleAndTypes(w io.Writer, p *plan, n int) {
+	next := p.rows()
+	kinds := make([]map[string]int, len(p.header))
+	for j := range kinds {
+		kinds[j] = map[string]int{}
+	}
+	var samples []load.Record
+	var raws [][]string
+	seen := 0
+	for seen < 200 {
+		// peek at the raw cells too: p.rows converts them
+		rec, ok, err := next()
+		if err != nil || !ok {
+			break
+		}
+		seen++
+		if len(samples) < n {
+			samples = append(samples, rec)
+		}
+		raws = append(raws, rec.Raw)
+		_ = raws
+	}
+	// Types: by contract column's source raw values.
+	for _, r := range raws {
+		for k, c := range p.convs {
+			if c.src >= 0 && k < len(r) {
+				if kd := kindOf(r[k], p.sheet != "", c.col.Kind); kd != "" {
+					kinds[c.src][kd]++
+				}
+			}
+		}
+	}
+	fmt.Fprintf(w, "\ntypes seen in the first %d data rows (mapped columns):\n", seen)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, c := range p.convs {
+		if c.src < 0 {
+			continue
+		}
+		var parts []string
+		for k, v := range kinds[c.src] {
+			parts = append(parts, fmt.Sprintf("%s ×%d", k, v))
+		}
+		sort.Strings(parts)
+		if len(parts) == 0 {
+			parts = []string{"all empty"}
+		}
+		extra := ""
+		if len(c.values) > 0 {
+			var used []string
+			vs := map[string]bool{}
+			for _, r := range raws {
+				for k, cc := range p.convs {
+					if cc == c && k < len(r) {
+						if to, ok := c.values[strings.TrimSpace(r[k])]; ok && !vs[r[k]] {
+							vs[r[k]] = true
+							used = append(used, r[k]+"→"+to)
+						}
+					}
+				}
+			}
+			slices.Sort(used)
+			if len(used) > 0 {
+				extra = "  values: " + strings.Join(used, ", ")
+			}
+		}
+		fmt.Fprintf(tw, "  %s %s\t→ %s\t%s%s\n", p.colName(c.src), c.header, c.col.Name, strings.Join(parts, ", "), extra)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nsample rows as loaded (raw → contract):\n")
+	for _, rec := range samples {
+		fmt.Fprintf(w, "  %s %d:\n", rowWord(p), rec.Line)
+		for k, c := range p.convs {
+			raw, v := rec.Raw[k], rec.Fields[k]
+			switch {
+			case raw == "" && v == "":
+				continue
+			case raw == v:
+				fmt.Fprintf(w, "    %s = %s\n", c.col.Name, v)
+			default:
+				fmt.Fprintf(w, "    %s = %s  (from %q)\n", c.col.Name, v, raw)
+			}
+		}
+		for _, b := range rec.Bad {
+			fmt.Fprintf(w, "    %s: cannot convert %q: %s\n", b.Column, b.Value, b.Reason)
+		}
+	}
+}
+
+func rowWord(p *plan) string {
+	if p.sheet != "" {
+		return "row"
+	}
+	return "line"
+}
+
+// inspectLoad loads the whole table and shows the row accounting and the
+// first rejects.
+func inspectLoad(ctx context.Context, w io.Writer, m *Mapping, tm *TableMap, p *plan, o InspectOptions) error {
+	t, st, rejects, err := LoadTable(ctx, m, tm, load.Options{})
+	if err != nil {
+		if errors.Is(err, ErrMapping) {
+			fmt.Fprintf(w, "\nmapping error:\n  %v\n", err)
+			return nil
+		}
+		return err
+	}
+	t.Release()
+	fmt.Fprintf(w, "\nrows: read %d = loaded %d + rejected %d\n", st.Read, st.Loaded, st.Rejected)
+	if len(rejects) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "first errors (%d in all; the run writes them to rejected.csv):\n", len(rejects))
+	for i, r := range rejects {
+		if i == o.Errors {
+			break
+		}
+		word := "line"
+		if isXLSX(r.File) {
+			word = "row"
+		}
+		fmt.Fprintf(w, "  %s %d  %s  %q: %s\n", word, r.Line, r.Column, r.Value, r.Reason)
+	}
+	return nil
+}
