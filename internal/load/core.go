@@ -191,6 +191,37 @@ func (l *loader) setNull(c *column, i int) {
 	}
 }
 
+// MaxCell is the longest cell, in bytes, the loader accepts. A village
+// export has no legitimate cell near this size; a bigger one is a broken
+// export (a runaway quote, a pasted document) and would bloat every finding
+// that quotes it as evidence.
+const MaxCell = 64 << 10
+
+// minDate is the earliest date the loader accepts: anything before it is a
+// typing or conversion error (Excel's day 0, a two-digit year), not a
+// village's record.
+var minDate = civil.New(1900, 1, 1)
+
+// shownValue shortens a rejected value for the report: a huge cell is cut
+// to its first 32 characters and a NUL byte is shown as \x00, so
+// rejected.csv stays small and printable.
+func shownValue(s string) string {
+	if len(s) > MaxCell {
+		n := 0
+		for j := range s {
+			if n == 32 {
+				s = s[:j] + "…"
+				break
+			}
+			n++
+		}
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", `\x00`)
+	}
+	return s
+}
+
 // setString parses a text cell by the column's kind; "" is null.
 func (l *loader) setString(c *column, i int, s string) {
 	if s == "" {
@@ -198,6 +229,23 @@ func (l *loader) setString(c *column, i int, s string) {
 		return
 	}
 	c.valid[i] = true
+	if len(s) > MaxCell {
+		c.valid[i] = false
+		if c.str != nil {
+			c.str[i] = ""
+		}
+		l.reject(i, c.name, shownValue(s), fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell))
+		return
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		// NUL is never text: a binary file or a broken converter.
+		c.valid[i] = false
+		if c.str != nil {
+			c.str[i] = ""
+		}
+		l.reject(i, c.name, shownValue(s), "contains a NUL byte (binary data, not text)")
+		return
+	}
 	switch c.kind {
 	case contract.ID, contract.Text:
 		c.str[i] = s
@@ -227,6 +275,9 @@ func (l *loader) setString(c *column, i int, s string) {
 			return
 		}
 		c.d32[i] = arrow.Date32(d)
+		if d < minDate {
+			l.reject(i, c.name, s, "date before 1900-01-01")
+		}
 	case contract.Money:
 		f, err := money.Parse(s)
 		if err != nil {
@@ -265,6 +316,9 @@ func (l *loader) setMoney(c *column, i int, f money.Fen, raw string) {
 func (l *loader) setDate(c *column, i int, d civil.Date) {
 	c.valid[i] = true
 	c.d32[i] = arrow.Date32(d)
+	if d < minDate {
+		l.reject(i, c.name, d.String(), "date before 1900-01-01")
+	}
 }
 
 func (l *loader) setBool(c *column, i int, v bool) {

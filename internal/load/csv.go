@@ -106,6 +106,12 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 				continue
 			}
 			rec := b.fields[k*nfields : (k+1)*nfields]
+			if isHeader(rec, header) {
+				// Two exports concatenated: one reject for the row, not
+				// one per column that fails to parse as data.
+				l.reject(i, "", "", "repeated header row (files concatenated?)")
+				continue
+			}
 			for _, c := range l.cols {
 				l.setString(c, i, rec[c.src])
 			}
@@ -131,6 +137,20 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	stop()
 	t, rejects := l.finish()
 	return t, l.stats(hex.EncodeToString(h.Sum(nil))), rejects, nil
+}
+
+// isHeader reports whether a record repeats the header (names compared
+// after trimming spaces, as matchHeader does).
+func isHeader(rec, header []string) bool {
+	if len(rec) != len(header) || len(rec) == 0 || strings.TrimSpace(rec[0]) != strings.TrimSpace(header[0]) {
+		return false
+	}
+	for j := range rec {
+		if strings.TrimSpace(rec[j]) != strings.TrimSpace(header[j]) {
+			return false
+		}
+	}
+	return true
 }
 
 // csvBatch is a chunk of parsed records: fields holds n*nfields cells;
@@ -229,7 +249,15 @@ func matchHeader(spec *contract.Table, path string, header []string) ([]string, 
 	var missing []string
 	for _, c := range spec.Columns {
 		if !seen[c.Name] {
-			missing = append(missing, c.Name)
+			m := c.Name
+			// Names are case-sensitive; say so when that is the problem.
+			for _, raw := range header {
+				if name := strings.TrimSpace(raw); strings.EqualFold(name, c.Name) {
+					m += fmt.Sprintf(" (found %q: names are case-sensitive)", name)
+					break
+				}
+			}
+			missing = append(missing, m)
 		}
 	}
 	if len(missing) > 0 {
