@@ -321,6 +321,25 @@ func (p *plan) skip(cells []string) bool {
 	return true
 }
 
+// isHeader says whether a data row repeats the header (exports printed
+// page by page often do).
+func (p *plan) isHeader(cells []string) bool {
+	n := 0
+	for j, h := range p.header {
+		c := ""
+		if j < len(cells) {
+			c = cells[j]
+		}
+		if strings.TrimSpace(c) != strings.TrimSpace(h) {
+			return false
+		}
+		if c != "" {
+			n++
+		}
+	}
+	return n > 0
+}
+
 // rows yields the converted data rows.
 func (p *plan) rows() func() (load.Record, bool, error) {
 	return func() (load.Record, bool, error) {
@@ -346,6 +365,9 @@ func (p *plan) rows() func() (load.Record, bool, error) {
 			}
 			if p.skip(cells) {
 				continue
+			}
+			if p.isHeader(cells) {
+				return load.Record{Line: line, RowErr: fmt.Sprintf("the header row (row %d) repeated: remove it", p.headerRow)}, true, nil
 			}
 			if p.sheet == "" && len(cells) > len(p.header) {
 				for _, c := range cells[len(p.header):] {

@@ -115,6 +115,7 @@ func TestXLSXRejectsNameCells(t *testing.T) {
 		{"E2", "2024年1月5日", "库存现金", "收", "¥168,000.00", "代收", nil, ""}, // G4: an ID stored as a number, below
 		{"E3", "2024/13/1", "现金", "出", "12.345", "支出", "", ""},         // bad date, direction, amount
 		{"E1", 45293, "银行存款", "支", "100元", "转账", "", ""},               // duplicate entry id
+		{"流水号", "日期", "科目", "收支", "金额（元）", "类别", "经手人", "备注"},          // page header repeated
 		{"合计", nil, nil, nil, 171100},
 	}
 	for i, r := range rows {
@@ -138,8 +139,8 @@ tables:
       category: {from: 类别, values: {期初: opening}}
 `)
 	got, rejects, st := loadOne(t, m, "ledger")
-	if st.Read != 4 || st.Loaded != 1 || st.Rejected != 3 {
-		t.Errorf("stats %+v, want read 4 = loaded 1 + rejected 3", st)
+	if st.Read != 5 || st.Loaded != 1 || st.Rejected != 4 {
+		t.Errorf("stats %+v, want read 5 = loaded 1 + rejected 4", st)
 	}
 	if len(got) != 1 || !strings.HasPrefix(got[0], "E1|511002103201|2024-01-01|") || !strings.Contains(got[0], "|cash|in|300000|opening|") {
 		t.Errorf("loaded %v", got)
@@ -153,6 +154,7 @@ tables:
 		`ledger,` + p + `,5,"direction (收支, 日记账!D5)",出,"want one of: in, out"`,
 		`ledger,` + p + `,5,"amount (金额（元）, 日记账!E5)",12.345,"""12.345"" has a fraction of a fen`,
 		`ledger,` + p + `,6,"entry_id (流水号, 日记账!A6)",E1,"duplicate key entry_id=E1, first on line 3"`,
+		`ledger,` + p + `,7,(row 7 of sheet 日记账),,the header row (row 2) repeated: remove it`,
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("rejects lack %s\n%s", want, report)
