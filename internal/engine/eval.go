@@ -31,6 +31,10 @@ type EvalOptions struct {
 	// RowWise evaluates every rule through the expr VM, row by row, even
 	// when its `when` has a column-wise form (for tests and benchmarks).
 	RowWise bool
+	// ChunkBudget is the time one rule may spend on one chunk of rows
+	// before it is stopped and disabled for the run (sandbox.go); 0 =
+	// DefaultChunkBudget, negative = no limit.
+	ChunkBudget time.Duration
 }
 
 // RuleStats is what evaluating one rule did.
@@ -89,6 +93,8 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		}
 	}
 	work := make(chan *unit)
+	wd := sandboxWatchdog(opt)
+	defer wd.stop()
 	var wg sync.WaitGroup
 	var disabled sync.Map // rule index -> reason
 	for w := 0; w < workers; w++ {
@@ -96,6 +102,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		go func() {
 			defer wg.Done()
 			ev := &evaluator{envs: map[int]*env{}, colCtx: map[int]*vctx{}, opt: opt, disabled: &disabled}
+			ev.sandbox(wd)
 			for u := range work {
 				ev.run(ctx, plan, views, u)
 			}
@@ -152,6 +159,7 @@ type evaluator struct {
 	vm       vm.VM
 	opt      EvalOptions
 	disabled *sync.Map
+	budget   budgetState // sandbox.go
 }
 
 func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*table.Table, u *unit) {
@@ -189,6 +197,9 @@ func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*tabl
 			return
 		}
 		if _, off := ev.disabled.Load(u.rule); off {
+			return
+		}
+		if ev.overBudget(u, c, start, i) {
 			return
 		}
 		village := ""
