@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/leads"
+	"github.com/neijiang/xiaowei/internal/report"
+	"github.com/neijiang/xiaowei/internal/store"
 )
 
 func init() {
@@ -20,6 +23,7 @@ func init() {
 func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var file, data, runDir, finding, lead, status, until, reason, by string
 	var history bool
+	var dbURL, schema string
 	fs := newFlags("dispose", "(--file F | --data DIR) (--finding ID | --lead ID --run OUT) --status confirmed|false_positive|suppressed [--until DATE] --reason TEXT --by NAME\n       xiaowei dispose (--file F | --data DIR) --history [--finding ID | --lead ID]", stdout)
 	fs.StringVar(&file, "file", "", "dispositions file (append-only JSON lines); the same as run's --dispositions")
 	fs.StringVar(&data, "data", "", "dataset folder: the file is DATA/dispositions.jsonl (run's default)")
@@ -30,6 +34,8 @@ func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&until, "until", "", "suppressed: last day of the suppression (YYYY-MM-DD, compared with each run's as_of)")
 	fs.StringVar(&reason, "reason", "", "why (shown in the report)")
 	fs.StringVar(&by, "by", "", "who decided")
+	fs.StringVar(&dbURL, "db", "", "PostgreSQL URL: record in the database (dispositions, disposition_events) instead of a file")
+	fs.StringVar(&schema, "schema", store.DefaultSchema, "with --db: service schema")
 	fs.BoolVar(&history, "history", false, "print the trail of decisions (of one id, or all) instead of recording one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -37,18 +43,46 @@ func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if file == "" && data != "" {
 		file = filepath.Join(data, "dispositions.jsonl")
 	}
-	if file == "" {
-		return badInput(errors.New("--file or --data is required"))
+	if (file == "") == (dbURL == "") {
+		return badInput(errors.New("one of --file, --data or --db is required"))
+	}
+	var st *store.Store
+	if dbURL != "" {
+		var err error
+		if st, err = store.Open(ctx, dbURL, schema); err != nil {
+			return err
+		}
+		defer st.Close()
+		if _, err := st.Migrate(ctx); err != nil {
+			return err
+		}
 	}
 	if history {
-		return printHistory(stdout, file, finding, lead)
+		var evs []dispose.Event
+		var err error
+		if st != nil {
+			evs, err = report.DispositionsDB(ctx, st)
+		} else {
+			evs, err = dispose.ReadFile(file)
+		}
+		if err != nil {
+			return err
+		}
+		printHistory(stdout, evs, finding, lead)
+		return nil
 	}
 	e := dispose.Event{At: dispose.Now(), FindingID: finding, LeadID: lead, Status: status, Until: until, Reason: reason, By: by}
 	if lead != "" {
-		if runDir == "" {
-			return badInput(errors.New("--lead needs --run OUT: the decision covers the findings the lead holds there"))
+		var l *leads.Lead
+		var err error
+		switch {
+		case runDir != "":
+			l, err = findLead(runDir, lead)
+		case st != nil:
+			l, err = report.LeadDB(ctx, st, lead)
+		default:
+			return badInput(errors.New("--lead needs --run OUT (or --db): the decision covers the findings the lead holds there"))
 		}
-		l, err := findLead(runDir, lead)
 		if err != nil {
 			return badInput(err)
 		}
@@ -61,7 +95,18 @@ func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := e.Validate(); err != nil {
 		return badInput(err)
 	}
-	if err := dispose.Append(file, e); err != nil {
+	if st != nil {
+		id, kind := e.FindingID, "finding"
+		if e.LeadID != "" {
+			id, kind = e.LeadID, "lead"
+		}
+		at, _ := time.Parse(time.RFC3339, e.At)
+		if err := st.AddDisposition(ctx, store.Disposition{ID: id, Kind: kind, FindingIDs: e.FindingIDs, Status: e.Status, Until: e.Until,
+			Reason: e.Reason, DecidedBy: e.By, DecidedAt: at}); err != nil {
+			return err
+		}
+		file = "the database (" + schema + ".disposition_events)"
+	} else if err := dispose.Append(file, e); err != nil {
 		return err
 	}
 	what := "finding " + finding
@@ -108,11 +153,7 @@ func findFinding(runDir, id string) error {
 	return fmt.Errorf("no finding %s in %s/findings.jsonl", id, runDir)
 }
 
-func printHistory(w io.Writer, file, finding, lead string) error {
-	evs, err := dispose.ReadFile(file)
-	if err != nil {
-		return err
-	}
+func printHistory(w io.Writer, evs []dispose.Event, finding, lead string) {
 	for _, e := range evs {
 		match := finding == "" && lead == ""
 		if finding != "" {
@@ -137,5 +178,4 @@ func printHistory(w io.Writer, file, finding, lead string) error {
 		}
 		fmt.Fprintf(w, ": %s\n", e.Reason)
 	}
-	return nil
 }

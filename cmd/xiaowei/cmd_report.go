@@ -13,23 +13,22 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/report"
 	"github.com/neijiang/xiaowei/internal/run"
+	"github.com/neijiang/xiaowei/internal/store"
 )
 
 func init() {
 	register(command{name: "report", summary: "inspectors' report of a run: self-contained HTML in Chinese, CSV and XLSX exports", run: cmdReport})
 }
 
-// reportDB, when set by the database hook, loads a recorded run (and the
-// trend of earlier runs) from PostgreSQL.
-var reportDB func(ctx context.Context, dbURL, runID, runDir string) (*report.Data, error)
-
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var runDir, dbURL, runID, out, csvDir, xlsx string
 	var unmasked bool
+	var schema string
 	fs := newFlags("report", "--run OUT [--db URL --run-id ID] [--out report.html] [--csv DIR] [--xlsx FILE] [--unmasked]", stdout)
 	fs.StringVar(&runDir, "run", "", "a run's output folder (findings.jsonl, leads.jsonl, summary.json, …)")
 	fs.StringVar(&dbURL, "db", "", "PostgreSQL URL: adds the trend against earlier runs (with --run-id)")
 	fs.StringVar(&runID, "run-id", "", "the recorded run to report on (with --db)")
+	fs.StringVar(&schema, "schema", store.DefaultSchema, "with --db: service schema")
 	fs.StringVar(&out, "out", "", "HTML report to write (default OUT/report.html)")
 	fs.StringVar(&csvDir, "csv", "", "also write leads.csv and findings.csv (UTF-8 with BOM, Chinese headers) into this folder")
 	fs.StringVar(&xlsx, "xlsx", "", "also write an XLSX workbook (sheets 问题线索, 发现明细)")
@@ -47,10 +46,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var err error
 	switch {
 	case dbURL != "":
-		if reportDB == nil {
-			return badInput(errors.New("this build has no database support for reports"))
-		}
-		d, err = reportDB(ctx, dbURL, runID, runDir)
+		d, err = reportFromDB(ctx, dbURL, schema, runID, runDir)
 	default:
 		d, err = report.LoadRun(runDir)
 	}
@@ -101,4 +97,27 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "xlsx: %s\n", xlsx)
 	}
 	return nil
+}
+
+// reportFromDB reports a recorded run: from its output folder when given
+// (rejected rows are only there) plus the trend from the database, or
+// wholly from the database.
+func reportFromDB(ctx context.Context, dbURL, schema, runID, runDir string) (*report.Data, error) {
+	st, err := store.Open(ctx, dbURL, schema)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if runDir == "" {
+		return report.LoadDB(ctx, st, runID)
+	}
+	d, err := report.LoadRun(runDir)
+	if err != nil {
+		return nil, err
+	}
+	d.RunID = runID
+	if d.Trend, err = report.TrendDB(ctx, st, runID); err != nil {
+		return nil, err
+	}
+	return d, nil
 }

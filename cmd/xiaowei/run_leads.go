@@ -12,8 +12,10 @@ import (
 	"github.com/neijiang/xiaowei/internal/campaign"
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/leads"
+	"github.com/neijiang/xiaowei/internal/report"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
+	"github.com/neijiang/xiaowei/internal/store"
 )
 
 // The leads hook adds to `xiaowei run`: --campaign (scope, window and
@@ -24,17 +26,73 @@ import (
 var leadFlags struct {
 	dispositions string
 	campaign     string
+	fs           *flag.FlagSet // to read the db hook's --db and --schema
 }
 
-// dispositionSource, when set by another hook (the database), supplies the
-// disposition events instead of the file.
+// dispositionSource, when set by another hook, supplies the disposition
+// events instead of the file (with --db the database's are used).
 var dispositionSource func(ctx context.Context, o *run.Options) ([]dispose.Event, string, error)
 
 func init() {
 	registerRunHook(runHook{name: "leads", order: 50, flags: func(fs *flag.FlagSet) {
+		leadFlags.fs = fs
 		fs.StringVar(&leadFlags.dispositions, "dispositions", "", "inspectors' dispositions file (default DATA/dispositions.jsonl; see xiaowei dispose)")
 		fs.StringVar(&leadFlags.campaign, "campaign", "", "campaign (专项督查) file: name, towns/villages, window and rules of a special inspection")
 	}, prepare: prepareLeads})
+	// After the db hook (order 100) added the step recording the run, store
+	// the run's leads with it.
+	registerRunHook(runHook{name: "leads-db", order: 150, prepare: func(ctx context.Context, o *run.Options) error {
+		url, schema := dbFlags()
+		if url == "" {
+			return nil
+		}
+		o.Record = append(o.Record, run.Step{Name: "record leads", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
+			st, err := store.Open(ctx, url, schema)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return leads.RecordStep(st).Fn(ctx, o, out)
+		}})
+		return nil
+	}})
+}
+
+// dbFlags reads the db hook's --db and --schema, when that hook is built in.
+func dbFlags() (url, schema string) {
+	if leadFlags.fs == nil {
+		return "", ""
+	}
+	if f := leadFlags.fs.Lookup("db"); f != nil {
+		url = f.Value.String()
+	}
+	if f := leadFlags.fs.Lookup("schema"); f != nil {
+		schema = f.Value.String()
+	}
+	return url, schema
+}
+
+// dbDispositionSource reads the decisions from the database.
+func dbDispositionSource(open func(ctx context.Context) (*store.Store, func(), error)) func(ctx context.Context, o *run.Options) ([]dispose.Event, string, error) {
+	return func(ctx context.Context, o *run.Options) ([]dispose.Event, string, error) {
+		st, done, err := open(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		defer done()
+		evs, err := report.DispositionsDB(ctx, st)
+		return evs, "postgres:" + st.Schema + ".disposition_events", err
+	}
+}
+
+// prepareServiceRun adds the dispositions (from the database) and leads
+// steps to a scheduled run of `xiaowei serve`, and stores its leads after
+// the service's own record step. Wire it as service.Service.Prepare.
+func prepareServiceRun(ctx context.Context, st *store.Store, o *run.Options) error {
+	src := dbDispositionSource(func(context.Context) (*store.Store, func(), error) { return st, func() {}, nil })
+	addLeadSteps(o, "", src, nil)
+	o.Record = append(o.Record, leads.RecordStep(st))
+	return nil
 }
 
 func prepareLeads(ctx context.Context, o *run.Options) error {
@@ -50,6 +108,26 @@ func prepareLeads(ctx context.Context, o *run.Options) error {
 	if path == "" && o.DataDir != "" {
 		path = filepath.Join(o.DataDir, "dispositions.jsonl")
 	}
+	src := dispositionSource
+	if url, schema := dbFlags(); url != "" && src == nil {
+		src = dbDispositionSource(func(ctx context.Context) (*store.Store, func(), error) {
+			st, err := store.Open(ctx, url, schema)
+			if err != nil {
+				return nil, nil, err
+			}
+			return st, st.Close, nil
+		})
+	}
+	if leadFlags.dispositions != "" {
+		src = nil // an explicit file wins
+	}
+	addLeadSteps(o, path, src, camp)
+	return nil
+}
+
+// addLeadSteps appends the dispositions and leads post steps: decisions
+// from src when set, else from the file at path (none when empty).
+func addLeadSteps(o *run.Options, path string, src func(ctx context.Context, o *run.Options) ([]dispose.Event, string, error), camp *campaign.Campaign) {
 	var applied *dispose.Applied
 	o.Post = append(o.Post,
 		run.Step{Name: "dispositions", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
@@ -57,8 +135,8 @@ func prepareLeads(ctx context.Context, o *run.Options) error {
 			source := path
 			var err error
 			switch {
-			case dispositionSource != nil && leadFlags.dispositions == "":
-				events, source, err = dispositionSource(ctx, o)
+			case src != nil:
+				events, source, err = src(ctx, o)
 			case path != "":
 				events, err = dispose.ReadFile(path)
 			}
@@ -77,7 +155,6 @@ func prepareLeads(ctx context.Context, o *run.Options) error {
 			return writeLeads(o, out, applied, camp)
 		}},
 	)
-	return nil
 }
 
 // applyCampaign narrows the run to a campaign's scope, window and rules.

@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/leads"
+	"github.com/neijiang/xiaowei/internal/pgtest"
 	"github.com/neijiang/xiaowei/internal/report"
 )
 
@@ -334,5 +337,60 @@ func TestFixtureReport(t *testing.T) {
 	}
 	if marked != len(mtw.FindingIDs) {
 		t.Errorf("%d of %d findings still recorded", marked, len(mtw.FindingIDs))
+	}
+}
+
+// With the database: leads are stored with each run, dispositions are
+// recorded in the audited tables and applied by the next run --db, and the
+// report reads the run (with its trend) from the database.
+func TestLeadsWithDatabase(t *testing.T) {
+	url, schema := pgtest.Schema(t)
+	data, rulesDir := leadSetup(t)
+	ctx := context.Background()
+	tmp := t.TempDir()
+	mustRun(t, "import", "--data", data, "--db", url, "--schema", schema)
+	base := []string{"run", "--db", url, "--schema", schema, "--rules", rulesDir, "--as-of", "2025-06-30", "--quiet"}
+	out1, out2 := filepath.Join(tmp, "1"), filepath.Join(tmp, "2")
+	mustRun(t, append(base, "--out", out1)...)
+	ls := readLeads(t, out1)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	T := func(n string) string { return pgx.Identifier{schema, n}.Sanitize() }
+	var runID string
+	var n int
+	if err := conn.QueryRow(ctx, "select l.run_id, count(*) from "+T("leads")+" l group by l.run_id").Scan(&runID, &n); err != nil || n != len(ls) {
+		t.Fatalf("leads stored: %d of %d (%v)", n, len(ls), err)
+	}
+
+	// Dispose the person lead in the database (its findings from the stored lead).
+	mustRun(t, "dispose", "--db", url, "--schema", schema, "--lead", ls[0].LeadID, "--status", "false_positive", "--reason", "已上缴", "--by", "张科长")
+	if _, err := conn.Exec(ctx, "delete from "+T("disposition_events")); err == nil {
+		t.Error("disposition_events accepted a delete")
+	}
+	mustRun(t, append(base, "--out", out2)...)
+	for _, l := range readLeads(t, out2) {
+		if l.LeadID == ls[0].LeadID {
+			t.Fatal("false-positive lead still listed after run --db")
+		}
+	}
+	if f := readFindings(t, out2)["T-COLLECT"]; f == nil || f.Disposition != dispose.FalsePositive {
+		t.Fatalf("finding not marked: %+v", f)
+	}
+	hist := mustRun(t, "dispose", "--db", url, "--schema", schema, "--history", "--lead", ls[0].LeadID)
+	if !strings.Contains(hist, "false_positive") {
+		t.Errorf("history: %s", hist)
+	}
+
+	var last string
+	conn.QueryRow(ctx, "select run_id from "+T("runs")+" order by finished_at desc limit 1").Scan(&last)
+	page := filepath.Join(tmp, "db.html")
+	mustRun(t, "report", "--db", url, "--schema", schema, "--run-id", last, "--out", page)
+	b, _ := os.ReadFile(page)
+	h := string(b)
+	if !strings.Contains(h, `id="trend"`) || !strings.Contains(h, "误报") || strings.Contains(h, "王建国") || !strings.Contains(h, `data-rank="1"`) {
+		t.Error("database report lacks the trend, the disposition or the leads, or shows a name")
 	}
 }
