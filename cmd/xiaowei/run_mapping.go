@@ -30,6 +30,9 @@ func init() {
 			if o.Source != nil {
 				return badInput(errors.New("--mapping cannot be combined with another data source (--db)"))
 			}
+			if partitionFlags.by != "" {
+				return badInput(errors.New("--partition works on a dataset folder (--data), not on --mapping: convert with the mapping first or run without --partition"))
+			}
 			m, err := source.ReadMapping(mapping)
 			if err != nil {
 				return badInput(err)

@@ -51,6 +51,7 @@ func TestRunMappingUsage(t *testing.T) {
 	}{
 		{[]string{"--data", "../../fixtures/shizhong", "--mapping", "../../fixtures/shizhong-export/sources.yaml"}, "exclusive"},
 		{[]string{"--mapping", "does-not-exist.yaml"}, "does-not-exist.yaml"},
+		{[]string{"--mapping", "../../fixtures/shizhong-export/sources.yaml", "--partition", "county"}, "--partition"},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"run", "--out", t.TempDir(), "--rules", "../../rules", "--as-of", "2025-06-30"}, tc.args...)
