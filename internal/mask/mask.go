@@ -60,9 +60,33 @@ func Account(s string) string {
 }
 
 var (
-	idRe      = regexp.MustCompile(`\d{17}[\dXx]`)
-	accountRe = regexp.MustCompile(`\d{16,19}`)
+	idRe = regexp.MustCompile(`\d{17}[\dXx]`)
+	// In free text an ID or account is a whole token: not part of a longer
+	// code such as a disclosure id D51100210120400007.
+	idText      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{17}[\dXx])(?:[^0-9A-Za-z]|$)`)
+	accountText = regexp.MustCompile(`(?:^|[^0-9A-Za-z*])(\d{16,19})(?:[^0-9A-Za-z]|$)`)
 )
+
+// replaceTokens applies f to the first group of every match of re.
+// Matches may share their boundary character, so it loops until stable.
+func replaceTokens(s string, re *regexp.Regexp, f func(string) string) string {
+	for i := 0; i < 4; i++ {
+		idx := re.FindAllStringSubmatchIndex(s, -1)
+		if len(idx) == 0 {
+			return s
+		}
+		var b strings.Builder
+		last := 0
+		for _, m := range idx {
+			b.WriteString(s[last:m[2]])
+			b.WriteString(f(s[m[2]:m[3]]))
+			last = m[3]
+		}
+		b.WriteString(s[last:])
+		s = b.String()
+	}
+	return s
+}
 
 // Masker masks free text and evidence values. It knows the names it has
 // been told (Learn), because a name in free text cannot be recognised on
@@ -116,13 +140,8 @@ func (m *Masker) Text(s string) string {
 	if m.Off || s == "" {
 		return s
 	}
-	s = idRe.ReplaceAllStringFunc(s, ID)
-	s = accountRe.ReplaceAllStringFunc(s, func(a string) string {
-		if strings.Contains(a, "*") {
-			return a
-		}
-		return Account(a)
-	})
+	s = replaceTokens(s, idText, ID)
+	s = replaceTokens(s, accountText, Account)
 	if len(m.names) > 0 {
 		if m.re == nil {
 			names := make([]string, 0, len(m.names))

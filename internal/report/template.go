@@ -57,6 +57,7 @@ summary { cursor: pointer; color: #0550ae; }
 .toolbar { margin: 8px 0; }
 .toolbar input { padding: 5px 8px; width: 320px; border: 1px solid var(--line); border-radius: 6px; }
 .village { break-inside: avoid; }
+.village td:last-child, .village th:last-child { min-width: 10em; }
 footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); margin-top: 36px; padding-top: 10px; }
 @media print {
   header { background: #fff; color: #000; border-bottom: 3px solid #8b1a1a; }
