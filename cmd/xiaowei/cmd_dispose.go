@@ -24,7 +24,7 @@ func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var file, data, runDir, finding, lead, status, until, reason, by string
 	var history bool
 	var dbURL, schema string
-	fs := newFlags("dispose", "(--file F | --data DIR) (--finding ID | --lead ID --run OUT) --status confirmed|false_positive|suppressed [--until DATE] --reason TEXT --by NAME\n       xiaowei dispose (--file F | --data DIR) --history [--finding ID | --lead ID]", stdout)
+	fs := newFlags("dispose", "(--file F | --data DIR | --db URL) (--finding ID | --lead ID [--run OUT]) --status confirmed|false_positive|suppressed [--until DATE] --reason TEXT --by NAME\n       xiaowei dispose (--file F | --data DIR | --db URL) --history [--finding ID | --lead ID]", stdout)
 	fs.StringVar(&file, "file", "", "dispositions file (append-only JSON lines); the same as run's --dispositions")
 	fs.StringVar(&data, "data", "", "dataset folder: the file is DATA/dispositions.jsonl (run's default)")
 	fs.StringVar(&runDir, "run", "", "a run's output folder: needed for --lead (the lead's findings are read from OUT/leads.jsonl); checks --finding exists")

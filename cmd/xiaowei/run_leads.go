@@ -256,4 +256,4 @@ func putJSON(out *run.Outcome, name string, v any) error {
 }
 
 // errNoRun is returned when a command needs a run folder.
-var errNoRun = errors.New("--run OUT (a run's output folder) is required")
+var errNoRun = errors.New("--run OUT (a run's output folder), or --db URL --run-id ID, is required")
