@@ -384,6 +384,7 @@ func WriteOutputs(dir string, out *Outcome) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output folder: %w", err)
 	}
+	RemoveStaleTemps(dir)
 	var buf bytes.Buffer
 	if err := findings.WriteJSONL(&buf, out.Findings); err != nil {
 		return err
@@ -420,6 +421,16 @@ func writeRejects(dir string, ds *load.Dataset) error {
 		return err
 	}
 	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), buf.Bytes())
+}
+
+// RemoveStaleTemps deletes the temporary files (".<name>.tmp-*") a killed
+// run left in dir; WriteOutputs calls it first, so they never pile up.
+// Errors are ignored: a leftover temp file is harmless, only untidy.
+func RemoveStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, p := range stale {
+		os.Remove(p)
+	}
 }
 
 // WriteFileAtomic writes to a temporary file in the same folder, syncs it
