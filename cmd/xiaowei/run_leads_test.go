@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -278,8 +279,10 @@ func TestFixtureReport(t *testing.T) {
 		t.Fatalf("Meitangwan lead at position %d", top)
 	}
 	mtw := ls[top]
-	mustRun(t, "report", "--run", out1)
+	exp := filepath.Join(tmp, "exp")
+	mustRun(t, "report", "--run", out1, "--csv", exp)
 	page := filepath.Join(out1, "report.html")
+	assertNoPersonalData(t, filepath.Join(fixture, "persons.csv"), page, filepath.Join(exp, "leads.csv"), filepath.Join(exp, "findings.csv"))
 	if bin, err := report.FindChromium(); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -392,5 +395,33 @@ func TestLeadsWithDatabase(t *testing.T) {
 	h := string(b)
 	if !strings.Contains(h, `id="trend"`) || !strings.Contains(h, "误报") || strings.Contains(h, "王建国") || !strings.Contains(h, `data-rank="1"`) {
 		t.Error("database report lacks the trend, the disposition or the leads, or shows a name")
+	}
+}
+
+// assertNoPersonalData checks that no name (of two or more characters) or
+// ID number of the register appears in the files meant for reading.
+func assertNoPersonalData(t *testing.T, persons string, files ...string) {
+	t.Helper()
+	f, err := os.Open(persons)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		for _, r := range recs[1:] {
+			if strings.Contains(text, r[0]) || (len([]rune(r[1])) >= 2 && strings.Contains(text, r[1])) {
+				t.Errorf("%s shows %s / %s unmasked", filepath.Base(path), r[0], r[1])
+				break
+			}
+		}
 	}
 }

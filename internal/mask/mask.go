@@ -179,6 +179,11 @@ func (m *Masker) Field(key, value string) string {
 	case isNameKey(k):
 		m.Learn(value)
 		return Name(value)
+	case isPartyKey(k):
+		if n, ok := PersonName(value); ok {
+			m.Learn(n)
+		}
+		return m.Text(value)
 	case strings.HasSuffix(k, "person_id") || k == "relative_id" || k == "handled_by" || k == "approved_by" || k == "account_holder_id" || k == "cadre_id" || k == "responsible" || strings.HasSuffix(k, "_person"):
 		if idRe.MatchString(value) || len(value) >= 11 {
 			return ID(value)
@@ -202,14 +207,48 @@ func isNameKey(k string) bool {
 	return true
 }
 
+// orgMarks are characters that make a counterparty an organisation (a
+// shop, company, office), not a person.
+const orgMarks = "店公司厂社站所局院部行馆场队会中心委办处厅校园室楼堂市镇村组"
+
+// PersonName returns the person's name in a counterparty-like value ("肖建林",
+// "肖建林（临时工）"): two to four Han characters before any bracket, with
+// none of the marks of an organisation.
+func PersonName(v string) (string, bool) {
+	name := v
+	if i := strings.IndexAny(v, "（(·,， "); i >= 0 {
+		name = v[:i]
+	}
+	r := []rune(name)
+	if len(r) < 2 || len(r) > 4 {
+		return "", false
+	}
+	for _, c := range r {
+		if c < 0x4e00 || c > 0x9fff || strings.ContainsRune(orgMarks, c) {
+			return "", false
+		}
+	}
+	return name, true
+}
+
+// isPartyKey says whether a key holds a counterparty, which may be a
+// private person.
+func isPartyKey(k string) bool {
+	return strings.Contains(k, "counterparty") || strings.Contains(k, "payee") || strings.Contains(k, "payer")
+}
+
 // LearnEvidence walks evidence and learns every person name in it, so a
 // later Text call masks them in messages.
 func (m *Masker) LearnEvidence(ev map[string]any) {
 	for k, v := range ev {
 		switch x := v.(type) {
 		case string:
-			if isNameKey(strings.ToLower(k)) {
+			if lk := strings.ToLower(k); isNameKey(lk) {
 				m.Learn(x)
+			} else if isPartyKey(lk) {
+				if n, ok := PersonName(x); ok {
+					m.Learn(n)
+				}
 			}
 		case map[string]any:
 			m.LearnEvidence(x)

@@ -68,3 +68,20 @@ func TestEvidence(t *testing.T) {
 		t.Fatal("input changed")
 	}
 }
+
+func TestCounterparty(t *testing.T) {
+	for v, want := range map[string]string{"肖建林（临时工）": "肖建林", "王五": "王五", "某五金店": "", "内江市某建筑公司": "", "村民": "", "张三丰收农资店": ""} {
+		got, ok := PersonName(v)
+		if got != want || ok != (want != "") {
+			t.Errorf("%s: %q %v", v, got, ok)
+		}
+	}
+	m := New(false)
+	ev := m.Evidence(map[string]any{"counterparty": "肖建林（临时工）", "summary": "支付肖建林工资"})
+	if ev["counterparty"] != "肖*林（临时工）" || ev["summary"] != "支付肖*林工资" {
+		t.Fatalf("%v", ev)
+	}
+	if got := m.Evidence(map[string]any{"counterparty": "某五金店"})["counterparty"]; got != "某五金店" {
+		t.Fatalf("shop masked: %v", got)
+	}
+}
