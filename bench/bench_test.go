@@ -20,6 +20,7 @@ import (
 
 	_ "github.com/neijiang/xiaowei/detectors/all"
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
@@ -86,6 +87,13 @@ func BenchmarkRules(b *testing.B) {
 		ids = append(ids, r.ID)
 	}
 	sort.Strings(ids)
+	plan, _ := engine.Compile(set, nil, engine.Geography{})
+	colWise := map[string]float64{}
+	for _, c := range plan.Rules {
+		if c.ColumnWise() {
+			colWise[c.Rule.ID] = 1
+		}
+	}
 	for _, id := range ids {
 		b.Run(id, func(b *testing.B) {
 			var eval time.Duration
@@ -105,6 +113,7 @@ func BenchmarkRules(b *testing.B) {
 				b.ReportMetric(float64(eval.Nanoseconds())/float64(b.N*rows), "eval-ns/row")
 			}
 			b.ReportMetric(float64(rows), "rows")
+			b.ReportMetric(colWise[id], "columnwise")
 		})
 	}
 }

@@ -1026,3 +1026,7 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 		i = end
 	}
 }
+
+// ColumnWise reports whether the rule's `when` is evaluated column-wise
+// (false: through the expr VM, row by row).
+func (c *Compiled) ColumnWise() bool { return c.col != nil }
