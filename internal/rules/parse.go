@@ -37,7 +37,13 @@ func LoadDirs(paths []string) (*Set, error) {
 			if d.IsDir() {
 				return nil
 			}
-			if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
+			ext := filepath.Ext(path)
+			if (ext == ".yaml" || ext == ".yml") && d.Type()&fs.ModeSymlink != 0 {
+				// Rules are read only from the configured folders: a link
+				// could pull in any file the process can read.
+				return fmt.Errorf("%s is a symbolic link: rule and override files must be regular files inside the rules folder", path)
+			}
+			if ext == ".yaml" || ext == ".yml" {
 				files = append(files, path)
 			}
 			return nil
