@@ -1,0 +1,128 @@
+// Package refcheck derives the unknown_refs view: every reference from one
+// contract table to another that does not resolve. Each cell of such a row
+// is well-formed, so the loader keeps it (loader rejects are for malformed
+// cells); whether it matters is for a data_quality rule to say
+// (rules/data_quality.yaml). A row whose village is unknown is outside every
+// village's books, notices and settings: the other rules still see it, but
+// an inspector should know the export is inconsistent.
+//
+// References checked (in this order, rows in table order):
+//   - village_id of persons, cadres, beneficiaries, ledger, disclosures
+//     against villages;
+//   - payments.case_id against beneficiaries.case_id;
+//   - cadres.person_id against persons (a cadre outside the register hides
+//     every relative conflict).
+//
+// Beneficiaries and payment recipients missing from the register are
+// already DQ-UNKNOWN-PERSON (detectors/subsidy, view id_checks).
+package refcheck
+
+import (
+	"context"
+
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+type detector struct{}
+
+func init() { engine.Register(detector{}) }
+
+const view = "unknown_refs"
+
+var cols = []table.Col{
+	{Name: "village_id", Kind: contract.ID, Doc: "the row's village as written (may be the unknown one)"},
+	{Name: "source_table", Kind: contract.Text, Doc: "table holding the reference"},
+	{Name: "subject", Kind: contract.Text, Doc: "the row as a finding subject (entry:, disclosure:, person:, case:, payment:)"},
+	{Name: "ref_kind", Kind: contract.Text, Doc: "village, case or person: what the reference should name"},
+	{Name: "ref_column", Kind: contract.Text, Doc: "column holding the reference"},
+	{Name: "ref_value", Kind: contract.ID, Doc: "the value that names nothing"},
+	{Name: "target_table", Kind: contract.Text, Doc: "table it was looked up in"},
+}
+
+func (detector) Name() string                   { return "refcheck" }
+func (detector) Settings() []engine.SettingSpec { return nil }
+func (detector) Views() []engine.ViewSpec {
+	return []engine.ViewSpec{{Name: view, Doc: "references to villages, cases or persons that are not in their table",
+		Needs: []string{"villages", "persons", "cadres", "beneficiaries", "payments", "ledger", "disclosures"}, Cols: cols}}
+}
+
+// check is one reference: rows of table whose column is not among the
+// keys of target.
+type check struct {
+	table, column, kind, target, targetCol string
+	subject                                func(t *table.Table, i int) string
+}
+
+func keyed(prefix, col string) func(t *table.Table, i int) string {
+	return func(t *table.Table, i int) string { return prefix + t.Str(col).Value(i) }
+}
+
+var checks = []check{
+	{"persons", "village_id", "village", "villages", "village_id", keyed("person:", "person_id")},
+	{"cadres", "village_id", "village", "villages", "village_id", keyed("person:", "person_id")},
+	{"beneficiaries", "village_id", "village", "villages", "village_id", keyed("case:", "case_id")},
+	{"ledger", "village_id", "village", "villages", "village_id", keyed("entry:", "entry_id")},
+	{"disclosures", "village_id", "village", "villages", "village_id", keyed("disclosure:", "disclosure_id")},
+	{"payments", "case_id", "case", "beneficiaries", "case_id", keyed("payment:", "payment_id")},
+	{"cadres", "person_id", "person", "persons", "person_id", keyed("person:", "person_id")},
+}
+
+func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*table.Table, error) {
+	b := table.NewBuilder(in.Mem, view, cols)
+	cVil, cSrc, cSub, cKind, cCol, cVal, cTgt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"),
+		b.Col("ref_kind"), b.Col("ref_column"), b.Col("ref_value"), b.Col("target_table")
+	sets := map[string]map[string]bool{}
+	keys := func(tbl, col string) map[string]bool {
+		k := tbl + "." + col
+		if s, ok := sets[k]; ok {
+			return s
+		}
+		s := map[string]bool{}
+		if t := in.Tables[tbl]; t != nil {
+			a := t.Str(col)
+			for i := 0; i < t.Len(); i++ {
+				if a.IsValid(i) {
+					s[a.Value(i)] = true
+				}
+			}
+		}
+		sets[k] = s
+		return s
+	}
+	for _, c := range checks {
+		t := in.Tables[c.table]
+		if t == nil {
+			continue
+		}
+		known := keys(c.target, c.targetCol)
+		ref := t.Str(c.column)
+		var vil interface {
+			Value(int) string
+			IsValid(int) bool
+		}
+		if t.Has("village_id") {
+			vil = t.Str("village_id")
+		}
+		for i := 0; i < t.Len(); i++ {
+			if i&4095 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if !ref.IsValid(i) || known[ref.Value(i)] {
+				continue
+			}
+			if vil != nil && vil.IsValid(i) {
+				b.SetStr(cVil, vil.Value(i))
+			}
+			b.SetStr(cSrc, c.table)
+			b.SetStr(cSub, c.subject(t, i))
+			b.SetStr(cKind, c.kind)
+			b.SetStr(cCol, c.column)
+			b.SetStr(cVal, ref.Value(i))
+			b.SetStr(cTgt, c.target)
+			b.Next()
+		}
+	}
+	return map[string]*table.Table{view: b.Finish()}, nil
+}
