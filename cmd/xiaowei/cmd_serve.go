@@ -42,6 +42,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return badInput(err)
 	}
+	// Scheduled runs get the same dispositions and leads steps as
+	// `xiaowei run --db`, with decisions read from the database.
+	svc.Prepare = prepareServiceRun
 	if *check {
 		fmt.Fprintln(stdout, "configuration ok")
 		return nil

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/pgtest"
 )
@@ -131,5 +133,26 @@ nightly:
 	}
 	if !strings.Contains(all.String(), `"msg":"stopped"`) {
 		t.Errorf("no clean stop in the logs:\n%s", all.String())
+	}
+	// The scheduled run went through the same leads step as `run`: its
+	// output folder has leads.jsonl and the leads table has its rows.
+	leadFiles, _ := filepath.Glob(filepath.Join(dir, "out", "nightly", "*", "leads.jsonl"))
+	if len(leadFiles) != 1 {
+		t.Fatalf("scheduled run wrote %d leads.jsonl files, want 1", len(leadFiles))
+	}
+	if b, _ := os.ReadFile(leadFiles[0]); len(b) == 0 {
+		t.Error("scheduled run's leads.jsonl is empty")
+	}
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), "select count(*) from "+pgx.Identifier{schema, "leads"}.Sanitize()).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("scheduled run stored no leads")
 	}
 }
