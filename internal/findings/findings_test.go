@@ -1,0 +1,59 @@
+package findings
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func rank(s string) int { return map[string]int{"low": 0, "medium": 1, "high": 2, "critical": 3}[s] }
+
+func TestIDIsStableAndSeparatesFields(t *testing.T) {
+	a := ID("CASH-LARGE", "entry:E1", "2024-01")
+	if a != ID("CASH-LARGE", "entry:E1", "2024-01") || len(a) != 32 {
+		t.Fatalf("id %q not stable or not 128-bit hex", a)
+	}
+	// The separator keeps ("a","bc") and ("ab","c") apart.
+	if ID("R", "ab", "c") == ID("R", "a", "bc") {
+		t.Error("fields run together in the id")
+	}
+}
+
+func TestMergeKeepsFirstAndHighestSeverity(t *testing.T) {
+	mk := func(order int, sev string, fen int64, cadre string) *Finding {
+		return &Finding{FindingID: ID("REL-KIN", "person:P1", "C1"), RuleID: "REL-KIN", Subject: "person:P1", Period: "C1",
+			Severity: sev, Amount: &Amount{Fen: fen}, Order: order, Evidence: map[string]any{"cadre": cadre, "params": map[string]any{}}}
+	}
+	fs := []*Finding{mk(0, "medium", 100, "A"), mk(1, "high", 300, "B"), mk(2, "low", 50, "C")}
+	Sort(fs)
+	out := Merge(fs, rank)
+	if len(out) != 1 {
+		t.Fatalf("merged to %d findings, want 1", len(out))
+	}
+	f := out[0]
+	if f.Evidence["cadre"] != "A" || f.Severity != "high" || f.Amount.Fen != 300 {
+		t.Errorf("merged %+v", f)
+	}
+	if also := f.Evidence["also"].([]any); len(also) != 2 {
+		t.Errorf("also has %d entries, want 2", len(also))
+	}
+}
+
+func TestJSONAmountIsExactTwoDecimals(t *testing.T) {
+	var buf bytes.Buffer
+	fs := []*Finding{{FindingID: "x", Amount: &Amount{Fen: 16800000}, Evidence: map[string]any{"b": 1, "a": 2}}, {FindingID: "y"}}
+	if err := WriteJSONL(&buf, fs); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	if !strings.Contains(s, `"amount":168000.00`) || !strings.Contains(s, `"amount":null`) {
+		t.Errorf("amounts: %s", s)
+	}
+	if !strings.Contains(s, `"evidence":{"a":2,"b":1}`) {
+		t.Errorf("evidence keys not sorted: %s", s)
+	}
+	back, err := ReadJSONL(&buf)
+	if err != nil || len(back) != 2 || back[0].Amount.Fen != 16800000 || back[1].Amount != nil {
+		t.Errorf("round trip: %v %+v", err, back)
+	}
+}
