@@ -254,15 +254,18 @@ func TestFaultSIGKILLLoop(t *testing.T) {
 	}
 }
 
-// TestFaultDiskFull fills the output folder's file system (a 256 KiB
-// tmpfs) after a good run; the next run fails with an error that says so,
-// and the previous outputs are intact with no temporary file left.
+// TestFaultDiskFull fills the output folder's file system (a 512 KiB
+// tmpfs) after a good run, leaving 0 to 96 KiB free, so the next run runs
+// out of space before its first file or in the middle of its set of
+// files. Each time it fails with an error that says so, the previous
+// outputs are all intact (none replaced by the new run's) and no temporary
+// file is left.
 func TestFaultDiskFull(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if msg, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", out).CombinedOutput(); err != nil {
+	if msg, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", out).CombinedOutput(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("mount tmpfs (CI runs as root): %v %s", err, msg)
 		}
@@ -280,41 +283,54 @@ func TestFaultDiskFull(t *testing.T) {
 		t.Fatalf("first run: exit %d: %s", code, stderr.String())
 	}
 	prev := outputs(t, out)
-	// Fill what is left.
-	f, err := os.Create(filepath.Join(out, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling: %v", err)
+	filler := filepath.Join(out, "filler")
+	for _, free := range []int{0, 8 << 10, 32 << 10, 64 << 10, 80 << 10, 96 << 10} {
+		// Fill what is left, then give back `free` bytes.
+		f, err := os.Create(filler)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunk := make([]byte, 4096)
+		for {
+			if _, err := f.Write(chunk); err != nil {
+				if !errors.Is(err, syscall.ENOSPC) {
+					t.Fatalf("filling: %v", err)
+				}
+				break
 			}
-			break
 		}
-	}
-	f.Close()
-	stderr.Reset()
-	code := dispatch(ctx, args, io.Discard, &stderr)
-	if code == exitOK {
-		t.Fatal("run on a full disk reported success")
-	}
-	if !strings.Contains(stderr.String(), "no space left on device") {
-		t.Errorf("error does not say the disk is full: %s", stderr.String())
-	}
-	t.Logf("exit %d: %s", code, strings.TrimSpace(stderr.String()))
-	now := outputs(t, out)
-	delete(now, "filler")
-	for name, b := range prev {
-		if !bytes.Equal(now[name], b) {
-			t.Errorf("%s changed on a failed run", name)
+		st, _ := f.Stat()
+		if err := f.Truncate(max(st.Size()-int64(free), 0)); err != nil {
+			t.Fatal(err)
 		}
-	}
-	for name := range now {
-		if _, ok := prev[name]; !ok {
-			t.Errorf("failed run left %s", name)
+		f.Close()
+		stderr.Reset()
+		code := dispatch(ctx, args, io.Discard, &stderr)
+		if code == exitOK {
+			// Enough room after all: that is fine, but then it must have
+			// written a whole new set; start again from it.
+			t.Logf("free %d: the run fit", free)
+			os.Remove(filler)
+			prev = outputs(t, out)
+			continue
 		}
+		if !strings.Contains(stderr.String(), "no space left on device") {
+			t.Errorf("free %d: error does not say the disk is full: %s", free, stderr.String())
+		}
+		t.Logf("free %d: exit %d: %s", free, code, strings.TrimSpace(stderr.String()))
+		now := outputs(t, out)
+		delete(now, "filler")
+		for name, b := range prev {
+			if !bytes.Equal(now[name], b) {
+				t.Errorf("free %d: %s was replaced by a run that failed", free, name)
+			}
+		}
+		for name := range now {
+			if _, ok := prev[name]; !ok {
+				t.Errorf("free %d: failed run left %s", free, name)
+			}
+		}
+		os.Remove(filler)
 	}
 }
 
