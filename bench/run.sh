@@ -60,13 +60,24 @@ stages() { # summary.json -> "load 1.23s (4.5M rows/s), …"
     | join(", ")' "$1"
 }
 
+peer() { # csv dir; sets t0 t1 t2
+  psql "$DB" -v ON_ERROR_STOP=1 -qf "$PEERS/postgres-schema.sql" >/dev/null 2>&1 || return 1
+  t0=$(date +%s.%N)
+  for t in villages persons kinship cadres beneficiaries payments ledger disclosures; do
+    if [ -f "$1/$t.csv" ]; then psql "$DB" -v ON_ERROR_STOP=1 -qc "\\copy peer.$t from '$1/$t.csv' csv header" >/dev/null || return 1; fi
+  done
+  t1=$(date +%s.%N)
+  (cd "$PEERS" && psql "$DB" -v ON_ERROR_STOP=1 -v as_of="'$AS_OF'" -qf postgres-rules.sql >/dev/null) || return 1
+  t2=$(date +%s.%N)
+}
+
 printf '%-28s %9s %8s %9s %8s %9s  %s\n' "run" "rows" "MB" "wall s" "CPU s" "RSS MiB" "stages (summary.json)"
 for n in $SIZES; do
   csv=$(gen "$n" csv)
   pq=$(gen "$n" parquet)
   nrows=$(( $(cat "$csv"/*.csv | wc -l) - 8 ))
   mb=$(du -sm "$csv" | cut -f1)
-  for mode in csv parquet partition; do
+  for mode in ${MODES:-csv parquet partition}; do
     args=(run --data "$csv" --out "$OUT/v$n-$mode" --as-of $AS_OF --rules "$OUT/rules" --quiet)
     case $mode in
       parquet) args=(run --data "$pq" --out "$OUT/v$n-$mode" --as-of $AS_OF --rules "$OUT/rules" --quiet) ;;
@@ -76,19 +87,12 @@ for n in $SIZES; do
     printf '%-28s %9d %8d %9.2f %8.2f %9d  %s\n' "v$n xiaowei $mode" "$nrows" "$mb" "$wall" "$cpu" "$rss" "$(stages "$OUT/v$n-$mode/summary.json")"
     eval "xw_${mode}_$n=$wall"
   done
-  if [ "$PART" = 1 ]; then
+  if [ "$PART" = 1 ] && [ -f "$OUT/v$n-partition/findings.jsonl" ]; then
     if cmp -s "$OUT/v$n-csv/findings.jsonl" "$OUT/v$n-partition/findings.jsonl"; then same=identical; else same=DIFFERENT; fi
     echo "    v$n partitioned vs whole findings.jsonl: $same ($(wc -l < "$OUT/v$n-csv/findings.jsonl") findings)"
   fi
   if [ "$PEER" = 1 ]; then
-    psql "$DB" -qf "$PEERS/postgres-schema.sql" >/dev/null 2>&1
-    t0=$(date +%s.%N)
-    for t in villages persons kinship cadres beneficiaries payments ledger disclosures; do
-      [ -f "$csv/$t.csv" ] && psql "$DB" -qc "\\copy peer.$t from '$csv/$t.csv' csv header" >/dev/null
-    done
-    t1=$(date +%s.%N)
-    (cd "$PEERS" && psql "$DB" -v as_of="'$AS_OF'" -qf postgres-rules.sql >/dev/null)
-    t2=$(date +%s.%N)
+    if ! peer "$csv"; then echo "    v$n postgres peer failed (see above)"; continue; fi
     copy=$(echo "$t1 - $t0" | bc); checks=$(echo "$t2 - $t1" | bc); tot=$(echo "$t2 - $t0" | bc)
     printf '%-28s %9d %8d %9.2f %8s %9s  %s\n' "v$n postgres peer (8 checks)" "$nrows" "$mb" "$tot" "-" "-" "COPY ${copy}s, checks ${checks}s"
     w=xw_csv_$n
