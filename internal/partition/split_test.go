@@ -52,7 +52,7 @@ func TestSplitCSV(t *testing.T) {
 		{0, "villages", "A1,a1 A2,a2"},
 		{1, "villages", "B1,b1"},
 		{0, "cadres", "PC,A1"}, {1, "cadres", "PC,A1"}, // global
-		{0, "persons", "PC,c PX,x"}, // PH (a handler in B) goes everywhere too
+		{0, "persons", "PC,c PH,h PX,x"}, // the cadre and the handler PH (of B) go everywhere
 		{1, "persons", "PC,c PB,b PH,h"},
 		{0, "kinship", "PB,PC PY,PZ"}, // involves a cadre: global; unknown persons: first county
 		{1, "kinship", "PB,PC PX,PB"}, // PX-PB follows the beneficiary PB
