@@ -77,6 +77,7 @@ for n in $SIZES; do
   pq=$(gen "$n" parquet)
   nrows=$(( $(cat "$csv"/*.csv | wc -l) - 8 ))
   mb=$(du -sm "$csv" | cut -f1)
+  rm -rf "$OUT/v$n-csv" "$OUT/v$n-parquet" "$OUT/v$n-partition"
   for mode in ${MODES:-csv parquet partition}; do
     args=(run --data "$csv" --out "$OUT/v$n-$mode" --as-of $AS_OF --rules "$OUT/rules" --quiet)
     case $mode in
