@@ -17,10 +17,10 @@ PART=${PART:-1}
 DB=${DB:-postgres://postgres@127.0.0.1:5432/test}
 AS_OF=2025-06-30
 PEERS=${PEERS:-../shared/peers}
-OUT=bench/out
-mkdir -p bench/data bench/bin "$OUT"
-go build -o bench/bin/xiaowei ./cmd/xiaowei
-X=bench/bin/xiaowei
+OUT=bench/data/out
+mkdir -p bench/data/bin "$OUT"
+go build -o bench/data/bin/xiaowei ./cmd/xiaowei
+X=bench/data/bin/xiaowei
 # Snapshot the rules so every run of this benchmark reads the same files.
 rm -rf "$OUT/rules" && cp -r "${RULES:-rules}" "$OUT/rules"
 
