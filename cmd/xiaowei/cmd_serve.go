@@ -7,7 +7,10 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/neijiang/xiaowei/internal/leads"
+	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/service"
+	"github.com/neijiang/xiaowei/internal/store"
 )
 
 func init() {
@@ -45,6 +48,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Scheduled runs get the same dispositions and leads steps as
 	// `xiaowei run --db`, with decisions read from the database.
 	svc.Prepare = prepareServiceRun
+	svc.InTx = func(st *store.Store, out *run.Outcome) []store.TxWriter {
+		return []store.TxWriter{leads.TxWriter(st, out)}
+	}
 	if *check {
 		fmt.Fprintln(stdout, "configuration ok")
 		return nil

@@ -215,7 +215,7 @@ func TestFaultSIGKILLLoop(t *testing.T) {
 			// one whole run more, never part of one, leads included.
 			t.Logf("kill %d after %s: the run had committed", i, delay)
 			if got, want := newestRunLeads(t, url, schema), bytes.Count(now["leads.jsonl"], []byte("\n")); got != want {
-				t.Errorf("kill %d after %s: the run was recorded with %d of its %d leads: the run and its leads are recorded in separate transactions (store.Record, then leads.RecordStep); see docs/guarantees.md, known gaps", i, delay, got, want)
+				t.Errorf("kill %d after %s: the run was recorded with %d of its %d leads: a run and its leads must commit in one transaction (store.Record with leads.TxWriter)", i, delay, got, want)
 			}
 		default:
 			t.Errorf("kill %d after %s: database changed without one completed run (runs %d -> %d)", i, delay, runs, nruns)
@@ -522,6 +522,6 @@ func TestFaultPostgresRestart(t *testing.T) {
 	// Only completed jobs are recorded: the interrupted one left nothing.
 	_, runs := dbSnapshot(t, url, schema)
 	if runs != completed {
-		t.Errorf("%d runs recorded, %d jobs completed: a failed job left its run recorded (failure: %s); the run and its leads are recorded in separate transactions (store.Record, then leads.RecordStep), see docs/guarantees.md, known gaps", runs, completed, failure)
+		t.Errorf("%d runs recorded, %d jobs completed: a failed job left its run recorded (failure: %s): a failed job must leave nothing recorded", runs, completed, failure)
 	}
 }

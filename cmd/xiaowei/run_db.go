@@ -6,6 +6,7 @@ import (
 	"flag"
 	"time"
 
+	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
@@ -49,7 +50,8 @@ func init() {
 			o.Record = append(o.Record, run.Step{Name: "record", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
 				defer st.Close()
 				meta.Campaign = o.Campaign
-				_, err := st.Record(ctx, meta, o, out)
+				// The run's leads commit in the same transaction as the run.
+				_, err := st.Record(ctx, meta, o, out, leads.TxWriter(st, out))
 				return err
 			}})
 			return nil

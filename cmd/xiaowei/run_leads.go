@@ -39,23 +39,6 @@ func init() {
 		fs.StringVar(&leadFlags.dispositions, "dispositions", "", "inspectors' dispositions file (default DATA/dispositions.jsonl; see xiaowei dispose)")
 		fs.StringVar(&leadFlags.campaign, "campaign", "", "campaign (专项督查) file: name, towns/villages, window and rules of a special inspection")
 	}, prepare: prepareLeads})
-	// After the db hook (order 100) added the step recording the run, store
-	// the run's leads with it.
-	registerRunHook(runHook{name: "leads-db", order: 150, prepare: func(ctx context.Context, o *run.Options) error {
-		url, schema := dbFlags()
-		if url == "" {
-			return nil
-		}
-		o.Record = append(o.Record, run.Step{Name: "record leads", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
-			st, err := store.Open(ctx, url, schema)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return leads.RecordStep(st).Fn(ctx, o, out)
-		}})
-		return nil
-	}})
 }
 
 // dbFlags reads the db hook's --db and --schema, when that hook is built in.
@@ -87,11 +70,11 @@ func dbDispositionSource(open func(ctx context.Context) (*store.Store, func(), e
 
 // prepareServiceRun adds the dispositions (from the database) and leads
 // steps to a scheduled run of `xiaowei serve`, and stores its leads after
-// the service's own record step. Wire it as service.Service.Prepare.
+// the service's record step (service.Service.InTx). Wire it as
+// service.Service.Prepare.
 func prepareServiceRun(ctx context.Context, st *store.Store, o *run.Options) error {
 	src := dbDispositionSource(func(context.Context) (*store.Store, func(), error) { return st, func() {}, nil })
 	addLeadSteps(o, "", src, nil)
-	o.Record = append(o.Record, leads.RecordStep(st))
 	return nil
 }
 

@@ -1,4 +1,3 @@
 package all
 
 import _ "github.com/neijiang/xiaowei/detectors/cash" // 现金管理
-

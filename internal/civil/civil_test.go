@@ -45,7 +45,7 @@ func TestMonths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if (m + 1).String() != "2025-01" || m.First() != MustParse("2024-12-01") || m.Last() != MustParse("2024-12-31") {
+	if (m+1).String() != "2025-01" || m.First() != MustParse("2024-12-01") || m.Last() != MustParse("2024-12-31") {
 		t.Errorf("month arithmetic across the year end: %s %s %s", m+1, m.First(), m.Last())
 	}
 	if MonthOf(2024, time.February).Last() != MustParse("2024-02-29") {

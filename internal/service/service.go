@@ -35,6 +35,9 @@ type Service struct {
 	// storing leads); the run is recorded by the service's own record step,
 	// which comes first in o.Record.
 	Prepare func(ctx context.Context, st *store.Store, o *run.Options) error
+	// InTx, when set, gives writers that store more of a run (its leads)
+	// inside the transaction that records it.
+	InTx func(st *store.Store, out *run.Outcome) []store.TxWriter
 
 	mu       sync.Mutex
 	attempts []Attempt // recent attempts of this instance, newest last
@@ -345,7 +348,11 @@ func (s *Service) runJob(ctx context.Context, j *job, slot time.Time, a *Attempt
 		Source: func(ctx context.Context) (*load.Dataset, error) { return s.st.ReadDataset(ctx, nil) },
 		Record: []run.Step{{Name: "record", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
 			var err error
-			rec, err = s.st.Record(ctx, meta, o, out)
+			var extra []store.TxWriter
+			if s.InTx != nil {
+				extra = s.InTx(s.st, out)
+			}
+			rec, err = s.st.Record(ctx, meta, o, out, extra...)
 			return err
 		}}},
 	}

@@ -76,7 +76,10 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 // covered (all when the run has no village scope), and, for a run with a
 // window, only findings last seen by a run whose window lies inside it.
 // Any error rolls everything back.
-func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.Outcome) (*Recorded, error) {
+//
+// extra writers run inside the same transaction, after the findings, so
+// what belongs to the run (its leads) commits with it or not at all.
+func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.Outcome, extra ...TxWriter) (*Recorded, error) {
 	rec := &Recorded{RunID: m.RunID, Findings: len(out.Findings)}
 	ruleIDs := rulesThatRan(out)
 	villages, all := villagesCovered(o.Scope, out)
@@ -168,6 +171,11 @@ func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.
 			return fmt.Errorf("resolve: %w", err)
 		}
 		rec.Resolved = int(tag.RowsAffected())
+		for _, w := range extra {
+			if err := w(ctx, tx, m.RunID); err != nil {
+				return err
+			}
+		}
 		_, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
 			m.RunID, rec.New, rec.Reopened, rec.Resolved)
 		return err
@@ -177,6 +185,9 @@ func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.
 	}
 	return rec, nil
 }
+
+// TxWriter stores more of a run inside the transaction that records it.
+type TxWriter func(ctx context.Context, tx pgx.Tx, runID string) error
 
 func nonNil(xs []string) []string {
 	if xs == nil {
