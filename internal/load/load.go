@@ -16,7 +16,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -231,12 +233,15 @@ func hashFile(path string) (string, error) {
 // WriteRejects writes rejects as CSV with the header
 // table,file,line,column,value,reason.
 func WriteRejects(w io.Writer, rejects []Reject) error {
+	// The report itself is UTF-8: a rejected value that is not (a GBK cell)
+	// is written with its bad bytes as \xNN, so the report stays readable and
+	// the original bytes can still be told.
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"table", "file", "line", "column", "value", "reason"}); err != nil {
 		return fmt.Errorf("writing rejects: %w", err)
 	}
 	for _, r := range rejects {
-		if err := cw.Write([]string{r.Table, r.File, strconv.Itoa(r.Line), r.Column, r.Value, r.Reason}); err != nil {
+		if err := cw.Write([]string{r.Table, r.File, strconv.Itoa(r.Line), r.Column, printable(r.Value), r.Reason}); err != nil {
 			return fmt.Errorf("writing rejects: %w", err)
 		}
 	}
@@ -245,4 +250,22 @@ func WriteRejects(w io.Writer, rejects []Reject) error {
 		return fmt.Errorf("writing rejects: %w", err)
 	}
 	return nil
+}
+
+// printable escapes bytes that are not valid UTF-8 as \xNN.
+func printable(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "\\x%02X", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -620,5 +621,17 @@ func TestCancel(t *testing.T) {
 	_, _, _, err := LoadTable(ctx, spec(t, "ledger"), "x", strings.NewReader(ledgerHeader+"\n"+ledgerRow("E1", "2024-01-02", "1")+"\n"), Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// A rejected GBK cell is written to the report with its bad bytes escaped,
+// so rejected.csv stays valid UTF-8.
+func TestWriteRejectsEscapesInvalidUTF8(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteRejects(&buf, []Reject{{Table: "persons", File: "p.csv", Line: 2, Column: "name", Value: "\xd5\xc5三", Reason: "not UTF-8"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(buf.Bytes()) || !strings.Contains(buf.String(), `\xD5\xC5三`) {
+		t.Errorf("report %q", buf.String())
 	}
 }
