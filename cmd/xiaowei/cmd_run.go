@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/neijiang/xiaowei/detectors/all"
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/run"
 )
 
@@ -166,6 +167,15 @@ func printSummary(w io.Writer, s *run.Summary, took time.Duration) {
 	}
 	for _, b := range s.BadRules {
 		fmt.Fprintf(w, "bad rule not run: %s\n", b)
+	}
+	if stats, ok := s.Rules.([]engine.RuleStats); ok {
+		for _, r := range stats {
+			if r.Disabled != "" {
+				fmt.Fprintf(w, "rule %s disabled for this run: %s\n", r.RuleID, r.Disabled)
+			} else if r.Errors > 0 {
+				fmt.Fprintf(w, "rule %s failed on %d rows (samples in summary.json)\n", r.RuleID, r.Errors)
+			}
+		}
 	}
 	fmt.Fprintf(w, "findings: %d", s.Findings.Total)
 	for _, sev := range []string{"critical", "high", "medium", "low"} {

@@ -168,3 +168,37 @@ func TestCheckNamesBothProblems(t *testing.T) {
 		t.Errorf("unknown column not named with file:line:col:\n%s", msg)
 	}
 }
+
+// A rule that fails at run time on every row is counted and reported; the
+// other rules still produce their findings.
+func TestRuntimeErrorsReportedOthersFinish(t *testing.T) {
+	data, rulesDir := setup(t)
+	broken := `rules:
+  - id: TEST-BROKEN
+    title: 坏规则
+    family: cash
+    severity: low
+    on: ledger
+    when: int(summary) > 0
+    subject: "entry:{{entry_id}}"
+    message: "x"
+`
+	os.WriteFile(filepath.Join(rulesDir, "broken.yaml"), []byte(broken), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), []string{"run", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "rule TEST-BROKEN failed on 5 rows") {
+		t.Errorf("runtime errors not reported:\n%s", stdout.String())
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "findings.jsonl"))
+	if strings.Count(string(b), "\n") != 2 {
+		t.Errorf("the healthy rule's findings are missing:\n%s", b)
+	}
+	sum, _ := os.ReadFile(filepath.Join(out, "summary.json"))
+	if !strings.Contains(string(sum), `"error_samples"`) {
+		t.Errorf("summary has no error samples:\n%s", sum)
+	}
+}
