@@ -28,10 +28,13 @@ func loadAndCheck(dirs []string) (*rules.Set, rules.Errors, error) {
 	return set, errs, nil
 }
 
-func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "[DIR|FILE...]  (default: rules)", stdout)
+// checkedRuleDirs parses the command's folder arguments (default rules)
+// and loads and checks them; every problem is printed to stderr and makes
+// a usage error (exit 2).
+func checkedRuleDirs(name, synopsis string, args []string, stdout, stderr io.Writer) (*rules.Set, []string, error) {
+	fs := newFlags(name, synopsis, stdout)
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return nil, nil, err
 	}
 	dirs := fs.Args()
 	if len(dirs) == 0 {
@@ -39,13 +42,21 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	set, errs, err := loadAndCheck(dirs)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
 		}
-		return badInput(fmt.Errorf("%d problem(s) in rule files", len(errs)))
+		return nil, nil, badInput(fmt.Errorf("%d problem(s) in rule files", len(errs)))
+	}
+	return set, dirs, nil
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	set, _, err := checkedRuleDirs("check", "[DIR|FILE...]  (default: rules)", args, stdout, stderr)
+	if err != nil {
+		return err
 	}
 	nOv := 0
 	for _, f := range set.Overrides {
