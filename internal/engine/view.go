@@ -191,3 +191,8 @@ func yuanToFen(v any) int64 {
 	}
 	panic(fmt.Sprintf("setting value %v (%T) is not an amount", v, v))
 }
+
+// NewInput prepares a detector's input.
+func NewInput(d Detector, tables map[string]*table.Table, asOf, from, to civil.Date, want map[string]bool, mem memory.Allocator, s *SettingsResolver) *Input {
+	return &Input{Tables: tables, AsOf: asOf, From: from, To: to, Want: want, Mem: mem, Settings: s, detector: d.Name()}
+}
