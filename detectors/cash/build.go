@@ -130,19 +130,26 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		}
 		return out{table.NewBuilder(in.Mem, name, specs[name])}
 	}
-	r.coll, r.days, r.pay, r.split, r.hand, r.iss = mk(vCollections), mk(vDays), mk(vPayments), mk(vSplits), mk(vHandlers), mk(vIssues)
+	r.coll, r.days, r.pay, r.split, r.iss = mk(vCollections), mk(vDays), mk(vPayments), mk(vSplits), mk(vIssues)
+	wantHand := in.Want[vHandlers]
 	if err := r.index(); err != nil {
 		return nil, err
 	}
-	r.reserve(lt, r.hand, specs[vHandlers], len(r.cashRows))
 	r.reserve(lt, r.pay, specs[vPayments], r.nPay)
 	r.reserve(lt, r.coll, specs[vCollections], r.nColl)
-	if r.hand.b != nil {
+	if wantHand {
 		r.roles = newRoleIndex(in.Tables["cadres"])
 	}
 	r.names = handlerNames(in.Tables["persons"], r.L, r.cashRows, r.splitRows)
 
-	for k, rows := range r.byVillage() {
+	segs := r.byVillage()
+	var handlers *table.Table
+	if wantHand {
+		// Built column-wise before the replay, which it does not depend
+		// on (handlers.go).
+		handlers = r.buildHandlers(segs)
+	}
+	for k, rows := range segs {
 		if k&63 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -152,7 +159,10 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		r.splitGroups()
 	}
 	res := map[string]*table.Table{}
-	for name, o := range map[string]out{vCollections: r.coll, vDays: r.days, vPayments: r.pay, vSplits: r.split, vHandlers: r.hand, vIssues: r.iss} {
+	if handlers != nil {
+		res[vHandlers] = handlers
+	}
+	for name, o := range map[string]out{vCollections: r.coll, vDays: r.days, vPayments: r.pay, vSplits: r.split, vIssues: r.iss} {
 		if o.b != nil {
 			res[name] = o.b.Finish()
 		}
@@ -185,7 +195,7 @@ type replay struct {
 	L    ledgerCols
 	asOf civil.Date
 
-	coll, days, pay, split, hand, iss out
+	coll, days, pay, split, iss out
 
 	// villages: id in order of first appearance, rank in village_id order.
 	vid    map[string]int32

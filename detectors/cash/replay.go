@@ -74,9 +74,6 @@ func (r *replay) replayVillage(rows []int32) {
 		}
 		cat := categoryOf(L.category.Value(i))
 		in := L.direction.Value(i) == "in"
-		if r.hand.b != nil {
-			r.handler(i, d)
-		}
 		if in {
 			switch cat {
 			case catCollection, catIncome:
@@ -256,27 +253,6 @@ func (r *replay) payment(i int, d civil.Date, amt, before, recBefore, zuozhi int
 	b.SetInt(cPayRecBefore, recBefore)
 	b.SetInt(cPayFromS, amt-zuozhi)
 	b.SetInt(cPayZuozhi, zuozhi)
-	b.Next()
-}
-
-func (r *replay) handler(i int, d civil.Date) {
-	L, o := r.L, r.hand
-	b := o.b
-	b.SetStr(cVillage, r.village)
-	o.str(cEntry, L.entry, i)
-	b.SetDate(cDate, d)
-	o.str(cHandDir, L.direction, i)
-	o.str(cHandCat, L.category, i)
-	b.SetStr(cHandCatCN, categoryCN[categoryOf(L.category.Value(i))])
-	b.SetInt(cHandAmt, L.amount.Value(i))
-	who := str(L.handledBy, i)
-	o.strOpt(cHandBy, who)
-	o.strOpt(cHandName, r.names[who])
-	mask := r.roles.on(who, r.village, d)
-	names := r.roles.names(mask)
-	b.SetStr(cHandRoles, names.codes)
-	b.SetStr(cHandCN, names.cn)
-	b.SetBool(cHandEntitl, mask&r.vs.entitled != 0)
 	b.Next()
 }
 
