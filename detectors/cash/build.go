@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -130,13 +129,16 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		}
 		return out{table.NewBuilder(in.Mem, name, specs[name])}
 	}
-	r.coll, r.days, r.pay, r.split, r.iss = mk(vCollections), mk(vDays), mk(vPayments), mk(vSplits), mk(vIssues)
+	r.days, r.split, r.iss = mk(vDays), mk(vSplits), mk(vIssues)
+	r.keepColl, r.keepPay = in.Want[vCollections], in.Want[vPayments]
 	wantHand := in.Want[vHandlers]
 	if err := r.index(); err != nil {
 		return nil, err
 	}
-	r.reserve(lt, r.pay, specs[vPayments], r.nPay)
-	r.reserve(lt, r.coll, specs[vCollections], r.nColl)
+	r.colls = make([]collState, 0, r.nColl)
+	if r.keepPay {
+		r.pays = make([]payState, 0, r.nPay)
+	}
 	if wantHand {
 		r.roles = newRoleIndex(in.Tables["cadres"])
 	}
@@ -159,10 +161,16 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		r.splitGroups()
 	}
 	res := map[string]*table.Table{}
+	if r.keepColl {
+		res[vCollections] = r.buildCollections()
+	}
+	if r.keepPay {
+		res[vPayments] = r.buildPayments()
+	}
 	if handlers != nil {
 		res[vHandlers] = handlers
 	}
-	for name, o := range map[string]out{vCollections: r.coll, vDays: r.days, vPayments: r.pay, vSplits: r.split, vIssues: r.iss} {
+	for name, o := range map[string]out{vDays: r.days, vSplits: r.split, vIssues: r.iss} {
 		if o.b != nil {
 			res[name] = o.b.Finish()
 		}
@@ -195,7 +203,12 @@ type replay struct {
 	L    ledgerCols
 	asOf civil.Date
 
-	coll, days, pay, split, iss out
+	days, split, iss out
+
+	// collections and payments are kept as replay results and built
+	// column-wise at the end (views.go)
+	keepColl, keepPay bool
+	pays              []payState
 
 	// villages: id in order of first appearance, rank in village_id order.
 	vid    map[string]int32
@@ -218,7 +231,7 @@ type replay struct {
 	rsum     int64 // receipts on hand
 	q        []receipt
 	head     int
-	colls    []collState
+	colls    []collState // every village's collections, in emission order
 	over     run
 	neg      run
 	negDays  int
@@ -336,25 +349,4 @@ func (r *replay) byVillage() [][]int32 {
 		segs = append(segs, seg)
 	}
 	return segs
-}
-
-// reserve sizes a view's builders for rows rows up front (string data
-// estimated from the ledger's average for columns copied from it), so the
-// buffers are not regrown and copied while the replay appends.
-func (r *replay) reserve(lt *table.Table, o out, cols []table.Col, rows int) {
-	if o.b == nil || rows == 0 {
-		return
-	}
-	o.b.Reserve(rows)
-	n := max(lt.Len(), 1)
-	for k, c := range cols {
-		if table.ArrowType(c.Kind).ID() != arrow.STRING {
-			continue
-		}
-		per := 12
-		if lt.Has(c.Name) {
-			per = len(lt.Str(c.Name).ValueBytes())/n + 1
-		}
-		o.b.ReserveData(k, rows*per)
-	}
 }

@@ -112,3 +112,17 @@ func newView(name string, cols []table.Col, arrs []arrow.Array, n int) *table.Ta
 	}
 	return table.New(name, cols, rec)
 }
+
+// nullable gives a (no-null) fixed-width array the validity bitmap valid
+// with nulls null cells; it takes over a.
+func nullable(a arrow.Array, valid []byte, nulls int) arrow.Array {
+	if nulls == 0 {
+		return a
+	}
+	defer a.Release()
+	d := a.Data()
+	bufs := []*memory.Buffer{memory.NewBufferBytes(valid), d.Buffers()[1]}
+	nd := array.NewData(d.DataType(), d.Len(), bufs, nil, nulls, 0)
+	defer nd.Release()
+	return array.MakeFromData(nd)
+}

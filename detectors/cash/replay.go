@@ -57,7 +57,7 @@ func (r *replay) replayVillage(rows []int32) {
 	r.village = L.village.Value(first)
 	r.vs = r.sets[r.vid[r.village]]
 	r.spend, r.rsum, r.head = 0, 0, 0
-	r.q, r.colls = r.q[:0], r.colls[:0]
+	r.q = r.q[:0]
 	r.over, r.neg = run{}, run{}
 
 	if categoryOf(L.category.Value(first)) != catOpening || L.direction.Value(first) != "in" {
@@ -101,15 +101,12 @@ func (r *replay) replayVillage(rows []int32) {
 			fromS := min(amt, max(r.spend, 0))
 			fromR := r.draw(amt-fromS, d, false)
 			r.spend -= amt - fromR
-			if (cat == catExpense || cat == catPayout) && r.pay.b != nil {
-				r.payment(i, d, amt, before, recBefore, fromR)
+			if (cat == catExpense || cat == catPayout) && r.keepPay {
+				r.pays = append(r.pays, payState{row: row, before: before, recBefore: recBefore, zuozhi: fromR})
 			}
 		}
 	}
 	r.closeDay(day, 0)
-	if r.coll.b != nil {
-		r.emitCollections()
-	}
 }
 
 // draw takes up to need from the receipts queue, oldest first. banked says
@@ -234,54 +231,6 @@ func (r *replay) issue(kind string, i int, d civil.Date, amount, balance int64, 
 		b.SetInt(cIssBal, balance)
 	}
 	b.Next()
-}
-
-func (r *replay) payment(i int, d civil.Date, amt, before, recBefore, zuozhi int64) {
-	L, o := r.L, r.pay
-	b := o.b
-	b.SetStr(cVillage, r.village)
-	o.str(cEntry, L.entry, i)
-	b.SetDate(cDate, d)
-	o.str(cPayCat, L.category, i)
-	b.SetInt(cPayAmt, amt)
-	o.str(cPayCP, L.counterparty, i)
-	o.str(cPaySum, L.summary, i)
-	o.str(cPayBy, L.handledBy, i)
-	o.strOpt(cPayName, r.names[str(L.handledBy, i)])
-	o.str(cPayAppr, L.approvedBy, i)
-	b.SetInt(cPayBefore, before)
-	b.SetInt(cPayRecBefore, recBefore)
-	b.SetInt(cPayFromS, amt-zuozhi)
-	b.SetInt(cPayZuozhi, zuozhi)
-	b.Next()
-}
-
-func (r *replay) emitCollections() {
-	L, o := r.L, r.coll
-	b := o.b
-	for k := range r.colls {
-		c := &r.colls[k]
-		i := int(c.row)
-		b.SetStr(cVillage, r.village)
-		o.str(cEntry, L.entry, i)
-		b.SetDate(cDate, civil.Date(L.date.Value(i)))
-		b.SetInt(cAmount, c.amount)
-		o.str(cCollCP, L.counterparty, i)
-		o.str(cCollSum, L.summary, i)
-		o.str(cCollBy, L.handledBy, i)
-		o.strOpt(cCollName, r.names[str(L.handledBy, i)])
-		b.SetDate(cCollDeadline, c.deadline)
-		b.SetInt(cCollByDeadline, c.byDeadline)
-		b.SetInt(cCollUnDeadline, c.amount-c.byDeadline)
-		b.SetInt(cCollBanked, c.banked)
-		b.SetInt(cCollSpent, c.spent)
-		b.SetInt(cCollUnAsOf, c.amount-c.banked)
-		if c.fullyBanked {
-			b.SetDate(cCollBankedOn, c.bankedOn)
-			b.SetInt(cCollDays, int64(c.bankedOn-civil.Date(L.date.Value(i))))
-		}
-		b.Next()
-	}
 }
 
 // categoryCN names ledger categories in Chinese for messages.
