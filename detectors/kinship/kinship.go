@@ -379,6 +379,19 @@ func (g *Graph) Household(n int32) string {
 	return g.hhID[g.hh[n]]
 }
 
+// Households is the number of distinct household_ids in the register.
+func (g *Graph) Households() int { return len(g.hhID) }
+
+// HouseholdOrdinal is the dense number (0 ≤ h < Households) of the node's
+// household, -1 outside the register: an integer key for grouping by
+// household without hashing household_id strings.
+func (g *Graph) HouseholdOrdinal(n int32) int32 {
+	if int(n) >= g.nPersons {
+		return -1
+	}
+	return g.hh[n]
+}
+
 // SameHousehold reports whether two register persons share a household.
 func (g *Graph) SameHousehold(a, b int32) bool {
 	if int(a) >= g.nPersons || int(b) >= g.nPersons {

@@ -20,6 +20,8 @@ package refcheck
 import (
 	"context"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/table"
@@ -73,18 +75,21 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 	b := table.NewBuilder(in.Mem, view, cols)
 	cVil, cSrc, cSub, cKind, cCol, cVal, cTgt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"),
 		b.Col("ref_kind"), b.Col("ref_column"), b.Col("ref_value"), b.Col("target_table")
-	sets := map[string]map[string]bool{}
-	keys := func(tbl, col string) map[string]bool {
+	// key sets of target columns, built once per target and shared by the
+	// checks that read it (villages.village_id serves five)
+	sets := map[string]map[string]struct{}{}
+	keys := func(tbl, col string) map[string]struct{} {
 		k := tbl + "." + col
 		if s, ok := sets[k]; ok {
 			return s
 		}
-		s := map[string]bool{}
+		var s map[string]struct{}
 		if t := in.Tables[tbl]; t != nil {
+			s = make(map[string]struct{}, t.Len())
 			a := t.Str(col)
 			for i := 0; i < t.Len(); i++ {
 				if a.IsValid(i) {
-					s[a.Value(i)] = true
+					s[a.Value(i)] = struct{}{}
 				}
 			}
 		}
@@ -96,8 +101,11 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		if t == nil {
 			continue
 		}
-		known := keys(c.target, c.targetCol)
 		ref := t.Str(c.column)
+		known, err := knownRefs(ctx, ref, in.Tables[c.target], c.target, c.targetCol, keys)
+		if err != nil {
+			return nil, err
+		}
 		var vil interface {
 			Value(int) string
 			IsValid(int) bool
@@ -105,11 +113,22 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		if t.Has("village_id") {
 			vil = t.Str("village_id")
 		}
+		// Rows come grouped (persons, ledger and beneficiaries by village,
+		// payments by case): remember the last value looked up so a run of
+		// equal references costs one string compare, not a hash lookup.
+		prev, prevKnown, havePrev := "", false, false
 		for i := 0; i < t.Len(); i++ {
 			if i&4095 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if !ref.IsValid(i) || known[ref.Value(i)] {
+			if !ref.IsValid(i) {
+				continue
+			}
+			v := ref.Value(i)
+			if !havePrev || v != prev {
+				prev, prevKnown, havePrev = v, known(v), true
+			}
+			if prevKnown {
 				continue
 			}
 			if vil != nil && vil.IsValid(i) {
@@ -119,10 +138,45 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 			b.SetStr(cSub, c.subject(t, i))
 			b.SetStr(cKind, c.kind)
 			b.SetStr(cCol, c.column)
-			b.SetStr(cVal, ref.Value(i))
+			b.SetStr(cVal, v)
 			b.SetStr(cTgt, c.target)
 			b.Next()
 		}
 	}
 	return map[string]*table.Table{view: b.Finish()}, nil
+}
+
+// knownRefs says which values of ref are keys of target.targetCol. When the
+// referencing column is much smaller than the target (cadres.person_id,
+// ≈ 20k rows, against persons, millions), it hashes the references and scans
+// the target once, instead of building a set of every target key: a small
+// map that stays in cache instead of a large one built for a few lookups.
+// Otherwise it uses the shared key set of the target (keys).
+func knownRefs(ctx context.Context, ref *array.String, target *table.Table, targetName, targetCol string,
+	keys func(tbl, col string) map[string]struct{}) (func(string) bool, error) {
+	if target == nil {
+		return func(string) bool { return false }, nil
+	}
+	if ref.Len()*4 >= target.Len() {
+		s := keys(targetName, targetCol)
+		return func(v string) bool { _, ok := s[v]; return ok }, nil
+	}
+	found := make(map[string]bool, ref.Len())
+	for i := 0; i < ref.Len(); i++ {
+		if ref.IsValid(i) {
+			found[ref.Value(i)] = false
+		}
+	}
+	a := target.Str(targetCol)
+	for i := 0; i < a.Len(); i++ {
+		if i&65535 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if a.IsValid(i) {
+			if _, ok := found[a.Value(i)]; ok {
+				found[a.Value(i)] = true
+			}
+		}
+	}
+	return func(v string) bool { return found[v] }, nil
 }

@@ -168,8 +168,6 @@ func (detector) Views() []engine.ViewSpec {
 	}
 }
 
-var programCN = map[string]string{"dibao": "低保", "tekun": "特困"}
-
 var roleCN = map[string]string{"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
 	"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长"}
 
@@ -198,14 +196,36 @@ type env struct {
 	closeSets map[string]kinship.Set
 	scopeTown map[string]bool
 
-	// payments summed per (case, person)
-	paid map[[2]string]int64
+	// beneficiaries grouped by case: case_id -> case ordinal; per ordinal
+	// its first and last beneficiaries row and its rows (CSR, table order).
+	// Views look a payment's case up once (payCase) and then work with
+	// integers.
+	caseIdx   map[string]int32
+	caseFirst []int32
+	caseLast  []int32
+	caseStart []int32
+	caseRows  []int32
+	bPerson   *array.String
+	bigCase   map[int32]map[string]int32 // person -> first row, for cases of many rows
+	payCase   []int32                    // per payments row: case ordinal, -1 when not in beneficiaries
+
+	// payments summed per (case, person), kept at the first beneficiaries
+	// row of the case naming the person (paidRow); built on first use
+	paidSum []int64
+	paidRow []int32
 
 	buf []kinship.Rel
 }
 
 func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*table.Table, error) {
 	e := &env{in: in, asOf: in.AsOf, closeSets: map[string]kinship.Set{}, scopeTown: map[string]bool{}}
+	wanted := false
+	for _, v := range d.Views() {
+		wanted = wanted || in.Want[v.Name]
+	}
+	if !wanted { // nothing to build: skip the graph and the indexes
+		return map[string]*table.Table{}, nil
+	}
 	persons := in.Tables["persons"]
 	e.g = kinship.Build(persons, in.Tables["kinship"], nil)
 	if persons != nil {
@@ -230,13 +250,7 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 			e.cadreIdx[p] = append(e.cadreIdx[p], int32(i))
 		}
 	}
-	if p := in.Tables["payments"]; p != nil {
-		e.paid = make(map[[2]string]int64, p.Len()/8)
-		cs, ps, am := p.Str("case_id"), p.Str("person_id"), p.Money("amount")
-		for i := 0; i < p.Len(); i++ {
-			e.paid[[2]string{cs.Value(i), ps.Value(i)}] += am.Value(i)
-		}
-	}
+	e.indexCases()
 	out := map[string]*table.Table{}
 	var err error
 	build := func(name string, fn func() (*table.Table, error)) {
@@ -263,6 +277,138 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		return nil, err
 	}
 	return out, nil
+}
+
+// programCN is the program in Chinese ("" for any other value, as a map
+// lookup would give).
+func programCN(p string) string {
+	switch p {
+	case "dibao":
+		return "低保"
+	case "tekun":
+		return "特困"
+	}
+	return ""
+}
+
+// indexCases groups beneficiaries rows by case_id (case ordinals in order
+// of first appearance, rows in table order) and maps every payments row to
+// its case ordinal: one hash lookup per payment for the whole detector.
+func (e *env) indexCases() {
+	bt := e.in.Tables["beneficiaries"]
+	n := bt.Len()
+	e.caseIdx = make(map[string]int32, n)
+	var cs *array.String
+	if bt != nil {
+		cs = bt.Str("case_id")
+		e.bPerson = bt.Str("person_id")
+	}
+	grp := make([]int32, n)
+	for i := 0; i < n; i++ {
+		c, ok := e.caseIdx[cs.Value(i)]
+		if !ok {
+			c = int32(len(e.caseFirst))
+			e.caseIdx[cs.Value(i)] = c
+			e.caseFirst = append(e.caseFirst, int32(i))
+			e.caseLast = append(e.caseLast, int32(i))
+		}
+		e.caseLast[c] = int32(i)
+		grp[i] = c
+	}
+	nc := len(e.caseFirst)
+	e.caseStart = make([]int32, nc+1)
+	for _, c := range grp {
+		e.caseStart[c+1]++
+	}
+	for c := 0; c < nc; c++ {
+		e.caseStart[c+1] += e.caseStart[c]
+	}
+	e.caseRows = make([]int32, n)
+	fill := make([]int32, nc)
+	for i, c := range grp {
+		e.caseRows[e.caseStart[c]+fill[c]] = int32(i)
+		fill[c]++
+	}
+	if pt := e.in.Tables["payments"]; pt != nil {
+		pcs := pt.Str("case_id")
+		e.payCase = make([]int32, pt.Len())
+		prev, prevC := "", int32(-1)
+		for i := range e.payCase {
+			v := pcs.Value(i)
+			if i == 0 || v != prev { // payments come grouped by case
+				c, ok := e.caseIdx[v]
+				if !ok {
+					c = -1
+				}
+				prev, prevC = v, c
+			}
+			e.payCase[i] = prevC
+		}
+	}
+}
+
+// bigCaseRows: above this many rows a case's persons are found through a
+// map instead of a scan of its rows.
+const bigCaseRows = 16
+
+// caseRowOf is the first beneficiaries row of case c naming person, -1
+// when none.
+func (e *env) caseRowOf(c int32, person string) int32 {
+	rows := e.caseRows[e.caseStart[c]:e.caseStart[c+1]]
+	if len(rows) > bigCaseRows {
+		m, ok := e.bigCase[c]
+		if !ok {
+			m = make(map[string]int32, len(rows))
+			for _, r := range rows {
+				if _, dup := m[e.bPerson.Value(int(r))]; !dup {
+					m[e.bPerson.Value(int(r))] = r
+				}
+			}
+			if e.bigCase == nil {
+				e.bigCase = map[int32]map[string]int32{}
+			}
+			e.bigCase[c] = m
+		}
+		if r, ok := m[person]; ok {
+			return r
+		}
+		return -1
+	}
+	for _, r := range rows {
+		if e.bPerson.Value(int(r)) == person {
+			return r
+		}
+	}
+	return -1
+}
+
+// paidTotal is the sum of payments to beneficiaries row i's person in its
+// case (payments rows with the same case_id and person_id). The sums are
+// built on first use with the case index instead of a map keyed by
+// (case_id, person_id) strings.
+func (e *env) paidTotal(i int) int64 {
+	if e.paidRow == nil {
+		n := len(e.caseRows)
+		e.paidSum = make([]int64, n)
+		e.paidRow = make([]int32, n)
+		for c := range e.caseFirst {
+			for _, r := range e.caseRows[e.caseStart[c]:e.caseStart[c+1]] {
+				e.paidRow[r] = e.caseRowOf(int32(c), e.bPerson.Value(int(r)))
+			}
+		}
+		if pt := e.in.Tables["payments"]; pt != nil {
+			ps, am := pt.Str("person_id"), pt.Money("amount")
+			for p, c := range e.payCase {
+				if c < 0 {
+					continue
+				}
+				if r := e.caseRowOf(c, ps.Value(p)); r >= 0 {
+					e.paidSum[r] += am.Value(p)
+				}
+			}
+		}
+	}
+	return e.paidSum[e.paidRow[i]]
 }
 
 // closeSet is the village's close_relations setting (cached per village).
@@ -450,7 +596,7 @@ func (e *env) links() (*table.Table, error) {
 				b.SetStr(cV, village)
 				b.SetStr(cC, cs.Value(i))
 				b.SetStr(cP, prog.Value(i))
-				b.SetStr(cPC, programCN[prog.Value(i)])
+				b.SetStr(cPC, programCN(prog.Value(i)))
 				b.SetStr(cPer, person)
 				e.putName(b, cN, node, known)
 				b.SetDate(cA, from)
@@ -458,7 +604,7 @@ func (e *env) links() (*table.Table, error) {
 					b.SetDate(cE, to)
 				}
 				b.SetInt(cAmt, amt.Value(i))
-				b.SetInt(cPaid, e.paid[[2]string{cs.Value(i), person}])
+				b.SetInt(cPaid, e.paidTotal(i))
 				b.SetBool(cF, filed.IsValid(i) && filed.Value(i))
 				b.SetStr(cCad, other)
 				e.putNameOf(b, cCadN, other)
@@ -532,7 +678,7 @@ func (e *env) handlers() (*table.Table, error) {
 		b.SetStr(cV, village)
 		b.SetStr(cC, cs.Value(i))
 		b.SetStr(cP, prog.Value(i))
-		b.SetStr(cPC, programCN[prog.Value(i)])
+		b.SetStr(cPC, programCN(prog.Value(i)))
 		b.SetStr(cPer, person)
 		e.putName(b, cN, node, known)
 		b.SetDate(cA, approved)
@@ -549,80 +695,150 @@ func (e *env) handlers() (*table.Table, error) {
 		b.SetStr(cRelCN, rel.Rel.CN())
 		b.SetStr(cPath, path)
 		b.SetBool(cClose, closeSet.Has(rel.Rel))
-		b.SetInt(cPaid, e.paid[[2]string{cs.Value(i), person}])
+		b.SetInt(cPaid, e.paidTotal(i))
 		b.Next()
 	}
 	return b.Finish(), nil
 }
 
-type acctMonth struct {
-	acct  string
-	month civil.Month
+// avgBytes is the mean length of a string column's values (0 when empty).
+func avgBytes(a *array.String) float64 {
+	if a == nil || a.Len() == 0 {
+		return 0
+	}
+	return float64(len(a.ValueBytes())) / float64(a.Len())
 }
 
-type acctMonthHH struct {
-	acctMonth
-	hh      string
-	outside bool // hh is a person_id outside the register
+// reserveStr allocates a string column's value buffer once for about
+// bytes bytes (with a little slack), instead of letting it double its way
+// up: on 1.5M payments the doubling (allocate, zero, copy) was the larger
+// part of building this view.
+func reserveStr(b *table.Builder, col int, bytes float64) {
+	b.ReserveData(col, int(bytes*1.0625)+64)
 }
 
-// payments builds payment_checks.
+// payments builds payment_checks in two passes over payments. The first
+// resolves each row's graph node and counts the households per (account,
+// paid month) with integer keys (account ordinal, month, household
+// ordinal): no key is built from strings per row. The second writes the
+// rows.
 func (e *env) payments() (*table.Table, error) {
 	pt := e.in.Tables["payments"]
 	b := table.NewBuilder(e.in.Mem, ViewPayments, viewCols(ViewPayments))
 	if pt == nil {
 		return b.Finish(), nil
 	}
-	// the village of a case: its first beneficiaries row
-	caseVillage := map[string]string{}
+	var bvill *array.String // the village of a case is its first beneficiaries row's
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
-		cs, vs := bt.Str("case_id"), bt.Str("village_id")
-		for i := 0; i < bt.Len(); i++ {
-			if _, ok := caseVillage[cs.Value(i)]; !ok {
-				caseVillage[cs.Value(i)] = vs.Value(i)
-			}
-		}
+		bvill = bt.Str("village_id")
 	}
 	pay, cs, pid, prog, per, paidOn, amt, acct, holder := pt.Str("payment_id"), pt.Str("case_id"), pt.Str("person_id"), pt.Str("program"), pt.Str("period"),
 		pt.Date("paid_on"), pt.Money("amount"), pt.Str("account_no"), pt.Str("account_holder_id")
 	n := pt.Len()
-	b.Reserve(n)
 
-	// households per account and month
-	hhKey := func(i int) acctMonthHH {
-		k := acctMonthHH{acctMonth: acctMonth{acct.Value(i), civil.Date(paidOn.Value(i)).Month()}}
-		if node, ok := e.g.Node(pid.Value(i)); ok && e.g.Household(node) != "" {
-			k.hh = e.g.Household(node)
-		} else {
-			k.hh, k.outside = pid.Value(i), true
-		}
-		return k
+	// pass 1: nodes, and households per account and month. A person in a
+	// register household counts as that household (its ordinal); anyone
+	// else as a household of their own: graph nodes after the households,
+	// persons outside the graph after the nodes.
+	node := make([]int32, n) // the beneficiary's node, -1 when unknown
+	gid := make([]int32, n)  // (account, month) group, -1 without account
+	type acctMonthKey struct {
+		acct  int32
+		month civil.Month
 	}
-	groups := make(map[acctMonth]int32, n/2)
-	seen := make(map[acctMonthHH]struct{}, n)
+	type groupHH struct{ group, hh int32 }
+	acctIdx := make(map[string]int32)
+	groupIdx := make(map[acctMonthKey]int32)
+	seen := make(map[groupHH]struct{}, n)
+	var households []int32 // per group
+	outside := map[string]int32{}
+	nhh, nnodes := int32(e.g.Households()), int32(e.g.Len())
+	prevAcct, prevA := "", int32(-1)
 	for i := 0; i < n; i++ {
+		p := pid.Value(i)
+		nd, ok := e.g.Node(p)
+		if !ok {
+			nd = -1
+		}
+		node[i], gid[i] = nd, -1
 		if acct.IsNull(i) {
 			continue
 		}
-		k := hhKey(i)
-		if _, ok := seen[k]; !ok {
-			seen[k] = struct{}{}
-			groups[k.acctMonth]++
+		if a := acct.Value(i); prevA < 0 || a != prevAcct { // an account's payments mostly come together
+			x, ok := acctIdx[a]
+			if !ok {
+				x = int32(len(acctIdx))
+				acctIdx[a] = x
+			}
+			prevAcct, prevA = a, x
+		}
+		k := acctMonthKey{prevA, civil.Date(paidOn.Value(i)).Month()}
+		g, ok := groupIdx[k]
+		if !ok {
+			g = int32(len(households))
+			groupIdx[k] = g
+			households = append(households, 0)
+		}
+		gid[i] = g
+		var hh int32
+		switch {
+		case nd >= 0 && e.g.Household(nd) != "":
+			hh = e.g.HouseholdOrdinal(nd)
+		case nd >= 0:
+			hh = nhh + nd
+		default:
+			x, ok := outside[p]
+			if !ok {
+				x = nhh + nnodes + int32(len(outside))
+				outside[p] = x
+			}
+			hh = x
+		}
+		if _, ok := seen[groupHH{g, hh}]; !ok {
+			seen[groupHH{g, hh}] = struct{}{}
+			households[g]++
 		}
 	}
+	seen, groupIdx, acctIdx, outside = nil, nil, nil, nil
 
 	cV, cPay, cC, cPer, cN, cP, cPC, cPer2, cPO, cPM, cAmt := b.Col("village_id"), b.Col("payment_id"), b.Col("case_id"), b.Col("person_id"), b.Col("person_name"),
 		b.Col("program"), b.Col("program_cn"), b.Col("period"), b.Col("paid_on"), b.Col("paid_month"), b.Col("amount")
 	cAcct, cHold, cHN, cSelf, cSame, cHRel, cHRelCN, cHRole, cHRoleCN, cHCad, cKnown, cDeath, cMAD, cShared := b.Col("account_no"), b.Col("account_holder_id"), b.Col("holder_name"),
 		b.Col("holder_is_self"), b.Col("holder_same_household"), b.Col("holder_relation"), b.Col("holder_relation_cn"), b.Col("holder_cadre_role"), b.Col("holder_cadre_role_cn"),
 		b.Col("holder_is_cadre"), b.Col("person_known"), b.Col("death_date"), b.Col("months_after_death"), b.Col("shared_households")
+
+	// buffers sized once: columns copied from payments take their bytes,
+	// the others the mean length of their source times the rows (enums
+	// and labels: a few bytes each)
+	b.Reserve(n)
+	rows := float64(n)
+	vbytes := avgBytes(bvill)
+	if vbytes == 0 {
+		vbytes = avgBytes(e.pvill)
+	}
+	reserveStr(b, cV, rows*vbytes)
+	for c, a := range map[int]*array.String{cPay: pay, cC: cs, cPer: pid, cP: prog, cPer2: per, cAcct: acct, cHold: holder} {
+		reserveStr(b, c, float64(len(a.ValueBytes())))
+	}
+	reserveStr(b, cN, rows*avgBytes(e.names))
+	reserveStr(b, cHN, rows*avgBytes(e.names))
+	reserveStr(b, cPC, rows*6)
+	reserveStr(b, cPM, rows*7)
+	reserveStr(b, cHRel, rows*6)
+	reserveStr(b, cHRelCN, rows*8)
+	reserveStr(b, cHRoleCN, rows*6)
+
 	months := map[civil.Month]string{} // paid_month strings, made once per month
+	lastMonth, lastMonthStr := civil.Month(0), ""
 	for i := 0; i < n; i++ {
 		person := pid.Value(i)
-		node, known := e.g.Node(person)
-		village, ok := caseVillage[cs.Value(i)]
-		if !ok && known && e.pvill != nil && e.g.Row(node) >= 0 {
-			village = e.pvill.Value(e.g.Row(node))
+		nd := node[i]
+		known := nd >= 0
+		var village string
+		if c := e.payCase[i]; c >= 0 {
+			village = bvill.Value(int(e.caseFirst[c]))
+		} else if known && e.pvill != nil && e.g.Row(nd) >= 0 {
+			village = e.pvill.Value(e.g.Row(nd))
 		}
 		town, err := e.townScope(village)
 		if err != nil {
@@ -633,33 +849,36 @@ func (e *env) payments() (*table.Table, error) {
 		b.SetStr(cPay, pay.Value(i))
 		b.SetStr(cC, cs.Value(i))
 		b.SetStr(cPer, person)
-		e.putName(b, cN, node, known)
+		e.putName(b, cN, nd, known)
 		b.SetStr(cP, prog.Value(i))
-		b.SetStr(cPC, programCN[prog.Value(i)])
+		b.SetStr(cPC, programCN(prog.Value(i)))
 		b.SetStr(cPer2, per.Value(i))
 		b.SetDate(cPO, paid)
-		pm, ok := months[paid.Month()]
-		if !ok {
-			pm = paid.Month().String()
-			months[paid.Month()] = pm
+		if m := paid.Month(); m != lastMonth || lastMonthStr == "" {
+			pm, ok := months[m]
+			if !ok {
+				pm = m.String()
+				months[m] = pm
+			}
+			lastMonth, lastMonthStr = m, pm
 		}
-		b.SetStr(cPM, pm)
+		b.SetStr(cPM, lastMonthStr)
 		b.SetInt(cAmt, amt.Value(i))
 		if acct.IsValid(i) {
 			b.SetStr(cAcct, acct.Value(i))
-			b.SetInt(cShared, int64(groups[hhKey(i).acctMonth]))
+			b.SetInt(cShared, int64(households[gid[i]]))
 		}
 		if holder.IsValid(i) {
 			h := holder.Value(i)
 			b.SetStr(cHold, h)
-			e.putNameOf(b, cHN, h)
-			b.SetBool(cSelf, h == person)
 			hn, hknown := e.g.Node(h)
-			b.SetBool(cSame, h == person || known && hknown && e.g.SameHousehold(node, hn))
+			e.putName(b, cHN, hn, hknown)
+			b.SetBool(cSelf, h == person)
+			b.SetBool(cSame, h == person || known && hknown && e.g.SameHousehold(nd, hn))
 			if h == person {
 				b.SetStr(cHRel, kinship.Self.String())
 				b.SetStr(cHRelCN, kinship.Self.CN())
-			} else if r, ok := e.findRel(node, known, hn, hknown); ok {
+			} else if r, ok := e.findRel(nd, known, hn, hknown); ok {
 				b.SetStr(cHRel, r.String())
 				b.SetStr(cHRelCN, r.CN())
 			} else {
@@ -674,8 +893,8 @@ func (e *env) payments() (*table.Table, error) {
 				b.SetBool(cHCad, false)
 			}
 		}
-		b.SetBool(cKnown, known && e.g.InRegister(node))
-		if d, ok := e.deathOf(node, known); ok {
+		b.SetBool(cKnown, known && e.g.InRegister(nd))
+		if d, ok := e.deathOf(nd, known); ok {
 			b.SetDate(cDeath, d)
 			if m, err := civil.ParseMonth(per.Value(i)); err == nil {
 				b.SetInt(cMAD, int64(m-d.Month()))
@@ -765,14 +984,14 @@ func (e *env) enrolments() (*table.Table, error) {
 				e.putName(b, cN, node, known)
 				b.SetStr(cCA, cs.Value(i))
 				b.SetStr(cPA, prog.Value(i))
-				b.SetStr(cPAC, programCN[prog.Value(i)])
+				b.SetStr(cPAC, programCN(prog.Value(i)))
 				b.SetDate(cFA, fa)
 				if endA {
 					b.SetDate(cTA, ta)
 				}
 				b.SetStr(cCB, cs.Value(j))
 				b.SetStr(cPB, prog.Value(j))
-				b.SetStr(cPBC, programCN[prog.Value(j)])
+				b.SetStr(cPBC, programCN(prog.Value(j)))
 				b.SetDate(cFB, fb)
 				if endB {
 					b.SetDate(cTB, tb)
@@ -799,13 +1018,25 @@ func (e *env) idChecks() (*table.Table, error) {
 	cV, cPer, cN, cC, cSrc, cReg, cFmt, cSum, cExp, cIDB, cB, cBM, cIDG, cG, cGM, cProb := b.Col("village_id"), b.Col("person_id"), b.Col("person_name"),
 		b.Col("case_id"), b.Col("source"), b.Col("in_register"), b.Col("id_format_ok"), b.Col("checksum_ok"), b.Col("check_expected"),
 		b.Col("id_birth_date"), b.Col("birth_date"), b.Col("birth_matches"), b.Col("id_gender"), b.Col("gender"), b.Col("gender_matches"), b.Col("id_problem")
-	done := map[string]struct{}{}
-	emit := func(person, village, caseID, source string) {
-		if _, ok := done[person]; ok {
-			return
+	// persons already listed: graph nodes in a bitmap, others (not in the
+	// graph, rare) in a map
+	doneNode := make([]bool, e.g.Len())
+	doneOther := map[string]struct{}{}
+	first := func(person string, node int32, known bool) bool {
+		if known {
+			if doneNode[node] {
+				return false
+			}
+			doneNode[node] = true
+			return true
 		}
-		done[person] = struct{}{}
-		node, known := e.g.Node(person)
+		if _, ok := doneOther[person]; ok {
+			return false
+		}
+		doneOther[person] = struct{}{}
+		return true
+	}
+	emit := func(person string, node int32, known bool, village, caseID, source string) {
 		row := -1
 		if known {
 			row = e.g.Row(node)
@@ -870,26 +1101,38 @@ func (e *env) idChecks() (*table.Table, error) {
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
 		pid, vill, cs := bt.Str("person_id"), bt.Str("village_id"), bt.Str("case_id")
 		for i := 0; i < bt.Len(); i++ {
-			emit(pid.Value(i), vill.Value(i), cs.Value(i), "beneficiaries")
+			node, known := e.g.Node(pid.Value(i))
+			if first(pid.Value(i), node, known) {
+				emit(pid.Value(i), node, known, vill.Value(i), cs.Value(i), "beneficiaries")
+			}
 		}
 	}
 	if pt := e.in.Tables["payments"]; pt != nil {
-		caseVillage := map[string]string{}
+		var bvill *array.String // a payment's village: its case's last beneficiaries row's
 		if bt := e.in.Tables["beneficiaries"]; bt != nil {
-			cs, vs := bt.Str("case_id"), bt.Str("village_id")
-			for i := 0; i < bt.Len(); i++ {
-				caseVillage[cs.Value(i)] = vs.Value(i)
-			}
+			bvill = bt.Str("village_id")
 		}
 		pid, cs := pt.Str("person_id"), pt.Str("case_id")
+		prev, prevNode, prevKnown := "", int32(0), false
 		for i := 0; i < pt.Len(); i++ {
-			v := caseVillage[cs.Value(i)]
+			p := pid.Value(i)
+			if i == 0 || p != prev { // a person's payments mostly come together
+				prevNode, prevKnown = e.g.Node(p)
+				prev = p
+			}
+			if !first(p, prevNode, prevKnown) {
+				continue
+			}
+			var v string
+			if c := e.payCase[i]; c >= 0 {
+				v = bvill.Value(int(e.caseLast[c]))
+			}
 			if v == "" {
-				if n, ok := e.g.Node(pid.Value(i)); ok && e.g.Row(n) >= 0 {
-					v = e.pvill.Value(e.g.Row(n))
+				if prevKnown && e.g.Row(prevNode) >= 0 {
+					v = e.pvill.Value(e.g.Row(prevNode))
 				}
 			}
-			emit(pid.Value(i), v, cs.Value(i), "payments")
+			emit(p, prevNode, prevKnown, v, cs.Value(i), "payments")
 		}
 	}
 	return b.Finish(), nil
