@@ -52,6 +52,16 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 		return nil, none, nil, fmt.Errorf("reading header of %s: %w", path, err)
 	}
 	header = append([]string(nil), header...)
+	// The records after the header are split by a splitter (same results
+	// as encoding/csv, without its per-record allocation). cr read br
+	// directly (bufio.NewReader returns br itself), so br is now just past
+	// the header; the header's lines are its start line plus the newlines
+	// inside its quoted fields (a quoted CRLF is one '\n' once decoded).
+	hdrLine, _ := cr.FieldPos(0)
+	for _, h := range header {
+		hdrLine += strings.Count(h, "\n")
+	}
+	sp := &splitter{r: br, numLine: hdrLine, offset: cr.InputOffset()}
 	extras, err := matchHeader(spec, path, header)
 	if err != nil {
 		return nil, none, nil, err
@@ -80,7 +90,7 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	go func() {
 		defer close(done)
 		defer close(chunks)
-		readCSV(rctx, cr, nfields, free, chunks)
+		readCSV(rctx, sp, nfields, free, chunks)
 	}()
 	// Stop and wait for the reader before returning: it reads r, which the
 	// caller may close as soon as we return.
@@ -156,7 +166,8 @@ func isHeader(rec, header []string) bool {
 // csvBatch is a chunk of parsed records: fields holds n*nfields cells;
 // rowErr[k] != "" marks a record that is a row-level reject.
 type csvBatch struct {
-	fields []string
+	fields []string // point into buf
+	buf    []byte
 	lines  []int
 	rowErr []string
 	n      int
@@ -166,19 +177,21 @@ type csvBatch struct {
 
 // readCSV parses records into batches until EOF, an I/O error (sent in the
 // last batch) or cancellation.
-func readCSV(ctx context.Context, cr *csv.Reader, nfields int, free <-chan *csvBatch, out chan<- *csvBatch) {
+func readCSV(ctx context.Context, sp *splitter, nfields int, free <-chan *csvBatch, out chan<- *csvBatch) {
 	var b *csvBatch
 	next := func() bool {
 		select {
 		case b = <-free:
 			b.n, b.err = 0, nil
+			sp.use(b.buf)
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
 	send := func() bool {
-		b.offset = cr.InputOffset()
+		b.buf = sp.strings(b.fields)
+		b.offset = sp.offset
 		select {
 		case out <- b:
 			return true
@@ -190,31 +203,29 @@ func readCSV(ctx context.Context, cr *csv.Reader, nfields int, free <-chan *csvB
 		return
 	}
 	for {
-		rec, err := cr.Read()
+		line, n, err := sp.next(nfields)
 		if errors.Is(err, io.EOF) {
 			send()
 			return
 		}
 		k := b.n
 		b.rowErr[k] = ""
+		b.lines[k] = line
 		if err != nil {
 			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
+			switch {
+			case errors.As(err, &pe):
+				// A malformed record (bad quoting) is a reject, not the end
+				// of the file: the reader resumes on the next line.
+				b.rowErr[k] = "malformed CSV: " + pe.Err.Error()
+			case err == errFields:
+				b.rowErr[k] = fmt.Sprintf("found %d fields, want %d (as in the header)", n, nfields)
+			default:
 				b.err = err
 				send()
 				return
 			}
-			// A malformed record (bad quoting) is a reject, not the end of
-			// the file: the reader resumes on the next line.
-			b.lines[k] = pe.StartLine
-			b.rowErr[k] = "malformed CSV: " + pe.Err.Error()
-		} else {
-			b.lines[k], _ = cr.FieldPos(0)
-			if len(rec) != nfields {
-				b.rowErr[k] = fmt.Sprintf("found %d fields, want %d (as in the header)", len(rec), nfields)
-			} else {
-				copy(b.fields[k*nfields:], rec)
-			}
+			sp.skip(nfields)
 		}
 		b.n++
 		if b.n == csvChunk {
