@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/detectors/kinship"
@@ -717,16 +718,65 @@ func reserveStr(b *table.Builder, col int, bytes float64) {
 	b.ReserveData(col, int(bytes*1.0625)+64)
 }
 
+// assemble makes a view from the columns a builder made (built, holding
+// the view's columns minus the shared ones, in view order) and input arrays
+// used as they are (shared, by column name).
+func assemble(name string, cols []table.Col, built *table.Table, shared map[string]arrow.Array) *table.Table {
+	arrs := make([]arrow.Array, len(cols))
+	k := 0
+	for i, c := range cols {
+		if a, ok := shared[c.Name]; ok {
+			arrs[i] = a
+		} else {
+			arrs[i] = built.Rec.Column(k)
+			k++
+		}
+	}
+	rec := array.NewRecordBatch(table.Schema(cols), arrs, int64(built.Len()))
+	built.Release()
+	return table.New(name, cols, rec)
+}
+
 // payments builds payment_checks in two passes over payments. The first
 // resolves each row's graph node and counts the households per (account,
 // paid month) with integer keys (account ordinal, month, household
 // ordinal): no key is built from strings per row. The second writes the
 // rows.
+//
+// The view has one row per payments row, in table order, so the columns
+// that repeat a payments column (payment_id, case_id, …) are that column's
+// array itself, not a copy, whenever it says the same: account_no and
+// account_holder_id always (null stays null), the others when the input
+// has no nulls (the view writes a null input as its zero value). That is
+// most of the view's bytes not allocated, zeroed and copied.
 func (e *env) payments() (*table.Table, error) {
 	pt := e.in.Tables["payments"]
-	b := table.NewBuilder(e.in.Mem, ViewPayments, viewCols(ViewPayments))
+	cols := viewCols(ViewPayments)
 	if pt == nil {
-		return b.Finish(), nil
+		return table.NewBuilder(e.in.Mem, ViewPayments, cols).Finish(), nil
+	}
+	shared := map[string]arrow.Array{}
+	for _, c := range []string{"payment_id", "case_id", "person_id", "program", "period", "paid_on", "amount", "account_no", "account_holder_id"} {
+		a := pt.Column(c)
+		if a.NullN() == 0 || c == "account_no" || c == "account_holder_id" {
+			shared[c] = a
+		}
+	}
+	var rest []table.Col
+	for _, c := range cols {
+		if a, ok := shared[c.Name]; ok && !arrow.TypeEqual(a.DataType(), table.ArrowType(c.Kind)) {
+			delete(shared, c.Name) // not the view's type: copy it
+		}
+		if _, ok := shared[c.Name]; !ok {
+			rest = append(rest, c)
+		}
+	}
+	b := table.NewBuilder(e.in.Mem, ViewPayments, rest)
+	col := func(name string) int { // -1 for a shared column
+		if _, ok := shared[name]; ok {
+			return -1
+		}
+		return b.Col(name)
 	}
 	var bvill *array.String // the village of a case is its first beneficiaries row's
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
@@ -749,8 +799,8 @@ func (e *env) payments() (*table.Table, error) {
 	type groupHH struct{ group, hh int32 }
 	acctIdx := make(map[string]int32)
 	groupIdx := make(map[acctMonthKey]int32)
-	seen := make(map[groupHH]struct{}, n)
-	var households []int32 // per group
+	seen := make(map[groupHH]struct{}) // households after the first of a group
+	var households, firstHH []int32    // per group
 	outside := map[string]int32{}
 	nhh, nnodes := int32(e.g.Households()), int32(e.g.Len())
 	prevAcct, prevA := "", int32(-1)
@@ -778,6 +828,7 @@ func (e *env) payments() (*table.Table, error) {
 			g = int32(len(households))
 			groupIdx[k] = g
 			households = append(households, 0)
+			firstHH = append(firstHH, -1)
 		}
 		gid[i] = g
 		var hh int32
@@ -794,16 +845,23 @@ func (e *env) payments() (*table.Table, error) {
 			}
 			hh = x
 		}
-		if _, ok := seen[groupHH{g, hh}]; !ok {
-			seen[groupHH{g, hh}] = struct{}{}
-			households[g]++
+		// most groups hold one household: only a second one goes to the map
+		switch {
+		case households[g] == 0:
+			households[g], firstHH[g] = 1, hh
+		case hh == firstHH[g]:
+		default:
+			if _, ok := seen[groupHH{g, hh}]; !ok {
+				seen[groupHH{g, hh}] = struct{}{}
+				households[g]++
+			}
 		}
 	}
 	seen, groupIdx, acctIdx, outside = nil, nil, nil, nil
 
-	cV, cPay, cC, cPer, cN, cP, cPC, cPer2, cPO, cPM, cAmt := b.Col("village_id"), b.Col("payment_id"), b.Col("case_id"), b.Col("person_id"), b.Col("person_name"),
-		b.Col("program"), b.Col("program_cn"), b.Col("period"), b.Col("paid_on"), b.Col("paid_month"), b.Col("amount")
-	cAcct, cHold, cHN, cSelf, cSame, cHRel, cHRelCN, cHRole, cHRoleCN, cHCad, cKnown, cDeath, cMAD, cShared := b.Col("account_no"), b.Col("account_holder_id"), b.Col("holder_name"),
+	cV, cPay, cC, cPer, cN, cP, cPC, cPer2, cPO, cPM, cAmt := b.Col("village_id"), col("payment_id"), col("case_id"), col("person_id"), b.Col("person_name"),
+		col("program"), b.Col("program_cn"), col("period"), col("paid_on"), b.Col("paid_month"), col("amount")
+	cAcct, cHold, cHN, cSelf, cSame, cHRel, cHRelCN, cHRole, cHRoleCN, cHCad, cKnown, cDeath, cMAD, cShared := col("account_no"), col("account_holder_id"), b.Col("holder_name"),
 		b.Col("holder_is_self"), b.Col("holder_same_household"), b.Col("holder_relation"), b.Col("holder_relation_cn"), b.Col("holder_cadre_role"), b.Col("holder_cadre_role_cn"),
 		b.Col("holder_is_cadre"), b.Col("person_known"), b.Col("death_date"), b.Col("months_after_death"), b.Col("shared_households")
 
@@ -818,7 +876,9 @@ func (e *env) payments() (*table.Table, error) {
 	}
 	reserveStr(b, cV, rows*vbytes)
 	for c, a := range map[int]*array.String{cPay: pay, cC: cs, cPer: pid, cP: prog, cPer2: per, cAcct: acct, cHold: holder} {
-		reserveStr(b, c, float64(len(a.ValueBytes())))
+		if c >= 0 {
+			reserveStr(b, c, float64(len(a.ValueBytes())))
+		}
 	}
 	reserveStr(b, cN, rows*avgBytes(e.names))
 	reserveStr(b, cHN, rows*avgBytes(e.names))
@@ -846,14 +906,26 @@ func (e *env) payments() (*table.Table, error) {
 		}
 		paid := civil.Date(paidOn.Value(i))
 		b.SetStr(cV, village)
-		b.SetStr(cPay, pay.Value(i))
-		b.SetStr(cC, cs.Value(i))
-		b.SetStr(cPer, person)
+		if cPay >= 0 {
+			b.SetStr(cPay, pay.Value(i))
+		}
+		if cC >= 0 {
+			b.SetStr(cC, cs.Value(i))
+		}
+		if cPer >= 0 {
+			b.SetStr(cPer, person)
+		}
 		e.putName(b, cN, nd, known)
-		b.SetStr(cP, prog.Value(i))
+		if cP >= 0 {
+			b.SetStr(cP, prog.Value(i))
+		}
 		b.SetStr(cPC, programCN(prog.Value(i)))
-		b.SetStr(cPer2, per.Value(i))
-		b.SetDate(cPO, paid)
+		if cPer2 >= 0 {
+			b.SetStr(cPer2, per.Value(i))
+		}
+		if cPO >= 0 {
+			b.SetDate(cPO, paid)
+		}
 		if m := paid.Month(); m != lastMonth || lastMonthStr == "" {
 			pm, ok := months[m]
 			if !ok {
@@ -863,14 +935,20 @@ func (e *env) payments() (*table.Table, error) {
 			lastMonth, lastMonthStr = m, pm
 		}
 		b.SetStr(cPM, lastMonthStr)
-		b.SetInt(cAmt, amt.Value(i))
+		if cAmt >= 0 {
+			b.SetInt(cAmt, amt.Value(i))
+		}
 		if acct.IsValid(i) {
-			b.SetStr(cAcct, acct.Value(i))
+			if cAcct >= 0 {
+				b.SetStr(cAcct, acct.Value(i))
+			}
 			b.SetInt(cShared, int64(households[gid[i]]))
 		}
 		if holder.IsValid(i) {
 			h := holder.Value(i)
-			b.SetStr(cHold, h)
+			if cHold >= 0 {
+				b.SetStr(cHold, h)
+			}
 			hn, hknown := e.g.Node(h)
 			e.putName(b, cHN, hn, hknown)
 			b.SetBool(cSelf, h == person)
@@ -902,7 +980,7 @@ func (e *env) payments() (*table.Table, error) {
 		}
 		b.Next()
 	}
-	return b.Finish(), nil
+	return assemble(ViewPayments, cols, b.Finish(), shared), nil
 }
 
 func (e *env) findRel(a int32, aok bool, b int32, bok bool) (kinship.Relation, bool) {
