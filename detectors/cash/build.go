@@ -244,6 +244,7 @@ func (r *replay) index() error {
 	L := r.L
 	r.vid = map[string]int32{}
 	r.cashRows = make([]int32, 0, L.n)
+	lastV, lastID := "", int32(-1)
 	r.rowV = make([]int32, 0, L.n)
 	for i := 0; i < L.n; i++ {
 		if L.village.IsNull(i) || L.date.IsNull(i) || L.amount.IsNull(i) {
@@ -254,7 +255,10 @@ func (r *replay) index() error {
 			continue
 		}
 		v := L.village.Value(i)
-		id, ok := r.vid[v]
+		id, ok := lastID, v == lastV && lastID >= 0 // a village's rows are usually adjacent
+		if !ok {
+			id, ok = r.vid[v]
+		}
 		if !ok {
 			s, err := r.settings(v)
 			if err != nil {
@@ -265,6 +269,7 @@ func (r *replay) index() error {
 			r.vnames = append(r.vnames, v)
 			r.sets = append(r.sets, s)
 		}
+		lastV, lastID = v, id
 		acct := L.account.Value(i)
 		if acct == "cash" {
 			r.cashRows = append(r.cashRows, int32(i))

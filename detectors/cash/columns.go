@@ -20,22 +20,29 @@ import (
 type strCol struct {
 	offs  []int32
 	data  []byte
-	valid []byte // validity bitmap; dropped when no cell is null
+	valid []byte // validity bitmap, made at the first null (most columns have none)
 	nulls int
+	rows  int // capacity in rows
 }
 
 func newStrCol(rows, bytes int) *strCol {
-	c := &strCol{offs: make([]int32, 1, rows+1), data: make([]byte, 0, bytes), valid: make([]byte, bitutil.BytesForBits(int64(rows)))}
-	return c
+	return &strCol{offs: make([]int32, 1, rows+1), data: make([]byte, 0, bytes), rows: rows}
 }
 
 func (c *strCol) add(s string) {
-	bitutil.SetBit(c.valid, len(c.offs)-1)
+	if c.valid != nil {
+		bitutil.SetBit(c.valid, len(c.offs)-1)
+	}
 	c.data = append(c.data, s...)
 	c.offs = append(c.offs, int32(len(c.data)))
 }
 
 func (c *strCol) null() {
+	if c.valid == nil {
+		// every cell so far is valid
+		c.valid = make([]byte, bitutil.BytesForBits(int64(max(c.rows, len(c.offs)))))
+		bitutil.SetBitsTo(c.valid, 0, int64(len(c.offs)-1), true)
+	}
 	c.nulls++
 	c.offs = append(c.offs, int32(len(c.data)))
 }

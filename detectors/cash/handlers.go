@@ -103,9 +103,11 @@ func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 	}
 
 	nameBytes, catBytes := 0, 0
+	cats := make([]category, n)
 	for k, row := range rows {
+		cats[k] = categoryOf(L.category.Value(int(row)))
 		nameBytes += len(names[k])
-		catBytes += len(categoryCN[categoryOf(L.category.Value(int(row)))])
+		catBytes += len(categoryCN[cats[k]])
 	}
 	nameCol, catCN := newStrCol(n, nameBytes), newStrCol(n, catBytes)
 	dates := make([]arrow.Date32, n)
@@ -113,7 +115,7 @@ func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 	ldates, lamounts := L.date.Date32Values(), L.amount.Int64Values()
 	for k, row := range rows {
 		nameCol.addOpt(names[k])
-		catCN.add(categoryCN[categoryOf(L.category.Value(int(row)))])
+		catCN.add(categoryCN[cats[k]])
 		dates[k], amounts[k] = ldates[row], lamounts[row]
 	}
 

@@ -101,9 +101,13 @@ func handlerNames(persons *table.Table, L ledgerCols, rowSets ...[]int32) map[st
 		return names
 	}
 	for _, rows := range rowSets {
+		last := ""
 		for _, row := range rows {
+			// consecutive rows mostly share a handler: skip the map then
 			if i := int(row); !L.handledBy.IsNull(i) {
-				names[L.handledBy.Value(i)] = ""
+				if who := L.handledBy.Value(i); who != last || last == "" {
+					names[who], last = "", who
+				}
 			}
 		}
 	}

@@ -19,13 +19,20 @@ type payState struct {
 // from persons, null when unknown or when there is no handler.
 func (r *replay) handlerNameCol(rows []int32) arrow.Array {
 	L := r.L
-	bytes := 0
-	for _, row := range rows {
-		bytes += len(r.names[str(L.handledBy, int(row))])
+	// One name lookup per row, none when the handler is the previous
+	// row's (the usual case: a village's cashier handles most entries).
+	names := make([]string, len(rows))
+	bytes, lastWho, lastName := 0, "", ""
+	for k, row := range rows {
+		if who := str(L.handledBy, int(row)); k == 0 || who != lastWho {
+			lastWho, lastName = who, r.names[who]
+		}
+		names[k] = lastName
+		bytes += len(lastName)
 	}
 	c := newStrCol(len(rows), bytes)
-	for _, row := range rows {
-		c.addOpt(r.names[str(L.handledBy, int(row))])
+	for _, name := range names {
+		c.addOpt(name)
 	}
 	return c.array()
 }
