@@ -42,3 +42,26 @@ func BenchmarkLoadCSV(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows*b.N), "ns/row")
 }
+
+// BenchmarkLoadDir loads the generated S dataset (bench/data/v300/csv,
+// made by bench/run.sh or xiaowei gen); skipped when it is absent.
+func BenchmarkLoadDir(b *testing.B) {
+	dir := filepath.Join("..", "..", "bench", "data", "v300", "csv")
+	if _, err := os.Stat(filepath.Join(dir, "ledger.csv")); err != nil {
+		b.Skip("no bench/data/v300/csv")
+	}
+	b.ReportAllocs()
+	rows := 0
+	for i := 0; i < b.N; i++ {
+		d, err := Load(context.Background(), dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = 0
+		for _, s := range d.Stats {
+			rows += s.Read
+		}
+		d.Release()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows*b.N), "ns/row")
+}

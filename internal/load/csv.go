@@ -52,16 +52,6 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 		return nil, none, nil, fmt.Errorf("reading header of %s: %w", path, err)
 	}
 	header = append([]string(nil), header...)
-	// The records after the header are split by a splitter (same results
-	// as encoding/csv, without its per-record allocation). cr read br
-	// directly (bufio.NewReader returns br itself), so br is now just past
-	// the header; the header's lines are its start line plus the newlines
-	// inside its quoted fields (a quoted CRLF is one '\n' once decoded).
-	hdrLine, _ := cr.FieldPos(0)
-	for _, h := range header {
-		hdrLine += strings.Count(h, "\n")
-	}
-	sp := &splitter{r: br, numLine: hdrLine, offset: cr.InputOffset()}
 	extras, err := matchHeader(spec, path, header)
 	if err != nil {
 		return nil, none, nil, err
@@ -75,7 +65,19 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 		}
 	}
 	l.grow(csvChunk)
+	// The records after the header are split by a splitter (same results
+	// as encoding/csv, without its per-record allocation). cr read br
+	// directly (bufio.NewReader returns br itself), so br is now just past
+	// the header; the header's lines are its start line plus the newlines
+	// inside its quoted fields (a quoted CRLF is one '\n' once decoded).
+	hdrLine, _ := cr.FieldPos(0)
+	for _, h := range header {
+		hdrLine += strings.Count(h, "\n")
+	}
+	// Sized for a full chunk up front: growing it by doubling would touch
+	// fresh memory again for every table.
 	nfields := len(header)
+	sp := &splitter{r: br, numLine: hdrLine, offset: cr.InputOffset(), offs: make([]int, 0, 2*csvChunk*nfields)}
 
 	// Parsing CSV and validating cells take similar time, so a reader
 	// goroutine parses chunks of records while this one validates and
@@ -84,7 +86,7 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	chunks := make(chan *csvBatch, 2)
 	free := make(chan *csvBatch, 3)
 	for range 3 {
-		free <- &csvBatch{fields: make([]string, csvChunk*nfields), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
+		free <- &csvBatch{fields: make([]string, csvChunk*nfields), buf: make([]byte, 0, 1<<18), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
 	}
 	done := make(chan struct{})
 	go func() {

@@ -5,6 +5,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,24 +132,42 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make([]tableResult, len(jobs))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
+	// Workers (one per core) take the largest files first: the load lasts
+	// as long as its longest table, so that one must not start last behind
+	// smaller ones (a few big tables dominate: ledger, persons, payments).
+	// Results still go to their contract-order slot.
+	order := make([]int, len(jobs))
+	sizes := make([]int64, len(jobs))
 	for i, j := range jobs {
+		order[i] = i
+		if fi, err := os.Stat(j.path); err == nil {
+			sizes[i] = fi.Size()
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+	next := make(chan int, len(jobs))
+	for _, i := range order {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			var r tableResult
-			if j.parquet {
-				r.t, r.stats, r.rejects, r.err = loadParquetFile(ctx, j.spec, j.path, opts)
-			} else {
-				r.t, r.stats, r.rejects, r.err = loadCSVFile(ctx, j.spec, j.path, opts)
+			for i := range next {
+				j := jobs[i]
+				var r tableResult
+				if j.parquet {
+					r.t, r.stats, r.rejects, r.err = loadParquetFile(ctx, j.spec, j.path, opts)
+				} else {
+					r.t, r.stats, r.rejects, r.err = loadCSVFile(ctx, j.spec, j.path, opts)
+				}
+				if r.err != nil {
+					cancel() // no point finishing the other tables
+				}
+				results[i] = r
 			}
-			if r.err != nil {
-				cancel() // no point finishing the other tables
-			}
-			results[i] = r
 		}()
 	}
 	wg.Wait()
