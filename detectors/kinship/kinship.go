@@ -23,6 +23,8 @@
 package kinship
 
 import (
+	"hash/maphash"
+
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -201,8 +203,8 @@ func init() {
 
 // Graph is the relation graph of one run.
 type Graph struct {
-	ids   []string         // node -> person_id
-	index map[string]int32 // person_id -> node
+	ids   []string // node -> person_id
+	index idIndex  // person_id -> node
 	// per node; nodes >= nPersons come only from kinship rows
 	nPersons int
 	row      []int32 // persons row of a register node
@@ -232,7 +234,7 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	cs, _ := NewSet(close)
 	n := persons.Len()
 	nk := kin.Len()
-	g := &Graph{index: make(map[string]int32, n+nk/4), close: cs}
+	g := &Graph{index: newIDIndex(n + nk/4), close: cs}
 	g.ids = make([]string, 0, n)
 	g.role = make([]role, 0, n)
 	g.hh = make([]int32, 0, n)
@@ -240,25 +242,32 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	if n > 0 {
 		pid, hid, rel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
 		hhIndex := make(map[string]int32, n/2)
+		prevH, prevHS := int32(-1), ""
 		for i := 0; i < n; i++ {
 			if pid.IsNull(i) {
 				continue
 			}
 			id := pid.Value(i)
-			if _, dup := g.index[id]; dup {
+			node, slot := g.index.find(g.ids, id)
+			if node >= 0 { // duplicate: the first row stays
 				continue
 			}
-			g.index[id] = int32(len(g.ids))
 			g.ids = append(g.ids, id)
+			g.index.add(g.ids, slot)
 			g.row = append(g.row, int32(i))
 			h := int32(-1)
 			if hid.IsValid(i) {
 				hs := hid.Value(i)
-				var ok bool
-				if h, ok = hhIndex[hs]; !ok {
-					h = int32(len(g.hhID))
-					hhIndex[hs] = h
-					g.hhID = append(g.hhID, hs)
+				if prevH >= 0 && hs == prevHS { // members of a household are listed together
+					h = prevH
+				} else {
+					var ok bool
+					if h, ok = hhIndex[hs]; !ok {
+						h = int32(len(g.hhID))
+						hhIndex[hs] = h
+						g.hhID = append(g.hhID, hs)
+					}
+					prevH, prevHS = h, hs
 				}
 			}
 			g.hh = append(g.hh, h)
@@ -296,13 +305,13 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	if nk > 0 {
 		a, b, rel := kin.Str("person_id"), kin.Str("relative_id"), kin.Str("relation")
 		node := func(id string) int32 {
-			if x, ok := g.index[id]; ok {
+			x, slot := g.index.find(g.ids, id)
+			if x >= 0 {
 				return x
 			}
-			x := int32(len(g.ids))
-			g.index[id] = x
 			g.ids = append(g.ids, id)
-			return x
+			g.index.add(g.ids, slot)
+			return int32(len(g.ids) - 1)
 		}
 		type edge struct {
 			a, b int32
@@ -353,8 +362,8 @@ func (g *Graph) Len() int { return len(g.ids) }
 
 // Node finds a person's node.
 func (g *Graph) Node(id string) (int32, bool) {
-	n, ok := g.index[id]
-	return n, ok
+	n, _ := g.index.find(g.ids, id)
+	return n, n >= 0
 }
 
 // ID is the person_id of a node.
@@ -475,8 +484,8 @@ func (g *Graph) Relation(a, b string) (rel string, path string, ok bool) {
 	if a == b {
 		return Self.String(), "本人", true
 	}
-	x, ok1 := g.index[a]
-	y, ok2 := g.index[b]
+	x, ok1 := g.Node(a)
+	y, ok2 := g.Node(b)
 	if !ok1 || !ok2 {
 		return "", "", false
 	}
@@ -485,4 +494,61 @@ func (g *Graph) Relation(a, b string) (rel string, path string, ok bool) {
 		return "", "", false
 	}
 	return r.Rel.String(), r.Rel.CN() + " " + g.Path(x, r), true
+}
+
+// idIndex maps person_id to node: open addressing (linear probing) over a
+// power-of-two array of node+1 (0 = empty), the keys read back from the
+// graph's ids. Against a map[string]int32 of millions of persons it is
+// pointer-free (the GC does not scan it), half the size, and a lookup or an
+// insert is one probe sequence.
+type idIndex struct {
+	seed  maphash.Seed
+	slots []int32
+	n     int
+}
+
+func newIDIndex(capacity int) idIndex {
+	x := idIndex{seed: maphash.MakeSeed()}
+	x.resize(capacity)
+	return x
+}
+
+// resize makes room for capacity keys at a load of at most one half.
+func (x *idIndex) resize(capacity int) {
+	size := 16
+	for size < 2*capacity {
+		size <<= 1
+	}
+	x.slots = make([]int32, size)
+}
+
+// find returns id's node, or -1 and the slot where it goes.
+func (x *idIndex) find(ids []string, id string) (node int32, slot int) {
+	mask := uint64(len(x.slots) - 1)
+	i := maphash.String(x.seed, id) & mask
+	for {
+		s := x.slots[i]
+		if s == 0 {
+			return -1, int(i)
+		}
+		if ids[s-1] == id {
+			return s - 1, int(i)
+		}
+		i = (i + 1) & mask
+	}
+}
+
+// add stores the last of ids (node len(ids)-1) at the slot find returned
+// for it, growing the table when it is half full.
+func (x *idIndex) add(ids []string, slot int) {
+	x.slots[slot] = int32(len(ids))
+	x.n++
+	if 2*x.n <= len(x.slots) {
+		return
+	}
+	x.resize(2 * x.n)
+	for node, id := range ids {
+		_, s := x.find(ids[:node], id)
+		x.slots[s] = int32(node + 1)
+	}
 }

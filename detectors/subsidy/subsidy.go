@@ -804,12 +804,17 @@ func (e *env) payments() (*table.Table, error) {
 	outside := map[string]int32{}
 	nhh, nnodes := int32(e.g.Households()), int32(e.g.Len())
 	prevAcct, prevA := "", int32(-1)
+	prevP, prevNd := "", int32(-1)
 	for i := 0; i < n; i++ {
 		p := pid.Value(i)
-		nd, ok := e.g.Node(p)
-		if !ok {
-			nd = -1
+		if i == 0 || p != prevP { // a person's payments mostly come together
+			nd, ok := e.g.Node(p)
+			if !ok {
+				nd = -1
+			}
+			prevP, prevNd = p, nd
 		}
+		nd := prevNd
 		node[i], gid[i] = nd, -1
 		if acct.IsNull(i) {
 			continue
@@ -890,6 +895,7 @@ func (e *env) payments() (*table.Table, error) {
 
 	months := map[civil.Month]string{} // paid_month strings, made once per month
 	lastMonth, lastMonthStr := civil.Month(0), ""
+	prevH, prevHN, prevHKnown, havePrevH := "", int32(-1), false, false
 	for i := 0; i < n; i++ {
 		person := pid.Value(i)
 		nd := node[i]
@@ -949,7 +955,11 @@ func (e *env) payments() (*table.Table, error) {
 			if cHold >= 0 {
 				b.SetStr(cHold, h)
 			}
-			hn, hknown := e.g.Node(h)
+			if !havePrevH || h != prevH { // an account holder's payments mostly come together
+				prevHN, prevHKnown = e.g.Node(h)
+				prevH, havePrevH = h, true
+			}
+			hn, hknown := prevHN, prevHKnown
 			e.putName(b, cHN, hn, hknown)
 			b.SetBool(cSelf, h == person)
 			b.SetBool(cSame, h == person || known && hknown && e.g.SameHousehold(nd, hn))
