@@ -76,7 +76,7 @@ type loader struct {
 	rb       *array.RecordBuilder
 
 	seed     maphash.Seed
-	keys     map[uint64]keyRef
+	keys     *keySet           // hash of the key -> first row
 	overflow map[string]keyRef // keys whose hash collided with a different key
 
 	n     int // rows staged in the chunk
@@ -352,9 +352,8 @@ func (l *loader) checkKey(i int) (first keyRef, dup bool) {
 		h = mh.Sum64()
 	}
 	ref := keyRef{row: uint32(l.base + len(l.kept)), line: uint32(min(l.lines[i], math.MaxUint32))}
-	prev, ok := l.keys[h]
+	prev, ok := l.keys.lookup(h, ref)
 	if !ok {
-		l.keys[h] = ref
 		return ref, false
 	}
 	same := true
@@ -422,7 +421,7 @@ func (l *loader) estimate(rows int) {
 		}
 	}
 	if len(l.keyCols) > 0 {
-		l.keys = make(map[uint64]keyRef, rows)
+		l.keys = newKeySet(rows)
 	}
 }
 
@@ -441,7 +440,7 @@ func (l *loader) commit(ctx context.Context, estimateRows func() int) error {
 			l.estimate(estimateRows())
 		}
 		if l.keys == nil && len(l.keyCols) > 0 {
-			l.keys = map[uint64]keyRef{}
+			l.keys = newKeySet(0)
 		}
 	}
 	l.kept = l.kept[:0]
