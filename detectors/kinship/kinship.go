@@ -241,7 +241,7 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	g.row = make([]int32, 0, n)
 	if n > 0 {
 		pid, hid, rel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
-		hhIndex := make(map[string]int32, n/2)
+		hhIndex := newIDIndex(n / 4) // household_id -> ordinal, keys in hhID
 		prevH, prevHS := int32(-1), ""
 		for i := 0; i < n; i++ {
 			if pid.IsNull(i) {
@@ -261,11 +261,11 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 				if prevH >= 0 && hs == prevHS { // members of a household are listed together
 					h = prevH
 				} else {
-					var ok bool
-					if h, ok = hhIndex[hs]; !ok {
+					var slot int
+					if h, slot = hhIndex.find(g.hhID, hs); h < 0 {
 						h = int32(len(g.hhID))
-						hhIndex[hs] = h
 						g.hhID = append(g.hhID, hs)
+						hhIndex.add(g.hhID, slot)
 					}
 					prevH, prevHS = h, hs
 				}
@@ -496,7 +496,7 @@ func (g *Graph) Relation(a, b string) (rel string, path string, ok bool) {
 	return r.Rel.String(), r.Rel.CN() + " " + g.Path(x, r), true
 }
 
-// idIndex maps person_id to node: open addressing (linear probing) over a
+// idIndex maps person_id to node (and household_id to ordinal): open addressing (linear probing) over a
 // power-of-two array of node+1 (0 = empty), the keys read back from the
 // graph's ids. Against a map[string]int32 of millions of persons it is
 // pointer-free (the GC does not scan it), half the size, and a lookup or an
