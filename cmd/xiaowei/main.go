@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sort"
 	"syscall"
 )
@@ -48,13 +47,6 @@ var commands = map[string]command{}
 func register(c command) { commands[c.name] = c }
 
 func main() {
-	// A run's heap is mostly live Arrow data (the tables and views), so the
-	// default GOGC=100 collects often for little gain. At GOGC=400 a
-	// 2,000-village run took 11.4 s instead of 13.2 s at the same peak RSS
-	// (bench/run.sh, docs/performance.md). GOGC in the environment wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
