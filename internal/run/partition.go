@@ -183,23 +183,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		merged.Stats[statIdx[st.Table]].SHA256 = fileSHA(o.DataDir, st.Table)
 	}
 	out := &Outcome{Findings: all, Dataset: merged, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
-	for _, st := range o.Post {
-		if err := timed(stages, st.Name, o.Progress, func() error { return st.Fn(ctx, &o, out) }); err != nil {
-			return nil, fmt.Errorf("%s: %w", st.Name, err)
-		}
-	}
-	out.Summary = summarize(o, merged, ev, stages, badRules)
-	out.Summary.Findings = countFindings(out.Findings)
-	out.Manifest = manifest(o, merged, set, ev, started)
-	if err := timed(stages, "write", o.Progress, func() error { return WriteOutputs(o.OutDir, out) }); err != nil {
-		return nil, err
-	}
-	for _, st := range o.Record {
-		if err := timed(stages, st.Name, o.Progress, func() error { return st.Fn(ctx, &o, out) }); err != nil {
-			return nil, fmt.Errorf("%s: %w", st.Name, err)
-		}
-	}
-	return out, nil
+	return finish(ctx, o, out, set, badRules, started)
 }
 
 // loadRules is Run's rule loading and checking.

@@ -229,14 +229,22 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		stages[k] += v
 	}
 	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
+	return finish(ctx, o, out, set, badRules, started)
+}
+
+// finish is the end of every run, whole or partitioned: the post steps
+// (dispositions, leads), the summary and manifest, the atomic write of the
+// outputs, then the record steps (PostgreSQL).
+func finish(ctx context.Context, o Options, out *Outcome, set *rules.Set, badRules []string, started time.Time) (*Outcome, error) {
+	stages := out.Stages
 	for _, st := range o.Post {
 		if err := timed(stages, st.Name, o.Progress, func() error { return st.Fn(ctx, &o, out) }); err != nil {
 			return nil, fmt.Errorf("%s: %w", st.Name, err)
 		}
 	}
-	out.Summary = summarize(o, ds, ev, stages, badRules)
+	out.Summary = summarize(o, out.Dataset, out.Eval, stages, badRules)
 	out.Summary.Findings = countFindings(out.Findings)
-	out.Manifest = manifest(o, ds, set, ev, started)
+	out.Manifest = manifest(o, out.Dataset, set, out.Eval, started)
 	if err := timed(stages, "write", o.Progress, func() error { return WriteOutputs(o.OutDir, out) }); err != nil {
 		return nil, err
 	}
