@@ -15,25 +15,35 @@ import (
 )
 
 func init() {
-	register(command{name: "import", summary: "validate a dataset folder and load it into PostgreSQL", run: cmdImport})
+	register(command{name: "import", summary: "validate a dataset folder (or mapped exports) and load it into PostgreSQL", run: cmdImport})
 }
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "--data DIR --db URL [--schema NAME] [--rejects FILE] [--strict] [--drop-absent]", stdout)
+	fs := newFlags("import", "(--data DIR | --mapping FILE) --db URL [--schema NAME] [--rejects FILE] [--strict] [--drop-absent]", stdout)
 	data := fs.String("data", "", "dataset folder: one <table>.csv or <table>.parquet per contract table")
+	mapping := fs.String("mapping", "", "source mapping (sources.yaml): read the tables from Excel/GBK CSV exports instead of --data (see docs/inputs.md)")
 	db := fs.String("db", "", "PostgreSQL URL (default $DATABASE_URL)")
 	schema := fs.String("schema", store.DefaultSchema, "service schema; contract tables go in <schema>_data")
-	rejects := fs.String("rejects", "", "write the rejected rows report here (default DIR/rejected.csv when any row is rejected)")
+	rejects := fs.String("rejects", "", "write the rejected rows report here (default DIR/rejected.csv, or rejected.csv beside the mapping file, when any row is rejected)")
 	strict := fs.Bool("strict", false, "import nothing (exit 2) when any row is rejected")
-	dropAbsent := fs.Bool("drop-absent", false, "empty the optional tables the folder lacks (default: keep their last import)")
+	dropAbsent := fs.Bool("drop-absent", false, "empty the optional tables the folder (or mapping) lacks (default: keep their last import)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *data == "" {
-		return badInput(errors.New("--data is required"))
+	if (*data == "") == (*mapping == "") {
+		return badInput(errors.New("give one of --data DIR or --mapping FILE (they are exclusive: the mapping says where each table comes from)"))
 	}
 	start := time.Now()
-	ds, err := load.Load(ctx, *data, load.Options{})
+	dir, where := *data, "folder"
+	readDataset := func(ctx context.Context) (*load.Dataset, error) { return load.Load(ctx, *data, load.Options{}) }
+	if *mapping != "" {
+		m, src, err := mappedSource(*mapping, load.Options{})
+		if err != nil {
+			return err
+		}
+		dir, where, readDataset = m.Dir, "mapping", src
+	}
+	ds, err := readDataset(ctx)
 	if err != nil {
 		if errors.Is(err, load.ErrMissingTable) || errors.Is(err, load.ErrAmbiguous) || errors.Is(err, load.ErrHeader) || errors.Is(err, load.ErrEmpty) || errors.Is(err, load.ErrSchema) {
 			return badInput(err)
@@ -49,7 +59,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if nrej > 0 || *rejects != "" {
 		path := *rejects
 		if path == "" {
-			path = filepath.Join(*data, "rejected.csv")
+			path = filepath.Join(dir, "rejected.csv")
 		}
 		var buf bytes.Buffer
 		if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
@@ -84,7 +94,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *dropAbsent {
 			kept = "emptied (absent)"
 		}
-		fmt.Fprintf(stdout, "%-14s not in folder: %s\n", m, kept)
+		fmt.Fprintf(stdout, "%-14s not in %s: %s\n", m, where, kept)
 	}
 	fmt.Fprintf(stdout, "imported into %s in %.2fs (validation %.2fs)\n", st.Data, time.Since(start).Seconds(), loaded.Seconds())
 	return nil

@@ -33,19 +33,31 @@ func init() {
 			if partitionFlags.by != "" {
 				return badInput(errors.New("--partition works on a dataset folder (--data), not on --mapping: convert with the mapping first or run without --partition"))
 			}
-			m, err := source.ReadMapping(mapping)
+			_, src, err := mappedSource(mapping, load.Options{AsOf: o.Scope.AsOf})
 			if err != nil {
-				return badInput(err)
+				return err
 			}
-			asOf := o.Scope.AsOf
-			o.Source = func(ctx context.Context) (*load.Dataset, error) {
-				ds, err := source.Load(ctx, m, load.Options{AsOf: asOf})
-				if errors.Is(err, source.ErrMapping) {
-					return nil, badInput(err)
-				}
-				return ds, err
-			}
+			o.Source = src
 			return nil
 		},
 	})
+}
+
+// mappedSource reads and checks a source mapping (sources.yaml) and returns
+// it with the function that loads the dataset it describes. A mapping that
+// cannot be read or is wrong, and a file that does not match it (a missing
+// header, sheet or required table), are usage errors (exit 2). Shared by
+// `run --mapping` and `import --mapping`, so both read exports the same way.
+func mappedSource(path string, opts load.Options) (*source.Mapping, func(context.Context) (*load.Dataset, error), error) {
+	m, err := source.ReadMapping(path)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	return m, func(ctx context.Context) (*load.Dataset, error) {
+		ds, err := source.Load(ctx, m, opts)
+		if errors.Is(err, source.ErrMapping) {
+			return nil, badInput(err)
+		}
+		return ds, err
+	}, nil
 }
