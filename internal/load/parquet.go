@@ -1,15 +1,22 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -90,6 +97,17 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 		}
 	}
 
+	native := nativeParquet && nativeSchema(l, schema)
+	if native {
+		// The native path keeps pqarrow's arrays as the table's columns, so
+		// it reads the whole file as one batch: no second copy to join
+		// chunks (v2000: 3.4 instead of 4.5 GB allocated, peak RSS 2.1
+		// instead of 2.6 GB). PreAllocBinaryData sizes each string buffer
+		// from the row group's metadata instead of growing it by doubling.
+		// The per-cell path keeps small batches: it stages a batch's cells.
+		fr.Props.BatchSize = max(pr.NumRows(), 1)
+		fr.Props.PreAllocBinaryData = true
+	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
 	if err != nil {
 		l.abort()
@@ -97,6 +115,16 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 	}
 	defer rr.Release()
 	total := int(pr.NumRows())
+	if native {
+		// The file already holds the contract's Arrow types (as WriteParquet
+		// writes them): keep its columns and validate them column-wise.
+		l.abort() // the builders are not needed
+		t, rejects, err = l.loadNative(ctx, rr, total, opts.mem())
+		if err != nil {
+			return nil, l.stats(sum), nil, err
+		}
+		return t, l.stats(sum), rejects, nil
+	}
 	estimate := func() int { return total }
 	for rr.Next() {
 		rec := rr.RecordBatch()
@@ -308,4 +336,414 @@ func WriteParquet(path string, t *table.Table) (err error) {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// The native path. A file written by WriteParquet (or any tool writing the
+// contract's Arrow types) needs no conversion: its columns are taken as
+// pqarrow decodes them, one array per column, and checked column-wise with
+// the same rules, reasons and row numbers as the per-cell path (setString,
+// setMoney, setDate, setNull, checkKey). Rows with a reject are dropped
+// with one filter at the end. Copying every cell through the staging
+// slices and builders cost more than decoding the file.
+
+// nativeParquet enables the native path; tests turn it off to compare the
+// two paths.
+var nativeParquet = true
+
+// nativeSchema reports whether every loaded column of the file already has
+// its kind's Arrow type: string for id/text/enum/month and extra columns,
+// date32, int64 marked kind=money, boolean.
+func nativeSchema(l *loader, schema *arrow.Schema) bool {
+	for _, c := range l.cols {
+		f := schema.Field(c.src)
+		var ok bool
+		switch c.kind {
+		case contract.ID, contract.Text, contract.Enum, contract.Month:
+			ok = f.Type.ID() == arrow.STRING
+		case contract.Date:
+			ok = f.Type.ID() == arrow.DATE32
+		case contract.Money:
+			k, has := f.Metadata.GetValue("kind")
+			ok = f.Type.ID() == arrow.INT64 && has && k == contract.Money.String()
+		case contract.Bool:
+			ok = f.Type.ID() == arrow.BOOL
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, c := range l.keyCols {
+		if f := schema.Field(c.src); f.Type.ID() != arrow.STRING {
+			return false // keys are compared as text
+		}
+	}
+	return true
+}
+
+// nativeCheck is the state of one native load: the columns and which rows
+// have a reject.
+type nativeCheck struct {
+	l    *loader
+	cols []arrow.Array // by l.cols position
+	bad  []bool        // by row
+	n    int
+}
+
+// reject records a bad cell of row i (0-based); Parquet rows are reported
+// 1-based, as the per-cell path does.
+func (nc *nativeCheck) reject(i int, col, value, reason string) {
+	nc.bad[i] = true
+	l := nc.l
+	l.rejects = append(l.rejects, Reject{Table: l.spec.Name, File: l.file, Line: i + 1,
+		Column: col, Value: strings.Clone(value), Reason: reason})
+}
+
+// loadNative reads every batch, joins each column's chunks into one array,
+// validates and filters. Errors name the file like the per-cell path's.
+func (l *loader) loadNative(ctx context.Context, rr pqarrow.RecordReader, total int, mem memory.Allocator) (*table.Table, []Reject, error) {
+	chunks := make([][]arrow.Array, len(l.cols))
+	release := func() {
+		for _, cs := range chunks {
+			for _, a := range cs {
+				a.Release()
+			}
+		}
+	}
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		for ci, c := range l.cols {
+			a := rec.Column(c.src)
+			a.Retain()
+			chunks[ci] = append(chunks[ci], a)
+		}
+		l.read += int(rec.NumRows())
+		if err := ctx.Err(); err != nil {
+			release()
+			return nil, nil, fmt.Errorf("loading %s: %w", l.file, err)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("reading parquet %s (after %d rows): %w", l.file, l.read, err)
+	}
+	if l.read != total {
+		release()
+		return nil, nil, fmt.Errorf("reading parquet %s: read %d rows, file says %d", l.file, l.read, total)
+	}
+	if l.read > math.MaxUint32 {
+		release()
+		return nil, nil, fmt.Errorf("loading %s: %s: more than %d rows in one table", l.file, l.file, uint32(math.MaxUint32))
+	}
+
+	nc := &nativeCheck{l: l, cols: make([]arrow.Array, len(l.cols)), bad: make([]bool, l.read), n: l.read}
+	freeCols := func() {
+		for _, a := range nc.cols {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}
+	// One column at a time, releasing its chunks at once, so the extra
+	// memory is one column's, not the table's.
+	for ci := range l.cols {
+		var a arrow.Array
+		var err error
+		switch len(chunks[ci]) {
+		case 0:
+			a = array.MakeArrayOfNull(mem, l.schema.Field(ci).Type, 0)
+		case 1:
+			a = chunks[ci][0]
+			a.Retain()
+		default:
+			a, err = array.Concatenate(chunks[ci], mem)
+		}
+		for _, c := range chunks[ci] {
+			c.Release()
+		}
+		chunks[ci] = nil
+		if err != nil {
+			release()
+			freeCols()
+			return nil, nil, fmt.Errorf("reading parquet %s: %w", l.file, err)
+		}
+		nc.cols[ci] = a
+	}
+
+	for ci, c := range l.cols {
+		switch a := nc.cols[ci].(type) {
+		case *array.String:
+			if fixed := nc.checkStrings(c, a, mem); fixed != nil {
+				a.Release()
+				nc.cols[ci] = fixed
+			}
+		case *array.Date32:
+			nc.checkDates(c, a)
+		case *array.Int64:
+			nc.checkMoney(c, a)
+		default:
+			nc.checkNulls(c, a)
+		}
+	}
+	nc.checkKeys()
+
+	for _, b := range nc.bad {
+		if b {
+			l.rejected++
+		}
+	}
+	l.loaded = l.read - l.rejected
+	rec := array.NewRecordBatch(l.schema, nc.cols, int64(l.read))
+	freeCols() // the record holds its own references
+	if l.rejected > 0 {
+		kb := array.NewBooleanBuilder(mem)
+		kb.Reserve(l.read)
+		for _, b := range nc.bad {
+			kb.UnsafeAppend(!b)
+		}
+		keep := kb.NewArray()
+		kb.Release()
+		filtered, err := compute.FilterRecordBatch(compute.WithAllocator(ctx, mem), rec, keep, compute.DefaultFilterOptions())
+		keep.Release()
+		rec.Release()
+		if err != nil {
+			return nil, nil, fmt.Errorf("loading %s: %w", l.file, err)
+		}
+		rec = filtered
+	}
+	// Cell rejects were found column by column and key rejects after them;
+	// a stable sort by row gives the per-cell path's order (a row's cell
+	// rejects in column order, then its duplicate key).
+	slices.SortStableFunc(l.rejects, func(a, b Reject) int { return a.Line - b.Line })
+	return table.New(l.spec.Name, l.tableCols(), rec), l.rejects, nil
+}
+
+// checkNulls rejects the nulls of a required column.
+func (nc *nativeCheck) checkNulls(c *column, a arrow.Array) {
+	if !c.required || a.NullN() == 0 {
+		return
+	}
+	for i := 0; i < nc.n; i++ {
+		if a.IsNull(i) {
+			nc.reject(i, c.name, "", "required value is empty")
+		}
+	}
+}
+
+// checkDates applies setDate's rule (no date before 1900) and required.
+func (nc *nativeCheck) checkDates(c *column, a *array.Date32) {
+	nc.checkNulls(c, a)
+	nulls := a.NullN() > 0
+	for i, v := range a.Date32Values() {
+		if civil.Date(v) < minDate && !(nulls && a.IsNull(i)) {
+			nc.reject(i, c.name, civil.Date(v).String(), "date before 1900-01-01")
+		}
+	}
+}
+
+// checkMoney applies the column's amount check (setMoney) and required.
+func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
+	nc.checkNulls(c, a)
+	if c.check == nil {
+		return
+	}
+	nulls := a.NullN() > 0
+	for i, v := range a.Int64Values() {
+		if nulls && a.IsNull(i) {
+			continue
+		}
+		if reason := c.check(money.Fen(v)); reason != "" {
+			nc.reject(i, c.name, money.Format(money.Fen(v)), reason)
+		}
+	}
+}
+
+// checkStrings applies setString's checks to a text column. An empty
+// string is null on every path (CSV cannot tell them apart), so if the
+// file has non-null empty strings the column is returned with them made
+// null; otherwise nil (the column is kept as is).
+func (nc *nativeCheck) checkStrings(c *column, a *array.String, mem memory.Allocator) arrow.Array {
+	offs := a.ValueOffsets()
+	data := a.ValueBytes()
+	base := offs[0]
+	text := c.kind == contract.ID || c.kind == contract.Text
+	// Whole-column screens: with no NUL byte anywhere, and (for free text)
+	// the whole buffer valid UTF-8 with every cell starting on a character
+	// boundary (so each cell is whole characters), no cell can fail those
+	// checks and the per-cell work is only lengths and nulls.
+	clean := bytes.IndexByte(data, 0) < 0
+	if clean && text {
+		clean = utf8.Valid(data)
+		for i := 0; clean && i < nc.n; i++ {
+			if p := offs[i] - base; p < int32(len(data)) && !utf8.RuneStart(data[p]) {
+				clean = false
+			}
+		}
+	}
+	nulls := a.NullN() > 0
+	var empties []int
+	for i := 0; i < nc.n; i++ {
+		if nulls && a.IsNull(i) {
+			if c.required {
+				nc.reject(i, c.name, "", "required value is empty")
+			}
+			continue
+		}
+		size := int(offs[i+1] - offs[i])
+		if size == 0 {
+			empties = append(empties, i)
+			if c.required {
+				nc.reject(i, c.name, "", "required value is empty")
+			}
+			continue
+		}
+		if size > MaxCell {
+			s := a.Value(i)
+			nc.reject(i, c.name, shownValue(s), fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell))
+			continue
+		}
+		if clean && text {
+			continue
+		}
+		s := a.Value(i)
+		if !clean {
+			if strings.IndexByte(s, 0) >= 0 {
+				nc.reject(i, c.name, shownValue(s), "contains a NUL byte (binary data, not text)")
+				continue
+			}
+			if text && !utf8.ValidString(s) {
+				nc.reject(i, c.name, s, "not valid UTF-8 (save the file as UTF-8, not GBK)")
+				continue
+			}
+		}
+		switch c.kind {
+		case contract.Enum:
+			if !slices.Contains(c.enum, s) {
+				nc.reject(i, c.name, s, c.enumWant)
+			}
+		case contract.Month:
+			if _, err := civil.ParseMonth(s); err != nil {
+				nc.reject(i, c.name, s, "want YYYY-MM")
+			}
+		}
+	}
+	if len(empties) == 0 {
+		return nil
+	}
+	// Make the empty cells null: a new validity bitmap (at the array's
+	// offset) over the same offsets and bytes buffers.
+	d := a.Data()
+	off := d.Offset()
+	bm := memory.NewResizableBuffer(mem)
+	bm.Resize(int(bitutil.BytesForBits(int64(off + nc.n))))
+	bits := bm.Bytes()
+	if nulls {
+		bitutil.CopyBitmap(d.Buffers()[0].Bytes(), off, nc.n, bits, off)
+	} else {
+		bitutil.SetBitsTo(bits, int64(off), int64(nc.n), true)
+	}
+	for _, i := range empties {
+		bitutil.ClearBit(bits, off+i)
+	}
+	nd := array.NewData(d.DataType(), nc.n, []*memory.Buffer{bm, d.Buffers()[1], d.Buffers()[2]}, nil, a.NullN()+len(empties), off)
+	bm.Release()
+	out := array.MakeFromData(nd)
+	nd.Release()
+	return out
+}
+
+// checkKeys rejects each accepted row whose key repeats an earlier accepted
+// row's, as commit/checkKey do: rows with a cell reject take no part, and
+// the reject names the first row. A 64-bit hash indexes the keys; hits are
+// verified against the values, and true collisions fall back to exact
+// string keys.
+func (nc *nativeCheck) checkKeys() {
+	l := nc.l
+	if len(l.keyCols) == 0 {
+		return
+	}
+	var keys []*array.String
+	for _, kc := range l.keyCols {
+		for ci, c := range l.cols {
+			if c == kc {
+				keys = append(keys, nc.cols[ci].(*array.String))
+			}
+		}
+	}
+	// value is a key cell as the per-cell path stages it: "" when null.
+	value := func(a *array.String, i int) string {
+		if a.IsNull(i) {
+			return ""
+		}
+		return a.Value(i)
+	}
+	// joinKey, keyValues and describeKey as in core.go, over the arrays.
+	joinKey := func(i int) string {
+		var sb strings.Builder
+		for _, a := range keys {
+			sb.WriteString(value(a, i))
+			sb.WriteByte(0)
+		}
+		return sb.String()
+	}
+	keyValues := func(i int) string {
+		vals := make([]string, len(keys))
+		for j, a := range keys {
+			vals[j] = value(a, i)
+		}
+		return strings.Join(vals, ",")
+	}
+	describeKey := func(i int) string {
+		var sb strings.Builder
+		for j, a := range keys {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(l.keyCols[j].name)
+			sb.WriteByte('=')
+			sb.WriteString(value(a, i))
+		}
+		return sb.String()
+	}
+	set := newKeySet(nc.n)
+	var overflow map[string]keyRef
+	var mh maphash.Hash
+	for i := 0; i < nc.n; i++ {
+		if nc.bad[i] {
+			continue
+		}
+		var h uint64
+		if len(keys) == 1 {
+			h = maphash.String(l.seed, value(keys[0], i))
+		} else {
+			mh.SetSeed(l.seed) // also resets
+			for _, a := range keys {
+				mh.WriteString(value(a, i))
+				mh.WriteByte(0)
+			}
+			h = mh.Sum64()
+		}
+		ref := keyRef{row: uint32(i), line: uint32(min(i+1, math.MaxUint32))}
+		prev, dup := set.lookup(h, ref)
+		if dup {
+			for _, a := range keys {
+				if value(a, int(prev.row)) != value(a, i) {
+					dup = false
+					break
+				}
+			}
+			if !dup { // a true hash collision
+				if overflow == nil {
+					overflow = map[string]keyRef{}
+				}
+				k := joinKey(i)
+				if prev, dup = overflow[k]; !dup {
+					overflow[k] = ref
+				}
+			}
+		}
+		if dup {
+			nc.reject(i, strings.Join(l.spec.Key, ","), keyValues(i),
+				fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(i), l.lineWord, prev.line))
+		}
+	}
 }
