@@ -105,8 +105,22 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 		// instead of 2.6 GB). PreAllocBinaryData sizes each string buffer
 		// from the row group's metadata instead of growing it by doubling.
 		// The per-cell path keeps small batches: it stages a batch's cells.
-		fr.Props.BatchSize = max(pr.NumRows(), 1)
-		fr.Props.PreAllocBinaryData = true
+		props := pqarrow.ArrowReadProperties{BatchSize: max(pr.NumRows(), 1), PreAllocBinaryData: true}
+		// A string column whose pages are all dictionary-encoded (a
+		// village_id, an enum, a repeated counterparty) is read as its
+		// dictionary and indices and expanded by undict into a buffer of
+		// the exact size: pqarrow would otherwise append each value to a
+		// builder grown by doubling from the (tiny) encoded size. The
+		// column types are fixed when the reader is made, so make it again.
+		for _, c := range l.cols {
+			if schema.Field(c.src).Type.ID() == arrow.STRING && dictEncoded(pr, c.src) {
+				props.SetReadDict(c.src, true)
+			}
+		}
+		if fr, err = pqarrow.NewFileReader(pr, props, opts.mem()); err != nil {
+			l.abort()
+			return nil, st, nil, fmt.Errorf("reading parquet %s: %w", path, err)
+		}
 	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
 	if err != nil {
@@ -413,7 +427,16 @@ func (l *loader) loadNative(ctx context.Context, rr pqarrow.RecordReader, total 
 		rec := rr.RecordBatch()
 		for ci, c := range l.cols {
 			a := rec.Column(c.src)
-			a.Retain()
+			if d, ok := a.(*array.Dictionary); ok {
+				s, err := undict(d, mem)
+				if err != nil {
+					release()
+					return nil, nil, fmt.Errorf("reading parquet %s: column %s: %w", l.file, c.name, err)
+				}
+				a = s
+			} else {
+				a.Retain()
+			}
 			chunks[ci] = append(chunks[ci], a)
 		}
 		l.read += int(rec.NumRows())
@@ -746,4 +769,86 @@ func (nc *nativeCheck) checkKeys() {
 				fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(i), l.lineWord, prev.line))
 		}
 	}
+}
+
+// dictEncoded reports whether every data page of column col, in every row
+// group, is dictionary-encoded (by the column chunks' page encoding stats;
+// a file without them is read plainly).
+func dictEncoded(pr *file.Reader, col int) bool {
+	md := pr.MetaData()
+	for rg := 0; rg < pr.NumRowGroups(); rg++ {
+		cc, err := md.RowGroup(rg).ColumnChunk(col)
+		if err != nil || !cc.HasDictionaryPage() {
+			return false
+		}
+		data := 0
+		for _, st := range cc.EncodingStats() {
+			const indexPage, dictPage = 1, 2 // parquet.thrift PageType
+			if st.PageType == indexPage || st.PageType == dictPage {
+				continue
+			}
+			if st.Encoding != parquet.Encodings.PlainDict && st.Encoding != parquet.Encodings.RLEDict {
+				return false
+			}
+			data++
+		}
+		if data == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// undict expands a dictionary-encoded string column into a plain string
+// array, sizing the bytes exactly (one pass for the offsets, one copy).
+func undict(d *array.Dictionary, mem memory.Allocator) (arrow.Array, error) {
+	dict, ok := d.Dictionary().(*array.String)
+	if !ok {
+		return nil, fmt.Errorf("dictionary of %s, want string", d.Dictionary().DataType())
+	}
+	n := d.Len()
+	doffs := dict.ValueOffsets()
+	dbytes := dict.ValueBytes()
+	dbase := doffs[0]
+	nulls := d.NullN() > 0
+
+	offBuf := memory.NewResizableBuffer(mem)
+	offBuf.Resize(arrow.Int32Traits.BytesRequired(n + 1))
+	offs := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())
+	total := int64(0)
+	offs[0] = 0
+	for i := 0; i < n; i++ {
+		if !(nulls && d.IsNull(i)) {
+			k := d.GetValueIndex(i)
+			total += int64(doffs[k+1] - doffs[k])
+			if total > math.MaxInt32 {
+				offBuf.Release()
+				return nil, fmt.Errorf("more than %d bytes of text in one column", math.MaxInt32)
+			}
+		}
+		offs[i+1] = int32(total)
+	}
+	dataBuf := memory.NewResizableBuffer(mem)
+	dataBuf.Resize(int(total))
+	data := dataBuf.Bytes()
+	for i := 0; i < n; i++ {
+		if offs[i+1] > offs[i] {
+			k := d.GetValueIndex(i)
+			copy(data[offs[i]:offs[i+1]], dbytes[doffs[k]-dbase:doffs[k+1]-dbase])
+		}
+	}
+	var bm *memory.Buffer
+	if nulls {
+		rb := memory.NewResizableBuffer(mem)
+		rb.Resize(int(bitutil.BytesForBits(int64(n))))
+		bitutil.CopyBitmap(d.NullBitmapBytes(), d.Data().Offset(), n, rb.Bytes(), 0)
+		bm = rb
+		defer rb.Release()
+	}
+	nd := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{bm, offBuf, dataBuf}, nil, d.NullN(), 0)
+	offBuf.Release()
+	dataBuf.Release()
+	out := array.MakeFromData(nd)
+	nd.Release()
+	return out, nil
 }

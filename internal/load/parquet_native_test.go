@@ -55,7 +55,7 @@ var badCells = []badCell{
 // (as WriteParquet writes them) plus an extra text column, with every bad
 // cell of badCells placed in each column it fits, cycling over the rows so
 // that some rows have several rejects, and with repeated keys.
-func nativeRecord(t *testing.T, name string, n int) arrow.RecordBatch {
+func nativeRecord(t *testing.T, name string, n int) (arrow.RecordBatch, []table.Col) {
 	t.Helper()
 	s := spec(t, name)
 	cols := append(table.ContractCols(s), table.Col{Name: "note", Kind: contract.Text})
@@ -140,7 +140,7 @@ func nativeRecord(t *testing.T, name string, n int) arrow.RecordBatch {
 			}
 		}
 	}
-	return b.NewRecordBatch()
+	return b.NewRecordBatch(), cols
 }
 
 // The native Parquet path must give exactly what the per-cell path gives:
@@ -154,59 +154,74 @@ func TestParquetNativeSameAsPerCell(t *testing.T) {
 		// More than one 65536-row batch, so chunks are concatenated.
 		{"payments", 70000},
 	} {
-		t.Run(fmt.Sprintf("%s-%d", tc.table, tc.rows), func(t *testing.T) {
-			rec := nativeRecord(t, tc.table, tc.rows)
-			defer rec.Release()
-			path := filepath.Join(t.TempDir(), tc.table+".parquet")
-			writeRaw(t, path, rec)
+		for _, writer := range []string{"plain", "dictionary"} {
+			t.Run(fmt.Sprintf("%s-%d-%s", tc.table, tc.rows, writer), func(t *testing.T) {
+				rec, cols := nativeRecord(t, tc.table, tc.rows)
+				defer rec.Release()
+				path := filepath.Join(t.TempDir(), tc.table+".parquet")
+				if writer == "plain" {
+					writeRaw(t, path, rec) // pqarrow's defaults: no dictionary
+				} else {
+					// As xiaowei gen writes: dictionary-encoded strings,
+					// read back through undict.
+					if err := WriteParquet(path, table.New(tc.table, cols, rec)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				compareParquetPaths(t, tc.table, path)
+			})
+		}
+	}
+}
 
-			load := func(native bool) (*table.Table, TableStats, []Reject) {
-				defer func(old bool) { nativeParquet = old }(nativeParquet)
-				nativeParquet = native
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-				t.Cleanup(func() { mem.AssertSize(t, 0) })
-				tb, st, rejects, err := loadParquetFile(context.Background(), spec(t, tc.table), path, Options{Mem: mem})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(tb.Release)
-				checkInvariant(t, st)
-				return tb, st, rejects
+// compareParquetPaths loads path through both paths and compares them.
+func compareParquetPaths(t *testing.T, name, path string) {
+	t.Helper()
+	load := func(native bool) (*table.Table, TableStats, []Reject) {
+		defer func(old bool) { nativeParquet = old }(nativeParquet)
+		nativeParquet = native
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		t.Cleanup(func() { mem.AssertSize(t, 0) })
+		tb, st, rejects, err := loadParquetFile(context.Background(), spec(t, name), path, Options{Mem: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(tb.Release)
+		checkInvariant(t, st)
+		return tb, st, rejects
+	}
+	slowT, slowSt, slowRej := load(false)
+	fastT, fastSt, fastRej := load(true)
+	if slowSt.Rejected == 0 || slowSt.Loaded == 0 {
+		t.Fatalf("test data should have good and bad rows: %+v", slowSt)
+	}
+	if fastSt != slowSt {
+		t.Errorf("stats: native %+v, per-cell %+v", fastSt, slowSt)
+	}
+	if !reflect.DeepEqual(fastRej, slowRej) {
+		for i := range max(len(fastRej), len(slowRej)) {
+			var f, s Reject
+			if i < len(fastRej) {
+				f = fastRej[i]
 			}
-			slowT, slowSt, slowRej := load(false)
-			fastT, fastSt, fastRej := load(true)
-			if slowSt.Rejected == 0 || slowSt.Loaded == 0 {
-				t.Fatalf("test data should have good and bad rows: %+v", slowSt)
+			if i < len(slowRej) {
+				s = slowRej[i]
 			}
-			if fastSt != slowSt {
-				t.Errorf("stats: native %+v, per-cell %+v", fastSt, slowSt)
+			if !reflect.DeepEqual(f, s) {
+				t.Errorf("reject %d:\nnative   %+v\nper-cell %+v", i, shortReject(f), shortReject(s))
 			}
-			if !reflect.DeepEqual(fastRej, slowRej) {
-				for i := range max(len(fastRej), len(slowRej)) {
-					var f, s Reject
-					if i < len(fastRej) {
-						f = fastRej[i]
-					}
-					if i < len(slowRej) {
-						s = slowRej[i]
-					}
-					if !reflect.DeepEqual(f, s) {
-						t.Errorf("reject %d:\nnative   %+v\nper-cell %+v", i, shortReject(f), shortReject(s))
-					}
-				}
-			}
-			equalTables(t, slowT, fastT)
-			var reasons []string
-			for _, r := range fastRej {
-				reasons = append(reasons, r.Reason)
-			}
-			all := strings.Join(reasons, "\n")
-			for _, want := range []string{"required value is empty", "bytes: at most", "NUL byte", "duplicate key"} {
-				if !strings.Contains(all, want) {
-					t.Errorf("no %q reject: the test does not cover it", want)
-				}
-			}
-		})
+		}
+	}
+	equalTables(t, slowT, fastT)
+	var reasons []string
+	for _, r := range fastRej {
+		reasons = append(reasons, r.Reason)
+	}
+	all := strings.Join(reasons, "\n")
+	for _, want := range []string{"required value is empty", "bytes: at most", "NUL byte", "duplicate key"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q reject: the test does not cover it", want)
+		}
 	}
 }
 
