@@ -10,30 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/fixturetest"
 )
-
-// writeDataset writes a minimal valid dataset; tables maps a table name to
-// its data rows (the header comes from the contract).
-func writeDataset(t *testing.T, dir string, tables map[string][]string) {
-	t.Helper()
-	for _, spec := range contract.Tables {
-		if spec.Optional {
-			continue
-		}
-		var names []string
-		for _, c := range spec.Columns {
-			names = append(names, c.Name)
-		}
-		body := strings.Join(names, ",") + "\n"
-		for _, r := range tables[spec.Name] {
-			body += r + "\n"
-		}
-		if err := os.WriteFile(filepath.Join(dir, spec.Name+".csv"), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 const testRules = `rules:
   - id: TEST-LARGE-CASH
@@ -66,7 +44,7 @@ func setup(t *testing.T) (data, rulesDir string) {
 	data, rulesDir = filepath.Join(dir, "data"), filepath.Join(dir, "rules")
 	os.MkdirAll(data, 0o755)
 	os.MkdirAll(rulesDir, 0o755)
-	writeDataset(t, data, map[string][]string{
+	fixturetest.WriteDataset(t, data, map[string][]string{
 		"villages": {"511002101204,牛桥村,511002101,史家镇,511002,市中区"},
 		"ledger":   ledgerRows(),
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/fixturetest"
 	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/pgtest"
 	"github.com/neijiang/xiaowei/internal/report"
@@ -59,7 +60,7 @@ func leadSetup(t *testing.T) (data, rulesDir string) {
 	data, rulesDir = filepath.Join(dir, "data"), filepath.Join(dir, "rules")
 	os.MkdirAll(data, 0o755)
 	os.MkdirAll(rulesDir, 0o755)
-	writeDataset(t, data, map[string][]string{
+	fixturetest.WriteDataset(t, data, map[string][]string{
 		"villages": {vA + ",梅堂湾村,511002103,朝阳镇,511002,市中区", vB + ",牛桥村,511002101,史家镇,511002,市中区"},
 		"persons": {pDep + ",王建国,M,1970-01-01,H1,head," + vA + ",", pCash + ",李会,F,1970-01-01,H2,head," + vB + ",",
 			pDir + ",赵强,M,1970-01-01,H3,head," + vB + ","},

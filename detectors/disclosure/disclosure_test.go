@@ -39,11 +39,7 @@ func loadTables(t *testing.T, mem memory.Allocator, csvs map[string]string) map[
 			if spec.Optional {
 				continue
 			}
-			names := make([]string, len(spec.Columns))
-			for i, c := range spec.Columns {
-				names[i] = c.Name
-			}
-			src = strings.Join(names, ",") + "\n"
+			src = spec.Header() + "\n"
 		}
 		tb, _, rejects, err := load.LoadTable(context.Background(), spec, spec.Name, strings.NewReader(src), load.Options{Mem: mem})
 		if err != nil {

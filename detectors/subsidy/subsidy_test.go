@@ -30,11 +30,7 @@ type data map[string][]string
 
 func header(name string) string {
 	spec, _ := contract.Lookup(name)
-	var cols []string
-	for _, c := range spec.Columns {
-		cols = append(cols, c.Name)
-	}
-	return strings.Join(cols, ",")
+	return spec.Header()
 }
 
 // evaluate runs the real pipeline (detectors + rules/relative.yaml) and

@@ -3,6 +3,8 @@
 // and the rule checker all read it from here, so the contract lives in one place.
 package contract
 
+import "strings"
+
 // Kind is a column's contract type.
 type Kind uint8
 
@@ -106,6 +108,15 @@ var Tables = []*Table{
 	{Name: "disclosures", Key: []string{"disclosure_id"}, Columns: []Column{
 		req("disclosure_id", ID), req("village_id", ID), enum("item", Items), req("period", Text), req("posted_on", Date),
 		opt("removed_on", Date), opt("amount_total", Money)}},
+}
+
+// Header is the table's CSV header line: its column names in contract order.
+func (t *Table) Header() string {
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ",")
 }
 
 // Lookup finds a table by name.

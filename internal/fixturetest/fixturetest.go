@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/neijiang/xiaowei/detectors/all" // every detector, as in the binary
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/run"
 )
@@ -110,4 +111,28 @@ func uniq(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// WriteDataset writes a contract dataset folder: every required table with
+// its contract header and the given rows (absent ones empty), and an
+// optional table only when rows are given for it.
+func WriteDataset(t testing.TB, dir string, rows map[string][]string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range contract.Tables {
+		rs, given := rows[spec.Name]
+		if spec.Optional && !given {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(spec.Header() + "\n")
+		for _, r := range rs {
+			b.WriteString(r + "\n")
+		}
+		if err := os.WriteFile(filepath.Join(dir, spec.Name+".csv"), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

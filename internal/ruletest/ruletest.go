@@ -88,7 +88,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 		} else if spec.Optional {
 			continue
 		} else {
-			text = header(spec) + "\n" // an absent required table is empty
+			text = spec.Header() + "\n" // an absent required table is empty
 		}
 		t, _, rejects, err := load.LoadTable(ctx, spec, fmt.Sprintf("%s[%s]", file, spec.Name), strings.NewReader(text), load.Options{AsOf: scope.AsOf})
 		if err != nil {
@@ -144,14 +144,6 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 	sort.Strings(res.Missing)
 	sort.Strings(res.Unexpected)
 	return res
-}
-
-func header(spec *contract.Table) string {
-	names := make([]string, len(spec.Columns))
-	for i, c := range spec.Columns {
-		names[i] = c.Name
-	}
-	return strings.Join(names, ",")
 }
 
 func parseScope(tc *rules.TestCase) (run.Scope, error) {

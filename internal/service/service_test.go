@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/neijiang/xiaowei/internal/civil"
-	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/fixturetest"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/pgtest"
 	"github.com/neijiang/xiaowei/internal/run"
@@ -49,20 +49,7 @@ func setup(t *testing.T) (*Config, *store.Store) {
 			"E2,511002101204,2024-01-05,V2,cash,out,1200.00,expense,某五金店,购材料,P1,",
 			"E5,511002103201,2024-01-08,V5,cash,out,5000.00,expense,某公司,工程款,P2,"},
 	}
-	for _, spec := range contract.Tables {
-		if spec.Optional {
-			continue
-		}
-		var names []string
-		for _, c := range spec.Columns {
-			names = append(names, c.Name)
-		}
-		body := strings.Join(names, ",") + "\n"
-		for _, r := range rows[spec.Name] {
-			body += r + "\n"
-		}
-		os.WriteFile(filepath.Join(data, spec.Name+".csv"), []byte(body), 0o644)
-	}
+	fixturetest.WriteDataset(t, data, rows)
 	ctx := context.Background()
 	st, err := store.Open(ctx, url, schema)
 	if err != nil {

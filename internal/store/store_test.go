@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/internal/civil"
-	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/fixturetest"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/pgtest"
 	"github.com/neijiang/xiaowei/internal/run"
@@ -31,29 +31,6 @@ const testRules = `rules:
     amount: amount
     message: "{{date}}以现金支付{{amount}}元，达到结算起点{{params.threshold}}元。"
 `
-
-// writeDataset writes the required tables (header from the contract) with
-// the given rows; kinship is left out (optional).
-func writeDataset(t testing.TB, dir string, tables map[string][]string) {
-	t.Helper()
-	os.MkdirAll(dir, 0o755)
-	for _, spec := range contract.Tables {
-		if spec.Optional {
-			continue
-		}
-		var names []string
-		for _, c := range spec.Columns {
-			names = append(names, c.Name)
-		}
-		body := strings.Join(names, ",") + "\n"
-		for _, r := range tables[spec.Name] {
-			body += r + "\n"
-		}
-		if err := os.WriteFile(filepath.Join(dir, spec.Name+".csv"), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 var villages = []string{
 	"511002101204,牛桥村,511002101,史家镇,511002,市中区",
@@ -98,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) importRows(t *testing.T, ledgerRows []string) *load.Dataset {
 	t.Helper()
-	writeDataset(t, f.data, map[string][]string{"villages": villages, "ledger": ledgerRows})
+	fixturetest.WriteDataset(t, f.data, map[string][]string{"villages": villages, "ledger": ledgerRows})
 	ctx := context.Background()
 	ds, err := load.Load(ctx, f.data, load.Options{})
 	if err != nil {
