@@ -70,33 +70,19 @@ type vctx struct {
 	stringSets map[int]map[string]struct{}
 }
 
-func (x *vctx) boolBuf(slot int) []bool {
-	if cap(x.bools[slot]) < x.n {
-		x.bools[slot] = make([]bool, x.n, max(x.n, 4096))
+// slotBuf returns slot's reusable buffer sized to the block, growing it
+// only when a block is larger than any before.
+func slotBuf[T any](bufs [][]T, slot, n int) []T {
+	if cap(bufs[slot]) < n {
+		bufs[slot] = make([]T, n, max(n, 4096))
 	}
-	return x.bools[slot][:x.n]
+	return bufs[slot][:n]
 }
 
-func (x *vctx) intBuf(slot int) []int {
-	if cap(x.ints[slot]) < x.n {
-		x.ints[slot] = make([]int, x.n, max(x.n, 4096))
-	}
-	return x.ints[slot][:x.n]
-}
-
-func (x *vctx) floatBuf(slot int) []float64 {
-	if cap(x.floats[slot]) < x.n {
-		x.floats[slot] = make([]float64, x.n, max(x.n, 4096))
-	}
-	return x.floats[slot][:x.n]
-}
-
-func (x *vctx) strBuf(slot int) []string {
-	if cap(x.strs[slot]) < x.n {
-		x.strs[slot] = make([]string, x.n, max(x.n, 4096))
-	}
-	return x.strs[slot][:x.n]
-}
+func (x *vctx) boolBuf(slot int) []bool     { return slotBuf(x.bools, slot, x.n) }
+func (x *vctx) intBuf(slot int) []int       { return slotBuf(x.ints, slot, x.n) }
+func (x *vctx) floatBuf(slot int) []float64 { return slotBuf(x.floats, slot, x.n) }
+func (x *vctx) strBuf(slot int) []string    { return slotBuf(x.strs, slot, x.n) }
 
 func (x *vctx) tmpFloat(slot, which int) []float64 {
 	k := 2*slot + which
