@@ -201,6 +201,18 @@ func (p *parser) fields(n *yaml.Node, what string, handlers map[string]func(v *y
 	}
 }
 
+// each calls fn for every item of a sequence node, or reports want (e.g.
+// "rules: want a list of rules") at the node when it is not a list.
+func (p *parser) each(n *yaml.Node, want string, fn func(item *yaml.Node)) {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "%s", want)
+		return
+	}
+	for _, item := range n.Content {
+		fn(item)
+	}
+}
+
 func (p *parser) str(n *yaml.Node, what string) string {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		p.errorf(n, "%s: want a string", what)
@@ -269,13 +281,9 @@ func (p *parser) ruleFile(doc *yaml.Node) *File {
 	f := &File{Path: p.file}
 	p.fields(doc, "rule file", map[string]func(*yaml.Node){
 		"rules": func(v *yaml.Node) {
-			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "rules: want a list of rules")
-				return
-			}
-			for _, rn := range v.Content {
+			p.each(v, "rules: want a list of rules", func(rn *yaml.Node) {
 				f.Rules = append(f.Rules, p.rule(rn))
-			}
+			})
 		},
 		"settings": func(v *yaml.Node) { f.Settings = p.settings(v) },
 	})
@@ -316,11 +324,7 @@ func (p *parser) rule(n *yaml.Node) *Rule {
 		"message": mark("message", func(v *yaml.Node) { r.Message = p.expr(v, "message") }),
 		"verify":  func(v *yaml.Node) { r.Verify = p.str(v, "verify") },
 		"escalate": func(v *yaml.Node) {
-			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "escalate: want a list of {when, severity}")
-				return
-			}
-			for _, en := range v.Content {
+			p.each(v, "escalate: want a list of {when, severity}", func(en *yaml.Node) {
 				e := Escalation{Pos: p.pos(en)}
 				p.fields(en, "escalate", map[string]func(*yaml.Node){
 					"when":     func(v *yaml.Node) { e.When = p.expr(v, "escalate.when") },
@@ -330,7 +334,7 @@ func (p *parser) rule(n *yaml.Node) *Rule {
 					p.errorf(en, "escalate: needs both when and severity")
 				}
 				r.Escalate = append(r.Escalate, e)
-			}
+			})
 		},
 		"evidence":        func(v *yaml.Node) { r.Evidence = p.strs(v, "evidence") },
 		"tags":            func(v *yaml.Node) { r.Tags = p.strs(v, "tags") },
@@ -452,13 +456,9 @@ func (p *parser) overrideFile(doc *yaml.Node) *OverrideFile {
 	f := &OverrideFile{Path: p.file}
 	p.fields(doc, "override file", map[string]func(*yaml.Node){
 		"overrides": func(v *yaml.Node) {
-			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "overrides: want a list")
-				return
-			}
-			for _, on := range v.Content {
+			p.each(v, "overrides: want a list", func(on *yaml.Node) {
 				f.Overrides = append(f.Overrides, p.override(on))
-			}
+			})
 		},
 	})
 	return f

@@ -38,13 +38,9 @@ func (p *parser) testFile(doc *yaml.Node) *TestFile {
 	f := &TestFile{Path: p.file}
 	p.fields(doc, "test file", map[string]func(*yaml.Node){
 		"tests": func(v *yaml.Node) {
-			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "tests: want a list")
-				return
-			}
-			for _, tn := range v.Content {
+			p.each(v, "tests: want a list", func(tn *yaml.Node) {
 				f.Cases = append(f.Cases, p.testCase(tn))
-			}
+			})
 		},
 	})
 	return f
@@ -68,20 +64,12 @@ func (p *parser) testCase(n *yaml.Node) *TestCase {
 			}
 		},
 		"overrides": func(v *yaml.Node) {
-			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "overrides: want a list")
-				return
-			}
-			for _, on := range v.Content {
+			p.each(v, "overrides: want a list", func(on *yaml.Node) {
 				tc.Overrides = append(tc.Overrides, p.override(on))
-			}
+			})
 		},
 		"expect": func(v *yaml.Node) {
-			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "expect: want a list of {rule, subject}")
-				return
-			}
-			for _, en := range v.Content {
+			p.each(v, "expect: want a list of {rule, subject}", func(en *yaml.Node) {
 				e := ExpectedFinding{Pos: p.pos(en)}
 				p.fields(en, "expect", map[string]func(*yaml.Node){
 					"rule":     func(v *yaml.Node) { e.Rule = p.str(v, "rule") },
@@ -94,7 +82,7 @@ func (p *parser) testCase(n *yaml.Node) *TestCase {
 					p.errorf(en, "expect: needs rule and subject")
 				}
 				tc.Expect = append(tc.Expect, e)
-			}
+			})
 		},
 	})
 	if tc.Name == "" {
