@@ -186,7 +186,8 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	return finish(ctx, o, out, set, badRules, started)
 }
 
-// loadRules is Run's rule loading and checking.
+// loadRules reads and checks the rule folders for Run and the partitioned
+// run: bad rules fail the run, or with SkipBadRules are dropped and named.
 func loadRules(o Options) (*rules.Set, []string, error) {
 	set, err := rules.LoadDirs(o.RuleDirs)
 	var bad rules.Errors
@@ -198,7 +199,7 @@ func loadRules(o Options) (*rules.Set, []string, error) {
 		bad = append(bad, re...)
 	}
 	if set != nil {
-		bad = append(bad, checkOnly(set)...)
+		bad = append(bad, engine.Check(set)...) // compile without data: fail before loading
 	}
 	var badRules []string
 	if len(bad) > 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/rules"
@@ -171,25 +172,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		return runPartitioned(ctx, o)
 	}
 	started := time.Now()
-	set, err := rules.LoadDirs(o.RuleDirs)
-	var bad rules.Errors
+	set, badRules, err := loadRules(o)
 	if err != nil {
-		var re rules.Errors
-		if !errors.As(err, &re) {
-			return nil, err
-		}
-		bad = append(bad, re...)
-	}
-	if set != nil {
-		bad = append(bad, checkOnly(set)...)
-	}
-	var badRules []string
-	if len(bad) > 0 {
-		if !o.SkipBadRules {
-			bad.Sort()
-			return nil, &RulesError{bad}
-		}
-		set, badRules = dropBad(set, bad)
+		return nil, err
 	}
 
 	stages := map[string]float64{}
@@ -254,11 +239,6 @@ func finish(ctx context.Context, o Options, out *Outcome, set *rules.Set, badRul
 		}
 	}
 	return out, nil
-}
-
-// checkOnly compiles without data to find bad rules before loading.
-func checkOnly(set *rules.Set) rules.Errors {
-	return engineCheck(set)
 }
 
 // dropBad removes the rules that have errors so the rest can run.
@@ -380,8 +360,8 @@ func manifest(o Options, ds *load.Dataset, set *rules.Set, ev *Evaluation, start
 	}
 	sort.Slice(m.Rules, func(i, j int) bool { return m.Rules[i].ID < m.Rules[j].ID })
 	settings := map[string]any{}
-	for _, d := range engineDetectors() {
-		settings[d] = ev.Plan.Settings.Defaults(d)
+	for _, d := range engine.Detectors() {
+		settings[d.Name()] = ev.Plan.Settings.Defaults(d.Name())
 	}
 	m.Settings = map[string]any{"defaults": settings, "applied": ev.Plan.Settings.Applied}
 	return m
