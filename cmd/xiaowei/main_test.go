@@ -13,20 +13,6 @@ import (
 	"github.com/neijiang/xiaowei/internal/fixturetest"
 )
 
-const testRules = `rules:
-  - id: TEST-LARGE-CASH
-    title: 大额现金支付
-    family: cash
-    severity: low
-    on: ledger
-    when: account == "cash" && direction == "out" && amount >= params.threshold
-    params: {threshold: 1000}
-    subject: "entry:{{entry_id}}"
-    period: "{{date}}"
-    amount: amount
-    message: "{{date}}以现金支付{{amount}}元，达到结算起点{{params.threshold}}元。"
-`
-
 func ledgerRows() []string {
 	return []string{
 		"E1,511002101204,2024-01-01,V1,cash,in,3000.00,opening,,期初,,",
@@ -48,7 +34,7 @@ func setup(t *testing.T) (data, rulesDir string) {
 		"villages": {"511002101204,牛桥村,511002101,史家镇,511002,市中区"},
 		"ledger":   ledgerRows(),
 	})
-	os.WriteFile(filepath.Join(rulesDir, "cash.yaml"), []byte(testRules), 0o644)
+	os.WriteFile(filepath.Join(rulesDir, "cash.yaml"), []byte(fixturetest.LargeCashRule), 0o644)
 	return data, rulesDir
 }
 
@@ -130,7 +116,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 func TestCheckNamesBothProblems(t *testing.T) {
 	dir := t.TempDir()
-	bad := strings.Replace(testRules, "    severity: low\n", "    severity: low\n    colour: red\n", 1)
+	bad := strings.Replace(fixturetest.LargeCashRule, "    severity: low\n", "    severity: low\n    colour: red\n", 1)
 	bad = strings.Replace(bad, "amount >= params.threshold", "amout >= params.threshold", 1)
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(bad), 0o644)
 	var stdout, stderr bytes.Buffer

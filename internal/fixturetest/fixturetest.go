@@ -20,6 +20,22 @@ import (
 	"github.com/neijiang/xiaowei/internal/run"
 )
 
+// LargeCashRule is a one-rule file over the ledger table for tests that
+// need a rule but not a detector: cash payments of 1,000 yuan or more.
+const LargeCashRule = `rules:
+  - id: TEST-LARGE-CASH
+    title: 大额现金支付
+    family: cash
+    severity: low
+    on: ledger
+    when: account == "cash" && direction == "out" && amount >= params.threshold
+    params: {threshold: 1000}
+    subject: "entry:{{entry_id}}"
+    period: "{{date}}"
+    amount: amount
+    message: "{{date}}以现金支付{{amount}}元，达到结算起点{{params.threshold}}元。"
+`
+
 // AsOf is the evaluation date the fixture was planted for.
 const AsOf = "2025-06-30"
 

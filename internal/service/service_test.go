@@ -20,19 +20,6 @@ import (
 	"github.com/neijiang/xiaowei/internal/store"
 )
 
-const testRules = `rules:
-  - id: TEST-LARGE-CASH
-    title: 大额现金支付
-    family: cash
-    severity: low
-    on: ledger
-    when: account == "cash" && direction == "out" && amount >= 1000
-    subject: "entry:{{entry_id}}"
-    period: "{{date}}"
-    amount: amount
-    message: "{{date}}以现金支付{{amount}}元。"
-`
-
 // setup imports a small dataset into a private schema and writes a rule
 // folder; it returns a config template for that schema.
 func setup(t *testing.T) (*Config, *store.Store) {
@@ -42,7 +29,7 @@ func setup(t *testing.T) (*Config, *store.Store) {
 	data, rules := filepath.Join(dir, "data"), filepath.Join(dir, "rules")
 	os.MkdirAll(data, 0o755)
 	os.MkdirAll(rules, 0o755)
-	os.WriteFile(filepath.Join(rules, "cash.yaml"), []byte(testRules), 0o644)
+	os.WriteFile(filepath.Join(rules, "cash.yaml"), []byte(fixturetest.LargeCashRule), 0o644)
 	rows := map[string][]string{
 		"villages": {"511002101204,牛桥村,511002101,史家镇,511002,市中区", "511002103201,梅堂湾村,511002103,朝阳镇,511002,市中区"},
 		"ledger": {"E1,511002101204,2024-01-01,V1,cash,in,3000.00,opening,,期初,,",

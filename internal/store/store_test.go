@@ -18,20 +18,6 @@ import (
 	"github.com/neijiang/xiaowei/internal/run"
 )
 
-const testRules = `rules:
-  - id: TEST-LARGE-CASH
-    title: 大额现金支付
-    family: cash
-    severity: low
-    on: ledger
-    when: account == "cash" && direction == "out" && amount >= params.threshold
-    params: {threshold: 1000}
-    subject: "entry:{{entry_id}}"
-    period: "{{date}}"
-    amount: amount
-    message: "{{date}}以现金支付{{amount}}元，达到结算起点{{params.threshold}}元。"
-`
-
 var villages = []string{
 	"511002101204,牛桥村,511002101,史家镇,511002,市中区",
 	"511002103201,梅堂湾村,511002103,朝阳镇,511002,市中区",
@@ -69,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	dir := t.TempDir()
 	f := &fixture{st: st, data: filepath.Join(dir, "data"), rules: filepath.Join(dir, "rules"), out: filepath.Join(dir, "out")}
 	os.MkdirAll(f.rules, 0o755)
-	os.WriteFile(filepath.Join(f.rules, "cash.yaml"), []byte(testRules), 0o644)
+	os.WriteFile(filepath.Join(f.rules, "cash.yaml"), []byte(fixturetest.LargeCashRule), 0o644)
 	return f
 }
 
