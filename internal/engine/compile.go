@@ -3,8 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -271,13 +272,13 @@ func resolveScopes(set *rules.Set, extra []*rules.Override, geo Geography, byID 
 		def = mk(def, "default", defaults)
 		rs.sets = append(rs.sets, def)
 		townSet := map[string]*paramSet{}
-		for _, t := range sortedKeys(townOv) {
+		for _, t := range slices.Sorted(maps.Keys(townOv)) {
 			ps := mk(def, "town:"+t, townOv[t])
 			townSet[t] = ps
 			rs.byTown[t] = len(rs.sets)
 			rs.sets = append(rs.sets, ps)
 		}
-		for _, v := range sortedKeys(villageOv) {
+		for _, v := range slices.Sorted(maps.Keys(villageOv)) {
 			base := def
 			if t, ok := geo[v]; ok && townSet[t] != nil {
 				base = townSet[t]
@@ -306,13 +307,4 @@ func fieldIndex(t reflect.Type, exprName string) int {
 		}
 	}
 	return -1
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
