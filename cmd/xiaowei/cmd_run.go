@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	_ "github.com/neijiang/xiaowei/detectors/all"
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/run"
 )
 
@@ -178,8 +180,8 @@ func printSummary(w io.Writer, s *run.Summary, took time.Duration) {
 		}
 	}
 	fmt.Fprintf(w, "findings: %d", s.Findings.Total)
-	for _, sev := range []string{"critical", "high", "medium", "low"} {
-		if n := s.Findings.BySeverity[sev]; n > 0 {
+	for _, sev := range slices.Backward(findings.Severities) {
+		if n := s.Findings.BySeverity[string(sev)]; n > 0 {
 			fmt.Fprintf(w, ", %s %d", sev, n)
 		}
 	}

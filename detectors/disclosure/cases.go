@@ -2,6 +2,7 @@ package disclosure
 
 import (
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -92,7 +93,7 @@ func (b *builder) cases(t *table.Table) *table.Table {
 		tb.SetStr(c.village, cs.village)
 		tb.SetStr(c.id, cs.id)
 		tb.SetStr(c.program, cs.program)
-		tb.SetStr(c.programName, programNames[cs.program])
+		tb.SetStr(c.programName, contract.ProgramLabels[cs.program])
 		tb.SetDate(c.approved, cs.approved)
 		m := cs.approved.Month()
 		ms, ok := months[m]

@@ -63,7 +63,7 @@ func (b *builder) notices() *table.Table {
 		tb.SetStr(c.id, d.id.Value(i))
 		item := d.item.Value(i)
 		tb.SetStr(c.item, item)
-		tb.SetStr(c.itemName, itemNames[item])
+		tb.SetStr(c.itemName, contract.ItemLabels[item])
 		tb.SetStr(c.period, d.period.Value(i))
 		tb.SetDate(c.posted, civil.Date(d.posted.Value(i)))
 		r, gone := b.removed(i)

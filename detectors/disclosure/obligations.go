@@ -87,7 +87,7 @@ func (b *builder) obligations() (*table.Table, error) {
 				}
 				tb.SetStr(c.village, v)
 				tb.SetStr(c.item, s.item)
-				tb.SetStr(c.itemName, itemNames[s.item])
+				tb.SetStr(c.itemName, contract.ItemLabels[s.item])
 				tb.SetStr(c.period, label)
 				tb.SetStr(c.freq, s.freq)
 				tb.SetDate(c.start, p.start())

@@ -78,7 +78,7 @@ func evaluate(t *testing.T, d data, only []string, overrides string) []string {
 	}
 	var out []string
 	for _, f := range ev.Result.Findings {
-		out = append(out, f.RuleID+" "+f.Subject+" "+f.Severity)
+		out = append(out, f.RuleID+" "+f.Subject+" "+string(f.Severity))
 	}
 	sort.Strings(out)
 	return out

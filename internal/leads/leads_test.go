@@ -49,7 +49,7 @@ func tables(t *testing.T) map[string]*table.Table {
 }
 
 func fnd(rule, family, sev, village, subject, resp string, fen int64) *findings.Finding {
-	f := &findings.Finding{RuleID: rule, Family: family, Severity: sev, VillageID: village, Subject: subject, Period: "2018-05",
+	f := &findings.Finding{RuleID: rule, Family: family, Severity: findings.Severity(sev), VillageID: village, Subject: subject, Period: "2018-05",
 		Responsible: resp, Title: rule}
 	f.FindingID = findings.ID(rule, subject, f.Period)
 	if fen > 0 {

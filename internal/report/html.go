@@ -13,7 +13,6 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
-	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/mask"
 	"github.com/neijiang/xiaowei/internal/money"
 	"github.com/neijiang/xiaowei/internal/rules"
@@ -31,9 +30,7 @@ type Options struct {
 	MaxRejects  int    // rejected rows listed (default 200)
 }
 
-var sevOrder = []string{"critical", "high", "medium", "low"}
-
-var sevColor = map[string]string{"critical": "#8b1a1a", "high": "#d9480f", "medium": "#d4a017", "low": "#6c757d"}
+var sevColor = map[findings.Severity]string{findings.Critical: "#8b1a1a", findings.High: "#d9480f", findings.Medium: "#d4a017", findings.Low: "#6c757d"}
 
 var familyColor = map[string]string{"disclosure": "#1f6feb", "cash": "#b35900", "relative": "#8250df", "data_quality": "#57606a"}
 
@@ -136,10 +133,10 @@ func NewMasker(d *Data, unmasked bool) *mask.Masker {
 	return m
 }
 
-func sevLabel(s string) string { return leads.SeverityLabels[s] }
+func sevLabel(s findings.Severity) string { return s.Label() }
 
 func famLabel(f string) string {
-	if l := leads.FamilyLabels[f]; l != "" {
+	if l := rules.FamilyLabels[f]; l != "" {
 		return l
 	}
 	return f
@@ -181,7 +178,7 @@ func build(d *Data, o Options) *page {
 		byID[f.FindingID] = f
 	}
 	fv := func(f *findings.Finding) findingView {
-		v := findingView{ID: f.FindingID, RuleID: f.RuleID, Title: f.Title, Family: famLabel(f.Family), Severity: f.Severity, SevLabel: sevLabel(f.Severity),
+		v := findingView{ID: f.FindingID, RuleID: f.RuleID, Title: f.Title, Family: famLabel(f.Family), Severity: string(f.Severity), SevLabel: sevLabel(f.Severity),
 			Subject: m.Text(f.Subject), Period: m.Text(f.Period), Amount: yuan(f.Amount), Message: m.Text(f.Message), Village: d.placeName(f.VillageID)}
 		if f.Disposition != "" {
 			v.Disposition, v.DispLabel = f.Disposition, dispose.Labels[f.Disposition]
@@ -217,7 +214,7 @@ func build(d *Data, o Options) *page {
 		}
 	}
 	disposed, villages := 0, map[string]bool{}
-	bySev := map[string]int{}
+	bySev := map[findings.Severity]int{}
 	for _, f := range d.Findings {
 		if f.Disposition != "" {
 			disposed++
@@ -233,7 +230,7 @@ func build(d *Data, o Options) *page {
 	}
 	p.Cards = []card{
 		{"问题线索", fmt.Sprint(len(d.Leads)), fmt.Sprintf("其中已核实 %d 条", confirmed)},
-		{"发现问题", fmt.Sprint(len(d.Findings)), fmt.Sprintf("严重 %d · 高 %d · 中 %d · 低 %d", bySev["critical"], bySev["high"], bySev["medium"], bySev["low"])},
+		{"发现问题", fmt.Sprint(len(d.Findings)), severityCounts(bySev)},
 		{"涉及金额（元）", money.Grouped(amount), "线索所涉金额合计，同一事项只计一次"},
 		{"涉及村（社区）", fmt.Sprint(len(villages)), fmt.Sprintf("覆盖 %d 个村（社区）", len(d.Places))},
 		{"已处置", fmt.Sprint(disposed), "误报、暂缓或已核实的发现"},
@@ -245,7 +242,7 @@ func build(d *Data, o Options) *page {
 
 	// Leads.
 	for _, l := range d.Leads {
-		lv := leadView{Rank: l.Rank, ID: l.LeadID, Kind: l.Kind, Place: l.VillageName, Town: l.TownName, Severity: l.Severity, SevLabel: sevLabel(l.Severity),
+		lv := leadView{Rank: l.Rank, ID: l.LeadID, Kind: l.Kind, Place: l.VillageName, Town: l.TownName, Severity: string(l.Severity), SevLabel: sevLabel(l.Severity),
 			Score: fmt.Sprintf("%.1f", l.Score), Amount: yuan(l.Amount), Confirmed: l.Confirmed}
 		if l.Person != nil {
 			lv.Who = m.Name(l.Person.Name)
@@ -271,7 +268,7 @@ func build(d *Data, o Options) *page {
 		}
 		lv.Families = strings.Join(fams, "、")
 		for _, r := range l.Rules {
-			lv.Rules = append(lv.Rules, ruleView{RuleID: r.RuleID, Title: r.Title, Family: famLabel(r.Family), Severity: r.Severity, SevLabel: sevLabel(r.Severity),
+			lv.Rules = append(lv.Rules, ruleView{RuleID: r.RuleID, Title: r.Title, Family: famLabel(r.Family), Severity: string(r.Severity), SevLabel: sevLabel(r.Severity),
 				Amount: yuan(r.Amount), Findings: r.Findings, Score: fmt.Sprintf("%.1f", r.Score)})
 		}
 		for _, v := range l.Verify {
@@ -330,7 +327,7 @@ func build(d *Data, o Options) *page {
 		}
 		vv.Families = strings.Join(fl, " · ")
 		sort.SliceStable(vv.Findings, func(i, j int) bool {
-			return rules.SeverityRank(vv.Findings[i].Severity) > rules.SeverityRank(vv.Findings[j].Severity)
+			return findings.Severity(vv.Findings[i].Severity).Rank() > findings.Severity(vv.Findings[j].Severity).Rank()
 		})
 		p.Villages = append(p.Villages, vv)
 	}
@@ -363,7 +360,7 @@ func build(d *Data, o Options) *page {
 		p.Rejects = append(p.Rejects, r)
 	}
 	p.Missing, p.Skipped, p.BadRules = s.MissingTables, s.SkippedRules, s.BadRules
-	p.Score = "得分 = Σ各规则 严重程度权重 ×（1 + log10(1 + 金额/10000)）×（1 + 0.25 × log2(该规则发现数)）＋ 15 ×（规则数 − 1）＋ 25 ×（问题类别数 − 1）；权重：严重 40、高 20、中 8、低 2。已核实的线索排在最前。"
+	p.Score = scoreFormula()
 	return p
 }
 
@@ -473,7 +470,7 @@ func charts(d *Data) []chart {
 	var out []chart
 	fam := map[string]int{}
 	famLeads := map[string]int{}
-	sev := map[string]int{}
+	sev := map[findings.Severity]int{}
 	type townAgg struct {
 		name  string
 		n     int
@@ -509,7 +506,7 @@ func charts(d *Data) []chart {
 	}
 	out = append(out, chart{Title: "按问题类别", Caption: "各类别的发现数与涉及线索数", SVG: hbars(fb, "按问题类别")})
 	var sb []bar
-	for _, s := range sevOrder {
+	for _, s := range slices.Backward(findings.Severities) {
 		sb = append(sb, bar{Label: sevLabel(s), Value: float64(sev[s]), Text: fmt.Sprintf("%d", sev[s]), Color: sevColor[s]})
 	}
 	out = append(out, chart{Title: "按严重程度", Caption: "发现数", SVG: hbars(sb, "按严重程度")})

@@ -139,7 +139,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 	}
 	for key, f := range got {
 		if !seen[key] {
-			res.Unexpected = append(res.Unexpected, key+" ["+f.Severity+"] "+f.Message)
+			res.Unexpected = append(res.Unexpected, key+" ["+string(f.Severity)+"] "+f.Message)
 		}
 	}
 	sort.Strings(res.Missing)

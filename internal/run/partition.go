@@ -154,7 +154,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 	}
 	findings.Sort(all)
-	all = findings.Merge(all, rules.SeverityRank)
+	all = findings.Merge(all)
 	ev.Result = &engine.Result{Findings: all}
 	for _, id := range slices.Sorted(maps.Keys(ruleStats)) {
 		s := ruleStats[id]

@@ -70,7 +70,7 @@ func (m *metrics) completed(job string, out *run.Outcome, rec *store.Recorded) {
 		}
 	}
 	for _, f := range out.Findings {
-		m.findings[[3]string{job, f.Family, f.Severity}]++
+		m.findings[[3]string{job, f.Family, string(f.Severity)}]++
 	}
 	m.changes[[2]string{job, "new"}] += float64(rec.New)
 	m.changes[[2]string{job, "resolved"}] += float64(rec.Resolved)
