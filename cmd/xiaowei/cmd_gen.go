@@ -90,7 +90,7 @@ func csvToParquet(ctx context.Context, dir string) error {
 		if err != nil {
 			return err
 		}
-		t, _, rejects, err := load.LoadTable(ctx, spec, p, f, load.Options{})
+		t, _, rejects, err := load.Table(ctx, spec, p, f, load.Options{})
 		f.Close()
 		if err != nil {
 			return err

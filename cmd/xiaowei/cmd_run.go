@@ -23,15 +23,17 @@ func init() {
 	register(command{name: "run", summary: "evaluate the rules over a dataset and write findings", run: cmdRun})
 }
 
-// runHook extends `xiaowei run` from another file without editing this
-// one: it adds flags and, once they are parsed, adjusts the run options
-// (a data source, post steps such as leads, record steps such as storing
-// the run in PostgreSQL). Hooks run in ascending order.
+// runHook extends `xiaowei run` from another file: it adds flags and, once
+// they are parsed, adjusts the run options (a data source, post steps such
+// as leads, record steps such as storing the run in PostgreSQL). Hooks run
+// in ascending order. Each hook keeps its flags in its own part of
+// runFlags, and reads another hook's flags there, so what one hook depends
+// on is visible in the types, not looked up by flag name.
 type runHook struct {
 	name    string
 	order   int
-	flags   func(fs *flag.FlagSet)
-	prepare func(ctx context.Context, o *run.Options) error
+	flags   func(fs *flag.FlagSet, f *runFlags)
+	prepare func(ctx context.Context, f *runFlags, o *run.Options) error
 }
 
 var runHooks []runHook
@@ -41,37 +43,28 @@ func registerRunHook(h runHook) {
 	sort.SliceStable(runHooks, func(i, j int) bool { return runHooks[i].order < runHooks[j].order })
 }
 
-// runFlags are the flags shared by run and the commands built on it.
+// runFlags are the flags of one `xiaowei run`: its own, then each hook's.
 type runFlags struct {
 	data, out, asOf, from, to string
 	rules                     multiFlag
 	strict, skipBad, quiet    bool
 	workers                   int
+
+	mapping   string         // run_mapping.go
+	partition partitionFlags // run_partition.go
+	db        dbFlags        // run_db.go
+	leads     leadFlags      // run_leads.go
 }
 
+// parseRunScope reads --as-of (default today), --from and --to.
 func parseRunScope(f *runFlags) (run.Scope, error) {
-	var s run.Scope
-	var err error
-	if f.asOf == "" {
-		s.AsOf = civil.Today()
-	} else if s.AsOf, err = civil.Parse(f.asOf); err != nil {
-		return s, badInput(fmt.Errorf("--as-of: %w", err))
+	asOf := f.asOf
+	if asOf == "" {
+		asOf = civil.Today().String()
 	}
-	if f.from != "" {
-		if s.From, err = civil.Parse(f.from); err != nil {
-			return s, badInput(fmt.Errorf("--from: %w", err))
-		}
-	}
-	if f.to != "" {
-		if s.To, err = civil.Parse(f.to); err != nil {
-			return s, badInput(fmt.Errorf("--to: %w", err))
-		}
-	}
-	if s.From != 0 && s.To != 0 && s.From > s.To {
-		return s, badInput(fmt.Errorf("--from %s is after --to %s", s.From, s.To))
-	}
-	if s.To != 0 && s.To > s.AsOf {
-		return s, badInput(fmt.Errorf("--to %s is after --as-of %s: nothing dated after as_of is read", s.To, s.AsOf))
+	s, err := run.ParseScope(run.ScopeText{AsOf: asOf, From: f.from, To: f.to}, run.FlagNames)
+	if err != nil {
+		return s, badInput(err)
 	}
 	return s, nil
 }
@@ -91,7 +84,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.IntVar(&f.workers, "workers", 0, "evaluation goroutines (default: all cores)")
 	for _, h := range runHooks {
 		if h.flags != nil {
-			h.flags(fs)
+			h.flags(fs, &f)
 		}
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -110,7 +103,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)}
 	for _, h := range runHooks {
 		if h.prepare != nil {
-			if err := h.prepare(ctx, &opts); err != nil {
+			if err := h.prepare(ctx, &f, &opts); err != nil {
 				return fmt.Errorf("%s: %w", h.name, err)
 			}
 		}

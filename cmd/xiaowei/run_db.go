@@ -14,17 +14,22 @@ import (
 
 // `xiaowei run --db URL`: read the contract tables from PostgreSQL and record
 // the run and its findings there (the files are still written).
+
+// dbFlags are --db, --schema and --job; the leads hook reads the decisions
+// from the same database.
+type dbFlags struct{ url, schema, job string }
+
 func init() {
-	var db, schema, job string
 	registerRunHook(runHook{
 		name:  "db",
 		order: 100, // after hooks that add post steps; recording comes last
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&db, "db", "", "PostgreSQL URL: read the dataset from it and record the run and findings there ($DATABASE_URL is not read here: say --db)")
-			fs.StringVar(&schema, "schema", store.DefaultSchema, "with --db: service schema; contract tables in <schema>_data")
-			fs.StringVar(&job, "job", "manual", "with --db: the job name the run is recorded under")
+		flags: func(fs *flag.FlagSet, f *runFlags) {
+			fs.StringVar(&f.db.url, "db", "", "PostgreSQL URL: read the dataset from it and record the run and findings there ($DATABASE_URL is not read here: say --db)")
+			fs.StringVar(&f.db.schema, "schema", store.DefaultSchema, "with --db: service schema; contract tables in <schema>_data")
+			fs.StringVar(&f.db.job, "job", "manual", "with --db: the job name the run is recorded under")
 		},
-		prepare: func(ctx context.Context, o *run.Options) error {
+		prepare: func(ctx context.Context, f *runFlags, o *run.Options) error {
+			db, schema, job := f.db.url, f.db.schema, f.db.job
 			if db == "" {
 				return nil
 			}

@@ -58,7 +58,7 @@ func evaluate(t *testing.T, d data, only []string, overrides string) []string {
 			continue
 		}
 		text := header(spec.Name) + "\n" + strings.Join(rows, "\n") + "\n"
-		tb, _, rej, err := load.LoadTable(ctx, spec, spec.Name, strings.NewReader(text), load.Options{})
+		tb, _, rej, err := load.Table(ctx, spec, spec.Name, strings.NewReader(text), load.Options{})
 		if err != nil || len(rej) > 0 {
 			t.Fatalf("%s: %v %+v", spec.Name, err, rej)
 		}

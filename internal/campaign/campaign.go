@@ -30,6 +30,7 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/run"
 )
 
 // Campaign is one special inspection.
@@ -84,20 +85,8 @@ func Parse(b []byte) (*Campaign, error) {
 	if c.ID != "" && !idRe.MatchString(c.ID) {
 		errs = append(errs, fmt.Errorf("campaign.id %q: lower-case letters, digits and '-'", c.ID))
 	}
-	var from, to civil.Date
-	var err error
-	if c.From != "" {
-		if from, err = civil.Parse(c.From); err != nil {
-			errs = append(errs, fmt.Errorf("campaign.from: %w", err))
-		}
-	}
-	if c.To != "" {
-		if to, err = civil.Parse(c.To); err != nil {
-			errs = append(errs, fmt.Errorf("campaign.to: %w", err))
-		}
-	}
-	if from != 0 && to != 0 && from > to {
-		errs = append(errs, fmt.Errorf("campaign.from %s is after campaign.to %s", c.From, c.To))
+	if _, err := run.ParseScope(run.ScopeText{From: c.From, To: c.To}, scopeNames); err != nil {
+		errs = append(errs, err)
 	}
 	for _, t := range c.Towns {
 		if len(t) != 9 {
@@ -112,11 +101,13 @@ func Parse(b []byte) (*Campaign, error) {
 	return c, errors.Join(errs...)
 }
 
-// Window returns the campaign window (zero = open).
+// scopeNames are the campaign's window fields as written.
+var scopeNames = run.ScopeNames{AsOf: "as_of", From: "campaign.from", To: "campaign.to"}
+
+// Window returns the campaign window (zero = open); Parse has checked it.
 func (c *Campaign) Window() (from, to civil.Date) {
-	from, _ = civil.Parse(c.From)
-	to, _ = civil.Parse(c.To)
-	return from, to
+	s, _ := run.ParseScope(run.ScopeText{From: c.From, To: c.To}, scopeNames)
+	return s.From, s.To
 }
 
 // Expand turns the campaign's rule patterns into rule ids of set. A pattern
@@ -175,4 +166,44 @@ func nameOr(m map[string]string, id string) string {
 		return n
 	}
 	return id
+}
+
+// Apply narrows a run to the campaign's scope, window and rules. A window
+// already set on the run (--from, --to) must agree with the campaign's,
+// since a run cannot honour both.
+func (c *Campaign) Apply(o *run.Options) error {
+	o.Campaign = c.Name
+	o.Scope.Towns = append(o.Scope.Towns, c.Towns...)
+	o.Scope.Villages = append(o.Scope.Villages, c.Villages...)
+	from, to := c.Window()
+	if from != 0 {
+		if o.Scope.From != 0 && o.Scope.From != from {
+			return fmt.Errorf("--from %s contradicts the campaign's from %s", o.Scope.From, from)
+		}
+		o.Scope.From = from
+	}
+	if to != 0 {
+		if o.Scope.To != 0 && o.Scope.To != to {
+			return fmt.Errorf("--to %s contradicts the campaign's to %s", o.Scope.To, to)
+		}
+		o.Scope.To = to
+	}
+	if o.Scope.To != 0 && o.Scope.To > o.Scope.AsOf {
+		return fmt.Errorf("campaign window ends %s, after as_of %s: pass --as-of", o.Scope.To, o.Scope.AsOf)
+	}
+	if o.Scope.From != 0 && o.Scope.To != 0 && o.Scope.From > o.Scope.To {
+		return fmt.Errorf("window %s..%s is empty", o.Scope.From, o.Scope.To)
+	}
+	if len(c.Rules) > 0 {
+		set, err := rules.LoadDirs(o.RuleDirs)
+		if set == nil {
+			return fmt.Errorf("campaign rules: %w", err)
+		}
+		only, err := c.Expand(set)
+		if err != nil {
+			return err
+		}
+		o.Only = only
+	}
+	return nil
 }

@@ -26,7 +26,7 @@ const (
 func loadTable(t *testing.T, name, body string) *table.Table {
 	t.Helper()
 	spec, _ := contract.Lookup(name)
-	tb, _, rej, err := load.LoadTable(context.Background(), spec, name+".csv", strings.NewReader(spec.Header()+"\n"+body), load.Options{})
+	tb, _, rej, err := load.Table(context.Background(), spec, name+".csv", strings.NewReader(spec.Header()+"\n"+body), load.Options{})
 	if err != nil || len(rej) > 0 {
 		t.Fatalf("%s: %v %v", name, err, rej)
 	}

@@ -23,7 +23,7 @@ const csvChunk = 4096
 // LoadTable reads one table as CSV from r. path only names the source in
 // errors, rejects and stats. Used by Load, by rule tests with inline CSV and
 // by other sources.
-func LoadTable(ctx context.Context, spec *contract.Table, path string, r io.Reader, opts Options) (*table.Table, TableStats, []Reject, error) {
+func Table(ctx context.Context, spec *contract.Table, path string, r io.Reader, opts Options) (*table.Table, TableStats, []Reject, error) {
 	return loadCSV(ctx, spec, path, r, 0, opts)
 }
 

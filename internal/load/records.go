@@ -40,7 +40,7 @@ type CellError struct {
 // extra text columns, as LoadTable does). next returns false when there are
 // no more records. Read = Loaded + Rejected holds as for LoadTable; the
 // stats carry no SHA256 (the caller hashes its source).
-func LoadRecords(ctx context.Context, spec *contract.Table, path string, header []string, next func() (Record, bool, error), opts Options) (*table.Table, TableStats, []Reject, error) {
+func Records(ctx context.Context, spec *contract.Table, path string, header []string, next func() (Record, bool, error), opts Options) (*table.Table, TableStats, []Reject, error) {
 	none := TableStats{Table: spec.Name, File: path}
 	extras, err := matchHeader(spec, path, header)
 	if err != nil {
@@ -122,7 +122,7 @@ func LoadRecords(ctx context.Context, spec *contract.Table, path string, header 
 
 // LoadFile reads one contract table from a contract file: <x>.parquet as
 // Parquet, anything else as contract CSV.
-func LoadFile(ctx context.Context, spec *contract.Table, path string, opts Options) (*table.Table, TableStats, []Reject, error) {
+func File(ctx context.Context, spec *contract.Table, path string, opts Options) (*table.Table, TableStats, []Reject, error) {
 	if strings.EqualFold(filepath.Ext(path), ".parquet") {
 		return loadParquetFile(ctx, spec, path, opts)
 	}

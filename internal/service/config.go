@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
 )
 
@@ -151,20 +152,11 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 				problems = append(problems, fmt.Sprintf("%s.once: %v", where, err))
 			}
 		}
-		var err error
-		if cp.From != "" {
-			if cp.from, err = civil.Parse(cp.From); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.from: %v", where, err))
-			}
+		w, err := run.ParseScope(run.ScopeText{From: cp.From, To: cp.To}, run.ScopeNames{From: where + ".from", To: where + ".to"})
+		if err != nil {
+			problems = append(problems, err.Error())
 		}
-		if cp.To != "" {
-			if cp.to, err = civil.Parse(cp.To); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.to: %v", where, err))
-			}
-		}
-		if cp.from != 0 && cp.to != 0 && cp.from > cp.to {
-			problems = append(problems, where+": from is after to")
-		}
+		cp.from, cp.to = w.From, w.To
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s:\n  %s", name, strings.Join(problems, "\n  "))

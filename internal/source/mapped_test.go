@@ -215,7 +215,7 @@ func TestParquetAndContractCSV(t *testing.T) {
 	dir := t.TempDir()
 	spec, _ := contract.Lookup("villages")
 	const csv = "village_id,village_name,town_id,town_name,county_id,county_name\n511002103201,梅堂湾村,511002103,朝阳镇,511002,市中区\n"
-	tbl, _, _, err := load.LoadTable(context.Background(), spec, "v.csv", strings.NewReader(csv), load.Options{})
+	tbl, _, _, err := load.Table(context.Background(), spec, "v.csv", strings.NewReader(csv), load.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
