@@ -17,7 +17,6 @@
 package campaign
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -26,11 +25,10 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
+	"github.com/neijiang/xiaowei/internal/yamlpos"
 )
 
 // Campaign is one special inspection.
@@ -56,49 +54,55 @@ func Load(file string) (*Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := Parse(b)
+	c, err := Parse(file, b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, err
 	}
 	c.File = file
 	return c, nil
 }
 
-// Parse reads a campaign strictly: unknown fields are errors.
-func Parse(b []byte) (*Campaign, error) {
+// Parse reads a campaign strictly and reports every problem at its
+// file:line:col, like a rule file: unknown or repeated fields, values of
+// the wrong type, a missing name, bad codes and window dates.
+func Parse(file string, b []byte) (*Campaign, error) {
 	var doc struct {
 		Campaign *Campaign `yaml:"campaign"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+	d, errs := yamlpos.Decode(file, b, &doc)
+	if len(errs) > 0 {
+		return nil, errs.Err()
 	}
 	c := doc.Campaign
 	if c == nil {
-		return nil, errors.New("no top-level campaign:")
+		return nil, yamlpos.Errors{d.At("", "no top-level campaign:")}.Err()
 	}
-	var errs []error
 	if strings.TrimSpace(c.Name) == "" {
-		errs = append(errs, errors.New("campaign.name is required"))
+		errs = append(errs, d.At("campaign.name", "campaign.name is required"))
 	}
 	if c.ID != "" && !idRe.MatchString(c.ID) {
-		errs = append(errs, fmt.Errorf("campaign.id %q: lower-case letters, digits and '-'", c.ID))
+		errs = append(errs, d.At("campaign.id", "campaign.id %q: lower-case letters, digits and '-'", c.ID))
 	}
 	if _, err := run.ParseScope(run.ScopeText{From: c.From, To: c.To}, scopeNames); err != nil {
-		errs = append(errs, err)
+		es, _ := err.(run.ScopeErrors)
+		for _, e := range es {
+			errs = append(errs, d.At("campaign."+e.Field, "%v", e))
+		}
 	}
-	for _, t := range c.Towns {
+	for i, t := range c.Towns {
 		if len(t) != 9 {
-			errs = append(errs, fmt.Errorf("campaign.towns: %q is not a 9-digit town code", t))
+			errs = append(errs, d.At(fmt.Sprintf("campaign.towns[%d]", i), "campaign.towns: %q is not a 9-digit town code", t))
 		}
 	}
-	for _, v := range c.Villages {
+	for i, v := range c.Villages {
 		if len(v) != 12 {
-			errs = append(errs, fmt.Errorf("campaign.villages: %q is not a 12-digit village code", v))
+			errs = append(errs, d.At(fmt.Sprintf("campaign.villages[%d]", i), "campaign.villages: %q is not a 12-digit village code", v))
 		}
 	}
-	return c, errors.Join(errs...)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // scopeNames are the campaign's window fields as written.

@@ -1,16 +1,28 @@
 package campaign
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/yamlpos/goldentest"
 )
 
+var updateGolden = flag.Bool("update", false, "rewrite testdata/*.bad.yaml.golden from Parse's output (review the diff!)")
+
+// Every problem in a campaign file is reported at its file:line:col.
+func TestBadFilesGolden(t *testing.T) {
+	goldentest.Run(t, *updateGolden, func(file string) error {
+		_, err := Load(file)
+		return err
+	})
+}
+
 func TestParse(t *testing.T) {
-	c, err := Parse([]byte("campaign:\n  id: cash-2025\n  name: 现金管理专项督查\n  towns: [\"511002103\"]\n  from: 2025-01-01\n  to: 2025-06-30\n  rules: [CASH-*, \"family:relative\"]\n"))
+	c, err := Parse("c.yaml", []byte("campaign:\n  id: cash-2025\n  name: 现金管理专项督查\n  towns: [\"511002103\"]\n  from: 2025-01-01\n  to: 2025-06-30\n  rules: [CASH-*, \"family:relative\"]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +37,7 @@ func TestParse(t *testing.T) {
 		"campaign:\n  name: x\n  towns: [\"5110\"]\n",
 		"other: 1\n",
 	} {
-		if _, err := Parse([]byte(bad)); err == nil {
+		if _, err := Parse("c.yaml", []byte(bad)); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
 	}

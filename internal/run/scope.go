@@ -1,8 +1,8 @@
 package run
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 )
@@ -23,29 +23,55 @@ var FlagNames = ScopeNames{AsOf: "--as-of", From: "--from", To: "--to"}
 // as_of, since nothing dated after as_of is read and a window reaching past
 // it would be cut silently. An empty as_of stays 0: the caller decides
 // (a run defaults to today; a campaign or schedule gets its as_of when it
-// runs). Every problem is reported, joined.
+// runs). Every problem is reported, as ScopeErrors.
 func ParseScope(t ScopeText, n ScopeNames) (Scope, error) {
 	var s Scope
-	var errs []error
-	parse := func(text, name string, dst *civil.Date) {
+	var errs ScopeErrors
+	add := func(field string, err error) { errs = append(errs, &ScopeError{Field: field, Err: err}) }
+	parse := func(text, field, name string, dst *civil.Date) {
 		if text == "" {
 			return
 		}
 		d, err := civil.Parse(text)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			add(field, fmt.Errorf("%s: %w", name, err))
 			return
 		}
 		*dst = d
 	}
-	parse(t.AsOf, n.AsOf, &s.AsOf)
-	parse(t.From, n.From, &s.From)
-	parse(t.To, n.To, &s.To)
+	parse(t.AsOf, "as_of", n.AsOf, &s.AsOf)
+	parse(t.From, "from", n.From, &s.From)
+	parse(t.To, "to", n.To, &s.To)
 	if s.From != 0 && s.To != 0 && s.From > s.To {
-		errs = append(errs, fmt.Errorf("%s %s is after %s %s", n.From, s.From, n.To, s.To))
+		add("from", fmt.Errorf("%s %s is after %s %s", n.From, s.From, n.To, s.To))
 	}
 	if s.AsOf != 0 && s.To != 0 && s.To > s.AsOf {
-		errs = append(errs, fmt.Errorf("%s %s is after %s %s: nothing dated after as_of is read", n.To, s.To, n.AsOf, s.AsOf))
+		add("to", fmt.Errorf("%s %s is after %s %s: nothing dated after as_of is read", n.To, s.To, n.AsOf, s.AsOf))
 	}
-	return s, errors.Join(errs...)
+	if len(errs) == 0 {
+		return s, nil
+	}
+	return s, errs
+}
+
+// ScopeError is one problem with a scope's dates; Field ("as_of", "from"
+// or "to") says which date it is about, so a file reader can place it at
+// that field's line and column.
+type ScopeError struct {
+	Field string
+	Err   error
+}
+
+func (e *ScopeError) Error() string { return e.Err.Error() }
+func (e *ScopeError) Unwrap() error { return e.Err }
+
+// ScopeErrors are all of a scope's problems.
+type ScopeErrors []*ScopeError
+
+func (es ScopeErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
 }

@@ -5,10 +5,7 @@
 package service
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -19,6 +16,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
+	"github.com/neijiang/xiaowei/internal/yamlpos"
 )
 
 // Config is the serve configuration file (see docs/serve.example.yaml).
@@ -73,7 +71,7 @@ type Duration struct{ time.Duration }
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return err // yamlpos places it at the value
 	}
 	d.Duration = v
 	return nil
@@ -88,14 +86,14 @@ func LoadConfig(path string) (*Config, error) {
 	return ParseConfig(b, path)
 }
 
-// ParseConfig parses a config strictly (unknown keys are errors) and fills
-// defaults.
+// ParseConfig parses a config strictly and fills defaults. Every problem
+// is reported at once at its name:line:col, like a rule file: unknown or
+// repeated keys, values of the wrong type, bad schedules and windows.
 func ParseConfig(b []byte, name string) (*Config, error) {
 	c := &Config{}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	d, problems := yamlpos.Decode(name, b, c)
+	if len(problems) > 0 {
+		return nil, problems.Err()
 	}
 	if c.Database == "" {
 		c.Database = os.Getenv("DATABASE_URL")
@@ -121,47 +119,52 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	if c.ShutdownTimeout.Duration == 0 {
 		c.ShutdownTimeout.Duration = 30 * time.Second
 	}
-	var problems []string
 	if c.Database == "" {
-		problems = append(problems, "no database: set database: or DATABASE_URL")
+		problems = append(problems, d.At("database", "no database: set database: or DATABASE_URL"))
 	}
 	if _, err := parseSpec(c.Nightly.Schedule); err != nil {
-		problems = append(problems, fmt.Sprintf("nightly.schedule %q: %v", c.Nightly.Schedule, err))
+		problems = append(problems, d.At("nightly.schedule", "nightly.schedule %q: %v", c.Nightly.Schedule, err))
 	}
 	seen := map[string]bool{}
 	for i, cp := range c.Campaigns {
 		where := fmt.Sprintf("campaigns[%d]", i)
 		if cp.Name == "" {
-			problems = append(problems, where+": name is required")
+			problems = append(problems, d.At(where+".name", "%s: name is required", where))
 		} else if seen[cp.Name] {
-			problems = append(problems, where+": duplicate name "+cp.Name)
+			problems = append(problems, d.At(where+".name", "%s: duplicate name %s", where, cp.Name))
 		} else if strings.ContainsAny(cp.Name, "/\\") {
-			problems = append(problems, where+": name must not contain / or \\")
+			problems = append(problems, d.At(where+".name", "%s: name must not contain / or \\", where))
 		}
 		seen[cp.Name] = true
 		if (cp.Schedule == "") == (cp.Once == "") {
-			problems = append(problems, where+": give exactly one of schedule and once")
+			problems = append(problems, d.At(where, "%s: give exactly one of schedule and once", where))
 		}
 		if cp.Schedule != "" {
 			if _, err := parseSpec(cp.Schedule); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.schedule %q: %v", where, cp.Schedule, err))
+				problems = append(problems, d.At(where+".schedule", "%s.schedule %q: %v", where, cp.Schedule, err))
 			}
 		}
 		if cp.Once != "" {
 			if _, err := parseOnce(cp.Once); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.once: %v", where, err))
+				problems = append(problems, d.At(where+".once", "%s.once: %v", where, err))
 			}
 		}
 		w, err := run.ParseScope(run.ScopeText{From: cp.From, To: cp.To}, run.ScopeNames{From: where + ".from", To: where + ".to"})
-		if err != nil {
-			problems = append(problems, err.Error())
+		for _, e := range scopeErrors(err) {
+			problems = append(problems, d.At(where+"."+e.Field, "%v", e))
 		}
 		cp.from, cp.to = w.From, w.To
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s:\n  %s", name, strings.Join(problems, "\n  "))
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// scopeErrors are run.ParseScope's problems (none for a nil error).
+func scopeErrors(err error) run.ScopeErrors {
+	es, _ := err.(run.ScopeErrors)
+	return es
 }
 
 var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)

@@ -168,9 +168,9 @@ func TestWrongMappingErrors(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "v.csv", gbk(t, villagesCN))
 	for _, tc := range []struct{ yaml, want string }{
-		{"tables: {villagez: v.csv}", "sources.yaml:1: tables.villagez: not a contract table"},
-		{"tables:\n  villages:\n    file: v.csv\n    columns: {village_nam: 村名称}", "sources.yaml:4: tables.villages.columns.village_nam: not a column of villages"},
-		{"tables:\n  villages:\n    fil: v.csv", "sources.yaml:3: unknown key \"fil\""},
+		{"tables: {villagez: v.csv}", "sources.yaml:1:10: tables.villagez: not a contract table"},
+		{"tables:\n  villages:\n    file: v.csv\n    columns: {village_nam: 村名称}", "sources.yaml:4:15: tables.villages.columns.village_nam: not a column of villages"},
+		{"tables:\n  villages:\n    fil: v.csv", "sources.yaml:3:5: unknown key \"fil\""},
 		{"tables:\n  ledger:\n    file: x.xlsx\n    columns: {account: {from: 科目, values: {现金: money}}}", `"money" is not a value of ledger.account`},
 		{"tables:\n  ledger:\n    file: x.xlsx\n    columns: {date: {from: 日期, unit: 万元}}", "only money columns have a unit"},
 		{"tables:\n  villages: {file: v.csv, encoding: big5}", "encoding \"big5\""},
