@@ -33,6 +33,7 @@ type colConv struct {
 	values map[string]string
 	scale  int // 4 = 万元
 	period bool
+	sys    dateSystem // the workbook's serial date system
 }
 
 // plan is how one source sheet becomes one contract table.
@@ -42,7 +43,8 @@ type plan struct {
 	path      string
 	sheet     string   // xlsx only
 	sheets    []string // xlsx only
-	encoding  string   // CSV only
+	sys       dateSystem
+	encoding  string // CSV only
 	headerRow int
 	header    []string // source header as written
 	convs     []*colConv
@@ -57,14 +59,17 @@ type plan struct {
 func open(m *Mapping, tm *TableMap) (*plan, error) {
 	spec, _ := contract.Lookup(tm.Table)
 	p := &plan{tm: tm, spec: spec, path: m.FilePath(tm)}
+	if err := checkFormat(p.path); err != nil {
+		return nil, err
+	}
 	var err error
 	switch {
 	case isXLSX(p.path):
 		var x *xlsxRows
 		x, p.sheet, p.sheets, err = openXLSX(p.path, tm.Sheet)
-		p.rr = x
-	case strings.EqualFold(filepath.Ext(p.path), ".xls"):
-		return nil, fmt.Errorf("%s: the old .xls format cannot be read: save it as .xlsx (Excel: 另存为 → Excel 工作簿)", p.path)
+		if x != nil {
+			p.rr, p.sys = x, x.sys
+		}
 	default:
 		var c *csvRows
 		c, p.encoding, err = openCSV(p.path, tm.Encoding)
@@ -143,6 +148,9 @@ func (p *plan) findHeader(m *Mapping) error {
 	p.header = p.pending[pick]
 	p.pending, p.lines = p.pending[pick+1:], p.lines[pick+1:]
 	p.convs = resolve(m, p.tm, p.spec, p.header)
+	for _, c := range p.convs {
+		c.sys = p.sys
+	}
 	var problems []string
 	used := map[int]bool{}
 	for _, c := range p.convs {

@@ -1,0 +1,150 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/neijiang/xiaowei/internal/load"
+)
+
+// paymentRow is one payment as an exporter meant it; the workbook tests
+// write it the way Excel stores it and compare every loaded value.
+type paymentRow struct {
+	id, caseID, person string
+	month              time.Time // its first day: what Excel stores for 2024年3月
+	amount             float64
+	paid               time.Time
+	account            string
+}
+
+var excelPayments = []paymentRow{
+	{"PAY1", "TK1", "511002194001010012", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), 560, time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC), "6217000000000001"},
+	{"PAY2", "TK1", "511002194001010012", time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC), 1234.5, time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC), "6217000000000001"},
+	{"PAY3", "TK2", "511002195002020024", time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC), 0.01, time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC), "6217000000000002"},
+	{"PAY4", "TK2", "511002195002020024", time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC), 99999.99, time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC), "6217000000000002"},
+}
+
+// want is the contract row dump() prints for the payment.
+func (p paymentRow) want() string {
+	return fmt.Sprintf("%s|%s|%s|dibao|%s|%d|%s|%s|∅|", p.id, p.caseID, p.person, p.month.Format("2006-01"),
+		int64(p.amount*100+0.5), p.paid.Format("2006-01-02"), p.account)
+}
+
+// writePaymentsWorkbook writes the payments as Excel does: 发放年月 as a
+// date cell with the given month number format (57 is Chinese Excel's
+// built-in yyyy"年"m"月"), 发放日期 as a date cell, amounts as numbers, IDs
+// as text; date1904 sets the workbook's 1904 date system before any date
+// is written, so excelize stores the serials as Mac Excel would.
+func writePaymentsWorkbook(t *testing.T, path string, monthFmt *excelize.Style, date1904 bool) {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	if date1904 {
+		on := true
+		if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &on}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sh := "Sheet1"
+	f.SetSheetRow(sh, "A1", &[]any{"低保资金发放明细"})
+	f.SetSheetRow(sh, "A3", &[]any{"发放流水号", "救助证编号", "身份证号", "救助类别", "发放年月", "发放金额", "发放日期", "银行账号"})
+	monthStyle, err := f.NewStyle(monthFmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range excelPayments {
+		r := i + 4
+		f.SetSheetRow(sh, fmt.Sprintf("A%d", r), &[]any{p.id, p.caseID, p.person, "城乡低保", p.month, p.amount, p.paid, p.account})
+		f.SetCellStyle(sh, fmt.Sprintf("E%d", r), fmt.Sprintf("E%d", r), monthStyle)
+		f.SetCellStyle(sh, fmt.Sprintf("G%d", r), fmt.Sprintf("G%d", r), dateStyle)
+	}
+	f.SetSheetRow(sh, fmt.Sprintf("A%d", len(excelPayments)+4), &[]any{"合计", nil, nil, nil, nil, 101794.5})
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExcelDatesReadRight: a month column Excel stored as a date (the
+// serial of the month's first day, with a 年月 format) reads as its month,
+// and a workbook in the 1904 date system reads its dates and months as
+// written, not four years and a day early. Every loaded value is compared
+// with the one the exporter meant.
+func TestExcelDatesReadRight(t *testing.T) {
+	custom := `yyyy"年"m"月"`
+	for _, tc := range []struct {
+		name     string
+		style    *excelize.Style
+		date1904 bool
+	}{
+		{"month_builtin_57_1900", &excelize.Style{NumFmt: 57}, false},
+		{"month_custom_format_1900", &excelize.Style{CustomNumFmt: &custom}, false},
+		{"month_builtin_57_1904", &excelize.Style{NumFmt: 57}, true},
+		{"month_custom_format_1904", &excelize.Style{CustomNumFmt: &custom}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writePaymentsWorkbook(t, filepath.Join(dir, "发放.xlsx"), tc.style, tc.date1904)
+			m := mapping(t, dir, "tables:\n  payments:\n    file: 发放.xlsx\n    skip_rows: [合计]\n")
+			got, rejects, st := loadOne(t, m, "payments")
+			if len(rejects) > 0 || st.Read != len(excelPayments) || st.Loaded != len(excelPayments) {
+				var b bytes.Buffer
+				load.WriteRejects(&b, rejects)
+				t.Fatalf("stats %+v, rejects:\n%s", st, b.String())
+			}
+			for i, p := range excelPayments {
+				if got[i] != p.want() {
+					t.Errorf("row %d: loaded %s\n                 want %s", i+4, got[i], p.want())
+				}
+			}
+		})
+	}
+}
+
+// TestXLSRefusedEverywhere: an Excel 97 workbook, whatever its name, gets
+// the same "save it as .xlsx" message from a mapped load and from inspect
+// (which used to report a misleading encoding error).
+func TestXLSRefusedEverywhere(t *testing.T) {
+	ole2 := append(append([]byte{}, ole2Magic...), bytes.Repeat([]byte{0}, 504)...)
+	for _, tc := range []struct{ name, file string }{
+		{"xls_named_xls", "台账.xls"},
+		{"xls_named_xlsx", "台账.xlsx"},
+		{"xls_named_csv", "台账.csv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := write(t, dir, tc.file, ole2)
+			m := mapping(t, dir, "tables:\n  villages: "+tc.file+"\n")
+			_, _, _, err := LoadTable(context.Background(), m, m.Tables["villages"], load.Options{})
+			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "save it as .xlsx") || !strings.Contains(err.Error(), p) {
+				t.Errorf("LoadTable: %v; want ErrFormat naming %s and saying save it as .xlsx", err, p)
+			}
+			var out bytes.Buffer
+			err = Inspect(context.Background(), &out, p, InspectOptions{})
+			if !errors.Is(err, ErrFormat) || !strings.Contains(out.String(), "format: "+p+": an Excel 97-2003 (.xls) workbook cannot be read") {
+				t.Errorf("Inspect: %v; output:\n%s", err, out.String())
+			}
+			if strings.Contains(out.String(), "encoding") {
+				t.Errorf("Inspect still talks about encodings:\n%s", out.String())
+			}
+		})
+	}
+	// a text file named .xls (some systems write HTML or CSV under that
+	// name) is refused with the same advice rather than guessed at
+	dir := t.TempDir()
+	p := write(t, dir, "名录.xls", []byte(villagesCN))
+	if err := checkFormat(p); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "named .xls but not an Excel 97-2003 workbook") {
+		t.Errorf("checkFormat(text .xls) = %v", err)
+	}
+}
