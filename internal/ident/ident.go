@@ -62,7 +62,9 @@ func invisible(r rune) bool {
 }
 
 // space reports whitespace of any width (ASCII, no-break, ideographic).
-func space(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' || r == '\u00A0' || r == '\u2007' || r == '\u202F' }
+func space(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u3000' || r == '\u00A0' || r == '\u2007' || r == '\u202F'
+}
 
 // clean says whether s is already in normal form for k without building a
 // new string: the common case (plain ASCII ids, already-normal names)
@@ -190,4 +192,15 @@ func Escape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Change is one value a run normalised: table, column and row (0-based,
+// in the loaded table), the value as written and its normal form, and the
+// row as a finding subject and village (both in normal form).
+type Change struct {
+	Table, Column        string
+	Kind                 Kind
+	Row                  int
+	Original, Normalised string
+	Subject, VillageID   string
 }
