@@ -1,12 +1,17 @@
 package main
 
 import (
+	"archive/zip"
 	"context"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/ruletest"
 )
@@ -70,7 +75,7 @@ const sibling = "511002196001011328"
 // evasionRules are evaluated in every case: the conflict rules an ID can
 // hide, the data-quality rules a broken ID used to raise instead, and the
 // tampering rules. The expect lists are exact for these rules.
-const evasionRules = "[REL-KIN, REL-SELF, REL-HANDLER, REL-DOUBLE, REL-SHARED-ACCOUNT, DQ-BAD-ID, DQ-UNKNOWN-PERSON, DQ-PAYMENT-NO-CASE, DQ-ID-ALTERED, DQ-NAME-ALTERED]"
+const evasionRules = "[REL-KIN, REL-SELF, REL-HANDLER, REL-DOUBLE, REL-SHARED-ACCOUNT, DQ-BAD-ID, DQ-UNKNOWN-PERSON, DQ-PAYMENT-NO-CASE, DQ-ID-ALTERED, DQ-ACCOUNT-ALTERED, DQ-CODE-ALTERED, DQ-NAME-ALTERED]"
 
 func TestEvasion(t *testing.T) {
 	cases := []struct {
@@ -153,7 +158,7 @@ func TestEvasion(t *testing.T) {
 			expect: `
       - {rule: REL-SHARED-ACCOUNT, subject: "payment:Y1", severity: medium}
       - {rule: REL-SHARED-ACCOUNT, subject: "payment:Y2", severity: medium}
-      - {rule: DQ-ID-ALTERED, subject: "payment:Y2", severity: high, period: payments.account_no}`,
+      - {rule: DQ-ACCOUNT-ALTERED, subject: "payment:Y2", severity: high, period: payments.account_no}`,
 		},
 		{
 			// the case id of a payment disguised: it names its case again
@@ -163,7 +168,7 @@ func TestEvasion(t *testing.T) {
 				strings.Replace(evasionCase(sibling), "false\n", "true\n", 1) +
 				strings.Replace(evasionPayment(sibling), "Y1,B2,", "Y1,Ｂ2\u200c,", 1),
 			expect: `
-      - {rule: DQ-ID-ALTERED, subject: "payment:Y1", severity: high, period: payments.case_id}`,
+      - {rule: DQ-CODE-ALTERED, subject: "payment:Y1", severity: high, period: payments.case_id}`,
 		},
 		{
 			// a name with spaces between the characters and a zero-width
@@ -220,5 +225,90 @@ func TestEvasion(t *testing.T) {
 				t.Errorf("err %v\nmissing %q\nunexpected %q\nrejects %q", r.Err, r.Missing, r.Unexpected, r.Rejects)
 			}
 		})
+	}
+}
+
+// TestEvasionReportMasked: the tampering findings quote the value as
+// written; the masked report, CSV and XLSX must still show no ID, account
+// or name of the register in any of its written forms (plain, escaped,
+// full-width).
+func TestEvasionReportMasked(t *testing.T) {
+	data := t.TempDir()
+	fullWidth := "５１１００２１９６００１０１１３２８"
+	tables := map[string]string{
+		"villages": "511002101204,牛桥村,511002101,史家镇,511002,市中区\n",
+		"persons": "511002196202021418,王建国,M,1962-02-02,HH3,head,511002101204,\n" +
+			sibling + "\u200b,王 秀英,F,1960-01-01,HH2,head,511002101204,\n" +
+			"511002194501012328,吴桂兰,F,1945-01-01,HH11,head,511002101204,\n",
+		"kinship": "511002196202021418," + sibling + ",sibling\n",
+		"cadres":  "511002196202021418,511002101204,secretary,2021-01-01,\n",
+		"beneficiaries": "B2,dibao," + fullWidth + ",511002101204,2024-03-01,2024-03-05,,600.00,511002198001012127,false\n" +
+			"B3,dibao,511002194501012328,511002101204,2024-03-01,2024-03-05,,300.00,511002198001012127,false\n",
+		"payments": "Y1,B2," + sibling + "\u200b,dibao,2025-01,600.00,2025-01-10,6217000000000001,511002196001011328\n" +
+			"Y2,B3,511002194501012328,dibao,2025-01,300.00,2025-01-10,6217 0000-0000 0001,511002196001011328\n",
+		"ledger":      "",
+		"disclosures": "",
+	}
+	for name, rows := range tables {
+		spec, _ := contract.Lookup(name)
+		if err := os.WriteFile(filepath.Join(data, name+".csv"), []byte(spec.Header()+"\n"+rows), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, exp := filepath.Join(t.TempDir(), "out"), t.TempDir()
+	mustRun(t, "run", "--data", data, "--rules", "../../rules", "--as-of", "2025-06-30", "--quiet", "--out", out)
+	findingsText, err := os.ReadFile(filepath.Join(out, "findings.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the masking is tested on the findings that quote the written forms
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(findingsText)), "\n") {
+		var f struct{ RuleID, Severity string }
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(line), &raw); err != nil {
+			t.Fatal(err)
+		}
+		f.RuleID, _ = raw["rule_id"].(string)
+		f.Severity, _ = raw["severity"].(string)
+		got[f.RuleID] = f.Severity
+	}
+	for rule, sev := range map[string]string{"REL-KIN": "high", "DQ-ID-ALTERED": "high", "DQ-ACCOUNT-ALTERED": "high", "DQ-NAME-ALTERED": "low", "REL-SHARED-ACCOUNT": "medium"} {
+		if got[rule] != sev {
+			t.Errorf("findings: %s %q, want %s (all: %v)", rule, got[rule], sev, got)
+		}
+	}
+	xlsx := filepath.Join(exp, "report.xlsx")
+	mustRun(t, "report", "--run", out, "--csv", exp, "--xlsx", xlsx)
+	texts := map[string]string{}
+	for _, p := range []string{filepath.Join(out, "report.html"), filepath.Join(exp, "leads.csv"), filepath.Join(exp, "findings.csv")} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[filepath.Base(p)] = string(b)
+	}
+	zr, err := zip.OpenReader(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		texts["report.xlsx:"+f.Name] = string(b)
+	}
+	secrets := []string{sibling, ident.Escape(sibling + "\u200b"), fullWidth, ident.Escape(fullWidth), "511002196202021418", "511002194501012328",
+		"6217000000000001", "6217 0000-0000 0001", ident.Escape("6217 0000-0000 0001"), "王秀英", "王 秀英", ident.Escape("王 秀英"), "王建国", "吴桂兰"}
+	for name, text := range texts {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s shows %q", name, s)
+			}
+		}
 	}
 }

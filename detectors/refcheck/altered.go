@@ -16,15 +16,25 @@ import (
 // writes one person two ways may be hiding a link.
 const alteredView = "altered_values"
 
+// alteredCols: the value as written and its normal form sit in a column
+// per kind (person id, account, other code, name), so that masked reports
+// mask each by what it holds (internal/mask keys on the column name); the
+// other kinds' columns are null on that row.
 var alteredCols = []table.Col{
 	{Name: "village_id", Kind: contract.ID, Doc: "the row's village (payments: the case's; kinship: the person's), null when unknown"},
 	{Name: "source_table", Kind: contract.Text, Doc: "table holding the value"},
 	{Name: "subject", Kind: contract.Text, Doc: "the row as a finding subject (person:, case:, payment:, entry:, disclosure:, village:), in normal form"},
 	{Name: "field", Kind: contract.Text, Doc: "column holding the value"},
-	{Name: "field_kind", Kind: contract.Text, Doc: "person_id, account, code (other ids) or name"},
-	{Name: "original", Kind: contract.Text, Doc: "the value as written, every rune outside printable ASCII shown as \\uXXXX"},
-	{Name: "normalised", Kind: contract.Text, Doc: "the normal form the checks used"},
-	{Name: "alteration", Kind: contract.Text, Doc: "what was removed or replaced, in Chinese (零宽空格(U+200B)×1、全角字符×18…)"},
+	{Name: "field_kind", Kind: contract.Text, Doc: "person_id (ID numbers and person ids), account, code (other ids) or name"},
+	{Name: "written_person_id", Kind: contract.Text, Doc: "field_kind person_id: the value as written, every rune outside printable ASCII shown as \\uXXXX"},
+	{Name: "normal_person_id", Kind: contract.ID, Doc: "field_kind person_id: the normal form the checks used"},
+	{Name: "written_account", Kind: contract.Text, Doc: "field_kind account: the value as written, escaped"},
+	{Name: "normal_account", Kind: contract.ID, Doc: "field_kind account: the normal form"},
+	{Name: "written_code", Kind: contract.Text, Doc: "field_kind code: the value as written, escaped"},
+	{Name: "normal_code", Kind: contract.ID, Doc: "field_kind code: the normal form"},
+	{Name: "written_name", Kind: contract.Text, Doc: "field_kind name: the value as written, escaped"},
+	{Name: "normal_name", Kind: contract.Text, Doc: "field_kind name: the normal form"},
+	{Name: "alteration", Kind: contract.Text, Doc: "what was removed or replaced, in Chinese (不可见字符零宽空格(U+200B)×1、全角字符×18…)"},
 }
 
 var alteredSpec = engine.ViewSpec{Name: alteredView, Doc: "identifier and name values written in a non-normal form (invisible characters, full-width, spaces, lower-case x, account dashes)",
@@ -32,8 +42,14 @@ var alteredSpec = engine.ViewSpec{Name: alteredView, Doc: "identifier and name v
 
 func buildAltered(in *engine.Input) *table.Table {
 	b := table.NewBuilder(in.Mem, alteredView, alteredCols)
-	cVil, cSrc, cSub, cField, cKind, cOrig, cNorm, cAlt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"), b.Col("field"),
-		b.Col("field_kind"), b.Col("original"), b.Col("normalised"), b.Col("alteration")
+	cVil, cSrc, cSub, cField, cKind, cAlt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"), b.Col("field"),
+		b.Col("field_kind"), b.Col("alteration")
+	written := map[ident.Kind][2]int{
+		ident.Person:  {b.Col("written_person_id"), b.Col("normal_person_id")},
+		ident.Account: {b.Col("written_account"), b.Col("normal_account")},
+		ident.Code:    {b.Col("written_code"), b.Col("normal_code")},
+		ident.Name:    {b.Col("written_name"), b.Col("normal_name")},
+	}
 	for _, c := range in.Altered {
 		if c.VillageID != "" {
 			b.SetStr(cVil, c.VillageID)
@@ -42,8 +58,9 @@ func buildAltered(in *engine.Input) *table.Table {
 		b.SetStr(cSub, c.Subject)
 		b.SetStr(cField, c.Column)
 		b.SetStr(cKind, c.Kind.String())
-		b.SetStr(cOrig, ident.Escape(c.Original))
-		b.SetStr(cNorm, c.Normalised)
+		w := written[c.Kind]
+		b.SetStr(w[0], ident.Escape(c.Original))
+		b.SetStr(w[1], c.Normalised)
 		b.SetStr(cAlt, ident.Describe(c.Original, c.Kind))
 		b.Next()
 	}
