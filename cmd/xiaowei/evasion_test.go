@@ -181,6 +181,19 @@ func TestEvasion(t *testing.T) {
       - {rule: DQ-NAME-ALTERED, subject: "person:511002196001011328", severity: low, period: persons.name}`,
 		},
 		{
+			// the register holds the sibling twice: once plainly (as the
+			// town's kinship filing names her) and once under a disguised
+			// ID in another household, which the case uses
+			name: "register_row_duplicated_under_disguised_id",
+			tables: evasionVillages + evasionCadres +
+				strings.Replace(evasionPersons(sibling, "王秀英"), "HH11,head,511002101204,\n", "HH11,head,511002101204,\n        "+sibling+"\u200b,王秀英,F,1960-01-01,HH9,head,511002101204,\n", 1) +
+				evasionKinship(sibling) + evasionCase(sibling+"\u200b") + evasionPayment(sibling),
+			expect: `
+      - {rule: REL-KIN, subject: "person:511002196001011328", severity: high}
+      - {rule: DQ-ID-ALTERED, subject: "person:511002196001011328", severity: high, period: persons.person_id}
+      - {rule: DQ-ID-ALTERED, subject: "case:B2", severity: high, period: beneficiaries.person_id}`,
+		},
+		{
 			// control: the same data written plainly gives the conflict and
 			// no tampering finding
 			name: "plain_control",

@@ -35,6 +35,8 @@ var alteredCols = []table.Col{
 	{Name: "written_name", Kind: contract.Text, Doc: "field_kind name: the value as written, escaped"},
 	{Name: "normal_name", Kind: contract.Text, Doc: "field_kind name: the normal form"},
 	{Name: "alteration", Kind: contract.Text, Doc: "what was removed or replaced, in Chinese (不可见字符零宽空格(U+200B)×1、全角字符×18…)"},
+	{Name: "duplicate", Kind: contract.Bool, Doc: "the field is part of the table's key and, in normal form, the row's key equals another row's (one record entered twice; the loader's duplicate check could not see it)"},
+	{Name: "duplicate_note", Kind: contract.Text, Doc: "a Chinese sentence saying so when duplicate, else empty (for messages)"},
 }
 
 var alteredSpec = engine.ViewSpec{Name: alteredView, Doc: "identifier and name values written in a non-normal form (invisible characters, full-width, spaces, lower-case x, account dashes)",
@@ -44,6 +46,7 @@ func buildAltered(in *engine.Input) *table.Table {
 	b := table.NewBuilder(in.Mem, alteredView, alteredCols)
 	cVil, cSrc, cSub, cField, cKind, cAlt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"), b.Col("field"),
 		b.Col("field_kind"), b.Col("alteration")
+	cDup, cNote := b.Col("duplicate"), b.Col("duplicate_note")
 	written := map[ident.Kind][2]int{
 		ident.Person:  {b.Col("written_person_id"), b.Col("normal_person_id")},
 		ident.Account: {b.Col("written_account"), b.Col("normal_account")},
@@ -62,6 +65,12 @@ func buildAltered(in *engine.Input) *table.Table {
 		b.SetStr(w[0], ident.Escape(c.Original))
 		b.SetStr(w[1], c.Normalised)
 		b.SetStr(cAlt, ident.Describe(c.Original, c.Kind))
+		b.SetBool(cDup, c.Duplicate)
+		note := ""
+		if c.Duplicate {
+			note = "；按规范写法，该行与" + c.Table + "表中另一行的主键相同，即同一记录被登记了两次"
+		}
+		b.SetStr(cNote, note)
 		b.Next()
 	}
 	return b.Finish()

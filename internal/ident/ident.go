@@ -203,4 +203,8 @@ type Change struct {
 	Row                  int
 	Original, Normalised string
 	Subject, VillageID   string
+	// Duplicate: in normal form the row's key (the table's primary key,
+	// when this column is part of it) equals another row's, so the loader's
+	// duplicate check could not see that one record was entered twice.
+	Duplicate bool
 }

@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -47,6 +48,7 @@ func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator
 		if t == nil {
 			continue
 		}
+		tableFirst := len(changes)
 		var cols []arrow.Array // replacement columns, nil until one changes
 		for _, c := range spec.Columns {
 			k, ok := identKind(spec.Name, c)
@@ -91,10 +93,49 @@ func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator
 		if t != owned[spec.Name] {
 			t.Release()
 		}
-		tables[spec.Name] = table.New(t.Name, t.Cols, rec)
+		nt := table.New(t.Name, t.Cols, rec)
+		tables[spec.Name] = nt
+		markDuplicates(changes[tableFirst:], nt, spec.Key)
 	}
 	locate(changes, tables)
 	return changes, nil
+}
+
+// markDuplicates flags the changes to a key column whose row, in normal
+// form, has the key of another row. Built only for tables with such a
+// change, so a clean dataset pays nothing.
+func markDuplicates(changes []ident.Change, t *table.Table, key []string) {
+	inKey := false
+	for _, c := range changes {
+		if slices.Contains(key, c.Column) {
+			inKey = true
+		}
+	}
+	if !inKey {
+		return
+	}
+	cols := make([]*array.String, len(key))
+	for k, name := range key {
+		cols[k] = t.Str(name)
+	}
+	var b strings.Builder
+	keyOf := func(i int) string {
+		b.Reset()
+		for _, a := range cols {
+			b.WriteString(a.Value(i))
+			b.WriteByte(0)
+		}
+		return b.String()
+	}
+	count := make(map[string]int, t.Len())
+	for i := 0; i < t.Len(); i++ {
+		count[keyOf(i)]++
+	}
+	for x := range changes {
+		if slices.Contains(key, changes[x].Column) && count[keyOf(changes[x].Row)] > 1 {
+			changes[x].Duplicate = true
+		}
+	}
 }
 
 // subjectKey is the column that names a row of each table as a subject.
