@@ -10,6 +10,8 @@
 package ident
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode"
@@ -87,14 +89,65 @@ func clean(s string, k Kind) bool {
 	}
 	stable := true // only runes NFKC leaves alone: skip its (allocating) check
 	for _, r := range s {
-		if invisible(r) || space(r) {
+		switch {
+		case r >= 0x4E00 && r <= 0x9FFF, r > ' ' && r < 0x7F, r == '·':
+			// CJK unified ideographs and printable ASCII: normal as they are
+		case invisible(r) || space(r):
 			return false
-		}
-		if r >= utf8.RuneSelf && !(r >= 0x4E00 && r <= 0x9FFF) && r != '·' {
+		default:
 			stable = false
 		}
 	}
 	return stable || norm.NFKC.IsNormalString(s)
+}
+
+// plain[k][c] is true when byte c can appear in a value already normal for
+// kind k without looking further: printable ASCII other than space, except
+// x for person ids and - for accounts.
+var plain = func() (t [4][256]bool) {
+	for k := range t {
+		for c := '!'; c <= '~'; c++ {
+			t[k][c] = true
+		}
+	}
+	t[Person]['x'] = false
+	t[Account]['-'] = false
+	return t
+}()
+
+// PlainBytes says whether every value whose bytes all lie in b is already
+// normal for k: true when b holds only printable ASCII (no space), no x for
+// person ids and no - for accounts. The run checks a whole Arrow string
+// column's value buffer with it and skips the per-value pass when true,
+// which is the case for almost every id column.
+func PlainBytes(b []byte, k Kind) bool {
+	// eight bytes at a time: any byte with the high bit (non-ASCII) or
+	// below '!' (space, control) fails; DEL and the kind's own bytes are
+	// found with IndexByte (vectorised)
+	const highs, bang = 0x8080808080808080, 0x21 * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if w&highs != 0 || (w-bang)&^w&highs != 0 {
+			return false
+		}
+	}
+	p := &plain[k]
+	for _, c := range b[i:] {
+		if !p[c] && c != 'x' && c != '-' {
+			return false
+		}
+	}
+	if bytes.IndexByte(b, 0x7F) >= 0 {
+		return false
+	}
+	switch k {
+	case Person:
+		return bytes.IndexByte(b, 'x') < 0
+	case Account:
+		return bytes.IndexByte(b, '-') < 0
+	}
+	return true
 }
 
 // Normalize returns s in normal form for k and whether it differed.

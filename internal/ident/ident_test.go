@@ -63,3 +63,27 @@ func TestCleanNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainBytes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    string
+		k    Kind
+		want bool
+	}{
+		{"ids", "51100219400101001X511002194001010012", Person, true},
+		{"lower_x_person", "51100219400101001x", Person, false},
+		{"lower_x_code", "tk-x1", Code, true},
+		{"dash_account", "6217-0000", Account, false},
+		{"space", "TK1 ", Code, false},
+		{"zero_width", "TK1\u200b", Code, false},
+		{"name", "张三", Name, false},
+		{"empty", "", Person, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := PlainBytes([]byte(tc.b), tc.k); got != tc.want {
+				t.Errorf("PlainBytes(%q, %s) = %v", tc.b, tc.k, got)
+			}
+		})
+	}
+}

@@ -60,6 +60,9 @@ func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator
 			if !ok {
 				return nil, fmt.Errorf("normalise %s.%s: not a string column", spec.Name, c.Name)
 			}
+			if ident.PlainBytes(arr.ValueBytes(), k) {
+				continue // one pass over the bytes: nothing to normalise
+			}
 			first := len(changes)
 			for i := 0; i < arr.Len(); i++ {
 				if arr.IsNull(i) {
