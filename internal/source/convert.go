@@ -381,6 +381,7 @@ var reNumericID = regexp.MustCompile(`^\d(\.\d+)?[eE]\+?\d+$`)
 // convert turns one source value into contract text for column c. It
 // returns the reason when the value cannot be converted.
 func (cv *colConv) convert(s string) (string, string) {
+	raw := s
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", ""
@@ -422,9 +423,14 @@ func (cv *colConv) convert(s string) (string, string) {
 			return "", fmt.Sprintf("%q is an ID the spreadsheet stored as a number: its digits are lost; format the column as text and export again", s)
 		}
 		if strings.HasSuffix(s, ".0") && isDigits(s[:len(s)-2]) {
-			s = s[:len(s)-2] // a numeric cell holding a code
+			return s[:len(s)-2], "" // a numeric cell holding a code
 		}
-		return s, ""
+		// An id keeps its spaces: the run normalises every id and reports
+		// each one written with spaces or invisible characters
+		// (DQ-*-ALTERED), as it does for contract CSV; trimming here would
+		// hide a leading space, one of the ways an export makes one person
+		// two, from mapped exports only.
+		return raw, ""
 	}
 	if cv.period {
 		return Period(s), ""

@@ -3,6 +3,7 @@ package source
 import (
 	"testing"
 
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/money"
 )
 
@@ -112,5 +113,25 @@ func TestNormHeader(t *testing.T) {
 		if n != want[0] || u != want[1] {
 			t.Errorf("normHeader(%q) = %q, %q; want %q, %q", in, n, u, want[0], want[1])
 		}
+	}
+}
+
+// TestIDKeepsSpaces: a mapped id keeps the spaces it was written with, so
+// the run reports it (DQ-ID-ALTERED) as it does for contract CSV, instead of
+// the mapping quietly hiding a leading space; a numeric code cell (123.0)
+// still becomes 123 and a blank cell null.
+func TestIDKeepsSpaces(t *testing.T) {
+	cv := &colConv{col: contract.Column{Name: "person_id", Kind: contract.ID}}
+	for _, tc := range []struct{ name, in, want string }{
+		{"leading_space", " 511002196001011328", " 511002196001011328"},
+		{"ideographic_space", "511002196001011328\u3000", "511002196001011328\u3000"},
+		{"numeric_code", "511002.0", "511002"},
+		{"blank", "  ", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, bad := cv.convert(tc.in); got != tc.want || bad != "" {
+				t.Errorf("convert(%q) = %q, %q; want %q", tc.in, got, bad, tc.want)
+			}
+		})
 	}
 }
