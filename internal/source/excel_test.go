@@ -148,3 +148,30 @@ func TestXLSRefusedEverywhere(t *testing.T) {
 		t.Errorf("checkFormat(text .xls) = %v", err)
 	}
 }
+
+// TestInspectShowsDateSystemAndDisguisedIDs: inspect says when a workbook
+// uses the 1904 date system and reads its month serials as months, and
+// counts ids written with invisible, full-width or space characters.
+func TestInspectShowsDateSystemAndDisguisedIDs(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "发放.xlsx")
+	writePaymentsWorkbook(t, p, &excelize.Style{NumFmt: 57}, true)
+	m := mapping(t, dir, "tables:\n  payments:\n    file: 发放.xlsx\n    skip_rows: [合计]\n")
+	var out bytes.Buffer
+	if err := Inspect(context.Background(), &out, p, InspectOptions{Mapping: m}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"date system: 1904", "rows: read 4 = loaded 4 + rejected 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out.String())
+		}
+	}
+	csvPath := write(t, dir, "名录.csv", []byte("村代码,村名称,镇街代码,镇街名称,区县代码,区县名称\n511002103201\u200b,梅堂湾村,511002103,朝阳镇,511002,市中区\n５１１００２１０４２０１,红牌坊村,511002104,永安镇,511002,市中区\n511002104202,新村,511002104,永安镇,511002,市中区\n"))
+	out.Reset()
+	if err := Inspect(context.Background(), &out, csvPath, InspectOptions{Table: "villages"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "id with spaces, invisible or full-width characters (normalised by the run, reported as DQ-*-ALTERED) ×2"; !strings.Contains(out.String(), want) {
+		t.Errorf("inspect output lacks %q:\n%s", want, out.String())
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/load"
 )
 
@@ -270,6 +271,9 @@ var (
 
 // kindOf names what a raw cell looks like.
 func kindOf(s string, xlsx bool, k contract.Kind) string {
+	if _, changed := ident.Normalize(s, ident.Code); changed && k == contract.ID && strings.TrimSpace(s) != "" {
+		return "id with spaces, invisible or full-width characters (normalised by the run, reported as DQ-*-ALTERED)"
+	}
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
