@@ -155,8 +155,7 @@ func Normalize(s string, k Kind) (string, bool) {
 	if clean(s, k) {
 		return s, false
 	}
-	t := norm.NFKC.String(s)
-	t = strings.Map(func(r rune) rune {
+	strip := func(r rune) rune {
 		switch {
 		case invisible(r) || space(r):
 			return -1
@@ -166,7 +165,18 @@ func Normalize(s string, k Kind) (string, bool) {
 			return -1
 		}
 		return r
-	}, t)
+	}
+	// NFKC, then strip; removing a character can bring a base letter and a
+	// combining mark together (e + U+200B + U+0301), which NFKC would then
+	// compose, so repeat until nothing changes (twice in practice)
+	t := s
+	for range 4 {
+		u := strings.Map(strip, norm.NFKC.String(t))
+		if u == t {
+			break
+		}
+		t = u
+	}
 	return t, t != s
 }
 
