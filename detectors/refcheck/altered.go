@@ -23,6 +23,7 @@ const alteredView = "altered_values"
 var alteredCols = []table.Col{
 	{Name: "village_id", Kind: contract.ID, Doc: "the row's village (payments: the case's; kinship: the person's), null when unknown"},
 	{Name: "source_table", Kind: contract.Text, Doc: "table holding the value"},
+	{Name: "source_table_cn", Kind: contract.Text, Doc: "the table's Chinese name with the contract name, for messages: 低保特困对象（beneficiaries）"},
 	{Name: "subject", Kind: contract.Text, Doc: "the row as a finding subject (person:, case:, payment:, entry:, disclosure:, village:), in normal form"},
 	{Name: "field", Kind: contract.Text, Doc: "column holding the value"},
 	{Name: "field_kind", Kind: contract.Text, Doc: "person_id (ID numbers and person ids), account, code (other ids) or name"},
@@ -42,11 +43,17 @@ var alteredCols = []table.Col{
 var alteredSpec = engine.ViewSpec{Name: alteredView, Doc: "identifier and name values written in a non-normal form (invisible characters, full-width, spaces, lower-case x, account dashes)",
 	Needs: []string{"villages", "persons", "beneficiaries"}, Cols: alteredCols}
 
+// tableCN names the contract tables as inspectors know them.
+var tableCN = map[string]string{
+	"villages": "村庄名录", "persons": "户籍登记", "kinship": "亲属关系备案", "cadres": "村干部名册",
+	"beneficiaries": "低保特困对象", "payments": "资金发放", "ledger": "现金银行日记账", "disclosures": "公开记录",
+}
+
 func buildAltered(in *engine.Input) *table.Table {
 	b := table.NewBuilder(in.Mem, alteredView, alteredCols)
 	cVil, cSrc, cSub, cField, cKind, cAlt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"), b.Col("field"),
 		b.Col("field_kind"), b.Col("alteration")
-	cDup, cNote := b.Col("duplicate"), b.Col("duplicate_note")
+	cDup, cNote, cCN := b.Col("duplicate"), b.Col("duplicate_note"), b.Col("source_table_cn")
 	written := map[ident.Kind][2]int{
 		ident.Person:  {b.Col("written_person_id"), b.Col("normal_person_id")},
 		ident.Account: {b.Col("written_account"), b.Col("normal_account")},
@@ -58,6 +65,7 @@ func buildAltered(in *engine.Input) *table.Table {
 			b.SetStr(cVil, c.VillageID)
 		}
 		b.SetStr(cSrc, c.Table)
+		b.SetStr(cCN, tableCN[c.Table]+"（"+c.Table+"）")
 		b.SetStr(cSub, c.Subject)
 		b.SetStr(cField, c.Column)
 		b.SetStr(cKind, c.Kind.String())
@@ -68,7 +76,7 @@ func buildAltered(in *engine.Input) *table.Table {
 		b.SetBool(cDup, c.Duplicate)
 		note := ""
 		if c.Duplicate {
-			note = "；按规范写法，该行与" + c.Table + "表中另一行的主键相同，即同一记录被登记了两次"
+			note = "；按规范写法，该行与同表另一行的主键相同，即同一记录被登记了两次"
 		}
 		b.SetStr(cNote, note)
 		b.Next()
