@@ -8,9 +8,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -85,5 +87,62 @@ func TestNormaliseTables(t *testing.T) {
 	}
 	if normal["persons"] == callers["persons"] || callers["persons"].Str("person_id").Value(1) != "511002196001011328\u200b" {
 		t.Error("the caller's persons table must stay as loaded; the run reads a normalised copy")
+	}
+}
+
+// TestPipelineNormalisesBeforeScope: through the whole pipeline with a
+// checked allocator, a table normalised and then cut by as_of (payments, one
+// row after as_of) and one normalised and kept whole (persons) are both
+// released; the altered row after as_of is still reported (the export
+// carries it), and a campaign scope drops the changes of other villages
+// (a payment's village is its case's).
+func TestPipelineNormalisesBeforeScope(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	src := map[string]string{
+		"villages": "511002101204,牛桥村,511002101,史家镇,511002,市中区\n511002101205,邻村,511002101,史家镇,511002,市中区\n",
+		"persons": "511002196001011328\u200b,王秀英,F,1960-01-01,HH2,head,511002101204,\n" +
+			"511002194501012328 ,吴桂兰,F,1945-01-01,HH11,head,511002101205,\n",
+		"beneficiaries": "B2,dibao,511002196001011328,511002101204,2024-03-01,2024-03-05,,600.00,,false\n",
+		"payments": "Y1,B2,511002196001011328,dibao,2025-01,600.00,2025-01-10,6217-0001,511002196001011328\n" +
+			"Y2,B2,511002196001011328,dibao,2025-07,600.00,2025-07-10,6217-0001,511002196001011328\n",
+	}
+	callers := map[string]*table.Table{}
+	for name, rows := range src {
+		spec, _ := contract.Lookup(name)
+		tb, _, rejects, err := load.LoadTable(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
+		if err != nil || len(rejects) > 0 {
+			t.Fatalf("%s: %v %v", name, err, rejects)
+		}
+		callers[name] = tb
+	}
+	defer func() {
+		for _, tb := range callers {
+			tb.Release()
+		}
+	}()
+	for _, tc := range []struct {
+		name     string
+		villages []string
+		want     []string
+	}{
+		{"whole", nil, []string{"persons.person_id person:511002196001011328", "persons.person_id person:511002194501012328",
+			"payments.account_no payment:Y1", "payments.account_no payment:Y2"}},
+		{"campaign_one_village", []string{"511002101205"}, []string{"persons.person_id person:511002194501012328"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			asOf, _ := civil.Parse("2025-06-30")
+			ev, err := Pipeline(context.Background(), callers, EvalConfig{Rules: &rules.Set{}, Scope: Scope{AsOf: asOf, Villages: tc.villages}, Mem: mem, Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range ev.Altered {
+				got = append(got, c.Table+"."+c.Column+" "+c.Subject)
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("altered %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
