@@ -175,3 +175,87 @@ func TestInspectShowsDateSystemAndDisguisedIDs(t *testing.T) {
 		t.Errorf("inspect output lacks %q:\n%s", want, out.String())
 	}
 }
+
+// TestExcelPeriodStoredAsDate: a disclosure period typed as 2024年3月 is a
+// date cell (serial with a 年月 format) and reads as the month; a number
+// without a date format (a reference) stays as it is; text periods as
+// before. In a 1904 workbook too.
+func TestExcelPeriodStoredAsDate(t *testing.T) {
+	custom := `yyyy"年"m"月"`
+	dbnum := `[DBNum1]G/通用格式`
+	for _, date1904 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("date1904_%v", date1904), func(t *testing.T) {
+			dir := t.TempDir()
+			f := excelize.NewFile()
+			if date1904 {
+				on := true
+				f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &on})
+			}
+			sh := "Sheet1"
+			f.SetSheetRow(sh, "A1", &[]any{"公开编号", "村代码", "公开事项", "所属期间", "公开日期", "撤下日期", "公开金额"})
+			mar := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+			posted := time.Date(2024, 4, 2, 0, 0, 0, 0, time.UTC)
+			rows := [][]any{
+				{"D1", "511002103201", "财务收支", mar, posted, nil, 1000},
+				{"D2", "511002103201", "财务收支", mar, posted, nil, 1000},
+				{"D3", "511002103201", "财务收支", "2024年第一季度", posted, nil, 1000},
+				{"D4", "511002103201", "重大事项", 12345, posted, nil, nil},
+				{"D5", "511002103201", "重大事项", 45352, posted, nil, nil},
+			}
+			for i, r := range rows {
+				f.SetSheetRow(sh, fmt.Sprintf("A%d", i+2), &r)
+			}
+			for cell, style := range map[string]*excelize.Style{"D2": {NumFmt: 57}, "D3": {CustomNumFmt: &custom}, "D5": {CustomNumFmt: &dbnum}, "E2": {NumFmt: 14}} {
+				id, err := f.NewStyle(style)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.SetCellStyle(sh, cell, cell, id)
+			}
+			// D1 keeps the date style excelize gave the time value; D2 is 57
+			if err := f.SaveAs(filepath.Join(dir, "公开.xlsx")); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			m := mapping(t, dir, "tables:\n  disclosures: 公开.xlsx\n")
+			got, rejects, _ := loadOne(t, m, "disclosures")
+			if len(rejects) > 0 {
+				t.Fatalf("rejects %+v", rejects)
+			}
+			want := []string{"D1|511002103201|finance|2024-03|2024-04-02|∅|100000|", "D2|511002103201|finance|2024-03|2024-04-02|∅|100000|",
+				"D3|511002103201|finance|2024-Q1|2024-04-02|∅|100000|", "D4|511002103201|major_decision|12345|2024-04-02|∅|∅|",
+				"D5|511002103201|major_decision|45352|2024-04-02|∅|∅|"}
+			for i := range want {
+				if i >= len(got) || got[i] != want[i] {
+					t.Errorf("row %d: loaded %v, want %s", i+2, got, want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestIsDateFormat(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, tc := range []struct {
+		name string
+		st   excelize.Style
+		want bool
+	}{
+		{"builtin_14", excelize.Style{NumFmt: 14}, true},
+		{"builtin_57_cjk_year_month", excelize.Style{NumFmt: 57}, true},
+		{"builtin_general", excelize.Style{NumFmt: 0}, false},
+		{"builtin_time_only_20", excelize.Style{NumFmt: 20}, false},
+		{"custom_year_month", excelize.Style{CustomNumFmt: s(`yyyy"年"m"月"`)}, true},
+		{"custom_iso_month", excelize.Style{CustomNumFmt: s(`yyyy-mm`)}, true},
+		{"custom_quoted_only", excelize.Style{CustomNumFmt: s(`0"年"`)}, false},
+		{"custom_dbnum_general", excelize.Style{CustomNumFmt: s(`[DBNum1]G/通用格式`)}, false},
+		{"custom_scientific", excelize.Style{CustomNumFmt: s(`0.00E+00`)}, false},
+		{"custom_money", excelize.Style{CustomNumFmt: s(`"¥"#,##0.00`)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := isDateFormat(&tc.st); got != tc.want {
+				t.Errorf("isDateFormat = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/table"
@@ -52,6 +54,8 @@ type plan struct {
 	pending   [][]string
 	lines     []int
 	rr        rowReader
+	// dateStyles caches isDateFormat per workbook style index
+	dateStyles map[int]bool
 }
 
 // open reads a table's file up to and including its header row and works
@@ -308,6 +312,14 @@ func (p *plan) record(line int, cells []string) load.Record {
 			raw = cells[cv.src]
 		}
 		rec.Raw[k] = raw
+		if cv.period && p.sheet != "" && reSerial.MatchString(strings.TrimSpace(raw)) && p.dateCell(cv.src, line) {
+			// 2024年3月 typed into a period column: Excel stored the serial
+			// of 2024-03-01 with a date format; the period is that month
+			if d, err := serialDate(strings.TrimSpace(raw), p.sys); err == nil {
+				rec.Fields[k] = d.Month().String()
+				continue
+			}
+		}
 		v, bad := cv.convert(raw)
 		if bad != "" {
 			rec.Bad = append(rec.Bad, load.CellError{Column: cv.col.Name, Value: raw, Reason: bad})
@@ -316,6 +328,71 @@ func (p *plan) record(line int, cells []string) load.Record {
 		rec.Fields[k] = v
 	}
 	return rec
+}
+
+// dateCell says whether the workbook cell at source column j of row line
+// has a date number format (a text column such as a disclosure period can
+// hold a number that is either a reference or a date Excel stored as a
+// serial; only the cell's format tells). Looked up only for numeric cells
+// of such columns; the answer per style is cached.
+func (p *plan) dateCell(j, line int) bool {
+	x, ok := p.rr.(*xlsxRows)
+	if !ok {
+		return false
+	}
+	cell, err := excelize.CoordinatesToCellName(j+1, line)
+	if err != nil {
+		return false
+	}
+	idx, err := x.f.GetCellStyle(p.sheet, cell)
+	if err != nil {
+		return false
+	}
+	if v, ok := p.dateStyles[idx]; ok {
+		return v
+	}
+	st, err := x.f.GetStyle(idx)
+	v := err == nil && isDateFormat(st)
+	if p.dateStyles == nil {
+		p.dateStyles = map[int]bool{}
+	}
+	p.dateStyles[idx] = v
+	return v
+}
+
+// isDateFormat says whether a number format shows a date: Excel's built-in
+// date formats (14-22 with date-times, 27-36 and 50-58 the CJK ones such as
+// 57 yyyy"年"m"月") or a custom format with a year or day token outside
+// quoted text and brackets (yyyy"年"m"月", yyyy-mm, d/m/yy; not
+// [DBNum1]G/通用格式).
+func isDateFormat(st *excelize.Style) bool {
+	switch id := st.NumFmt; {
+	case id >= 14 && id <= 17, id == 22, id >= 27 && id <= 36, id >= 50 && id <= 58:
+		return true
+	}
+	if st.CustomNumFmt == nil {
+		return false
+	}
+	inQuote, inBracket, esc := false, false, false
+	for _, r := range *st.CustomNumFmt {
+		switch {
+		case esc:
+			esc = false
+		case r == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case r == '[':
+			inBracket = true // [$-804], [DBNum1], [Red]: not date tokens
+		case r == ']':
+			inBracket = false
+		case inBracket:
+		case r == '\\':
+			esc = true
+		case strings.ContainsRune("yYdD年日", r):
+			return true
+		}
+	}
+	return false
 }
 
 // skip says whether a data row is not data: blank, or a total row named
