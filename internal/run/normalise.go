@@ -38,9 +38,11 @@ func identKind(tbl string, c contract.Column) (ident.Kind, bool) {
 // ident) before any detector reads the tables, so that every check matches
 // on one form whatever the source (CSV, Parquet, a mapped export,
 // PostgreSQL), and returns each altered value for the data-quality view
-// altered_values. It runs after scoping: only rows the run reads are
-// reported. A table with no altered value is kept as is (no copy); a
-// replaced table that the caller does not own is released.
+// altered_values. It runs before scoping, so a village or case id with an
+// invisible character is scoped like its normal form (Pipeline then drops
+// the changes of villages outside a campaign). A table with no altered
+// value is kept as is (no copy); a replaced table that the caller does not
+// own is released.
 func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator) ([]ident.Change, error) {
 	var changes []ident.Change
 	for _, spec := range contract.Tables {
@@ -106,7 +108,8 @@ func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator
 
 // markDuplicates flags the changes to a key column whose row, in normal
 // form, has the key of another row. Built only for tables with such a
-// change, so a clean dataset pays nothing.
+// change, so a clean dataset pays nothing; a one-column key (all but
+// beneficiaries') is read from Arrow without copying.
 func markDuplicates(changes []ident.Change, t *table.Table, key []string) {
 	inKey := false
 	for _, c := range changes {
@@ -123,6 +126,9 @@ func markDuplicates(changes []ident.Change, t *table.Table, key []string) {
 	}
 	var b strings.Builder
 	keyOf := func(i int) string {
+		if len(cols) == 1 {
+			return cols[0].Value(i)
+		}
 		b.Reset()
 		for _, a := range cols {
 			b.WriteString(a.Value(i))
