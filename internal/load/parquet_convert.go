@@ -45,7 +45,9 @@ func convString(l *loader, c *column, arr arrow.Array, n int) {
 }
 
 // converterFor picks how a Parquet column becomes the contract kind; a type
-// that cannot carry the kind exactly is a whole-file error.
+// that cannot carry the kind exactly is a whole-file error. It is the
+// table of (Parquet type, contract kind) pairs as one switch (over 80
+// lines), so which pairs are accepted is read in one place.
 func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 	dt := f.Type
 	if isStringType(dt) {

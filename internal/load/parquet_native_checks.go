@@ -65,7 +65,9 @@ func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
 // checkStrings applies setString's checks to a text column. An empty
 // string is null on every path (CSV cannot tell them apart), so if the
 // file has non-null empty strings the column is returned with them made
-// null; otherwise nil (the column is kept as is).
+// null; otherwise nil (the column is kept as is). One pass over the
+// offsets and bytes (over 80 lines): the checks of setString inlined for
+// the whole column, without a call per cell.
 func (nc *nativeCheck) checkStrings(c *column, a *array.String, mem memory.Allocator) arrow.Array {
 	offs := a.ValueOffsets()
 	data := a.ValueBytes()
@@ -160,7 +162,8 @@ func (nc *nativeCheck) checkStrings(c *column, a *array.String, mem memory.Alloc
 // row's, as commit/checkKey do: rows with a cell reject take no part, and
 // the reject names the first row. A 64-bit hash indexes the keys; hits are
 // verified against the values, and true collisions fall back to exact
-// string keys.
+// string keys. One loop over the rows (over 80 lines) with the hash table
+// and the key columns in locals: this is the native path's hot loop.
 func (nc *nativeCheck) checkKeys() {
 	l := nc.l
 	if len(l.keyCols) == 0 {
