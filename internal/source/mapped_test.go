@@ -167,19 +167,21 @@ tables:
 func TestWrongMappingErrors(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "v.csv", gbk(t, villagesCN))
-	for _, tc := range []struct{ yaml, want string }{
-		{"tables: {villagez: v.csv}", "sources.yaml:1:10: tables.villagez: not a contract table"},
-		{"tables:\n  villages:\n    file: v.csv\n    columns: {village_nam: 村名称}", "sources.yaml:4:15: tables.villages.columns.village_nam: not a column of villages"},
-		{"tables:\n  villages:\n    fil: v.csv", "sources.yaml:3:5: unknown key \"fil\""},
-		{"tables:\n  ledger:\n    file: x.xlsx\n    columns: {account: {from: 科目, values: {现金: money}}}", `"money" is not a value of ledger.account`},
-		{"tables:\n  ledger:\n    file: x.xlsx\n    columns: {date: {from: 日期, unit: 万元}}", "only money columns have a unit"},
-		{"tables:\n  villages: {file: v.csv, encoding: big5}", "encoding \"big5\""},
-		{"version: 2\ntables: {villages: v.csv}", "only version 1"},
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown table", "tables: {villagez: v.csv}", "sources.yaml:1:10: tables.villagez: not a contract table"},
+		{"unknown column", "tables:\n  villages:\n    file: v.csv\n    columns: {village_nam: 村名称}", "sources.yaml:4:15: tables.villages.columns.village_nam: not a column of villages"},
+		{"unknown key", "tables:\n  villages:\n    fil: v.csv", "sources.yaml:3:5: unknown key \"fil\""},
+		{"value not in enum", "tables:\n  ledger:\n    file: x.xlsx\n    columns: {account: {from: 科目, values: {现金: money}}}", `"money" is not a value of ledger.account`},
+		{"unit on a date", "tables:\n  ledger:\n    file: x.xlsx\n    columns: {date: {from: 日期, unit: 万元}}", "only money columns have a unit"},
+		{"bad encoding", "tables:\n  villages: {file: v.csv, encoding: big5}", "encoding \"big5\""},
+		{"bad version", "version: 2\ntables: {villages: v.csv}", "only version 1"},
 	} {
-		_, err := ParseMapping(filepath.Join(dir, "sources.yaml"), []byte(tc.yaml))
-		if err == nil || !errors.Is(err, ErrMapping) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: %v; want ErrMapping with %q", tc.yaml, err, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseMapping(filepath.Join(dir, "sources.yaml"), []byte(tc.yaml))
+			if err == nil || !errors.Is(err, ErrMapping) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: %v; want ErrMapping with %q", tc.yaml, err, tc.want)
+			}
+		})
 	}
 	// A mapped header the file does not have: the error lists the header.
 	m := mapping(t, dir, "tables:\n  villages:\n    file: v.csv\n    columns: {village_name: 村社区名}\n")
