@@ -24,6 +24,8 @@ type builder struct {
 	d      disclosureCols
 	byKey  map[noticeKey]found
 	byCase map[string]found
+
+	sched []schedule // obligations: the current village's schedule (reused)
 }
 
 func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*table.Table, error) {

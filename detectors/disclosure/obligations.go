@@ -35,10 +35,11 @@ type schedule struct {
 
 // schedules reads village v's periodic items; a setting naming an unknown
 // item or frequency is an error, since the village would silently owe
-// nothing.
+// nothing. The slice is reused from village to village (valid until the
+// next call), so the schedule costs no allocation per village.
 func (b *builder) schedules(v string) ([]schedule, error) {
 	in := b.in
-	var out []schedule
+	out := b.sched[:0]
 	for _, item := range in.Strings(v, setItems) {
 		if !isItem(item) {
 			return nil, fmt.Errorf("settings disclosure.items for village %s: %q is not a disclosure item (%s)", v, item, strings.Join(contract.Items, ", "))
@@ -50,6 +51,7 @@ func (b *builder) schedules(v string) ([]schedule, error) {
 		}
 		out = append(out, schedule{item: item, freq: freq, months: months, dueDays: in.Int(v, item+sufDue)})
 	}
+	b.sched = out
 	return out, nil
 }
 
