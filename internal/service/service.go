@@ -333,7 +333,7 @@ func scopeFor(j *job, slot time.Time) run.Scope {
 func (s *Service) runJob(ctx context.Context, j *job, slot time.Time, a *Attempt) (*store.Recorded, *run.Outcome, error) {
 	a.RunID = store.NewRunID(time.Now())
 	meta := store.RunMeta{RunID: a.RunID, Job: j.name, ScheduledFor: slot, StartedAt: time.Now(), Version: s.version}
-	ruleDirs := s.cfg.Rules
+	ruleDirs := s.cfg.RuleDirs()
 	if j.campaign != nil {
 		meta.Campaign = j.campaign.Name
 		if len(j.campaign.Rules) > 0 {
