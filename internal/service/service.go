@@ -28,7 +28,7 @@ type Service struct {
 	st      *store.Store
 	version string
 	jobs    []*job
-	metrics *metrics
+	metrics *Metrics
 
 	// Prepare, when set, adjusts each job's run options before it runs
 	// (e.g. adds the leads and dispositions post steps, or a record step
@@ -73,7 +73,7 @@ func New(cfg *Config, log *slog.Logger, version string) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	s := &Service{cfg: cfg, log: log, version: version, metrics: newMetrics(), ready: make(chan struct{})}
+	s := &Service{cfg: cfg, log: log, version: version, metrics: NewMetrics(), ready: make(chan struct{})}
 	if cfg.Nightly.Enabled == nil || *cfg.Nightly.Enabled {
 		sched, err := parseSpec(cfg.Nightly.Schedule)
 		if err != nil {
@@ -100,6 +100,11 @@ func New(cfg *Config, log *slog.Logger, version string) (*Service, error) {
 	}
 	return s, nil
 }
+
+// Metrics are the service's metrics; the workbench instruments its
+// handlers with Metrics().InstrumentHandler and registers its own metrics
+// on Metrics().Registry(), so /metrics serves them all.
+func (s *Service) Metrics() *Metrics { return s.metrics }
 
 // Addr is the HTTP address actually listened on (after Ready).
 func (s *Service) Addr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.addr }
