@@ -82,4 +82,3 @@ func TestAssign(t *testing.T) {
 		t.Errorf("loads %v differ by %d, more than the largest county %d", load, hi-lo, biggest)
 	}
 }
-
