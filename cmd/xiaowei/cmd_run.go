@@ -31,6 +31,9 @@ type runHook struct {
 	order   int
 	flags   func(fs *flag.FlagSet)
 	prepare func(ctx context.Context, o *run.Options) error
+	// failed, when set, hears that the run failed after prepare (e.g. to
+	// mark a shard failed in the database).
+	failed func(ctx context.Context, err error)
 }
 
 var runHooks []runHook
@@ -140,6 +143,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	out, err := run.Run(ctx, opts)
 	if err != nil {
+		for _, h := range runHooks {
+			if h.failed != nil {
+				h.failed(ctx, err)
+			}
+		}
 		var re *run.RulesError
 		var se *run.StrictError
 		if errors.As(err, &re) || errors.As(err, &se) {
