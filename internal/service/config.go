@@ -39,6 +39,8 @@ type Config struct {
 	Workers   int         `yaml:"workers"`
 	Nightly   Nightly     `yaml:"nightly"`
 	Campaigns []*Campaign `yaml:"campaigns"`
+	// Retention prunes old run folders and stored runs.
+	Retention Retention `yaml:"retention"`
 	// ShutdownTimeout bounds the wait for a cancelled job at SIGTERM.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 }
@@ -124,6 +126,11 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	var problems []string
 	if c.Database == "" {
 		problems = append(problems, "no database: set database: or DATABASE_URL")
+	}
+	for name, p := range map[string]Policy{"run_dirs": c.Retention.RunDirs, "stored_runs": c.Retention.StoredRuns} {
+		if p.Keep < 0 {
+			problems = append(problems, fmt.Sprintf("retention.%s.keep %d: want 0 or more", name, p.Keep))
+		}
 	}
 	if len(c.RuleDirs()) == 0 {
 		problems = append(problems, "builtin_rules: false needs at least one folder in rules:")

@@ -39,6 +39,8 @@ type Service struct {
 	// inside the transaction that records it.
 	InTx func(st *store.Store, out *run.Outcome) []store.TxWriter
 
+	retainMu sync.Mutex // one retention pass at a time
+
 	mu       sync.Mutex
 	attempts []Attempt // recent attempts of this instance, newest last
 	addr     string
@@ -159,6 +161,7 @@ func (s *Service) Serve(ctx context.Context) error {
 	go func() {
 		// Catch-up first (in order, one job at a time), then the schedule.
 		s.catchUp(jobCtx)
+		s.retain(jobCtx)
 		if jobCtx.Err() == nil && ctx.Err() == nil {
 			c.Start()
 			for _, e := range c.Entries() {
@@ -305,6 +308,7 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 	a.Outcome = "completed"
 	a.Findings, a.New, a.Resolved, a.Reopened = rec.Findings, rec.New, rec.Resolved, rec.Reopened
 	s.metrics.completed(j.name, out, rec)
+	s.retain(ctx)
 	return a
 }
 

@@ -227,8 +227,13 @@ func (s *Store) FinishGroup(ctx context.Context, group string, m RunMeta, extra 
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "update "+s.T("run_groups")+" set run_id = $2 where group_id = $1", group, m.RunID)
+		if _, err = tx.Exec(ctx, "update "+s.T("run_groups")+" set run_id = $2 where group_id = $1", group, m.RunID); err != nil {
+			return err
+		}
 		gs.RunID = m.RunID
+		// The findings now live in findings; the shards' copies would only
+		// double the night's size.
+		_, err = tx.Exec(ctx, "delete from "+s.T("shard_findings")+" where group_id = $1", group)
 		return err
 	})
 	if err != nil {

@@ -7,7 +7,7 @@ create table {{schema}}.run_groups (
 	job text not null,
 	as_of date not null,
 	created_at timestamptz not null default now(),
-	run_id text references {{schema}}.runs on delete set null   -- the run finish recorded
+	run_id text references {{schema}}.runs on delete cascade   -- the run finish recorded; pruning it drops the group
 );
 
 create table {{schema}}.shard_runs (
