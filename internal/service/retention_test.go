@@ -105,3 +105,15 @@ func TestRetentionConfig(t *testing.T) {
 		})
 	}
 }
+
+// The documented example config parses, retention included.
+func TestServeExampleConfigParses(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://xiaowei@db/xiaowei")
+	c, err := LoadConfig("../../docs/serve.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Retention.RunDirs.Keep != 14 || c.Retention.StoredRuns.MaxAge.Duration != 400*24*time.Hour {
+		t.Errorf("retention %+v", c.Retention)
+	}
+}

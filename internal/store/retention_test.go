@@ -32,7 +32,7 @@ func TestPruneRuns(t *testing.T) {
 		}
 	}
 	exec("insert into "+f.st.T("leads")+" (run_id, lead_id, payload) values ($1, 'L-decided', '{}'), ($2, 'L-open', '{}')", ids[1], ids[2])
-	exec("insert into "+f.st.T("dispositions")+" (finding_or_lead_id, kind, status, reason, decided_by) values ('L-decided', 'lead', 'confirmed', '已立案', 'P9')")
+	exec("insert into " + f.st.T("dispositions") + " (finding_or_lead_id, kind, status, reason, decided_by) values ('L-decided', 'lead', 'confirmed', '已立案', 'P9')")
 
 	pinned, err := f.st.PinnedRuns(ctx)
 	if err != nil {
