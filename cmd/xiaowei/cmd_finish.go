@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/report"
@@ -30,7 +31,9 @@ func cmdFinish(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("finish", "--db URL --run-group G [--rules DIR]... [--builtin-rules=false]", stdout)
 	db := fs.String("db", "", "PostgreSQL URL (as given to the shards' --db)")
 	schema := fs.String("schema", store.DefaultSchema, "service schema (as given to the shards)")
-	group := fs.String("run-group", "", "the run group to finish")
+	group := fs.String("run-group", "", "the run group to finish ({as_of} is replaced by --as-of, as in run)")
+	asOf := fs.String("as-of", "", "the date {as_of} in --run-group stands for (default today, Asia/Shanghai)")
+	wait := fs.Duration("wait", 0, "wait up to this long (e.g. 3h) for shards still missing, running or failed (a Job retries them) before giving up")
 	var ruleFlags multiFlag
 	var builtin bool
 	fs.Var(&ruleFlags, "rules", "rule folders the shards ran with (their titles and weights rank the leads)")
@@ -41,6 +44,14 @@ func cmdFinish(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *db == "" || *group == "" {
 		return badInput(errors.New("--db and --run-group are required"))
 	}
+	day := civil.Today()
+	if *asOf != "" {
+		var err error
+		if day, err = civil.Parse(*asOf); err != nil {
+			return badInput(fmt.Errorf("--as-of: %w", err))
+		}
+	}
+	*group = expandGroup(*group, day)
 	if err := store.CheckGroupName(*group); err != nil {
 		return badInput(err)
 	}
@@ -56,7 +67,7 @@ func cmdFinish(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	gs, err := st.CheckGroup(ctx, *group)
+	gs, err := waitForGroup(ctx, st, *group, *wait, stderr)
 	if err != nil {
 		return err
 	}
@@ -112,3 +123,29 @@ func groupLeads(ctx context.Context, st *store.Store, gs *store.GroupStatus, dir
 	}
 	return buf.Bytes(), nil
 }
+
+// waitForGroup checks the group, polling while it is incomplete, up to
+// wait: the finish Job can start with the shards' Job and wait for it.
+func waitForGroup(ctx context.Context, st *store.Store, group string, wait time.Duration, stderr io.Writer) (*store.GroupStatus, error) {
+	deadline := time.Now().Add(wait)
+	said := ""
+	for {
+		gs, err := st.CheckGroup(ctx, group)
+		var inc *store.GroupIncompleteError
+		if !errors.As(err, &inc) || time.Now().After(deadline) {
+			return gs, err
+		}
+		if msg := err.Error(); msg != said {
+			fmt.Fprintf(stderr, "waiting (until %s): %v\n", deadline.Format(time.RFC3339), err)
+			said = msg
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(min(finishPoll, time.Until(deadline)+time.Millisecond)):
+		}
+	}
+}
+
+// finishPoll is how often finish --wait looks again.
+var finishPoll = 10 * time.Second

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"strings"
 	"time"
 
+	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/run"
@@ -26,7 +28,7 @@ func init() {
 			fs.StringVar(&schema, "schema", store.DefaultSchema, "with --db: service schema; contract tables in <schema>_data")
 			fs.StringVar(&job, "job", "manual", "with --db: the job name the run is recorded under")
 			fs.StringVar(&shardSpec, "shard", "", "with --db and --run-group: evaluate shard I of N (\"I/N\", I from 0) of the counties; see docs/shards.md")
-			fs.StringVar(&group, "run-group", "", "with --shard: the run group the shard's findings are stored under until xiaowei finish")
+			fs.StringVar(&group, "run-group", "", "with --shard: the run group the shard's findings are stored under until xiaowei finish; {as_of} is replaced by the as-of date (nightly-{as_of})")
 		},
 		failed: func(ctx context.Context, err error) {
 			if failShard != nil {
@@ -90,6 +92,11 @@ func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, gr
 		st.Close()
 		return badInput(errors.New("--shard runs cover every village with no window: a campaign or --from/--to is one run"))
 	}
+	group = expandGroup(group, o.Scope.AsOf)
+	if err := store.CheckGroupName(group); err != nil {
+		st.Close()
+		return badInput(err)
+	}
 	if err := st.BeginShard(ctx, group, job, sp, o.Scope.AsOf, versionString()); err != nil {
 		st.Close()
 		return err
@@ -114,4 +121,10 @@ func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, gr
 		return nil
 	}})
 	return nil
+}
+
+// expandGroup fills {as_of} in a run group name, so a nightly schedule
+// (Kubernetes CronJobs) names each night's group without a shell.
+func expandGroup(g string, asOf civil.Date) string {
+	return strings.ReplaceAll(g, "{as_of}", asOf.String())
 }

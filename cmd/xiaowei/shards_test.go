@@ -123,38 +123,38 @@ func TestShardsAndFinishEqualWholeRun(t *testing.T) {
 	// row, which storing needs (the findings' foreign key, the status).
 	runWhole(night2)
 	must("import", "--data", night2, "--db", url, "--schema", sharded, "--rejects", filepath.Join(dir, "rej.csv"))
-	must(shardArgs("night2", 0)...)
-	must(shardArgs("night2", 1)...)
+	must(shardArgs("night2-{as_of}", 0)...)
+	must(shardArgs("night2-{as_of}", 1)...)
 	before := snapshot(t, conn, sharded)
-	victim := startShard("night2", 2)
+	victim := startShard("night2-{as_of}", 2)
 	waitFor(t, func() bool {
 		var n int
-		conn.QueryRow(context.Background(), "select count(*) from "+sharded+".shard_runs where group_id = 'night2' and shard = 2 and status = 'running'").Scan(&n)
+		conn.QueryRow(context.Background(), "select count(*) from "+sharded+".shard_runs where group_id = 'night2-2025-06-30' and shard = 2 and status = 'running'").Scan(&n)
 		return n == 1
 	})
 	tx, err := conn.Begin(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(context.Background(), "select 1 from "+sharded+".shard_runs where group_id = 'night2' and shard = 2 for update"); err != nil {
+	if _, err := tx.Exec(context.Background(), "select 1 from "+sharded+".shard_runs where group_id = 'night2-2025-06-30' and shard = 2 for update"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "night2", "2", "findings.jsonl")); return err == nil })
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "night2-{as_of}", "2", "findings.jsonl")); return err == nil })
 	victim.Process.Signal(syscall.SIGKILL)
 	victim.Wait()
 	tx.Rollback(context.Background())
-	if st := status(t, conn, sharded, "night2", 2); st != "running" {
+	if st := status(t, conn, sharded, "night2-2025-06-30", 2); st != "running" {
 		t.Fatalf("killed shard has status %s, want running", st)
 	}
-	out, code := xw("finish", "--db", url, "--schema", sharded, "--run-group", "night2")
-	if code != exitFailure || !strings.Contains(out, "shard 2/3: started but not stored") {
+	out, code := xw("finish", "--db", url, "--schema", sharded, "--run-group", "night2-{as_of}", "--as-of", asOf, "--wait", "300ms")
+	if code != exitFailure || !strings.Contains(out, "shard 2/3: started but not stored") || !strings.Contains(out, "waiting (until") {
 		t.Fatalf("finish with a killed shard: exit %d\n%s", code, out)
 	}
 	if after := snapshot(t, conn, sharded); after != before {
 		t.Fatal("finish of an incomplete group changed the findings")
 	}
-	must(shardArgs("night2", 2)...)
-	must("finish", "--db", url, "--schema", sharded, "--run-group", "night2")
+	must(shardArgs("night2-{as_of}", 2)...)
+	must("finish", "--db", url, "--schema", sharded, "--run-group", "night2-{as_of}", "--as-of", asOf)
 	if n := count1(t, conn, "select count(*) from "+sharded+".findings where status = 'resolved'"); n == 0 {
 		t.Fatal("night 2 resolved nothing: the dropped town's findings should resolve")
 	}
