@@ -139,7 +139,10 @@ func TestShardsAndFinishEqualWholeRun(t *testing.T) {
 	if _, err := tx.Exec(context.Background(), "select 1 from "+sharded+".shard_runs where group_id = 'night2-2025-06-30' and shard = 2 for update"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "night2-{as_of}", "2", "findings.jsonl")); return err == nil })
+	waitFor(t, func() bool {
+		_, err := os.Stat(filepath.Join(dir, "night2-{as_of}", "2", "findings.jsonl"))
+		return err == nil
+	})
 	victim.Process.Signal(syscall.SIGKILL)
 	victim.Wait()
 	tx.Rollback(context.Background())
