@@ -100,6 +100,13 @@ func New(cfg *Config, log *slog.Logger, version string) (*Service, error) {
 		}
 		s.jobs = append(s.jobs, j)
 	}
+	// Every job's outcome counters exist from the start at 0, so the first
+	// failure is an increase an alert can see, not a new series.
+	for _, j := range s.jobs {
+		for _, o := range []string{"completed", "failed", "canceled", "locked", "already_done"} {
+			s.metrics.runs.WithLabelValues(j.name, o)
+		}
+	}
 	return s, nil
 }
 
@@ -134,6 +141,11 @@ func (s *Service) Serve(ctx context.Context) error {
 	if len(applied) > 0 {
 		s.log.Info("schema migrated", "applied", applied)
 	}
+	dbc := newDBCollector(st)
+	if err := s.metrics.reg.Register(dbc); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer s.metrics.reg.Unregister(dbc)
 
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {

@@ -168,7 +168,8 @@ func TestTwoInstancesOneRun(t *testing.T) {
 	m := get(t, "http://"+ran.Addr()+"/metrics")
 	for _, want := range []string{`xiaowei_runs_total{job="nightly",outcome="completed"} 1`, `xiaowei_findings{family="cash",job="nightly",severity="low"} 2`,
 		`xiaowei_stage_duration_seconds_count{job="nightly",stage="record"} 1`, `xiaowei_run_duration_seconds_count{job="nightly",outcome="completed"} 1`,
-		`xiaowei_http_requests_total{code="200",handler="runs",method="get"} 1`, "go_goroutines ", "process_resident_memory_bytes ", "xiaowei_out_dir_bytes ", `xiaowei_retained_runs{kind="db"} 1`, `xiaowei_last_success_timestamp_seconds{job="nightly"} `, `xiaowei_rows_rejected{job="nightly"} 0`} {
+		`xiaowei_http_requests_total{code="200",handler="runs",method="get"} 1`, "go_goroutines ", "process_resident_memory_bytes ", "xiaowei_out_dir_bytes ", `xiaowei_retained_runs{kind="db"} 1`,
+		`xiaowei_last_recorded_run_timestamp_seconds{job="nightly"} `, "xiaowei_run_groups_unfinished 0", `xiaowei_last_success_timestamp_seconds{job="nightly"} `, `xiaowei_rows_rejected{job="nightly"} 0`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, m)
 		}

@@ -86,3 +86,32 @@ func (s *Store) RunCount(ctx context.Context) (int, error) {
 	err := s.Pool.QueryRow(ctx, "select count(*) from "+s.T("runs")).Scan(&n)
 	return n, err
 }
+
+// LastRuns is the finish time of each job's latest stored run, whoever
+// recorded it (any serve instance, a run --db, a run group's finish).
+func (s *Store) LastRuns(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.Pool.Query(ctx, "select job, max(finished_at) from "+s.T("runs")+" group by job")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var job string
+		var t time.Time
+		if err := rows.Scan(&job, &t); err != nil {
+			return nil, err
+		}
+		out[job] = t
+	}
+	return out, rows.Err()
+}
+
+// UnfinishedGroups counts run groups begun more than age ago and not
+// finished (a shard missing, failed or killed, or finish never ran).
+func (s *Store) UnfinishedGroups(ctx context.Context, age time.Duration) (int, error) {
+	var n int
+	err := s.Pool.QueryRow(ctx, "select count(*) from "+s.T("run_groups")+" where run_id is null and created_at < now() - $1::interval",
+		age.String()).Scan(&n)
+	return n, err
+}
