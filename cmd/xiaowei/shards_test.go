@@ -118,6 +118,23 @@ func TestShardsAndFinishEqualWholeRun(t *testing.T) {
 	}
 	compare(t, conn, whole, sharded, "night 1 after a second finish")
 
+	// A shard that fails (bad local rules) is marked failed with the
+	// reason, and finish names it.
+	bad := filepath.Join(dir, "badrules")
+	os.MkdirAll(bad, 0o755)
+	os.WriteFile(filepath.Join(bad, "local.yaml"), []byte("overrides:\n  - rules:\n      NO-SUCH-RULE: {enabled: false}\n"), 0o644)
+	if out, code := xw("run", "--db", url, "--schema", sharded, "--out", filepath.Join(dir, "bad"), "--as-of", asOf, "--quiet",
+		"--rules", bad, "--shard", "0/2", "--run-group", "bad"); code != exitBadInput {
+		t.Fatalf("shard with bad rules: exit %d\n%s", code, out)
+	}
+	if st := status(t, conn, sharded, "bad", 0); st != "failed" {
+		t.Errorf("shard with bad rules has status %s, want failed", st)
+	}
+	out, code := xw("finish", "--db", url, "--schema", sharded, "--run-group", "bad")
+	if code != exitFailure || !strings.Contains(out, "shard 0/2: failed: bad rules") || !strings.Contains(out, "shard 1/2: never started") {
+		t.Errorf("finish of a group with a failed shard: exit %d\n%s", code, out)
+	}
+
 	// Night 2: shard 2 is killed after writing its files, while it waits
 	// to store: once it is marked running, the test holds its shard_runs
 	// row, which storing needs (the findings' foreign key, the status).
@@ -149,7 +166,7 @@ func TestShardsAndFinishEqualWholeRun(t *testing.T) {
 	if st := status(t, conn, sharded, "night2-2025-06-30", 2); st != "running" {
 		t.Fatalf("killed shard has status %s, want running", st)
 	}
-	out, code := xw("finish", "--db", url, "--schema", sharded, "--run-group", "night2-{as_of}", "--as-of", asOf, "--wait", "300ms")
+	out, code = xw("finish", "--db", url, "--schema", sharded, "--run-group", "night2-{as_of}", "--as-of", asOf, "--wait", "300ms")
 	if code != exitFailure || !strings.Contains(out, "shard 2/3: started but not stored") || !strings.Contains(out, "waiting (until") {
 		t.Fatalf("finish with a killed shard: exit %d\n%s", code, out)
 	}
