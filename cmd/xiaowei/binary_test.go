@@ -53,8 +53,8 @@ func TestMain(m *testing.M) {
 
 // TestBinaryInEmptyFolder is the new user's path: the binary copied to an
 // empty folder (no rules/ beside it) runs the fixture with only --data,
-// --out and --as-of, finds exactly the planted findings, and its manifest
-// says the rules were the shipped ones, with their hashes.
+// --out and --as-of, finds exactly the planted findings, writes the report,
+// and its manifest says the rules were the shipped ones, with their hashes.
 func TestBinaryInEmptyFolder(t *testing.T) {
 	src := binary(t)
 	dir := t.TempDir()
@@ -76,6 +76,15 @@ func TestBinaryInEmptyFolder(t *testing.T) {
 	cmd.Stderr = &stderr
 	if out, err := cmd.Output(); err != nil {
 		t.Fatalf("run in an empty folder: %v\n%s%s", err, out, stderr.String())
+	}
+	// The report's templates are in the binary too.
+	rep := exec.Command(bin, "report", "--run", "out", "--out", "report.html")
+	rep.Dir = dir
+	if out, err := rep.CombinedOutput(); err != nil {
+		t.Fatalf("report in an empty folder: %v\n%s", err, out)
+	}
+	if html, err := os.ReadFile(filepath.Join(dir, "report.html")); err != nil || !bytes.Contains(html, []byte("</html>")) {
+		t.Errorf("report.html: %v, %d bytes", err, len(html))
 	}
 	fj, err := os.ReadFile(filepath.Join(dir, "out", "findings.jsonl"))
 	if err != nil {
