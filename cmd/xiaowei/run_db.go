@@ -102,6 +102,18 @@ func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, gr
 		return err
 	}
 	o.Shard = &sp
+	// A shard reads the villages and cases, then only its rows of the big
+	// tables; every shard balances on the database's row counts.
+	vr, err := st.VillageRows(ctx)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	o.ShardRows = vr
+	o.Source = func(ctx context.Context) (*load.Dataset, error) {
+		return st.ReadDatasetPlanned(ctx, nil, &store.ReadPlan{Later: []string{"ledger", "disclosures", "payments"},
+			Filters: func(first *load.Dataset) (map[string]*load.RowFilter, error) { return run.ShardFilters(first, sp, vr) }})
+	}
 	*fail = func(ctx context.Context, err error) {
 		defer st.Close()
 		// The run's context may be the one cancelled: record with a fresh one.

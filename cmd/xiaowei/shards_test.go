@@ -43,6 +43,7 @@ func TestShardsAndFinishEqualWholeRun(t *testing.T) {
 	if _, err := gen.Generate(context.Background(), cfg, night1); err != nil {
 		t.Fatal(err)
 	}
+	plantUnknownRefs(t, night1)
 	dropTown(t, night1, night2)
 
 	xw := func(args ...string) (string, int) {
@@ -113,6 +114,9 @@ func TestShardsAndFinishEqualWholeRun(t *testing.T) {
 	if n := count1(t, conn, "select count(*) from "+sharded+".findings"); n < 50 {
 		t.Fatalf("only %d findings to compare", n)
 	}
+	if n := count1(t, conn, "select count(distinct rule_id) from "+sharded+".findings where rule_id in ('DQ-UNKNOWN-VILLAGE', 'DQ-PAYMENT-NO-CASE') and subject like '%X0001%'"); n != 2 {
+		t.Errorf("%d findings of the planted unknown village and case, want both rules", n)
+	}
 	if out := must("finish", "--db", url, "--schema", sharded, "--run-group", "night1"); !strings.Contains(out, "already finished") {
 		t.Errorf("second finish: %s", out)
 	}
@@ -179,6 +183,26 @@ func TestShardsAndFinishEqualWholeRun(t *testing.T) {
 		t.Fatal("night 2 resolved nothing: the dropped town's findings should resolve")
 	}
 	compare(t, conn, whole, sharded, "night 2")
+}
+
+// plantUnknownRefs adds a ledger row of a village that is not in villages
+// and a payment of a case that is not in beneficiaries: their findings
+// belong to shard 0, which reads them by leaving the others' rows out.
+func plantUnknownRefs(t *testing.T, dir string) {
+	t.Helper()
+	for file, line := range map[string]string{
+		"ledger.csv":   "LX0001,519999999999,2024-03-01,PZX-1,cash,out,100.00,expense,某店,杂项,,\n",
+		"payments.csv": "PX0001,NO-SUCH-CASE,511002194204270013,tekun,2024-01,820.00,2024-01-10,621700000000000025,511002194204270013\n",
+	} {
+		f, err := os.OpenFile(filepath.Join(dir, file), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(line); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
 }
 
 // dropTown copies the dataset without the ledger rows of one town.

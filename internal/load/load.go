@@ -70,6 +70,15 @@ type Dataset struct {
 	Rejects []Reject                // in table order, then line order
 }
 
+// RowFilter selects a table's rows by one column, for a source that can
+// read part of a table (the PostgreSQL store, for a shard): Values are the
+// values kept, or with Negate the values left out (a null is then kept).
+type RowFilter struct {
+	Column string
+	Values []string
+	Negate bool
+}
+
 // Release frees every table.
 func (d *Dataset) Release() {
 	if d == nil {

@@ -59,6 +59,10 @@ type Options struct {
 	// Shard, when set, evaluates only the counties of that shard of a run
 	// group (shard.go).
 	Shard *shard.Spec
+	// ShardRows are the rows per village the source counted, so every
+	// shard balances on the same numbers even when it reads only its own
+	// rows (nil: count the loaded rows).
+	ShardRows map[string]int64
 }
 
 // Step is a post-evaluation stage of a run.
@@ -219,7 +223,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Shard != nil {
 		if err := timed(stages, "shard", o.Progress, func() error {
 			var err error
-			shardInfo, inShard, err = cutToShard(ctx, ds, *o.Shard, memory.DefaultAllocator)
+			shardInfo, inShard, err = cutToShard(ctx, ds, *o.Shard, o.ShardRows, memory.DefaultAllocator)
 			return err
 		}); err != nil {
 			ds.Release()

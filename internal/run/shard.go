@@ -37,47 +37,106 @@ type ShardInfo struct {
 // villageTablesForShard are cut by village_id; payments follow their case.
 var villageTablesForShard = []string{"beneficiaries", "ledger", "disclosures"}
 
-// cutToShard replaces ds.Tables' row tables by the shard's rows and
-// returns what the shard covers and the finding filter.
-func cutToShard(ctx context.Context, ds *load.Dataset, spec shard.Spec, mem memory.Allocator) (*ShardInfo, func(*findings.Finding) bool, error) {
+// shardIndex is what a shard needs to know about the dataset: each
+// village's county and each case's village (the last valid row of the
+// case, as the loader keeps them), and the county of each shard.
+type shardIndex struct {
+	countyOf    map[string]string
+	caseVillage map[string]string
+	assign      map[string]int
+}
+
+// indexForShard builds the index from the villages and beneficiaries
+// tables; villageRows, when a source counted them (the store), balance
+// the shards, else the loaded rows do.
+func indexForShard(ds *load.Dataset, spec shard.Spec, villageRows map[string]int64) (*shardIndex, error) {
 	vt := ds.Tables["villages"]
 	if vt == nil {
-		return nil, nil, fmt.Errorf("shard %s: the villages table is needed to assign counties to shards", spec)
+		return nil, fmt.Errorf("shard %s: the villages table is needed to assign counties to shards", spec)
 	}
 	vid, cid := vt.Str("village_id"), vt.Str("county_id")
-	countyOf := make(map[string]string, vt.Len())
+	ix := &shardIndex{countyOf: make(map[string]string, vt.Len()), caseVillage: map[string]string{}}
 	rows := map[string]int64{}
 	for i := 0; i < vt.Len(); i++ {
-		countyOf[vid.Value(i)] = cid.Value(i)
+		ix.countyOf[vid.Value(i)] = cid.Value(i)
 		rows[cid.Value(i)] += 0
 	}
-	caseVillage := map[string]string{}
 	if b := ds.Tables["beneficiaries"]; b != nil {
 		cs, vs := b.Str("case_id"), b.Str("village_id")
 		for i := 0; i < b.Len(); i++ {
-			caseVillage[cs.Value(i)] = vs.Value(i)
+			ix.caseVillage[cs.Value(i)] = vs.Value(i)
 		}
 	}
-	// Rows per county: the work a county brings.
-	for _, name := range append([]string{"persons"}, villageTablesForShard...) {
-		if t := ds.Tables[name]; t != nil {
-			vs := t.Str("village_id")
-			for i := 0; i < t.Len(); i++ {
-				if c, ok := countyOf[vs.Value(i)]; ok {
+	if villageRows != nil {
+		for v, n := range villageRows {
+			if c, ok := ix.countyOf[v]; ok {
+				rows[c] += n
+			}
+		}
+	} else {
+		// Rows per county: the work a county brings.
+		for _, name := range append([]string{"persons"}, villageTablesForShard...) {
+			if t := ds.Tables[name]; t != nil {
+				vs := t.Str("village_id")
+				for i := 0; i < t.Len(); i++ {
+					if c, ok := ix.countyOf[vs.Value(i)]; ok {
+						rows[c]++
+					}
+				}
+			}
+		}
+		if p := ds.Tables["payments"]; p != nil {
+			cs := p.Str("case_id")
+			for i := 0; i < p.Len(); i++ {
+				if c, ok := ix.countyOf[ix.caseVillage[cs.Value(i)]]; ok {
 					rows[c]++
 				}
 			}
 		}
 	}
-	if p := ds.Tables["payments"]; p != nil {
-		cs := p.Str("case_id")
-		for i := 0; i < p.Len(); i++ {
-			if c, ok := countyOf[caseVillage[cs.Value(i)]]; ok {
-				rows[c]++
-			}
+	ix.assign = shard.Assign(rows, spec.Count)
+	return ix, nil
+}
+
+// ShardFilters are the row filters a source applies when it reads the big
+// tables (ledger, disclosures, payments) for a shard, after the villages
+// and beneficiaries (first): exactly the rows cutToShard keeps, so the
+// shard never reads the others. Shard 0 also takes rows of unknown
+// villages and cases, so its filters name what to leave out.
+func ShardFilters(first *load.Dataset, spec shard.Spec, villageRows map[string]int64) (map[string]*load.RowFilter, error) {
+	ix, err := indexForShard(first, spec, villageRows)
+	if err != nil {
+		return nil, err
+	}
+	mine := func(v string) bool { return ix.assign[ix.countyOf[v]] == spec.Index }
+	var villages, cases []string
+	for v := range ix.countyOf {
+		if mine(v) == (spec.Index != 0) {
+			villages = append(villages, v) // shard 0: the other shards' villages
 		}
 	}
-	assign := shard.Assign(rows, spec.Count)
+	for c, v := range ix.caseVillage {
+		if _, known := ix.countyOf[v]; known && mine(v) == (spec.Index != 0) {
+			cases = append(cases, c)
+		}
+	}
+	sort.Strings(villages)
+	sort.Strings(cases)
+	neg := spec.Index == 0
+	byVillage := &load.RowFilter{Column: "village_id", Values: villages, Negate: neg}
+	return map[string]*load.RowFilter{"ledger": byVillage, "disclosures": byVillage,
+		"payments": {Column: "case_id", Values: cases, Negate: neg}}, nil
+}
+
+// cutToShard replaces ds.Tables' row tables by the shard's rows and
+// returns what the shard covers and the finding filter. villageRows are
+// the source's counts (nil: count the loaded rows).
+func cutToShard(ctx context.Context, ds *load.Dataset, spec shard.Spec, villageRows map[string]int64, mem memory.Allocator) (*ShardInfo, func(*findings.Finding) bool, error) {
+	ix, err := indexForShard(ds, spec, villageRows)
+	if err != nil {
+		return nil, nil, err
+	}
+	countyOf, caseVillage, assign := ix.countyOf, ix.caseVillage, ix.assign
 	info := &ShardInfo{Spec: spec}
 	mine := map[string]bool{}
 	for c, s := range assign {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -28,6 +29,19 @@ func TestShardsEqualWhole(t *testing.T) {
 	if _, err := gen.Generate(context.Background(), cfg, data); err != nil {
 		t.Fatal(err)
 	}
+	// A ledger row of an unknown village and a payment of an unknown case:
+	// their findings belong to shard 0 only.
+	for file, line := range map[string]string{
+		"ledger.csv":   "LX0001,519999999999,2024-03-01,PZX-1,cash,out,100.00,expense,某店,杂项,,\n",
+		"payments.csv": "PX0001,NO-SUCH-CASE,511002194204270013,tekun,2024-01,820.00,2024-01-10,621700000000000025,511002194204270013\n",
+	} {
+		f, err := os.OpenFile(filepath.Join(data, file), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(line)
+		f.Close()
+	}
 	asOf := civil.MustParse("2025-06-30")
 	run := func(name string, sp *shard.Spec) *Outcome {
 		o := Options{DataDir: data, OutDir: filepath.Join(dir, name), RuleDirs: []string{rules.Builtin}, Scope: Scope{AsOf: asOf},
@@ -44,6 +58,15 @@ func TestShardsEqualWhole(t *testing.T) {
 	findings.WriteJSONL(&wb, whole.Findings)
 	if len(whole.Findings) < 50 {
 		t.Fatalf("whole run found too little to compare: %d", len(whole.Findings))
+	}
+	planted := 0
+	for _, f := range whole.Findings {
+		if strings.Contains(f.Subject, "X0001") {
+			planted++
+		}
+	}
+	if planted < 2 {
+		t.Fatalf("%d findings of the planted unknown village and case, want at least 2", planted)
 	}
 	for _, n := range []int{1, 2, 3, 4} {
 		t.Run(string(rune('0'+n))+" shards", func(t *testing.T) {
