@@ -73,6 +73,9 @@ type Dataset struct {
 // RowFilter selects a table's rows by one column, for a source that can
 // read part of a table (the PostgreSQL store, for a shard): Values are the
 // values kept, or with Negate the values left out (a null is then kept).
+// Values are ids in normal form (internal/ident); a stored value that is
+// not plain printable ASCII may not be, so the source returns it too and
+// the caller, which normalises, decides.
 type RowFilter struct {
 	Column string
 	Values []string

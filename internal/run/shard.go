@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/shard"
 )
@@ -37,6 +38,14 @@ type ShardInfo struct {
 // villageTablesForShard are cut by village_id; payments follow their case.
 var villageTablesForShard = []string{"beneficiaries", "ledger", "disclosures"}
 
+// code is an id in its normal form (internal/ident), as the run matches
+// ids: a case id written with a zero-width space belongs with its plain
+// form. An id already normal (almost all) is returned as is, unallocated.
+func code(s string) string {
+	n, _ := ident.Normalize(s, ident.Code)
+	return n
+}
+
 // shardIndex is what a shard needs to know about the dataset: each
 // village's county and each case's village (the last valid row of the
 // case, as the loader keeps them), and the county of each shard.
@@ -58,18 +67,19 @@ func indexForShard(ds *load.Dataset, spec shard.Spec, villageRows map[string]int
 	ix := &shardIndex{countyOf: make(map[string]string, vt.Len()), caseVillage: map[string]string{}}
 	rows := map[string]int64{}
 	for i := 0; i < vt.Len(); i++ {
-		ix.countyOf[vid.Value(i)] = cid.Value(i)
-		rows[cid.Value(i)] += 0
+		c := code(cid.Value(i))
+		ix.countyOf[code(vid.Value(i))] = c
+		rows[c] += 0
 	}
 	if b := ds.Tables["beneficiaries"]; b != nil {
 		cs, vs := b.Str("case_id"), b.Str("village_id")
 		for i := 0; i < b.Len(); i++ {
-			ix.caseVillage[cs.Value(i)] = vs.Value(i)
+			ix.caseVillage[code(cs.Value(i))] = code(vs.Value(i))
 		}
 	}
 	if villageRows != nil {
 		for v, n := range villageRows {
-			if c, ok := ix.countyOf[v]; ok {
+			if c, ok := ix.countyOf[code(v)]; ok {
 				rows[c] += n
 			}
 		}
@@ -79,7 +89,7 @@ func indexForShard(ds *load.Dataset, spec shard.Spec, villageRows map[string]int
 			if t := ds.Tables[name]; t != nil {
 				vs := t.Str("village_id")
 				for i := 0; i < t.Len(); i++ {
-					if c, ok := ix.countyOf[vs.Value(i)]; ok {
+					if c, ok := ix.countyOf[code(vs.Value(i))]; ok {
 						rows[c]++
 					}
 				}
@@ -88,7 +98,7 @@ func indexForShard(ds *load.Dataset, spec shard.Spec, villageRows map[string]int
 		if p := ds.Tables["payments"]; p != nil {
 			cs := p.Str("case_id")
 			for i := 0; i < p.Len(); i++ {
-				if c, ok := ix.countyOf[ix.caseVillage[cs.Value(i)]]; ok {
+				if c, ok := ix.countyOf[ix.caseVillage[code(cs.Value(i))]]; ok {
 					rows[c]++
 				}
 			}
@@ -100,9 +110,11 @@ func indexForShard(ds *load.Dataset, spec shard.Spec, villageRows map[string]int
 
 // ShardFilters are the row filters a source applies when it reads the big
 // tables (ledger, disclosures, payments) for a shard, after the villages
-// and beneficiaries (first): exactly the rows cutToShard keeps, so the
-// shard never reads the others. Shard 0 also takes rows of unknown
-// villages and cases, so its filters name what to leave out.
+// and beneficiaries (first): the rows cutToShard keeps, so the shard
+// never reads the others' (values are in normal form; a source also
+// returns values that may not be, and cutToShard decides on those). Shard
+// 0 also takes rows of unknown villages and cases, so its filters name
+// what to leave out.
 func ShardFilters(first *load.Dataset, spec shard.Spec, villageRows map[string]int64) (map[string]*load.RowFilter, error) {
 	ix, err := indexForShard(first, spec, villageRows)
 	if err != nil {
@@ -173,7 +185,7 @@ func cutToShard(ctx context.Context, ds *load.Dataset, spec shard.Spec, villageR
 		keep := make([]bool, t.Len())
 		all := true
 		for i := range keep {
-			keep[i] = keepKey(keys.Value(i))
+			keep[i] = keepKey(code(keys.Value(i)))
 			all = all && keep[i]
 		}
 		if all {

@@ -339,7 +339,9 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 		if f.Negate {
 			sel += " where " + col + " is null or not (" + col + " = any($1))"
 		} else {
-			sel += " where " + col + " = any($1)"
+			// A value outside printable ASCII may normalise to one of
+			// Values (a zero-width space in an id): read it too.
+			sel += " where " + col + " = any($1) or " + col + " !~ '^[!-~]+$'"
 		}
 		vals := f.Values
 		if vals == nil {
