@@ -123,6 +123,8 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	var problems []string
 	if c.Database == "" {
 		problems = append(problems, "no database: set database: or DATABASE_URL")
+	} else if err := store.CheckURL(c.Database); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if _, err := parseSpec(c.Nightly.Schedule); err != nil {
 		problems = append(problems, fmt.Sprintf("nightly.schedule %q: %v", c.Nightly.Schedule, err))

@@ -280,3 +280,22 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("jobs %s %s", s.jobs[0].name, j.name)
 	}
 }
+
+// TestConfigBadDatabaseURL: `serve --check` refuses a database URL that
+// would not parse at start-up, and says why without the password.
+func TestConfigBadDatabaseURL(t *testing.T) {
+	for _, c := range []struct{ name, url, want string }{
+		{"bad escape", "postgres://u:hunter%zz2@h/db", "invalid percent-encoded token"},
+		{"space in password", "'postgres://u:hunter 2@h/db'", "unexpected spaces"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte("database: "+c.url+"\n"), "c.yaml")
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if strings.Contains(err.Error(), "hunter") || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "c.yaml") {
+				t.Errorf("error %q: want c.yaml, %q and no password", err, c.want)
+			}
+		})
+	}
+}

@@ -328,15 +328,45 @@ func TestDuplicateSlotRefused(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	for in, want := range map[string]string{
-		"postgres://u:secret@h:5432/db":             "postgres://u:xxxxx@h:5432/db",
-		"postgres://h/db?password=secret&sslmode=x": "password=xxxxx",
-		"host=h user=u password=secret dbname=d":    "password=xxxxx dbname=d",
+	for _, c := range []struct{ name, in, want string }{
+		{"url", "postgres://u:secret@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"query password", "postgres://h/db?password=secret&sslmode=x", "password=xxxxx"},
+		{"key value", "host=h user=u password=secret dbname=d", "password=xxxxx dbname=d"},
+		// URLs that do not parse are redacted by their shape
+		{"bad escape", "postgres://u:se%zzcret@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"space in password", "postgres://u:se cret@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"slash in password", "postgres://u:se/cret@h/db", "postgres://u:xxxxx@h/db"},
+		{"bad query escape", "postgres://h/db?sslmode=%zz&password=secret", "password=xxxxx"},
 	} {
-		got := Redact(in)
-		if strings.Contains(got, "secret") || !strings.Contains(got, want) {
-			t.Errorf("Redact(%q) = %q", in, got)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			got := Redact(c.in)
+			if strings.Contains(got, "secret") || strings.Contains(got, "cret") || !strings.Contains(got, c.want) {
+				t.Errorf("Redact(%q) = %q, want it to contain %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+// TestBadURLErrorHidesPassword: a URL that does not parse is an error that
+// names the problem but never the password, from Open and CheckURL alike.
+func TestBadURLErrorHidesPassword(t *testing.T) {
+	for _, c := range []struct{ name, url, want string }{
+		{"bad escape", "postgres://u:se%zzcret@127.0.0.1:5432/db", "invalid percent-encoded token"},
+		{"space", "postgres://u:se cret@127.0.0.1:5432/db", "unexpected spaces"},
+		{"bad port", "postgres://u:se/cret@127.0.0.1/db", "invalid port"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Open(context.Background(), c.url, "")
+			cerr := CheckURL(c.url)
+			for _, e := range []error{err, cerr} {
+				if e == nil {
+					t.Fatal("accepted")
+				}
+				if strings.Contains(e.Error(), "cret") || !strings.Contains(e.Error(), c.want) {
+					t.Errorf("error %q: want %q and no password", e, c.want)
+				}
+			}
+		})
 	}
 }
 
