@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/neijiang/xiaowei/internal/csvguard"
 	"io"
 	"os"
 	"path/filepath"
@@ -251,7 +252,9 @@ func hashFile(path string) (string, error) {
 }
 
 // WriteRejects writes rejects as CSV with the header
-// table,file,line,column,value,reason.
+// table,file,line,column,value,reason. Cells are guarded against formula
+// injection (csvguard): people open this file in a spreadsheet, and the
+// rejected values are the audited offices' own bytes.
 func WriteRejects(w io.Writer, rejects []Reject) error {
 	// The report itself is UTF-8: a rejected value that is not (a GBK cell)
 	// is written with its bad bytes as \xNN, so the report stays readable and
@@ -261,7 +264,7 @@ func WriteRejects(w io.Writer, rejects []Reject) error {
 		return fmt.Errorf("writing rejects: %w", err)
 	}
 	for _, r := range rejects {
-		if err := cw.Write([]string{r.Table, r.File, strconv.Itoa(r.Line), r.Column, printable(r.Value), r.Reason}); err != nil {
+		if err := cw.Write(csvguard.Row([]string{r.Table, r.File, strconv.Itoa(r.Line), r.Column, printable(r.Value), r.Reason})); err != nil {
 			return fmt.Errorf("writing rejects: %w", err)
 		}
 	}
