@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"time"
@@ -411,13 +412,28 @@ func writeRejects(dir string, ds *load.Dataset) error {
 	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), buf.Bytes())
 }
 
-// RemoveStaleTemps deletes the temporary files (".<name>.tmp-*") a killed
-// run left in dir; WriteOutputs calls it first, so they never pile up.
-// Errors are ignored: a leftover temp file is harmless, only untidy.
+// tempPrefix starts the name of every temporary file xiaowei writes. The
+// folder is the user's (run --out may name an existing one), so cleanup
+// must only ever touch names this program made: a prefix no other program
+// uses, the output's name, and CreateTemp's all-digit random suffix.
+const tempPrefix = ".xiaowei-tmp-"
+
+// ownTemp matches tempPrefix + <output name> + "." + CreateTemp's digits.
+var ownTemp = regexp.MustCompile(`^` + regexp.QuoteMeta(tempPrefix) + `[^/]+\.[0-9]+$`)
+
+// RemoveStaleTemps deletes the temporary files a killed run left in dir
+// (regular files named by WriteFileAtomic, nothing else); WriteOutputs
+// calls it first, so they never pile up. Errors are ignored: a leftover
+// temp file is harmless, only untidy.
 func RemoveStaleTemps(dir string) {
-	stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	stale, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*"))
 	for _, p := range stale {
-		os.Remove(p)
+		if !ownTemp.MatchString(filepath.Base(p)) {
+			continue
+		}
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			os.Remove(p)
+		}
 	}
 }
 
@@ -425,7 +441,7 @@ func RemoveStaleTemps(dir string) {
 // and renames it over the target, so a reader (or a killed run) never sees
 // half a file: the old one stays until the new one is complete.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
