@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/run"
@@ -107,7 +108,7 @@ func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.
 		to = dateTime(o.Scope.To)
 	}
 	now := time.Now()
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = commitOnce(ctx, s.Pool, func(tx pgx.Tx) error {
 		// Recording runs one at a time, so resolution never races an upsert.
 		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", s.LockKey("record")); err != nil {
 			return err
@@ -171,19 +172,56 @@ func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.
 			return fmt.Errorf("resolve: %w", err)
 		}
 		rec.Resolved = int(tag.RowsAffected())
+		if _, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
+			m.RunID, rec.New, rec.Reopened, rec.Resolved); err != nil {
+			return err
+		}
 		for _, w := range extra {
 			if err := w(ctx, tx, m.RunID); err != nil {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
-			m.RunID, rec.New, rec.Reopened, rec.Resolved)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// commitTimeout bounds the commit of a recorded run once every write is
+// done; it is not cut short by cancellation (see commitOnce).
+const commitTimeout = 30 * time.Second
+
+// commitOnce runs fn in a transaction and commits it. The writes honour
+// ctx; the COMMIT does not: a SIGTERM that lands after the last write
+// would otherwise race the server (the cancel request may arrive after the
+// commit took effect, and the caller would report a stored run as
+// cancelled). Once everything is written, committing is the one outcome
+// that can be reported truthfully.
+func commitOnce(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		tx.Rollback(rctx)
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	return tx.Commit(cctx)
+}
+
+// RunStored says whether a run was recorded (its transaction committed).
+// A caller whose Record call failed at the commit asks this to report
+// what really happened.
+func (s *Store) RunStored(ctx context.Context, runID string) (bool, error) {
+	var ok bool
+	err := s.Pool.QueryRow(ctx, "select exists (select 1 from "+s.T("runs")+" where run_id = $1)", runID).Scan(&ok)
+	return ok, err
 }
 
 // TxWriter stores more of a run inside the transaction that records it.
