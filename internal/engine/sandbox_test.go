@@ -143,3 +143,38 @@ func TestSandboxBudgetOff(t *testing.T) {
 		t.Error("no watchdog, yet stopped")
 	}
 }
+
+// TestSandboxExprShape: an expression nested too deep or too long is
+// refused before expr's recursive parser sees it (a stack overflow there
+// is fatal, beyond any recover), with the position of the offending byte.
+// The rule's line 7 is `    when: "..."`: the text starts at column 12.
+func TestSandboxExprShape(t *testing.T) {
+	for _, c := range []struct{ name, when, want string }{
+		{"deep parentheses", strings.Repeat("(", 300000) + "amount > 0" + strings.Repeat(")", 300000),
+			"r.yaml:7:12: rule T-DEEP: when: expression is 600010 bytes long; at most 65536 are allowed"},
+		{"65 brackets", strings.Repeat("(", 65) + "amount > 0" + strings.Repeat(")", 65),
+			"r.yaml:7:76: rule T-DEEP: when: expression nested more than 64 brackets deep"},
+		{"mixed brackets", "amount > 0 && " + strings.Repeat("[", 70) + strings.Repeat("]", 70),
+			"r.yaml:7:90: rule T-DEEP: when: expression nested more than 64 brackets deep"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			set, err := rulesFromString(t, "rules:\n"+sandboxRule("T-DEEP", c.when))
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := Check(set)
+			if len(errs) != 1 || !strings.HasSuffix(errs[0].Error(), c.want) {
+				t.Errorf("got %v\nwant …%s", errs, c.want)
+			}
+		})
+	}
+	// 64 levels and brackets inside strings are fine
+	ok := strings.Repeat("(", 64) + "amount > 0" + strings.Repeat(")", 64) + ` && summary != "` + strings.Repeat("(", 100) + `"`
+	set, err := rulesFromString(t, "rules:\n"+sandboxRule("T-OK", ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := Check(set); len(errs) > 0 {
+		t.Errorf("64 levels refused: %v", errs)
+	}
+}
