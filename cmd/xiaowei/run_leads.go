@@ -191,7 +191,10 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 		}
 		info = leads.RulesOf(rs)
 	}
-	ls := leads.Build(out.Findings, leads.Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
+	ls, err := leads.Build(out.Findings, leads.Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
+	if err != nil {
+		return fmt.Errorf("leads: %w", err)
+	}
 	var buf bytes.Buffer
 	if err := leads.WriteJSONL(&buf, ls); err != nil {
 		return err

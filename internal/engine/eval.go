@@ -297,8 +297,15 @@ func (ev *evaluator) finding(c *Compiled, t *table.Table, i int, village string,
 		}
 		switch x := out.(type) {
 		case float64:
-			f.Amount = &findings.Amount{Fen: money.FromYuan(x)}
+			fen, err := money.FromYuanChecked(x)
+			if err != nil {
+				return nil, fmt.Errorf("amount: %w", err)
+			}
+			f.Amount = &findings.Amount{Fen: fen}
 		case int:
+			if int64(x) > money.MaxFen/100 || int64(x) < -money.MaxFen/100 {
+				return nil, fmt.Errorf("amount: %d yuan is out of range: at most 999,999,999,999.99 yuan", x)
+			}
 			f.Amount = &findings.Amount{Fen: int64(x) * 100}
 		case nil:
 		default:

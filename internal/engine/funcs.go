@@ -46,7 +46,11 @@ func exprOptions() []expr.Option {
 		// fen(x) rounds yuan to the fen, for thresholds computed from
 		// ratios (0.5 % of a total) so boundaries compare exactly.
 		expr.Function("fen", func(args ...any) (any, error) {
-			return money.Yuan(money.FromYuan(args[0].(float64))), nil
+			f, err := money.FromYuanChecked(args[0].(float64))
+			if err != nil {
+				return nil, fmt.Errorf("fen: %w", err)
+			}
+			return money.Yuan(f), nil
 		}, new(func(float64) float64)),
 	}
 }

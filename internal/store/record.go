@@ -127,7 +127,7 @@ func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.
 			return fmt.Errorf("insert run: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `create temp table xw_stage (finding_id text, rule_id text, family text, severity text,
-			village_id text, town_id text, subject text, period text, amount numeric(14,2), title text, message text,
+			village_id text, town_id text, subject text, period text, amount numeric(19,2), title text, message text,
 			responsible text, rule_version text, evidence text) on commit drop`); err != nil {
 			return err
 		}
