@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -61,11 +60,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if path == "" {
 			path = filepath.Join(dir, "rejected.csv")
 		}
-		var buf bytes.Buffer
-		if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
+		b, err := run.RejectsCSV(ds)
+		if err != nil {
 			return err
 		}
-		if err := run.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		if err := run.WriteFileAtomic(path, b); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "%d rows rejected: %s\n", nrej, path)

@@ -13,11 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"github.com/neijiang/xiaowei/internal/csvguard"
+	"github.com/neijiang/xiaowei/internal/mask"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -291,4 +293,42 @@ func printable(s string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// PersonNames returns the distinct names in the persons register, sorted.
+// Masking needs them: a name in free text (a ledger summary 陪同张三…) can
+// only be recognised by knowing it.
+func (d *Dataset) PersonNames() []string {
+	t := d.Tables["persons"]
+	if t == nil || !t.Has("name") {
+		return nil
+	}
+	col := t.Str("name")
+	seen := make(map[string]bool, col.Len())
+	var out []string
+	for i := 0; i < col.Len(); i++ {
+		if col.IsNull(i) {
+			continue
+		}
+		if n := col.Value(i); n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, strings.Clone(n))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MaskRejects returns a copy of rejects with ID numbers, names and
+// accounts masked in values and reasons (m knows the register's names).
+// rejected.csv is opened by clerks and passed around like a report; its
+// file, line and column still name the cell to fix.
+func MaskRejects(rejects []Reject, m *mask.Masker) []Reject {
+	out := make([]Reject, len(rejects))
+	for i, r := range rejects {
+		r.Value = m.Field(r.Column, r.Value)
+		r.Reason = m.Text(r.Reason)
+		out[i] = r
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/neijiang/xiaowei/internal/mask"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -405,11 +406,23 @@ func writeRejects(dir string, ds *load.Dataset) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output folder: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
+	b, err := RejectsCSV(ds)
+	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), buf.Bytes())
+	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), b)
+}
+
+// RejectsCSV is rejected.csv for a dataset: personal data masked (the
+// register's names are learned first), cells guarded against formulas.
+func RejectsCSV(ds *load.Dataset) ([]byte, error) {
+	var buf bytes.Buffer
+	m := mask.New(false)
+	m.LearnAll(ds.PersonNames())
+	if err := load.WriteRejects(&buf, load.MaskRejects(ds.Rejects, m)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // tempPrefix starts the name of every temporary file xiaowei writes. The
