@@ -45,6 +45,7 @@ type runFlags struct {
 	rules                     multiFlag
 	strict, skipBad, quiet    bool
 	workers                   int
+	maxFindings               int
 }
 
 func parseRunScope(f *runFlags) (run.Scope, error) {
@@ -54,6 +55,8 @@ func parseRunScope(f *runFlags) (run.Scope, error) {
 		s.AsOf = civil.Today()
 	} else if s.AsOf, err = civil.Parse(f.asOf); err != nil {
 		return s, badInput(fmt.Errorf("--as-of: %w", err))
+	} else {
+		s.BoundAsOf = true // a person's date: refuse one far beyond the data
 	}
 	if f.from != "" {
 		if s.From, err = civil.Parse(f.from); err != nil {
@@ -87,6 +90,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&f.skipBad, "skip-bad-rules", false, "run the rules that compile when others do not (the bad ones are listed in the summary)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.IntVar(&f.workers, "workers", 0, "evaluation goroutines (default: all cores)")
+	fs.IntVar(&f.maxFindings, "max-findings-per-rule", engine.DefaultMaxFindingsPerRule, "keep at most this many findings per rule (the summary says how many were dropped); -1 = no cap")
 	for _, h := range runHooks {
 		if h.flags != nil {
 			h.flags(fs)
@@ -105,7 +109,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	start := time.Now()
 	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
-		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)}
+		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet),
+		MaxFindingsPerRule: f.maxFindings}
 	for _, h := range runHooks {
 		if h.prepare != nil {
 			if err := h.prepare(ctx, &opts); err != nil {
@@ -120,7 +125,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		var re *run.RulesError
 		var se *run.StrictError
-		if errors.As(err, &re) || errors.As(err, &se) {
+		var ae *run.AsOfError
+		if errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ae) {
 			return badInput(err)
 		}
 		return err
@@ -170,6 +176,9 @@ func printSummary(w io.Writer, s *run.Summary, took time.Duration) {
 	}
 	if stats, ok := s.Rules.([]engine.RuleStats); ok {
 		for _, r := range stats {
+			if r.Capped != "" {
+				fmt.Fprintf(w, "rule %s: %s\n", r.RuleID, r.Capped)
+			}
 			if r.Disabled != "" {
 				fmt.Fprintf(w, "rule %s disabled for this run: %s\n", r.RuleID, r.Disabled)
 			} else if r.Errors > 0 {

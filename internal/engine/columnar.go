@@ -1000,6 +1000,9 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 				e.setParams(ps.env)
 				envPS = ps
 			}
+			if !ev.room(u) {
+				continue
+			}
 			e.load(k)
 			f, err := ev.finding(c, t, k, villageAt(k), ps, g, e)
 			if err != nil {

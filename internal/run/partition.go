@@ -93,7 +93,12 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 			r.File = filepath.Join(part.Dir, r.Table+".csv")
 			merged.Rejects = append(merged.Rejects, r)
 		}
-		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
+		// as_of is bounded against the whole dataset's dates, not one
+		// county's (whose books may end earlier): not checked per county.
+		sc := o.Scope
+		sc.BoundAsOf = false
+		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: sc, Workers: o.Workers, Progress: o.Progress,
+			MaxFindingsPerRule: o.MaxFindingsPerRule})
 		if err != nil {
 			ds.Release()
 			var re rules.Errors

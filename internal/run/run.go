@@ -33,8 +33,11 @@ type Options struct {
 	// recording the bad ones in the summary, instead of refusing to run.
 	SkipBadRules bool
 	Workers      int
-	Version      string
-	Progress     func(stage string)
+	// MaxFindingsPerRule caps one rule's findings in this run (0 = the
+	// engine's default, negative = none); see engine.EvalOptions.
+	MaxFindingsPerRule int
+	Version            string
+	Progress           func(stage string)
 	// Source, when set, supplies the dataset instead of DataDir (e.g. the
 	// PostgreSQL store).
 	Source func(ctx context.Context) (*load.Dataset, error)
@@ -203,7 +206,8 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		ds.Release()
 		return nil, &StrictError{Rejected: n}
 	}
-	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Only: o.Only, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
+	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Only: o.Only, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress,
+		MaxFindingsPerRule: o.MaxFindingsPerRule})
 	if err != nil {
 		ds.Release()
 		var re rules.Errors
