@@ -134,9 +134,9 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 }
 
 func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
-	f, err := excelize.OpenFile(file)
+	f, err := openWorkbook(file)
 	if err != nil {
-		return fmt.Errorf("%s: not a readable xlsx workbook: %w", file, err)
+		return err
 	}
 	defer f.Close()
 	fmt.Fprintln(w, "sheets:")
