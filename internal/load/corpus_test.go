@@ -173,6 +173,24 @@ func TestCorpusGenerated(t *testing.T) {
 		}
 	})
 
+	// 10,000 columns: refused on the header, before any row is read.
+	t.Run("header_10000_columns", func(t *testing.T) {
+		dir := t.TempDir()
+		cols := strings.Split(lh, ",")
+		for i := len(cols); i < 10000; i++ {
+			cols = append(cols, fmt.Sprintf("x%d", i))
+		}
+		body := strings.Join(cols, ",") + "\n" + strings.Repeat(good+strings.Repeat(",", 10000-12)+"\n", 100)
+		if err := os.WriteFile(filepath.Join(dir, "ledger.csv"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got := loadCase(t, dir)
+		want := "error: ledger.csv: the header has 10000 columns; at most 1024 are read: bad header\n"
+		if got != want {
+			t.Errorf("got %q\nwant %q", got, want)
+		}
+	})
+
 	t.Run("parquet_truncated", func(t *testing.T) {
 		src := t.TempDir()
 		if err := os.WriteFile(filepath.Join(src, "ledger.csv"), []byte(lh+"\n"+good+"\n"), 0o644); err != nil {

@@ -164,6 +164,9 @@ func (c *csvRows) next() (int, []string, error) {
 		return 0, nil, err
 	}
 	line, _ := c.cr.FieldPos(0)
+	if len(rec) > MaxColumns {
+		return line, nil, fmt.Errorf("%d columns; at most %d are read", len(rec), MaxColumns)
+	}
 	return line, rec, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/neijiang/xiaowei/internal/load"
 )
 
 // Limits on what an xlsx workbook may unpack to. An xlsx is a zip: 1 MB on
@@ -16,10 +18,10 @@ import (
 // lie. Real exports are far below: the largest district export seen
 // (21,032 payment rows) unpacks to ~12 MB.
 const (
-	MaxXLSXUnpacked = 256 << 20  // all parts together
-	MaxXLSXPart     = 128 << 20  // any one part (a sheet, the shared strings)
-	MaxXLSXCells    = 20_000_000 // cells read from one sheet
-	MaxColumns      = 1024       // columns in a header or row
+	MaxXLSXUnpacked = 256 << 20       // all parts together
+	MaxXLSXPart     = 128 << 20       // any one part (a sheet, the shared strings)
+	MaxXLSXCells    = 20_000_000      // cells read from one sheet
+	MaxColumns      = load.MaxColumns // columns in a header or row
 )
 
 // checkXLSXSize refuses a workbook whose parts declare more than the

@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -120,5 +121,20 @@ func TestXLSXCellLimits(t *testing.T) {
 	_, _, err = rr.next()
 	if err == nil || err.Error() != "row 1 has 1025 columns; at most 1024 are read" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestCSVTooManyColumns: a source CSV of 10,000 columns is refused at its
+// first line, before rows are read.
+func TestCSVTooManyColumns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wide.csv")
+	line := strings.Repeat("a,", 9999) + "a\n"
+	if err := os.WriteFile(path, []byte(strings.Repeat(line, 50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	err := Inspect(context.Background(), &b, path, InspectOptions{Table: "ledger"})
+	if msg := fmt.Sprint(err) + b.String(); !strings.Contains(msg, "line 1: 10000 columns; at most 1024 are read") {
+		t.Errorf("inspect said %v\n%s", err, b.String())
 	}
 }
