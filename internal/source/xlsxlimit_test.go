@@ -2,8 +2,8 @@ package source
 
 import (
 	"archive/zip"
-	"compress/flate"
 	"bytes"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
