@@ -101,6 +101,7 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: want a mapping with tables: %w", path, root.Line, ErrMapping)
 	}
+	dupKeys(root, errs, "")
 	eachKey(root, errs, []string{"version", "tables", "aliases", "values"}, func(k string, kn, v *yaml.Node) {
 		switch k {
 		case "version":
@@ -170,6 +171,32 @@ func eachKey(n *yaml.Node, errs *mapErrs, allowed []string, fn func(k string, kn
 			continue
 		}
 		fn(k.Value, k, n.Content[i+1])
+	}
+}
+
+// dupKeys reports every key given twice in any mapping of the document,
+// as the rule parser does: YAML keeps the last silently, so a column
+// mapped twice would quietly read the wrong source column.
+func dupKeys(n *yaml.Node, errs *mapErrs, where string) {
+	if n.Kind == yaml.MappingNode {
+		first := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			name := k.Value
+			if where != "" {
+				name = where + "." + k.Value
+			}
+			if line, ok := first[k.Value]; ok {
+				errs.add(k.Line, "%s given twice (first on line %d)", name, line)
+			} else {
+				first[k.Value] = k.Line
+			}
+			dupKeys(n.Content[i+1], errs, name)
+		}
+		return
+	}
+	for _, c := range n.Content {
+		dupKeys(c, errs, where)
 	}
 }
 
