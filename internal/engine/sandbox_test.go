@@ -178,3 +178,55 @@ func TestSandboxExprShape(t *testing.T) {
 		t.Errorf("64 levels refused: %v", errs)
 	}
 }
+
+// TestSandboxIntOverflow: integer arithmetic in a rule is checked; an
+// overflow is a row error (counted, sampled, the rule disabled when it
+// fails on every row), never a silently wrapped value deciding a finding.
+func TestSandboxIntOverflow(t *testing.T) {
+	for _, c := range []struct {
+		name, when string
+		rowWise    bool
+		fired      int
+		errSample  string
+	}{
+		{"multiply", "date * 9223372036854775807 > 0", true, 0, "integer overflow: 19783 * 9223372036854775807 does not fit in 64 bits"},
+		{"add", "date + 9223372036854775807 < 0", true, 0, "integer overflow: 19783 + 9223372036854775807 does not fit in 64 bits"},
+		{"subtract", "-9223372036854775807 - date > 0", true, 0, "integer overflow: -9223372036854775807 - 19783 does not fit in 64 bits"},
+		{"in range", "date - 19000 > 0", true, 10, ""},
+		{"in range column-wise", "date - 19000 > 0", false, 10, ""},
+		{"overflow column-wise", "date * 9223372036854775807 > 0", false, 0, "integer overflow"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			set, err := rulesFromString(t, "rules:\n"+sandboxRule("T-INT", c.when))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, errs := Compile(set, nil, Geography{"V1": "T1"})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			if !plan.Rules[0].ColumnWise() {
+				t.Fatal("checked int arithmetic is not column-wise")
+			}
+			tb := sandboxLedger(10)
+			defer tb.Release()
+			res, err := Evaluate(context.Background(), plan, map[string]*table.Table{"ledger": tb}, EvalOptions{AsOf: civil.MustParse("2025-06-30"), RowWise: c.rowWise})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := res.Stats[0]
+			if len(res.Findings) != c.fired {
+				t.Errorf("%d findings, want %d", len(res.Findings), c.fired)
+			}
+			if c.errSample == "" {
+				if st.Errors != 0 {
+					t.Errorf("errors %d %v", st.Errors, st.Samples)
+				}
+				return
+			}
+			if st.Errors != 10 || len(st.Samples) == 0 || !strings.Contains(st.Samples[0], c.errSample) {
+				t.Errorf("errors %d, samples %v; want 10 with %q", st.Errors, st.Samples, c.errSample)
+			}
+		})
+	}
+}
