@@ -92,3 +92,28 @@ func TestFindingsCapInSummary(t *testing.T) {
 		t.Errorf("summary rules %+v", s.Rules)
 	}
 }
+
+// TestRunOutKeepsUsersFiles: run --out into an existing folder leaves the
+// user's own files alone, also those that look temporary.
+func TestRunOutKeepsUsersFiles(t *testing.T) {
+	data, rulesDir := setup(t)
+	out := t.TempDir()
+	mine := []string{".notes.tmp-1", ".findings.jsonl.tmp-123", "我的笔记.txt"}
+	for _, n := range mine {
+		if err := os.WriteFile(filepath.Join(out, n), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// and a temporary file a killed run of xiaowei left
+	stale := filepath.Join(out, ".xiaowei-tmp-findings.jsonl.4242")
+	os.WriteFile(stale, []byte("half"), 0o644)
+	mustRun(t, "run", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30")
+	for _, n := range mine {
+		if b, err := os.ReadFile(filepath.Join(out, n)); err != nil || string(b) != "mine" {
+			t.Errorf("%s: %q %v", n, b, err)
+		}
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the killed run's temp file is still there: %v", err)
+	}
+}
