@@ -395,3 +395,34 @@ func TestDispositions(t *testing.T) {
 		t.Error("disposition_events accepted a delete")
 	}
 }
+
+// TestMoneyRangeRoundTrip: the loader's largest amount (999,999,999,999.99
+// yuan) is what numeric(14,2) holds: it imports, reads back equal, and a
+// finding of that amount records (findings.amount is numeric(19,2)).
+func TestMoneyRangeRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ds := f.importRows(t, ledger("E9,511002101204,2024-02-01,V9,cash,out,999999999999.99,expense,某公司,工程款,P1,"))
+	got, err := f.st.ReadDataset(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	if !array.RecordEqual(ds.Tables["ledger"].Rec, got.Tables["ledger"].Rec) {
+		t.Errorf("ledger differs after the round trip")
+	}
+	if _, err := f.run(context.Background(), t, run.Scope{}); err != nil {
+		t.Fatal(err)
+	}
+	var amount string
+	if err := f.st.Pool.QueryRow(context.Background(), "select amount::text from "+f.st.T("findings")+" where subject = 'entry:E9'").Scan(&amount); err != nil {
+		t.Fatal(err)
+	}
+	if amount != "999999999999.99" {
+		t.Errorf("stored amount %s", amount)
+	}
+	var precision int
+	if err := f.st.Pool.QueryRow(context.Background(), "select numeric_precision from information_schema.columns where table_schema = $1 and table_name = 'leads' and column_name = 'amount'", f.st.Schema).Scan(&precision); err != nil || precision != 19 {
+		t.Errorf("leads.amount precision %d %v, want 19", precision, err)
+	}
+}
