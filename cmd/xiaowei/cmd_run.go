@@ -126,7 +126,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		var re *run.RulesError
 		var se *run.StrictError
 		var ae *run.AsOfError
-		if errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ae) {
+		if errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ae) || isBadDataset(err) {
 			return badInput(err)
 		}
 		return err

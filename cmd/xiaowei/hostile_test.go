@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,9 @@ func TestHostileCLI(t *testing.T) {
 		{"check: a when nested 300,000 parentheses deep",
 			[]string{"check", deep}, exitBadInput,
 			[]string{"deep.yaml:7:11: rule T-DEEP: when: expression is 600010 bytes long; at most 65536 are allowed"}, nil},
+		{"run: a 10,000-column ledger",
+			[]string{"run", "--data", wideData(t), "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--as-of", "2025-06-30"}, exitBadInput,
+			[]string{"ledger.csv: the header has 10000 columns; at most 1024 are read: bad header"}, nil},
 		{"run: --as-of 9999-12-31",
 			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--as-of", "9999-12-31"}, exitBadInput,
 			[]string{"as_of 9999-12-31 is more than 366 days after the data's last date 2025-07-09 (ledger.date)", "give an as_of up to 2026-07-10"}, nil},
@@ -116,4 +120,30 @@ func TestRunOutKeepsUsersFiles(t *testing.T) {
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("the killed run's temp file is still there: %v", err)
 	}
+}
+
+// wideData is the setup dataset with a ledger of 10,000 columns.
+func wideData(t *testing.T) string {
+	data, _ := setup(t)
+	b, err := os.ReadFile(filepath.Join(data, "ledger.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var w strings.Builder
+	for i, l := range lines {
+		w.WriteString(l)
+		for j := 12; j < 10000; j++ {
+			if i == 0 {
+				fmt.Fprintf(&w, ",x%d", j)
+			} else {
+				w.WriteString(",")
+			}
+		}
+		w.WriteString("\n")
+	}
+	if err := os.WriteFile(filepath.Join(data, "ledger.csv"), []byte(w.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
