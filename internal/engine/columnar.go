@@ -872,13 +872,42 @@ func arith[T int | float64](op byte, a, b []T, as, bs bool, out []T) {
 // row through the VM, which names the row and the operands).
 func arithChecked(op byte, a, b []int, as, bs bool, out []int) bool {
 	sa, sb := stride(as), stride(bs)
-	over := false
-	for i := range out {
-		c, o := checkedOp(op, a[i*sa], b[i*sb])
-		out[i] = c
-		over = over || o
+	// Sign-bit tests, one branch-free OR per element: a sum overflows
+	// when both operands' signs differ from the result's; a difference
+	// when the operands' signs differ and the result's differs from a's.
+	var over int
+	switch op {
+	case '+':
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			c := x + y
+			over |= (x ^ c) & (y ^ c)
+			out[i] = c
+		}
+	case '-':
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			c := x - y
+			over |= (x ^ y) & (x ^ c)
+			out[i] = c
+		}
+	default:
+		o := false
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			// two 32-bit factors cannot overflow: the division check only
+			// for the rare large ones
+			if x == int(int32(x)) && y == int(int32(y)) {
+				out[i] = x * y
+				continue
+			}
+			c, oi := checkedOp('*', x, y)
+			out[i] = c
+			o = o || oi
+		}
+		return o
 	}
-	return over
+	return over < 0
 }
 
 type strOpNode struct {
