@@ -12,8 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/neijiang/xiaowei/internal/csvguard"
-	"github.com/neijiang/xiaowei/internal/mask"
 	"io"
 	"os"
 	"path/filepath"
@@ -29,6 +27,8 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/csvguard"
+	"github.com/neijiang/xiaowei/internal/mask"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 

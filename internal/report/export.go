@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"github.com/neijiang/xiaowei/internal/csvguard"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/neijiang/xiaowei/internal/csvguard"
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/mask"

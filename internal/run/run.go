@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/neijiang/xiaowei/internal/mask"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/mask"
 	"github.com/neijiang/xiaowei/internal/rules"
 )
 
@@ -389,7 +391,7 @@ func WriteOutputs(dir string, out *Outcome) error {
 	if err := writeRejects(dir, out.Dataset); err != nil {
 		return err
 	}
-	for _, name := range sortedNames(out.Extra) {
+	for _, name := range slices.Sorted(maps.Keys(out.Extra)) {
 		if err := WriteFileAtomic(filepath.Join(dir, name), out.Extra[name]); err != nil {
 			return err
 		}
@@ -478,13 +480,4 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-func sortedNames(m map[string][]byte) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
