@@ -10,11 +10,14 @@ import (
 )
 
 // AsOfSlackDays is how far past the data's last date an as_of given by a
-// person may lie. Obligations (disclosures due, cases to review) are
-// counted up to as_of, so 9999-12-31 once built millions of
-// missing-disclosure rows and exhausted memory; a year covers every
-// legitimate "evaluate the books up to the year's end" run.
-const AsOfSlackDays = 366
+// person may lie: two years. Obligations (disclosures due, cases to
+// review) are counted up to as_of, so 9999-12-31 once built millions of
+// missing-disclosure rows and exhausted memory. One year was too tight
+// for real use: an archived export is re-run "as of" a date 18 months
+// after its last entry (our own lead and campaign tests do exactly
+// that); two years keeps the obligations view to at most eight quarters
+// beyond the books.
+const AsOfSlackDays = 731
 
 // AsOfError is an as_of too far beyond the data (a bad input: exit 2).
 type AsOfError struct {
