@@ -72,7 +72,7 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 	}
 
 	if isXLSX(file) {
-		if err := listSheets(w, file, m, tm); err != nil {
+		if err := listSheets(ctx, w, file, m, tm); err != nil {
 			return err
 		}
 	} else if !strings.EqualFold(filepath.Ext(file), ".parquet") {
@@ -133,7 +133,7 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 	return inspectLoad(ctx, w, m, tm, p, o)
 }
 
-func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
+func listSheets(ctx context.Context, w io.Writer, file string, m *Mapping, tm *TableMap) error {
 	f, err := openWorkbook(file)
 	if err != nil {
 		return err
@@ -141,7 +141,10 @@ func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
 	defer f.Close()
 	fmt.Fprintln(w, "sheets:")
 	for i, s := range f.GetSheetList() {
-		dim := sheetSize(f, s)
+		dim, err := sheetSize(ctx, f, s)
+		if err != nil {
+			return err
+		}
 		note := ""
 		for _, t := range m.ForFile(file) {
 			if t.Sheet == s || (t.Sheet == "" && i == 0) {
@@ -156,21 +159,29 @@ func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
 	return nil
 }
 
-// sheetSize counts a sheet's rows and its widest row.
-func sheetSize(f *excelize.File, sheet string) string {
+// sheetSize counts a sheet's rows and its widest row. It stops on
+// cancellation (SIGTERM) and at MaxXLSXCells: a sheet within the unpacked
+// size limit can still take seconds to walk.
+func sheetSize(ctx context.Context, f *excelize.File, sheet string) (string, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
 	defer rows.Close()
-	n, cols := 0, 0
+	n, cols, cells := 0, 0, 0
 	for rows.Next() {
 		n++
-		if c, err := rows.Columns(); err == nil && len(c) > cols {
-			cols = len(c)
+		if n%1024 == 0 && ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		if c, err := rows.Columns(); err == nil {
+			cols = max(cols, len(c))
+			if cells += len(c); cells > MaxXLSXCells {
+				return fmt.Sprintf("more than %d cells; at most that many are read", MaxXLSXCells), nil
+			}
 		}
 	}
-	return fmt.Sprintf("%d rows × %d columns", n, cols)
+	return fmt.Sprintf("%d rows × %d columns", n, cols), nil
 }
 
 // guessTable picks the contract table whose columns the file's header

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -136,5 +137,31 @@ func TestCSVTooManyColumns(t *testing.T) {
 	err := Inspect(context.Background(), &b, path, InspectOptions{Table: "ledger"})
 	if msg := fmt.Sprint(err) + b.String(); !strings.Contains(msg, "line 1: 10000 columns; at most 1024 are read") {
 		t.Errorf("inspect said %v\n%s", err, b.String())
+	}
+}
+
+// TestInspectCancelled: inspect stops when its context is cancelled
+// (SIGTERM), also while walking a workbook's sheets.
+func TestInspectCancelled(t *testing.T) {
+	x := excelize.NewFile()
+	sw, err := x.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 1; r <= 5000; r++ {
+		cell, _ := excelize.CoordinatesToCellName(1, r)
+		sw.SetRow(cell, []any{"E1", "100.00"})
+	}
+	sw.Flush()
+	path := filepath.Join(t.TempDir(), "long.xlsx")
+	if err := x.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = Inspect(ctx, io.Discard, path, InspectOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
