@@ -253,7 +253,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 			sum.Add(v)
 		}
 		if sum.Err != nil {
-			return nil, fmt.Errorf("lead %s, rule %s: %w", key, id, sum.Err)
+			return nil, fmt.Errorf("lead %s, rule %s: %w", l.LeadID, id, sum.Err) // the id, not the key: a key holds a person id
 		}
 		fen := sum.Total
 		if len(a.subjects) > 0 {
@@ -274,7 +274,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 		total.Add(v)
 	}
 	if total.Err != nil {
-		return nil, fmt.Errorf("lead %s: %w", key, total.Err)
+		return nil, fmt.Errorf("lead %s: %w", l.LeadID, total.Err)
 	}
 	if len(subjects) > 0 {
 		l.Amount = &findings.Amount{Fen: total.Total}

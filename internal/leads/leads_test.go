@@ -218,7 +218,7 @@ func TestAmountOverflow(t *testing.T) {
 			VillageID: vNQ, Subject: fmt.Sprintf("entry:E%d", i), Amount: &findings.Amount{Fen: fen}})
 	}
 	_, err := Build(fs, in)
-	if err == nil || !strings.Contains(err.Error(), "overflows int64 fen") || !strings.Contains(err.Error(), "lead village:"+vNQ) {
+	if err == nil || !strings.Contains(err.Error(), "overflows int64 fen") || !strings.Contains(err.Error(), "lead "+ID("village:"+vNQ)) {
 		t.Errorf("err = %v, want an overflow naming the lead", err)
 	}
 	ls, err := Build(fs[:1], in)
