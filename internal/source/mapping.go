@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -89,6 +90,9 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 	m := &Mapping{Path: path, Dir: filepath.Dir(path), Tables: map[string]*TableMap{},
 		Aliases: map[string][]string{}, Values: map[string]map[string]string{}}
 	errs := &mapErrs{path: path}
+	if line, col, b, bad := firstNonUTF8(src); bad {
+		return nil, fmt.Errorf("%s:%d:%d: byte 0x%02X is not UTF-8: save the mapping as UTF-8: %w", path, line, col, b, ErrMapping)
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
@@ -172,6 +176,28 @@ func eachKey(n *yaml.Node, errs *mapErrs, allowed []string, fn func(k string, kn
 		}
 		fn(k.Value, k, n.Content[i+1])
 	}
+}
+
+// firstNonUTF8 finds the first byte that is not UTF-8 (a mapping saved as
+// GBK): YAML would report it at 1:1.
+func firstNonUTF8(src []byte) (line, col int, b byte, bad bool) {
+	if utf8.Valid(src) {
+		return 0, 0, 0, false
+	}
+	line, col = 1, 1
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return line, col, src[i], true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return 0, 0, 0, false
 }
 
 // dupKeys reports every key given twice in any mapping of the document,
