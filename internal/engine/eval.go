@@ -44,6 +44,16 @@ type EvalOptions struct {
 	MaxFindingsPerRule int
 }
 
+// CapMessage says that a rule hit the findings cap (0 = the default cap)
+// and how many rows it dropped, for summary.json and the run's output.
+func CapMessage(limit, dropped int) string {
+	if limit == 0 {
+		limit = DefaultMaxFindingsPerRule
+	}
+	return fmt.Sprintf("findings capped at %d per rule per run: %d more rows fired and were dropped (which %d are kept can differ between runs)",
+		limit, dropped, limit)
+}
+
 // DefaultMaxFindingsPerRule is the findings cap per rule per run: far
 // above any real rule on a province's data (the largest shipped rule
 // makes a few thousand), far below what exhausts memory.
@@ -165,8 +175,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		}
 		stats[i].DurationS = stats[i].Duration.Seconds()
 		if d := stats[i].Dropped; d > 0 {
-			stats[i].Capped = fmt.Sprintf("findings capped at %d per rule per run: %d more rows fired and were dropped (which %d are kept can differ between runs)",
-				opt.MaxFindingsPerRule, d, opt.MaxFindingsPerRule)
+			stats[i].Capped = CapMessage(opt.MaxFindingsPerRule, d)
 		}
 		if views[plan.Rules[i].View.Name] != nil && plan.Rules[i].scopes.anyEnabled() {
 			res.Stats = append(res.Stats, stats[i])

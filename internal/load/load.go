@@ -71,6 +71,9 @@ type Dataset struct {
 	Missing []string                // optional tables not present
 	Stats   []TableStats            // in contract.Tables order
 	Rejects []Reject                // in table order, then line order
+	// Names are the persons register's names when Tables no longer hold
+	// the persons table (a partitioned run releases each county's).
+	Names []string
 }
 
 // Release frees every table.
@@ -299,6 +302,9 @@ func printable(s string) string {
 // Masking needs them: a name in free text (a ledger summary 陪同张三…) can
 // only be recognised by knowing it.
 func (d *Dataset) PersonNames() []string {
+	if d.Names != nil {
+		return d.Names
+	}
 	t := d.Tables["persons"]
 	if t == nil || !t.Has("name") {
 		return nil
