@@ -26,9 +26,9 @@ var maskingAdditions = map[string][]string{
 
 // TestMaskingScanEveryOutput runs the fixture (with the additions above)
 // and the report, and scans every output meant for reading — report.html,
-// leads.csv, findings.csv, the XLSX workbook, rejected.csv, and what both
-// commands print — for every ID number and name of the register in all
-// its forms: as written, glued to Latin letters, with full-width digits,
+// leads.csv, findings.csv, the XLSX workbook, rejected.csv, and what the
+// commands print (run, report, inspect's sample rows and rejects) — for
+// every ID number and name of the register in all its forms: as written, glued to Latin letters, with full-width digits,
 // and names with spaces between their characters.
 func TestMaskingScanEveryOutput(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
@@ -53,6 +53,18 @@ func TestMaskingScanEveryOutput(t *testing.T) {
 	xlsx := filepath.Join(out, "r.xlsx")
 	if code := dispatch(context.Background(), []string{"report", "--run", out, "--csv", filepath.Join(out, "csv"), "--xlsx", xlsx}, &logs, &logs); code != exitOK {
 		t.Fatalf("report: exit %d: %s", code, logs.String())
+	}
+
+	// inspect shows sample rows and rejects: masked too
+	for _, f := range []string{"persons.csv", "ledger.csv", "beneficiaries.csv"} {
+		var out bytes.Buffer
+		if code := dispatch(context.Background(), []string{"inspect", "--rows", "2000", "--errors", "100", filepath.Join(data, f)}, &out, &out); code != exitOK {
+			t.Fatalf("inspect %s: exit %d: %s", f, code, out.String())
+		}
+		if !strings.Contains(out.String(), "sample rows") {
+			t.Fatalf("inspect %s shows no sample rows:\n%s", f, out.String())
+		}
+		logs.Write(out.Bytes())
 	}
 
 	// The hostile values really reached the outputs (else the scan proves
