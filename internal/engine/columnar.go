@@ -63,6 +63,9 @@ type vctx struct {
 	strs       [][]string
 	tmpF       [][]float64 // promotion buffers, two per slot
 	stringSets map[int]map[string]struct{}
+	// overflow is set when checked integer arithmetic overflowed in the
+	// block just evaluated.
+	overflow bool
 }
 
 // slotBuf returns slot's reusable buffer sized to the block, growing it
@@ -189,7 +192,12 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 			i = end
 			continue
 		}
+		x.overflow = false
 		sel := c.col.selection(x, i, end-i, ps)
+		// Integer overflow somewhere in the block: evaluate its rows
+		// through the VM, which reports each overflowing row as an error
+		// (and short-circuits as the VM does).
+		viaVM := x.overflow
 		for k := i; k < end; k++ {
 			if dates != nil {
 				d := civil.Date(dates.Value(k))
@@ -198,12 +206,29 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 				}
 			}
 			u.stats.Rows++
-			if !sel[k-i] {
+			if viaVM {
+				if envPS != ps {
+					e.setParams(ps.env)
+					envPS = ps
+				}
+				e.load(k)
+				out, err := ev.vm.Run(c.when, e.ptr)
+				if err != nil {
+					ev.fail(u, c, t, k, err, &streak)
+					continue
+				}
+				if fired, _ := out.(bool); !fired {
+					continue
+				}
+			} else if !sel[k-i] {
 				continue
 			}
 			if envPS != ps {
 				e.setParams(ps.env)
 				envPS = ps
+			}
+			if !ev.room(u) {
+				continue
 			}
 			e.load(k)
 			f, err := ev.finding(c, t, k, villageAt(k), ps, g, e)

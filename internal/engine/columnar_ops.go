@@ -213,10 +213,11 @@ func eqBool(a, b []bool, as, bs bool, out []bool) {
 }
 
 type arithNode struct {
-	op   byte
-	k    vkind
-	l, r vnode
-	slot int
+	op      byte
+	k       vkind
+	l, r    vnode
+	slot    int
+	checked bool // int overflow sets vctx.overflow
 }
 
 func (n *arithNode) kind() vkind { return n.k }
@@ -231,7 +232,13 @@ func (n *arithNode) eval(x *vctx) vval {
 		} else {
 			out = x.intBuf(n.slot)
 		}
-		arith(n.op, l.i, r.i, l.scalar, r.scalar, out)
+		if n.checked {
+			if arithChecked(n.op, l.i, r.i, l.scalar, r.scalar, out) {
+				x.overflow = true
+			}
+		} else {
+			arith(n.op, l.i, r.i, l.scalar, r.scalar, out)
+		}
 		return vval{k: vInt, scalar: scalar, i: out}
 	}
 	var out []float64
@@ -264,6 +271,49 @@ func arith[T int | float64](op byte, a, b []T, as, bs bool, out []T) {
 			out[i] = a[i*sa] / b[i*sb]
 		}
 	}
+}
+
+// arithChecked is arith for ints with overflow detection; it reports
+// whether any element overflowed (the block is then re-evaluated row by
+// row through the VM, which names the row and the operands).
+func arithChecked(op byte, a, b []int, as, bs bool, out []int) bool {
+	sa, sb := stride(as), stride(bs)
+	// Sign-bit tests, one branch-free OR per element: a sum overflows
+	// when both operands' signs differ from the result's; a difference
+	// when the operands' signs differ and the result's differs from a's.
+	var over int
+	switch op {
+	case '+':
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			c := x + y
+			over |= (x ^ c) & (y ^ c)
+			out[i] = c
+		}
+	case '-':
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			c := x - y
+			over |= (x ^ y) & (x ^ c)
+			out[i] = c
+		}
+	default:
+		o := false
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			// two 32-bit factors cannot overflow: the division check only
+			// for the rare large ones
+			if x == int(int32(x)) && y == int(int32(y)) {
+				out[i] = x * y
+				continue
+			}
+			c, oi := checkedOp('*', x, y)
+			out[i] = c
+			o = o || oi
+		}
+		return o
+	}
+	return over < 0
 }
 
 type strOpNode struct {

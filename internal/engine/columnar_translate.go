@@ -115,9 +115,25 @@ func (b *colBuilder) node(n ast.Node) (vnode, bool) {
 		}
 		return &paramNode{name: prop.Value, k: k, slot: b.slot()}, true
 	case *ast.CallNode:
-		// day("YYYY-MM-DD") with a literal is a constant date.
 		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok || id.Value != "day" || len(n.Arguments) != 1 {
+		if !ok {
+			return nil, false
+		}
+		// int + - * are overflow-checked calls (funcs.go): the same
+		// arithmetic column-wise, with the overflow flagged.
+		if op, isArith := map[string]byte{fnAdd: '+', fnSub: '-', fnMul: '*'}[id.Value]; isArith && len(n.Arguments) == 2 {
+			l, ok := b.node(n.Arguments[0])
+			if !ok || l.kind() != vInt {
+				return nil, false
+			}
+			r, ok := b.node(n.Arguments[1])
+			if !ok || r.kind() != vInt {
+				return nil, false
+			}
+			return &arithNode{op: op, k: vInt, l: l, r: r, slot: b.slot(), checked: true}, true
+		}
+		// day("YYYY-MM-DD") with a literal is a constant date.
+		if id.Value != "day" || len(n.Arguments) != 1 {
 			return nil, false
 		}
 		s, ok := n.Arguments[0].(*ast.StringNode)

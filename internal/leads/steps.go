@@ -19,8 +19,8 @@ type DispositionSource func(ctx context.Context, o *run.Options) ([]dispose.Even
 // Steps are the run's post steps that turn findings into leads: apply the
 // inspectors' decisions (from src when set, else from the file at path;
 // none when both are empty), then write OUT/leads.jsonl with
-// OUT/dispositions.json, OUT/places.json and, for a campaign,
-// OUT/campaign.json, which the report reads.
+// OUT/dispositions.json, OUT/places.json, OUT/names.json and, for a
+// campaign, OUT/campaign.json, which the report reads.
 func Steps(path string, src DispositionSource, camp *campaign.Campaign) []run.Step {
 	var applied *dispose.Applied
 	return []run.Step{
@@ -60,7 +60,10 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 		}
 		info = RulesOf(rs)
 	}
-	ls := Build(out.Findings, Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
+	ls, err := Build(out.Findings, Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
+	if err != nil {
+		return fmt.Errorf("leads: %w", err)
+	}
 	var buf bytes.Buffer
 	if err := WriteJSONL(&buf, ls); err != nil {
 		return err
@@ -76,6 +79,16 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 		}
 	}
 	if err := putJSON(out, "places.json", list); err != nil {
+		return err
+	}
+	// The register's names, for the report's masker (names in free text
+	// are recognised only by knowing them). Personal data, like
+	// findings.jsonl: the run folder is for authorised readers.
+	names := out.Dataset.PersonNames()
+	if names == nil {
+		names = []string{}
+	}
+	if err := putJSON(out, "names.json", names); err != nil {
 		return err
 	}
 	if camp != nil {

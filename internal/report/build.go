@@ -92,11 +92,15 @@ func (b *pageBuilder) findingView(f *findings.Finding) findingView {
 // overview: the cards, the charts and the trend.
 func (b *pageBuilder) overview() {
 	d, p := b.d, b.p
-	var amount int64
+	var amount money.Sum // checked: each lead's amount fits, their total may not
 	for _, l := range d.Leads {
 		if l.Amount != nil {
-			amount += l.Amount.Fen
+			amount.Add(l.Amount.Fen)
 		}
+	}
+	amountText := money.Grouped(amount.Total)
+	if amount.Err != nil {
+		amountText = "超出可计算范围"
 	}
 	disposed, villages := 0, map[string]bool{}
 	bySev := map[findings.Severity]int{}
@@ -116,7 +120,7 @@ func (b *pageBuilder) overview() {
 	p.Cards = []card{
 		{"问题线索", fmt.Sprint(len(d.Leads)), fmt.Sprintf("其中已核实 %d 条", confirmed)},
 		{"发现问题", fmt.Sprint(len(d.Findings)), severityCounts(bySev)},
-		{"涉及金额（元）", money.Grouped(amount), "线索所涉金额合计，同一事项只计一次"},
+		{"涉及金额（元）", amountText, "线索所涉金额合计，同一事项只计一次"},
 		{"涉及村（社区）", fmt.Sprint(len(villages)), fmt.Sprintf("覆盖 %d 个村（社区）", len(d.Places))},
 		{"已处置", fmt.Sprint(disposed), "误报、暂缓或已核实的发现"},
 	}

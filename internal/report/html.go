@@ -110,13 +110,14 @@ func RenderHTML(w io.Writer, d *Data, o Options) error {
 	return pageTmpl.Execute(w, p)
 }
 
-// NewMasker returns a masker that knows every name in the run's leads and
-// evidence, so they are masked in free text too.
+// NewMasker returns a masker that knows every name of the register and
+// in the run's leads and evidence, so they are masked in free text too.
 func NewMasker(d *Data, unmasked bool) *mask.Masker {
 	m := mask.New(unmasked)
 	if unmasked {
 		return m
 	}
+	m.LearnAll(d.Names)
 	for _, l := range d.Leads {
 		if l.Person != nil {
 			m.Learn(l.Person.Name)
