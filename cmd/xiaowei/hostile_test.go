@@ -39,19 +39,19 @@ func TestHostileCLI(t *testing.T) {
 			[]string{"check", deep}, exitBadInput,
 			[]string{"deep.yaml:7:11: rule T-DEEP: when: expression is 600010 bytes long; at most 65536 are allowed"}, nil},
 		{"run: a 10,000-column ledger",
-			[]string{"run", "--data", wideData(t), "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--as-of", "2025-06-30"}, exitBadInput,
+			[]string{"run", "--data", wideData(t), "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30"}, exitBadInput,
 			[]string{"ledger.csv: the header has 10000 columns; at most 1024 are read: bad header"}, nil},
 		{"run: --as-of 9999-12-31",
-			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--as-of", "9999-12-31"}, exitBadInput,
+			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--builtin-rules=false", "--as-of", "9999-12-31"}, exitBadInput,
 			[]string{"as_of 9999-12-31 is more than 731 days after the data's last date 2025-07-09 (ledger.date)", "give an as_of up to 2027-07-10"}, nil},
 		{"run: --as-of one day past the bound",
-			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--as-of", "2027-07-11"}, exitBadInput,
+			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2027-07-11"}, exitBadInput,
 			[]string{"as_of 2027-07-11 is more than 731 days after"}, nil},
 		{"run: --as-of two years after the data is fine",
-			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--as-of", "2027-07-10"}, exitOK,
+			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2027-07-10"}, exitOK,
 			[]string{"findings: 3"}, nil},
 		{"run: findings capped per rule",
-			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--as-of", "2025-06-30", "--max-findings-per-rule", "1"}, exitOK,
+			[]string{"run", "--data", data, "--out", filepath.Join(t.TempDir(), "o"), "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30", "--max-findings-per-rule", "1"}, exitOK,
 			[]string{"rule TEST-LARGE-CASH: findings capped at 1 per rule per run: 1 more rows fired and were dropped", "findings: 1"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestHostileCLI(t *testing.T) {
 func TestFindingsCapInSummary(t *testing.T) {
 	data, rulesDir := setup(t)
 	out := filepath.Join(t.TempDir(), "o")
-	mustRun(t, "run", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30", "--max-findings-per-rule", "1")
+	mustRun(t, "run", "--data", data, "--out", out, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30", "--max-findings-per-rule", "1")
 	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestRunOutKeepsUsersFiles(t *testing.T) {
 	// and a temporary file a killed run of xiaowei left
 	stale := filepath.Join(out, ".xiaowei-tmp-findings.jsonl.4242")
 	os.WriteFile(stale, []byte("half"), 0o644)
-	mustRun(t, "run", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30")
+	mustRun(t, "run", "--data", data, "--out", out, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30")
 	for _, n := range mine {
 		if b, err := os.ReadFile(filepath.Join(out, n)); err != nil || string(b) != "mine" {
 			t.Errorf("%s: %q %v", n, b, err)

@@ -193,6 +193,12 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		return runPartitioned(ctx, o)
 	}
+	if o.Shard != nil {
+		// A shard reads only its counties' dated rows (their books may end
+		// earlier, a shard may hold none), so as_of is not bounded per
+		// shard, as it is not per county in a partitioned run.
+		o.Scope.BoundAsOf = false
+	}
 	started := time.Now()
 	set, badRules, err := loadRules(o)
 	if err != nil {
