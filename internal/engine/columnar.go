@@ -133,9 +133,10 @@ const colBlock = 4096
 
 // runColumnar is evaluator.run for a rule with a translated `when`: the
 // same rows are counted, the same findings built in the same order. It is
-// kept as one loop over blocks (just over 80 lines): the per-block state
-// (selection, village param set, counters) lives in its locals, and
-// splitting it would pass that state around in the hot path.
+// kept as one loop over blocks (over 80 lines): the per-block state
+// (selection, overflow fallback to the VM, village param set, counters)
+// lives in its locals, and splitting it would pass that state around in
+// the hot path.
 func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Table, u *unit, e *env) {
 	x := ev.colCtx[u.rule]
 	if x == nil {

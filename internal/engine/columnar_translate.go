@@ -71,8 +71,9 @@ func colKind(k contract.Kind) vkind {
 }
 
 // node translates one expr node. It is one case per supported node kind
-// (over 80 lines, on purpose): the switch is the supported set, read in
-// one place; anything not listed falls back to the VM.
+// (over 80 lines, on purpose): the switch is the supported set, checked
+// arithmetic included, read in one place; anything not listed falls back
+// to the VM.
 func (b *colBuilder) node(n ast.Node) (vnode, bool) {
 	switch n := n.(type) {
 	case *ast.BoolNode:

@@ -170,11 +170,8 @@ func (v *village) noteSplit(cp string, d civil.Date, amt money.Fen) {
 	v.cashSim.recent[cp] = append(l[:k], dated{d, amt})
 }
 
-// buildLedger writes the village's journal day by day: openings, the cash
-// plan, payouts and bank movements, with the cash simulation's state
-// (st) threaded through one loop over the days. Kept as one loop (over
-// 80 lines) because the order of the day's entries is the journal's order,
-// and splitting it would hide that order.
+// buildLedger writes the village's journal day by day. One loop over the
+// days (over 80 lines): the order of a day's entries is the journal's.
 func (v *village) buildLedger() {
 	cfg := v.cfg
 	st := &v.cashSim
