@@ -23,6 +23,10 @@ import (
 // (parquet_native.go when the columns already have the contract types,
 // otherwise the per-cell converters of parquet_convert.go).
 
+// loadParquetFile opens the file, maps its schema onto the contract
+// columns and runs one of the two paths. Over 80 lines: the open reader,
+// the allocator and their release on every error path are kept in one
+// function so the cleanup stays visibly balanced.
 func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opts Options) (t *table.Table, st TableStats, rejects []Reject, err error) {
 	st = TableStats{Table: spec.Name, File: path}
 	sum, err := hashFile(path)
