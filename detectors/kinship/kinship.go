@@ -401,6 +401,17 @@ func (g *Graph) HouseholdOrdinal(n int32) int32 {
 	return g.hh[n]
 }
 
+// Members lists the register nodes of n's household, n included, in
+// register order (nil outside the register or without a household). The
+// slice is the graph's own: do not modify it.
+func (g *Graph) Members(n int32) []int32 {
+	if int(n) >= g.nPersons || g.hh[n] < 0 {
+		return nil
+	}
+	h := g.hh[n]
+	return g.hhMember[g.hhStart[h]:g.hhStart[h+1]]
+}
+
 // SameHousehold reports whether two register persons share a household.
 func (g *Graph) SameHousehold(a, b int32) bool {
 	if int(a) >= g.nPersons || int(b) >= g.nPersons {

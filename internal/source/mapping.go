@@ -148,7 +148,7 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 
 func tableNames() string {
 	var n []string
-	for _, t := range contract.Tables {
+	for _, t := range contract.All() {
 		n = append(n, t.Name)
 	}
 	return strings.Join(n, ", ")
@@ -182,7 +182,7 @@ func eachColumnKey(n *yaml.Node, errs *mapErrs, where string, fn func(col string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		col := n.Content[i].Value
 		found := false
-		for _, t := range contract.Tables {
+		for _, t := range contract.All() {
 			if _, ok := t.Column(col); ok {
 				found = true
 			}
@@ -341,7 +341,7 @@ func parseColumn(spec *contract.Table, c contract.Column, n *yaml.Node, errs *ma
 // sortedTables lists the mapping's tables in contract order.
 func (m *Mapping) sortedTables() []*TableMap {
 	var out []*TableMap
-	for _, t := range contract.Tables {
+	for _, t := range contract.All() {
 		if tm, ok := m.Tables[t.Name]; ok {
 			out = append(out, tm)
 		}

@@ -208,7 +208,7 @@ func (s *Store) ReadDataset(ctx context.Context, mem memory.Allocator) (*load.Da
 		err error
 	}
 	var specs []*contract.Table
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		if _, have := imported[spec.Name]; !have {
 			if spec.Optional {
 				ds.Missing = append(ds.Missing, spec.Name)
