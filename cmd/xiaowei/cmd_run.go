@@ -103,6 +103,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(ruleDirs) == 0 {
 		ruleDirs = []string{"rules"}
 	}
+	declareTables(ruleDirs, true)
 	start := time.Now()
 	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
 		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)}
