@@ -39,6 +39,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	o := source.InspectOptions{Table: tbl, Sheet: sheet, Rows: rows, Errors: errs}
 	if mapping != "" {
+		declareTables([]string{"rules"}, false) // a mapping may name the tables rule files declare
 		m, err := source.ReadMapping(mapping)
 		if err != nil {
 			return badInput(err)

@@ -58,7 +58,7 @@ var RoleLabels = map[string]string{
 }
 
 // FamilyLabels are rule families in Chinese.
-var FamilyLabels = map[string]string{"disclosure": "公开", "cash": "现金管理", "relative": "优亲厚友", "data_quality": "数据质量"}
+var FamilyLabels = map[string]string{"disclosure": "公开", "cash": "现金管理", "relative": "优亲厚友", "major": "重大事项", "data_quality": "数据质量"}
 
 // SeverityLabels are severities in Chinese.
 var SeverityLabels = map[string]string{"critical": "严重", "high": "高", "medium": "中", "low": "低"}

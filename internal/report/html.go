@@ -33,7 +33,7 @@ var sevOrder = []string{"critical", "high", "medium", "low"}
 
 var sevColor = map[string]string{"critical": "#8b1a1a", "high": "#d9480f", "medium": "#d4a017", "low": "#6c757d"}
 
-var familyColor = map[string]string{"disclosure": "#1f6feb", "cash": "#b35900", "relative": "#8250df", "data_quality": "#57606a"}
+var familyColor = map[string]string{"disclosure": "#1f6feb", "cash": "#b35900", "relative": "#8250df", "major": "#1a7f37", "data_quality": "#57606a"}
 
 // evidenceLabels translate common evidence keys for inspectors.
 var evidenceLabels = map[string]string{

@@ -116,7 +116,7 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 				name, tv := v.Content[i].Value, v.Content[i+1]
 				spec, ok := contract.Lookup(name)
 				if !ok {
-					errs.add(v.Content[i].Line, "tables.%s: not a contract table (tables: %s)", name, tableNames())
+					errs.add(v.Content[i].Line, "tables.%s: not a contract table or one the rule folders declare (tables: %s)", name, tableNames())
 					continue
 				}
 				if tm := parseTable(spec, tv, errs); tm != nil {
