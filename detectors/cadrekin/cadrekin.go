@@ -1,18 +1,22 @@
 // Package cadrekin derives the cadre_relatives view: every person a cadre
-// must recuse from, as one row per (cadre term, person). It exposes the
-// relation graph the relatives family computes (detectors/kinship) as a
-// general view that rules and declared views join on person_id, so a
-// power-list item declared in YAML (a contract's counterparty, a lease's
-// tenant) can ask "is this person a cadre or a cadre's relative?" without
-// Go code of its own.
+// must recuse from, as one row per (cadre term, person). It exposes what the
+// relatives family knows about cadres' relatives (the household register
+// and declared kinship, detectors/kinship) as a general view that rules and
+// declared views join on person_id, so a power-list item declared in YAML
+// (a contract's counterparty, a lease's tenant) can ask "is this person a
+// cadre or a cadre's relative?" without Go code of its own.
 //
 // Rows per cadres row, in cadres order: the cadre (relation self, via
 // self); every other member of the cadre's register household (via
-// household; relation is what the register says they are to the cadre, or
-// "household" when the roles alone do not say); every declared kinship
-// relative (via kinship, in both directions). A person may appear more than
-// once for one cadre (household and kinship); readers that need one row
-// group or filter.
+// household; relation is what the register's roles say they are to the
+// cadre — kinship.RoleRelation — or "household" when the roles do not
+// say); every declared kinship relative in either direction (via kinship).
+// A person may appear more than once for one cadre (household and
+// kinship); readers that need one row group or filter.
+//
+// Only cadres' households are indexed (two passes over persons, one over
+// kinship), not the whole relation graph: the view costs a scan of the
+// register, not a graph build.
 package cadrekin
 
 import (
@@ -39,7 +43,7 @@ var cols = []table.Col{
 	{Name: "term_start", Kind: contract.Date, Doc: "start of the cadre's term"},
 	{Name: "term_end", Kind: contract.Date, Doc: "end of the term (null while in office)"},
 	{Name: "person_id", Kind: contract.ID, Doc: "the cadre or a relative"},
-	{Name: "relation", Kind: contract.Text, Doc: "what person_id is to the cadre: self, spouse, parent, child, sibling, grandparent, grandchild, parent_in_law, child_in_law, sibling_in_law, other, or household (same household, relation not inferable)"},
+	{Name: "relation", Kind: contract.Text, Doc: "what person_id is to the cadre: self, spouse, parent, child, sibling, grandparent, grandchild, parent_in_law, child_in_law, sibling_in_law, other, or household (same household, the roles do not say)"},
 	{Name: "via", Kind: contract.Text, Doc: "self, household (the register) or kinship (a declared relation)"},
 }
 
@@ -50,14 +54,76 @@ func (detector) Views() []engine.ViewSpec {
 		Needs: []string{"cadres", "persons"}, Cols: cols}}
 }
 
+type member struct {
+	id, role string
+}
+
+type kin struct {
+	id  string
+	rel kinship.Relation
+}
+
 func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*table.Table, error) {
-	cadres, persons := in.Tables["cadres"], in.Tables["persons"]
-	g := kinship.Build(persons, in.Tables["kinship"], nil)
-	b := table.NewBuilder(in.Mem, View, cols)
-	cV, cC, cR, cS, cE, cP, cRel, cVia := b.Col("village_id"), b.Col("cadre_id"), b.Col("cadre_role"), b.Col("term_start"), b.Col("term_end"), b.Col("person_id"), b.Col("relation"), b.Col("via")
+	cadres, persons, kt := in.Tables["cadres"], in.Tables["persons"], in.Tables["kinship"]
 	pid, vid, role := cadres.Str("person_id"), cadres.Str("village_id"), cadres.Str("role")
 	start, end := cadres.Date("term_start"), cadres.Date("term_end")
-	var buf []kinship.Rel
+	isCadre := make(map[string]bool, cadres.Len())
+	for i := 0; i < cadres.Len(); i++ {
+		if pid.IsValid(i) {
+			isCadre[pid.Value(i)] = true
+		}
+	}
+	// Pass 1: the cadres' households and roles; pass 2: their members.
+	ppid, phh, prel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
+	cadreHH := map[string]string{}   // cadre -> household_id
+	cadreRole := map[string]string{} // cadre -> relation_to_head
+	households := map[string][]member{}
+	for i := 0; i < persons.Len(); i++ {
+		if ppid.IsNull(i) || !isCadre[ppid.Value(i)] || phh.IsNull(i) {
+			continue
+		}
+		if _, dup := cadreHH[ppid.Value(i)]; dup {
+			continue // a person_id listed twice keeps its first row (as kinship.Build)
+		}
+		cadreHH[ppid.Value(i)] = phh.Value(i)
+		cadreRole[ppid.Value(i)] = prel.Value(i)
+		households[phh.Value(i)] = nil
+	}
+	for i := 0; i < persons.Len(); i++ {
+		if i&65535 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if phh.IsNull(i) || ppid.IsNull(i) {
+			continue
+		}
+		if ms, ok := households[phh.Value(i)]; ok {
+			households[phh.Value(i)] = append(ms, member{ppid.Value(i), prel.Value(i)})
+		}
+	}
+	// Declared relations of cadres, either direction: (A, B, r) says B is
+	// A's r, so A is B's inverse(r).
+	declared := map[string][]kin{}
+	if kt != nil {
+		ka, kb, kr := kt.Str("person_id"), kt.Str("relative_id"), kt.Str("relation")
+		for i := 0; i < kt.Len(); i++ {
+			if ka.IsNull(i) || kb.IsNull(i) || kr.IsNull(i) {
+				continue
+			}
+			r, ok := kinship.ParseRelation(kr.Value(i))
+			if !ok {
+				continue
+			}
+			a, b := ka.Value(i), kb.Value(i)
+			if isCadre[a] {
+				declared[a] = append(declared[a], kin{b, r})
+			}
+			if isCadre[b] {
+				declared[b] = append(declared[b], kin{a, r.Inverse()})
+			}
+		}
+	}
+	b := table.NewBuilder(in.Mem, View, cols)
+	cV, cC, cR, cS, cE, cP, cRel, cVia := b.Col("village_id"), b.Col("cadre_id"), b.Col("cadre_role"), b.Col("term_start"), b.Col("term_end"), b.Col("person_id"), b.Col("relation"), b.Col("via")
 	emit := func(i int, person, relation, via string) {
 		b.SetStr(cV, vid.Value(i))
 		b.SetStr(cC, pid.Value(i))
@@ -74,38 +140,25 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		b.Next()
 	}
 	for i := 0; i < cadres.Len(); i++ {
-		if i&1023 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		if pid.IsNull(i) || vid.IsNull(i) {
 			continue
 		}
 		id := pid.Value(i)
 		emit(i, id, "self", "self")
-		n, ok := g.Node(id)
-		if !ok {
-			continue
-		}
-		// Household members: the register's relation where the roles give
-		// one, else "household" (anyone in the household counts).
-		buf = g.Relatives(n, buf[:0])
-		for _, m := range g.Members(n) {
-			if m == n {
-				continue
-			}
-			rel := "household"
-			for _, r := range buf {
-				if r.Other == m && !r.Declared {
-					rel = r.Rel.String()
-					break
+		if hh, ok := cadreHH[id]; ok {
+			for _, m := range households[hh] {
+				if m.id == id {
+					continue
 				}
+				rel := "household"
+				if r := kinship.RoleRelation(cadreRole[id], m.role); r != kinship.None && r != kinship.Self {
+					rel = r.String()
+				}
+				emit(i, m.id, rel, "household")
 			}
-			emit(i, g.ID(m), rel, "household")
 		}
-		for _, r := range buf {
-			if r.Declared {
-				emit(i, g.ID(r.Other), r.Rel.String(), "kinship")
-			}
+		for _, k := range declared[id] {
+			emit(i, k.id, k.rel.String(), "kinship")
 		}
 	}
 	return map[string]*table.Table{View: b.Finish()}, nil

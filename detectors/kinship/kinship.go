@@ -401,15 +401,17 @@ func (g *Graph) HouseholdOrdinal(n int32) int32 {
 	return g.hh[n]
 }
 
-// Members lists the register nodes of n's household, n included, in
-// register order (nil outside the register or without a household). The
-// slice is the graph's own: do not modify it.
-func (g *Graph) Members(n int32) []int32 {
-	if int(n) >= g.nPersons || g.hh[n] < 0 {
-		return nil
+// RoleRelation is what a household member with relation_to_head b is to
+// one with relation_to_head a, by the register's roles alone (None when the
+// roles do not say, as Relatives infers it). A child and a child-in-law are
+// spouses only in a household with one child; callers that do not count
+// children get None for that pair.
+func RoleRelation(a, b string) Relation {
+	ra, rb := parseRole(a), parseRole(b)
+	if ra == rChild && rb == rChildInLaw || ra == rChildInLaw && rb == rChild {
+		return None
 	}
-	h := g.hh[n]
-	return g.hhMember[g.hhStart[h]:g.hhStart[h+1]]
+	return householdRel[ra][rb]
 }
 
 // SameHousehold reports whether two register persons share a household.

@@ -188,64 +188,72 @@ func (b *builder) lookup(v *view, t *table.Table) ([]arrow.Array, error) {
 	if err != nil {
 		return nil, err
 	}
-	gid, _ := groups(r, op.rightKeys)
-	// Index the right rows by key (dense group numbers from groups()).
-	keyOf := map[string]int32{}
-	rk := newKeyer(r, op.rightKeys)
-	ngroups := int32(0)
-	for i := 0; i < r.Len(); i++ {
-		if gid[i] < 0 {
-			continue
-		}
-		if gid[i] == ngroups {
-			kb, _ := rk.key(i)
-			keyOf[string(kb)] = gid[i]
-			ngroups++
-		}
-	}
-	lk := newKeyer(t, op.left)
+	// Index the input's keys (slots), then stream the looked-up rows past
+	// the index: the map holds only the input's distinct keys, and a right
+	// row costs one key encoding and one probe, with no allocation, however
+	// large the looked-up table (a ledger) is.
 	n := t.Len()
+	lk := newKeyer(t, op.left)
+	slotOf := map[string]int32{}
 	match := make([]int32, n)
 	for i := 0; i < n; i++ {
 		match[i] = -1
-		if kb, ok := lk.key(i); ok {
-			if g, ok := keyOf[string(kb)]; ok {
-				match[i] = g
+		kb, ok := lk.key(i)
+		if !ok {
+			continue
+		}
+		s, seen := slotOf[string(kb)]
+		if !seen {
+			s = int32(len(slotOf))
+			slotOf[string(kb)] = s
+		}
+		match[i] = s
+	}
+	nslots := len(slotOf)
+	rk := newKeyer(r, op.rightKeys)
+	rslot := make([]int32, r.Len()) // the slot of each right row, -1 = no input row wants it
+	hits := make([]int32, nslots)
+	for i := range rslot {
+		rslot[i] = -1
+		if kb, ok := rk.key(i); ok {
+			if s, ok := slotOf[string(kb)]; ok {
+				rslot[i] = s
+				hits[s]++
 			}
+		}
+	}
+	for i, s := range match {
+		if s >= 0 && hits[s] == 0 {
+			match[i] = -1 // no row to look up: a left row without a match
 		}
 	}
 	var leftRows []int32 // rows of t in the output, in order
 	var out []arrow.Array
 	if op.expand {
-		// Rows of each right group, in right order (CSR).
-		start := make([]int32, ngroups+1)
-		for _, g := range gid {
-			if g >= 0 {
-				start[g+1]++
-			}
+		// Rows of each slot, in right order (CSR).
+		start := make([]int32, nslots+1)
+		for s := 0; s < nslots; s++ {
+			start[s+1] = start[s] + hits[s]
 		}
-		for g := int32(0); g < ngroups; g++ {
-			start[g+1] += start[g]
-		}
-		rows := make([]int32, start[ngroups])
-		fill := append([]int32(nil), start[:ngroups]...)
-		for i, g := range gid {
-			if g >= 0 {
-				rows[fill[g]] = int32(i)
-				fill[g]++
+		rows := make([]int32, start[nslots])
+		fill := append([]int32(nil), start[:nslots]...)
+		for i, s := range rslot {
+			if s >= 0 {
+				rows[fill[s]] = int32(i)
+				fill[s]++
 			}
 		}
 		var rightRows []int32
 		for i := 0; i < n; i++ {
-			g := match[i]
-			if g < 0 {
+			s := match[i]
+			if s < 0 {
 				if !op.inner {
 					leftRows = append(leftRows, int32(i))
 					rightRows = append(rightRows, -1)
 				}
 				continue
 			}
-			for _, rr := range rows[start[g]:start[g+1]] {
+			for _, rr := range rows[start[s]:start[s+1]] {
 				leftRows = append(leftRows, int32(i))
 				rightRows = append(rightRows, rr)
 			}
@@ -260,10 +268,10 @@ func (b *builder) lookup(v *view, t *table.Table) ([]arrow.Array, error) {
 	}
 	accs := make([]*accum, len(op.aggs))
 	for k, a := range op.aggs {
-		accs[k] = newAccum(a, r, int(ngroups))
-		for i, g := range gid {
-			if g >= 0 {
-				accs[k].add(g, i)
+		accs[k] = newAccum(a, r, nslots)
+		for i, s := range rslot {
+			if s >= 0 {
+				accs[k].add(s, i)
 			}
 		}
 	}
