@@ -40,18 +40,39 @@ var cols = []table.Col{
 	{Name: "village_id", Kind: contract.ID, Doc: "the cadre's village"},
 	{Name: "cadre_id", Kind: contract.ID, Doc: "the cadre's person_id"},
 	{Name: "cadre_role", Kind: contract.Enum, Doc: "the cadre's role"},
+	{Name: "cadre_role_cn", Kind: contract.Text, Doc: "the role in Chinese"},
 	{Name: "term_start", Kind: contract.Date, Doc: "start of the cadre's term"},
 	{Name: "term_end", Kind: contract.Date, Doc: "end of the term (null while in office)"},
 	{Name: "person_id", Kind: contract.ID, Doc: "the cadre or a relative"},
 	{Name: "relation", Kind: contract.Text, Doc: "what person_id is to the cadre: self, spouse, parent, child, sibling, grandparent, grandchild, parent_in_law, child_in_law, sibling_in_law, other, or household (same household, the roles do not say)"},
+	{Name: "relation_cn", Kind: contract.Text, Doc: "the relation in Chinese, with how it is known (同户 / 亲属登记)"},
 	{Name: "via", Kind: contract.Text, Doc: "self, household (the register) or kinship (a declared relation)"},
 }
+
+// roleCN labels cadre roles for messages.
+var roleCN = map[string]string{"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
+	"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长"}
 
 func (detector) Name() string                   { return "cadrekin" }
 func (detector) Settings() []engine.SettingSpec { return nil }
 func (detector) Views() []engine.ViewSpec {
 	return []engine.ViewSpec{{Name: View, Doc: "cadres and their household members and declared relatives, one row per cadre term and person",
 		Needs: []string{"cadres", "persons"}, Cols: cols}}
+}
+
+// relationCN is the relation for messages: 本人, 同户配偶, 亲属登记：父母, 同户成员.
+func relationCN(relation, via string) string {
+	if relation == "self" {
+		return "本人"
+	}
+	label := "成员"
+	if r, ok := kinship.ParseRelation(relation); ok {
+		label = r.CN()
+	}
+	if via == "kinship" {
+		return "亲属登记：" + label
+	}
+	return "同户" + label
 }
 
 type member struct {
@@ -123,11 +144,14 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		}
 	}
 	b := table.NewBuilder(in.Mem, View, cols)
-	cV, cC, cR, cS, cE, cP, cRel, cVia := b.Col("village_id"), b.Col("cadre_id"), b.Col("cadre_role"), b.Col("term_start"), b.Col("term_end"), b.Col("person_id"), b.Col("relation"), b.Col("via")
+	cV, cC, cR, cRCN, cS, cE, cP, cRel, cRelCN, cVia := b.Col("village_id"), b.Col("cadre_id"), b.Col("cadre_role"), b.Col("cadre_role_cn"), b.Col("term_start"), b.Col("term_end"),
+		b.Col("person_id"), b.Col("relation"), b.Col("relation_cn"), b.Col("via")
 	emit := func(i int, person, relation, via string) {
 		b.SetStr(cV, vid.Value(i))
 		b.SetStr(cC, pid.Value(i))
 		b.SetStr(cR, role.Value(i))
+		b.SetStr(cRCN, roleCN[role.Value(i)])
+		b.SetStr(cRelCN, relationCN(relation, via))
 		if start.IsValid(i) {
 			b.SetDate(cS, civil.Date(start.Value(i)))
 		}
