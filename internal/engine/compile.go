@@ -80,6 +80,13 @@ func Compile(set *rules.Set, extra []*rules.Override, geo Geography) (*Plan, rul
 				}
 			}
 		}
+		if set != nil {
+			for _, v := range set.Views() {
+				if v.Name == name { // declared, but it did not compile
+					return ViewSpec{}, nil, true
+				}
+			}
+		}
 		return LookupView(name)
 	}
 	for _, r := range set.Rules() {
@@ -102,6 +109,9 @@ func compileRule(r *rules.Rule, lookup func(string) (ViewSpec, Detector, bool)) 
 	view, det, ok := lookup(r.On)
 	if !ok {
 		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: on: no table or view %q%s (see `xiaowei views`)", r.ID, r.On, didYouMean(r.On, viewNames()))}}
+	}
+	if det == nil && view.Name == "" {
+		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: on: view %q has errors (reported at its declaration)", r.ID, r.On)}}
 	}
 	c = &Compiled{Rule: r, View: view, Detector: det, amountCol: -1, defaults: map[string]any{}, used: map[string]bool{}}
 	for _, p := range r.Params {

@@ -520,7 +520,7 @@ func (c *compiler) compileWindow(v *view, in source) []table.Col {
 	}
 	var ac []table.Col
 	op.aggs, ac = c.aggCols(who+".columns", d.Columns, in.cols, false)
-	if d.Best != "" {
+	if d.Best != "" && len(op.aggs) == len(d.Columns) { // (a bad column is reported already)
 		for i, a := range op.aggs {
 			if a.name == d.Best {
 				op.best = i
