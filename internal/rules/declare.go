@@ -407,9 +407,11 @@ func (p *parser) views(n *yaml.Node) []*ViewDecl {
 	return out
 }
 
-// declare adds the set's declared tables to the contract registry; a
-// conflict is reported at the declaration.
-func (s *Set) declare() Errors {
+// DeclareTables adds the set's declared tables to the contract registry; a
+// conflict is reported at the declaration. LoadDirs calls it; any other way
+// of reading rule files (an embedded copy) must call it too, before data is
+// read.
+func (s *Set) DeclareTables() Errors {
 	var errs Errors
 	for _, f := range s.Files {
 		for _, td := range f.Tables {

@@ -66,7 +66,7 @@ func LoadDirs(paths []string) (*Set, error) {
 	}
 	errs = append(errs, set.checkDuplicates()...)
 	if len(errs) == 0 {
-		errs = set.declare()
+		errs = set.DeclareTables()
 	}
 	if len(errs) > 0 {
 		errs.Sort()

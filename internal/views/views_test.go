@@ -2,6 +2,7 @@ package views_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,5 +250,49 @@ func TestOperations(t *testing.T) {
 				t.Errorf("view %s:\n%s\nwant:\n%s", tc.view, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDeclaredTableValidation: a declared table's cells are validated like
+// a contract table's: each bad cell is a reject naming the line, the column,
+// the value and what was expected; nothing is dropped silently.
+func TestDeclaredTableValidation(t *testing.T) {
+	dir := writeRules(t, declTables)
+	if _, err := rules.LoadDirs([]string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	spec, ok := contract.Lookup("vt_orders")
+	if !ok {
+		t.Fatal("vt_orders not declared")
+	}
+	src := `order_id,village_id,buyer,buyer_name,step,day,amount,qty
+O1,V1,B1,甲,ask,2025-01-01,100.00,1
+O2,V1,B1,甲,approve,2025-01-03,200.00,2
+O3,V1,B2,乙,pay,2025-02-30,50.00,
+O4,V1,B1,甲,pay,2025-01-02,300.001,3
+O5,V2,B1,甲,ask,2025-02-01,70.00,four
+O1,V2,B1,甲,ask,2025-02-01,70.00,4
+,V2,B1,甲,ask,2025-02-01,70.00,4
+`
+	tb, st, rej, err := load.LoadTable(context.Background(), spec, "vt_orders.csv", strings.NewReader(src), load.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tb.Release()
+	var got []string
+	for _, r := range rej {
+		got = append(got, fmt.Sprintf("%d %s %q", r.Line, r.Column, r.Value))
+	}
+	want := []string{`3 step "approve"`, `4 day "2025-02-30"`, `5 amount "300.001"`, `6 qty "four"`, `7 order_id "O1"`, `8 order_id ""`}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if st.Read != 7 || st.Loaded != 1 || st.Rejected != 6 || tb.Len() != 1 {
+		t.Errorf("read %d = loaded %d + rejected %d (table %d rows), want 7 = 1 + 6", st.Read, st.Loaded, st.Rejected, tb.Len())
+	}
+	for _, r := range rej {
+		if r.Reason == "" || r.Table != "vt_orders" {
+			t.Errorf("reject without a reason or table: %+v", r)
+		}
 	}
 }
