@@ -75,3 +75,7 @@ func colNames(cols []table.Col) []string {
 	}
 	return out
 }
+
+// DidYouMean is didYouMean for other checkers (declared views): ` (did you
+// mean "x"?)` or "".
+func DidYouMean(name string, candidates []string) string { return didYouMean(name, candidates) }

@@ -178,7 +178,20 @@ func (c *compiler) resolve(name string, pos rules.Pos, who string) (source, bool
 	if spec, d, ok := engine.LookupView(name); ok {
 		return source{name: name, cols: spec.Cols, det: d}, true
 	}
-	c.errorf(pos, "%s: no table or view %q (see `xiaowei views`)", who, name)
+	var names []string
+	for _, t := range contract.All() {
+		names = append(names, t.Name)
+	}
+	for n := range c.decls {
+		names = append(names, n)
+	}
+	for _, d := range engine.Detectors() {
+		for _, v := range d.Views() {
+			names = append(names, v.Name)
+		}
+	}
+	sort.Strings(names)
+	c.errorf(pos, "%s: no table or view %q%s (see `xiaowei views`)", who, name, engine.DidYouMean(name, names))
 	return source{}, false
 }
 
@@ -345,7 +358,7 @@ func (c *compiler) keyCols(who string, keys []rules.KeyRef, cols []table.Col) ([
 		for _, n := range k.Names {
 			i := colIndex(cols, n)
 			if i < 0 {
-				c.errorf(k.Pos, "%s: unknown column %q (columns: %s)", who, n, colNames(cols))
+				c.errorf(k.Pos, "%s: unknown column %q%s (columns: %s)", who, n, engine.DidYouMean(n, nameList(cols)), colNames(cols))
 				continue
 			}
 			cl := keyClass(cols[i].Kind)
@@ -362,6 +375,14 @@ func (c *compiler) keyCols(who string, keys []rules.KeyRef, cols []table.Col) ([
 		classes = append(classes, class)
 	}
 	return idx, classes
+}
+
+func nameList(cols []table.Col) []string {
+	n := make([]string, len(cols))
+	for i, c := range cols {
+		n[i] = c.Name
+	}
+	return n
 }
 
 func colNames(cols []table.Col) string {
@@ -386,7 +407,7 @@ func (c *compiler) aggCols(who string, as []rules.AggDecl, cols []table.Col, pla
 		if a.Col != "" {
 			i := colIndex(cols, a.Col)
 			if i < 0 {
-				c.errorf(a.Pos, "%s: %s: unknown column %q (columns: %s)", who, a.Name, a.Col, colNames(cols))
+				c.errorf(a.Pos, "%s: %s: unknown column %q%s (columns: %s)", who, a.Name, a.Col, engine.DidYouMean(a.Col, nameList(cols)), colNames(cols))
 				continue
 			}
 			g.col, in = i, cols[i].Kind
@@ -474,7 +495,7 @@ func (c *compiler) compileLookup(v *view, in source, needs []string) ([]table.Co
 			}
 			i := colIndex(right.cols, a.Col)
 			if i < 0 {
-				c.errorf(a.Pos, "%s: %s: unknown column %q of %s (columns: %s)", who, a.Name, a.Col, d.From, colNames(right.cols))
+				c.errorf(a.Pos, "%s: %s: unknown column %q of %s%s (columns: %s)", who, a.Name, a.Col, d.From, engine.DidYouMean(a.Col, nameList(right.cols)), colNames(right.cols))
 				continue
 			}
 			op.take = append(op.take, i)
