@@ -25,6 +25,7 @@ type agg struct {
 // not copied; the builder copies them when the view is emitted).
 type accum struct {
 	a    agg
+	op   aggOp // a.fn decoded once, so add does not compare strings per row
 	src  arrow.Array
 	i64  *array.Int64
 	d32  *array.Date32
@@ -38,13 +39,31 @@ type accum struct {
 	seenI map[[2]int64]struct{}
 }
 
+type aggOp uint8
+
+const (
+	opCountAll aggOp = iota // count()
+	opCount                 // count(x): non-null values
+	opCountDistinct
+	opSum
+	opMin
+	opMax
+	opFirst
+	opLast
+)
+
+var aggOps = map[string]aggOp{"count": opCount, "count_distinct": opCountDistinct, "sum": opSum, "min": opMin, "max": opMax, "first": opFirst, "last": opLast}
+
 type slotStr struct {
 	slot int32
 	s    string
 }
 
 func newAccum(a agg, t *table.Table, slots int) *accum {
-	x := &accum{a: a, ints: make([]int64, slots), has: make([]bool, slots)}
+	x := &accum{a: a, op: aggOps[a.fn], ints: make([]int64, slots), has: make([]bool, slots)}
+	if a.fn == "count" && a.col < 0 {
+		x.op = opCountAll
+	}
 	if a.col >= 0 {
 		x.src = t.Rec.Column(a.col)
 		switch c := x.src.(type) {
@@ -85,21 +104,21 @@ func (x *accum) intAt(i int) int64 {
 // add folds row i into slot s. Rows are added in row order, so first and
 // last are the first and last non-null values in that order.
 func (x *accum) add(s int32, i int) {
-	if x.a.fn == "count" && x.a.col < 0 {
+	switch x.op {
+	case opCountAll:
 		x.ints[s]++
 		x.has[s] = true
 		return
+	case opCount, opCountDistinct:
+		x.has[s] = true // a count is 0, never null, once the slot has rows
 	}
 	if x.src.IsNull(i) {
-		if x.a.fn == "count" || x.a.fn == "count_distinct" {
-			x.has[s] = true // a count is 0, never null, once the slot has rows
-		}
 		return
 	}
-	switch x.a.fn {
-	case "count":
+	switch x.op {
+	case opCount:
 		x.ints[s]++
-	case "count_distinct":
+	case opCountDistinct:
 		if x.str != nil {
 			k := slotStr{s, x.str.Value(i)}
 			if _, ok := x.seenS[k]; !ok {
@@ -113,17 +132,17 @@ func (x *accum) add(s int32, i int) {
 				x.ints[s]++
 			}
 		}
-	case "sum":
+	case opSum:
 		x.ints[s] += x.intAt(i)
-	case "min", "max", "first", "last":
+	default: // min, max, first, last
 		if x.str != nil {
 			v := x.str.Value(i)
-			if !x.has[s] || x.a.fn == "last" || x.a.fn == "min" && v < x.strs[s] || x.a.fn == "max" && v > x.strs[s] {
+			if !x.has[s] || x.op == opLast || x.op == opMin && v < x.strs[s] || x.op == opMax && v > x.strs[s] {
 				x.strs[s] = v
 			}
 		} else {
 			v := x.intAt(i)
-			if !x.has[s] || x.a.fn == "last" || x.a.fn == "min" && v < x.ints[s] || x.a.fn == "max" && v > x.ints[s] {
+			if !x.has[s] || x.op == opLast || x.op == opMin && v < x.ints[s] || x.op == opMax && v > x.ints[s] {
 				x.ints[s] = v
 			}
 		}
@@ -134,7 +153,7 @@ func (x *accum) add(s int32, i int) {
 // emit builds the output column: row r takes slot at[r]; a negative slot
 // or an empty one is null (0 for counts: nothing matched).
 func (x *accum) emit(mem memory.Allocator, at []int32) arrow.Array {
-	isCount := x.a.fn == "count" || x.a.fn == "count_distinct"
+	isCount := x.op == opCountAll || x.op == opCount || x.op == opCountDistinct
 	switch x.a.kind {
 	case contract.Date:
 		b := array.NewDate32Builder(mem)
