@@ -56,7 +56,7 @@ func TestPowerItemsWalkthrough(t *testing.T) {
 		want []string
 	}{
 		{"check", []string{"check", rulesDir}, []string{"ok:"}},
-		{"test", []string{"test", filepath.Join(rulesDir, "local"), filepath.Join(rulesDir, "tests", "sanyi.test.yaml")}, []string{"ok    ", "rules: 1 passed, 0 failed"}},
+		{"test", []string{"test", filepath.Join(rulesDir, "local"), filepath.Join(rulesDir, "tests", "sanyi.test.yaml")}, []string{"sanyi.test.yaml:2:5: 缺审议的大额事项触发", " passed, 0 failed"}},
 		{"inspect", []string{"inspect", filepath.Join(dir, "exports", "重大事项台账.csv"), "--mapping", filepath.Join(dir, "exports", "sources.yaml"), "--rules", rulesDir},
 			[]string{"matter_register", "rows: read 4 = loaded 4 + rejected 0"}},
 	}

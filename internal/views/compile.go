@@ -81,7 +81,10 @@ func Compile(set *rules.Set) ([]engine.Detector, rules.Errors) {
 		if len(f.Views) == 0 {
 			continue
 		}
-		name := strings.TrimSuffix(filepath.Base(f.Path), filepath.Ext(f.Path))
+		// The settings group is the file's name: rules/major.yaml and the
+		// shipped copy builtin:major.yaml are both "major".
+		base := filepath.Base(strings.TrimPrefix(f.Path, rules.Builtin))
+		name := strings.TrimSuffix(base, filepath.Ext(base))
 		if d, dup := c.dets[name]; dup {
 			c.errorf(f.Views[0].Pos, "views: two rule files named %s declare views (their settings group would clash with %s)", name, d.file)
 			continue
