@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/source"
 )
 
@@ -22,7 +23,8 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&rows, "rows", 3, "sample rows to show")
 	fs.IntVar(&errs, "errors", 10, "rejected cells to show")
 	var ruleDirs multiFlag
-	fs.Var(&ruleDirs, "rules", "rule folders whose declared tables (tables:) the file may hold (repeatable; default ./rules when it exists)")
+	fs.Var(&ruleDirs, "rules", "rule folders whose declared tables (tables:) the file may hold (repeatable; the shipped rule set is always read)")
+	unmasked := fs.Bool("unmasked", false, "show ID numbers, names and accounts in sample rows and rejects in full (authorised readers only)")
 	// Accept flags after FILE too: xiaowei inspect a.xlsx --mapping m.yaml.
 	var file string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -40,12 +42,10 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return badInput(errors.New("inspect needs a FILE (xlsx, CSV or Parquet)"))
 	}
 	// A mapping or --table may name the tables rule files declare.
-	if len(ruleDirs) == 0 {
-		declareTables([]string{"rules"}, false)
-	} else {
-		declareTables(ruleDirs, true)
+	if err := declareTables(append([]string{rules.Builtin}, ruleDirs...)); err != nil {
+		return badInput(err)
 	}
-	o := source.InspectOptions{Table: tbl, Sheet: sheet, Rows: rows, Errors: errs}
+	o := source.InspectOptions{Table: tbl, Sheet: sheet, Rows: rows, Errors: errs, Unmasked: *unmasked}
 	if mapping != "" {
 		m, err := source.ReadMapping(mapping)
 		if err != nil {

@@ -1,24 +1,22 @@
 package main
 
 import (
-	"os"
+	"fmt"
 
 	"github.com/neijiang/xiaowei/internal/rules"
 )
 
-// declareTables reads the rule folders for their declared tables (tables:
-// blocks), so that a mapping, a dataset folder or an import knows them
-// before any data is read. Problems in the rule files are not reported
-// here: the run (or `xiaowei check`) reports them all at file:line:col. A
-// default folder that does not exist declares nothing.
-func declareTables(dirs []string, explicit bool) {
-	var keep []string
-	for _, d := range dirs {
-		if _, err := os.Stat(d); err == nil || explicit {
-			keep = append(keep, d)
-		}
+// declareTables reads the rule files (the shipped set and the given
+// folders) for their declared tables (tables: blocks), so that a mapping,
+// a dataset folder or an import knows them before any data is read. A rule
+// file with a problem declares nothing: the error says which file, line and
+// column (run reports it with the others; import and inspect stop on it).
+func declareTables(dirs []string) error {
+	if len(dirs) == 0 {
+		return nil
 	}
-	if len(keep) > 0 {
-		_, _ = rules.LoadDirs(keep) // declares as a side effect; errors surface later
+	if _, err := rules.LoadDirs(dirs); err != nil {
+		return fmt.Errorf("rule files (for their declared tables): %w", err)
 	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -146,6 +147,9 @@ func LoadDirs(paths []string) (*Set, error) {
 // Parse reads one file's bytes into the set (used by tests and LoadDirs).
 func (s *Set) add(path string, src []byte) Errors {
 	p := newParser(path, src)
+	if e := notUTF8(path, src); e != nil {
+		return Errors{e}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		return Errors{p.yamlError(err)}
@@ -235,6 +239,29 @@ func (p *parser) at(n *yaml.Node, format string, args ...any) *Error {
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 	p.errs = append(p.errs, p.at(n, format, args...))
+}
+
+// notUTF8 names the first byte that is not UTF-8 (a rule or override file
+// saved as GBK): YAML's own error says only "invalid leading UTF-8
+// octet", which the position it gives (1:1) does not locate.
+func notUTF8(path string, src []byte) *Error {
+	if utf8.Valid(src) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return &Error{Pos: Pos{path, line, col}, Msg: fmt.Sprintf("byte 0x%02X is not UTF-8: save the file as UTF-8 (it looks like GBK or another legacy encoding)", src[i])}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)

@@ -484,3 +484,17 @@ func dateTime(d civil.Date) time.Time {
 	y, m, day := d.YMD()
 	return time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
 }
+
+// PersonNames returns the distinct names of the persons register, for
+// masking names in a report's free text.
+func (s *Store) PersonNames(ctx context.Context) ([]string, error) {
+	rows, err := s.Pool.Query(ctx, "select distinct name from "+s.D("persons")+" where name <> '' order by name")
+	if err != nil {
+		return nil, fmt.Errorf("reading person names: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("reading person names: %w", err)
+	}
+	return names, nil
+}
