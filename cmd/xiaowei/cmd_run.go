@@ -126,6 +126,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	_ = declareTables(ruleDirs) // a bad rule file is reported by the run, with every other problem
 	start := time.Now()
 	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
 		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet),

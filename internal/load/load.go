@@ -122,7 +122,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	}
 	d := &Dataset{Dir: dir, Tables: map[string]*table.Table{}}
 	var jobs []job
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		csvPath := filepath.Join(dir, spec.Name+".csv")
 		pqPath := filepath.Join(dir, spec.Name+".parquet")
 		hasCSV, err := exists(csvPath)

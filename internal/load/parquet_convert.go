@@ -148,6 +148,20 @@ func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 				}
 			}, nil
 		}
+	case contract.Int:
+		if dt.ID() == arrow.INT64 {
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Int64)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						c.valid[i] = true
+						c.i64[i] = a.Value(i)
+					}
+				}
+			}, nil
+		}
 	case contract.Bool:
 		if dt.ID() == arrow.BOOL {
 			return func(l *loader, c *column, arr arrow.Array, n int) {

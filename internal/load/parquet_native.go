@@ -46,6 +46,8 @@ func nativeSchema(l *loader, schema *arrow.Schema) bool {
 			ok = f.Type.ID() == arrow.INT64 && has && k == contract.Money.String()
 		case contract.Bool:
 			ok = f.Type.ID() == arrow.BOOL
+		case contract.Int:
+			ok = f.Type.ID() == arrow.INT64
 		}
 		if !ok {
 			return false

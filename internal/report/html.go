@@ -30,7 +30,7 @@ type Options struct {
 
 var sevColor = map[findings.Severity]string{findings.Critical: "#8b1a1a", findings.High: "#d9480f", findings.Medium: "#d4a017", findings.Low: "#6c757d"}
 
-var familyColor = map[string]string{"disclosure": "#1f6feb", "cash": "#b35900", "relative": "#8250df", "data_quality": "#57606a"}
+var familyColor = map[string]string{"disclosure": "#1f6feb", "cash": "#b35900", "relative": "#8250df", "major": "#1a7f37", "data_quality": "#57606a"}
 
 // evidenceLabels translate common evidence keys for inspectors.
 var evidenceLabels = map[string]string{

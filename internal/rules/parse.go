@@ -135,6 +135,9 @@ func LoadDirs(paths []string) (*Set, error) {
 		}
 	}
 	errs = append(errs, set.checkDuplicates()...)
+	if len(errs) == 0 {
+		errs = set.DeclareTables()
+	}
 	if len(errs) > 0 {
 		errs.Sort()
 		return set, errs
@@ -162,7 +165,7 @@ func (s *Set) add(path string, src []byte) Errors {
 	kind := ""
 	for i := 0; i < len(doc.Content); i += 2 {
 		switch k := doc.Content[i].Value; k {
-		case "rules", "settings":
+		case "rules", "settings", "tables", "views":
 			kind = pick(kind, "rules")
 		case "overrides":
 			kind = pick(kind, "overrides")
@@ -184,7 +187,7 @@ func (s *Set) add(path string, src []byte) Errors {
 	case "mixed":
 		p.errs = append(p.errs, p.at(doc, "a file holds rules (with settings), overrides or tests, not several"))
 	default:
-		p.errs = append(p.errs, p.at(doc, "want a top-level rules, overrides or tests key"))
+		p.errs = append(p.errs, p.at(doc, "want a top-level rules (with settings, tables, views), overrides or tests key"))
 	}
 	return p.errs
 }
@@ -386,6 +389,8 @@ func (p *parser) ruleFile(doc *yaml.Node) *File {
 			})
 		},
 		"settings": func(v *yaml.Node) { f.Settings = p.settings(v) },
+		"tables":   func(v *yaml.Node) { f.Tables = p.tables(v) },
+		"views":    func(v *yaml.Node) { f.Views = p.views(v) },
 	})
 	return f
 }

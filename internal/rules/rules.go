@@ -69,7 +69,7 @@ var Families = []string{"disclosure", "cash", "relative", "data_quality"}
 
 // FamilyLabels are the shipped families in Chinese, as leads and reports
 // show them; a family a rule file adds shows under its own name.
-var FamilyLabels = map[string]string{"disclosure": "公开", "cash": "现金管理", "relative": "优亲厚友", "data_quality": "数据质量"}
+var FamilyLabels = map[string]string{"disclosure": "公开", "cash": "现金管理", "relative": "优亲厚友", "major": "重大事项", "data_quality": "数据质量"}
 
 // Statuses of a rule.
 var Statuses = []string{"stable", "experimental", "deprecated"}
@@ -179,6 +179,8 @@ type File struct {
 	SHA256   string
 	Rules    []*Rule
 	Settings Settings
+	Tables   []*TableDecl // declared optional tables (declare.go)
+	Views    []*ViewDecl  // declared views (declare.go)
 }
 
 // Scope says where an override applies: everywhere, a town, or a village.

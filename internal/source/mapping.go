@@ -4,7 +4,7 @@
 //
 // A mapped table goes: file → decoded text rows (each with its source
 // position) → header aliases and value conversion (dates, money, enums) →
-// the loader's own per-cell validation (load.LoadRecords), so the rejects
+// the loader's own per-cell validation (load.Records), so the rejects
 // report and the Read = Loaded + Rejected accounting are the contract
 // loader's. Rejects point at the original file, sheet and cell.
 package source
@@ -137,7 +137,7 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 				name, tv := v.Content[i].Value, v.Content[i+1]
 				spec, ok := contract.Lookup(name)
 				if !ok {
-					errs.add(v.Content[i], "tables.%s: not a contract table (tables: %s)", name, tableNames())
+					errs.add(v.Content[i], "tables.%s: not a contract table or one the rule folders declare (tables: %s)", name, tableNames())
 					continue
 				}
 				if tm := parseTable(spec, tv, errs); tm != nil {
@@ -169,7 +169,7 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 
 func tableNames() string {
 	var n []string
-	for _, t := range contract.Tables {
+	for _, t := range contract.All() {
 		n = append(n, t.Name)
 	}
 	return strings.Join(n, ", ")
@@ -251,7 +251,7 @@ func eachColumnKey(n *yaml.Node, errs *mapErrs, where string, fn func(col string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		col := n.Content[i].Value
 		found := false
-		for _, t := range contract.Tables {
+		for _, t := range contract.All() {
 			if _, ok := t.Column(col); ok {
 				found = true
 			}
@@ -410,7 +410,7 @@ func parseColumn(spec *contract.Table, c contract.Column, n *yaml.Node, errs *ma
 // sortedTables lists the mapping's tables in contract order.
 func (m *Mapping) sortedTables() []*TableMap {
 	var out []*TableMap
-	for _, t := range contract.Tables {
+	for _, t := range contract.All() {
 		if tm, ok := m.Tables[t.Name]; ok {
 			out = append(out, tm)
 		}
