@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -37,6 +38,34 @@ type Config struct {
 	Campaigns []*Campaign `yaml:"campaigns"`
 	// ShutdownTimeout bounds the wait for a cancelled job at SIGTERM.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Web is the inspectors' workbench served beside /healthz and /metrics.
+	Web Web `yaml:"web"`
+	// TLS: serve HTTPS with this certificate and key (both or neither).
+	TLS TLS `yaml:"tls"`
+}
+
+// Web configures the workbench (docs/workbench.md).
+type Web struct {
+	Enabled *bool `yaml:"enabled"` // default true
+	// Public are the paths answered without a session (default /healthz
+	// and /metrics); every other path needs one.
+	Public          []string `yaml:"public"`
+	IdleTimeout     Duration `yaml:"idle_timeout"`     // default 30m
+	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 12h
+	DueDays         int      `yaml:"due_days"`         // a new lead is due this many days after it first appears; default 30
+	MaxFailures     int      `yaml:"max_failures"`     // failed sign-ins before a lockout; default 5
+	Lockout         Duration `yaml:"lockout"`          // default 15m
+	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
+	proxies []netip.Prefix
+}
+
+// TLS names a certificate and key (PEM files).
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Nightly is the nightly supervision over every village.
@@ -121,6 +150,27 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 		c.ShutdownTimeout.Duration = 30 * time.Second
 	}
 	var problems []string
+	if c.Web.Public == nil {
+		c.Web.Public = []string{"/healthz", "/metrics"}
+	}
+	if c.Web.DueDays < 0 {
+		problems = append(problems, "web.due_days: must not be negative")
+	}
+	for _, p := range c.Web.TrustedProxies {
+		pf, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				problems = append(problems, fmt.Sprintf("web.trusted_proxies %q: want an address or CIDR", p))
+				continue
+			}
+			pf = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Web.proxies = append(c.Web.proxies, pf)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		problems = append(problems, "tls: give both cert and key, or neither")
+	}
 	if c.Database == "" {
 		problems = append(problems, "no database: set database: or DATABASE_URL")
 	}
@@ -194,3 +244,6 @@ func (o onceSchedule) Next(after time.Time) time.Time {
 	}
 	return time.Time{}
 }
+
+// WebEnabled says whether the workbench is served.
+func (c *Config) WebEnabled() bool { return c.Web.Enabled == nil || *c.Web.Enabled }
