@@ -530,7 +530,7 @@ func (w workState) asMap() map[string]any {
 // caller saw; fn returns the new state (and may write more in tx). The
 // version moves by one, and the change is audited with before and after.
 func (s *Store) change(ctx context.Context, sc auth.Scope, leadID string, version int, action, note string,
-	fn func(tx pgx.Tx, cur workState) (workState, error)) error {
+	fn func(tx pgx.Tx, cur workState) (workState, error), then ...func(tx pgx.Tx, cur workState) error) error {
 	if !sc.CanWork() {
 		return ErrForbidden
 	}
@@ -565,8 +565,17 @@ func (s *Store) change(ctx context.Context, sc auth.Scope, leadID string, versio
 			leadID, next.Status, next.Assignee, next.Conclusion, next.DeferUntil, next.DueOn); err != nil {
 			return err
 		}
-		return s.auditTx(ctx, tx, AuditEntry{Actor: sc.User, Action: action, LeadID: leadID, TownID: cur.TownID,
-			Before: diff(cur.asMap(), next.asMap(), true), After: diff(cur.asMap(), next.asMap(), false), Note: note})
+		if err := s.auditTx(ctx, tx, AuditEntry{Actor: sc.User, Action: action, LeadID: leadID, TownID: cur.TownID,
+			Before: diff(cur.asMap(), next.asMap(), true), After: diff(cur.asMap(), next.asMap(), false), Note: note}); err != nil {
+			return err
+		}
+		// What follows the change in the trail (the outcomes of a conclusion).
+		for _, f := range then {
+			if err := f(tx, next); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -666,12 +675,14 @@ func (s *Store) Conclude(ctx context.Context, sc auth.Scope, leadID string, vers
 				return cur, err
 			}
 		}
+		return cur, nil
+	}, func(tx pgx.Tx, cur workState) error {
 		for _, o := range outs {
 			if err := s.addOutcomeTx(ctx, tx, sc, leadID, cur.TownID, o); err != nil {
-				return cur, err
+				return err
 			}
 		}
-		return cur, nil
+		return nil
 	})
 }
 
