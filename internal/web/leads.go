@@ -87,8 +87,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	if f.Page > 1 {
 		data["Prev"] = query(r.URL.Query(), "page", itoa(f.Page-1))
 	}
-	if f.Page*perPage < total || (f.Page == 0 && perPage < total) {
-		p := max(f.Page, 1)
+	if p := max(f.Page, 1); p*perPage < total {
 		data["Next"] = query(r.URL.Query(), "page", itoa(p+1))
 	}
 	data["Export"] = query(r.URL.Query(), "page", "")
