@@ -294,8 +294,16 @@ func (s *Store) Queue(ctx context.Context, sc auth.Scope, f QueueFilter) (rows [
 	wAll := f.where(sc)
 	f.Status = status
 	w := f.where(sc)
-	// Counts per status, from which the total follows.
-	crows, err := s.Pool.Query(ctx, "select w.status, count(*) from "+s.T("work_leads")+" w where "+wAll.sql()+" group by w.status", wAll.args...)
+	args := append(w.args, f.PerPage, (f.Page-1)*f.PerPage)
+	// The counts per status (from which the total follows) and the page go
+	// to the server as one batch: one round trip.
+	b := &pgx.Batch{}
+	b.Queue("select w.status, count(*) from "+s.T("work_leads")+" w where "+wAll.sql()+" group by w.status", wAll.args...)
+	b.Queue("select "+queueCols+" from "+s.T("work_leads")+" w where "+w.sql()+" order by "+order+
+		" limit $"+strconv.Itoa(len(args)-1)+" offset $"+strconv.Itoa(len(args)), args...)
+	br := s.Pool.SendBatch(ctx, b)
+	defer br.Close()
+	crows, err := br.Query()
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -316,10 +324,7 @@ func (s *Store) Queue(ctx context.Context, sc auth.Scope, f QueueFilter) (rows [
 	if err := crows.Err(); err != nil {
 		return nil, 0, nil, err
 	}
-	args := append(w.args, f.PerPage, (f.Page-1)*f.PerPage)
-	q := "select " + queueCols + " from " + s.T("work_leads") + " w where " + w.sql() + " order by " + order +
-		" limit $" + strconv.Itoa(len(args)-1) + " offset $" + strconv.Itoa(len(args))
-	r, err := s.Pool.Query(ctx, q, args...)
+	r, err := br.Query()
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -376,7 +381,9 @@ type LeadDetail struct {
 }
 
 // Lead returns a lead in scope, or ErrNotFound (also when it exists but
-// is outside the scope).
+// is outside the scope). Its six queries go to the server as one batch
+// (one round trip); the later ones find the lead by id alone, and their
+// rows are dropped unless the first, scoped query found it.
 func (s *Store) Lead(ctx context.Context, sc auth.Scope, id string, today civil.Date) (*LeadDetail, error) {
 	if today == 0 {
 		today = civil.Today()
@@ -385,10 +392,34 @@ func (s *Store) Lead(ctx context.Context, sc auth.Scope, id string, today civil.
 	w.add("?::date is not null", today.String())
 	scopeLeads(w, sc)
 	w.add("w.lead_id = ?", id)
+	W := s.T("work_leads")
+	ids := "(select unnest(finding_ids) from " + W + " where lead_id = $1)"
+	rw := &whereBuilder{}
+	rw.add("?::date is not null", today.String())
+	rw.add("? <> ''", id) // $2: the lead id
+	scopeLeads(rw, sc)
+	rw.add("w.lead_id <> $2")
+	rw.add("(w.person_id = me.person_id or w.village_id = me.village_id)")
+
+	b := &pgx.Batch{}
+	b.Queue("select "+queueCols+", w.payload from "+W+" w where "+w.sql(), w.args...)
+	b.Queue(`select f.finding_id, f.rule_id, f.family, f.severity, f.village_id, f.subject, f.period, coalesce(f.title,''),
+		f.message, coalesce((f.amount*100)::bigint, 0), f.amount is not null, f.evidence, f.first_seen, f.last_seen, f.times_seen, f.reopened,
+		f.status, coalesce(d.status, '') from `+s.T("findings")+` f left join `+s.T("dispositions")+` d
+		on d.finding_or_lead_id = f.finding_id and d.kind = 'finding' where f.finding_id in `+ids+` order by f.severity, f.finding_id`, id)
+	b.Queue("select finding_id, run_id, event, at from "+s.T("finding_events")+" where finding_id in "+ids+" order by id", id)
+	b.Queue("select id, lead_id, person, form, to_char(decided_on,'YYYY-MM-DD'), doc_no, (recovered*100)::bigint, recorded_by, recorded_at from "+
+		s.T("outcomes")+" where lead_id = $1 order by id", id)
+	b.Queue("select id, at, actor, action, coalesce(lead_id,''), coalesce(town_id,''), before, after, note from "+
+		s.T("audit")+" where lead_id = $1 order by id", id)
+	b.Queue("select "+queueCols+" from "+W+" w, (select person_id, village_id from "+W+" where lead_id = $2) me where "+rw.sql()+
+		" order by w.score desc, w.lead_id limit 20", rw.args...)
+	br := s.Pool.SendBatch(ctx, b)
+	defer br.Close()
+
 	d := &LeadDetail{}
-	row := s.Pool.QueryRow(ctx, "select "+queueCols+", w.payload from "+s.T("work_leads")+" w where "+w.sql(), w.args...)
 	q := &d.QueueRow
-	err := row.Scan(&q.LeadID, &q.Source, &q.Kind, &q.TownID, &q.TownName, &q.VillageID, &q.VillageNm, &q.PersonID, &q.PersonName,
+	err := br.QueryRow().Scan(&q.LeadID, &q.Source, &q.Kind, &q.TownID, &q.TownName, &q.VillageID, &q.VillageNm, &q.PersonID, &q.PersonName,
 		&q.Severity, &q.Score, &q.AmountFen, &q.HasAmount, &q.Families, &q.Rules, &q.Campaigns, &q.FindingIDs, &q.Status, &q.Assignee,
 		&q.Conclusion, &q.DeferUntil, &q.DueOn, &q.Overdue, &q.FirstSeen, &q.LastSeen, &q.TimesSeen, &q.Reopened, &q.Resolved,
 		&q.Summary, &q.FiledBy, &q.Version, &d.Payload)
@@ -398,96 +429,75 @@ func (s *Store) Lead(ctx context.Context, sc auth.Scope, id string, today civil.
 	if err != nil {
 		return nil, err
 	}
-	if len(q.FindingIDs) > 0 {
-		rows, err := s.Pool.Query(ctx, `select f.finding_id, f.rule_id, f.family, f.severity, f.village_id, f.subject, f.period, coalesce(f.title,''),
-			f.message, coalesce((f.amount*100)::bigint, 0), f.amount is not null, f.evidence, f.first_seen, f.last_seen, f.times_seen, f.reopened,
-			f.status, coalesce(d.status, '') from `+s.T("findings")+` f left join `+s.T("dispositions")+` d
-			on d.finding_or_lead_id = f.finding_id and d.kind = 'finding' where f.finding_id = any($1) order by f.severity, f.finding_id`, q.FindingIDs)
-		if err != nil {
-			return nil, err
-		}
-		idx := map[string]int{}
-		for rows.Next() {
-			var f FindingRow
-			var ev []byte
-			if err := rows.Scan(&f.FindingID, &f.RuleID, &f.Family, &f.Severity, &f.VillageID, &f.Subject, &f.Period, &f.Title, &f.Message,
-				&f.AmountFen, &f.HasAmount, &ev, &f.FirstSeen, &f.LastSeen, &f.TimesSeen, &f.Reopened, &f.Status, &f.Disposition); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if err := json.Unmarshal(ev, &f.Evidence); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("finding %s evidence: %w", f.FindingID, err)
-			}
-			idx[f.FindingID] = len(d.Findings)
-			d.Findings = append(d.Findings, f)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		rows, err = s.Pool.Query(ctx, "select finding_id, run_id, event, at from "+s.T("finding_events")+" where finding_id = any($1) order by id", q.FindingIDs)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var fid string
-			var e FindingEvent
-			if err := rows.Scan(&fid, &e.RunID, &e.Event, &e.At); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if i, ok := idx[fid]; ok {
-				d.Findings[i].Events = append(d.Findings[i].Events, e)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	if d.Outcomes, err = s.outcomes(ctx, id); err != nil {
+	rows, err := br.Query()
+	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Pool.Query(ctx, "select id, at, actor, action, coalesce(lead_id,''), coalesce(town_id,''), before, after, note from "+
-		s.T("audit")+" where lead_id = $1 order by id", id)
-	if err != nil {
+	idx := map[string]int{}
+	for rows.Next() {
+		var f FindingRow
+		var ev []byte
+		if err := rows.Scan(&f.FindingID, &f.RuleID, &f.Family, &f.Severity, &f.VillageID, &f.Subject, &f.Period, &f.Title, &f.Message,
+			&f.AmountFen, &f.HasAmount, &ev, &f.FirstSeen, &f.LastSeen, &f.TimesSeen, &f.Reopened, &f.Status, &f.Disposition); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal(ev, &f.Evidence); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("finding %s evidence: %w", f.FindingID, err)
+		}
+		idx[f.FindingID] = len(d.Findings)
+		d.Findings = append(d.Findings, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var fid string
+		var e FindingEvent
+		if err := rows.Scan(&fid, &e.RunID, &e.Event, &e.At); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if i, ok := idx[fid]; ok {
+			d.Findings[i].Events = append(d.Findings[i].Events, e)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	if d.Outcomes, err = collectOutcomes(rows); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
 		return nil, err
 	}
 	if d.History, err = collectAudit(rows); err != nil {
 		return nil, err
 	}
-	// Related: the same person elsewhere, or other leads of the village.
-	rw := &whereBuilder{}
-	rw.add("?::date is not null", today.String())
-	scopeLeads(rw, sc)
-	rw.add("w.lead_id <> ?", id)
-	if q.PersonID != "" {
-		rw.add("(w.person_id = ? or w.village_id = ?)", q.PersonID, q.VillageID)
-	} else {
-		rw.add("w.village_id = ?", q.VillageID)
-	}
-	rr, err := s.Pool.Query(ctx, "select "+queueCols+" from "+s.T("work_leads")+" w where "+rw.sql()+" order by w.score desc, w.lead_id limit 20", rw.args...)
-	if err != nil {
+	if rows, err = br.Query(); err != nil {
 		return nil, err
 	}
-	defer rr.Close()
-	for rr.Next() {
+	defer rows.Close()
+	for rows.Next() {
 		var x QueueRow
-		if err := scanQueueRow(rr, &x); err != nil {
+		if err := scanQueueRow(rows, &x); err != nil {
 			return nil, err
 		}
 		d.Related = append(d.Related, x)
 	}
-	return d, rr.Err()
+	return d, rows.Err()
 }
 
-func (s *Store) outcomes(ctx context.Context, leadID string) ([]Outcome, error) {
-	rows, err := s.Pool.Query(ctx, "select id, lead_id, person, form, to_char(decided_on,'YYYY-MM-DD'), doc_no, (recovered*100)::bigint, recorded_by, recorded_at from "+
-		s.T("outcomes")+" where lead_id = $1 order by id", leadID)
-	if err != nil {
-		return nil, err
-	}
+func collectOutcomes(rows pgx.Rows) ([]Outcome, error) {
 	defer rows.Close()
 	var out []Outcome
 	for rows.Next() {

@@ -101,14 +101,14 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	}
 	data["StatusLinks"] = statusLinks
 	if sc.CanAssign() {
-		as, err := s.st.Assignees(r.Context())
+		as, err := s.pick.assignees(r.Context(), s.st)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		data["Assignees"] = as
 	}
-	vs, err := s.st.Villages(r.Context(), sc)
+	vs, err := s.pick.villages(r.Context(), s.st, sc)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -242,7 +242,7 @@ func (s *Server) showLead(w http.ResponseWriter, r *http.Request, id string, for
 	data := map[string]any{"L": d, "Lead": &l, "Findings": fs, "M": m, "Revealed": reveal, "Verify": verify, "Form": form,
 		"Conclusions": dispose.Conclusions, "Forms": dispose.Forms, "Today": civil.Today().String()}
 	if sc.CanAssign() {
-		as, err := s.st.Assignees(r.Context())
+		as, err := s.pick.assignees(r.Context(), s.st)
 		if err != nil {
 			s.fail(w, r, err)
 			return

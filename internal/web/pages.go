@@ -148,6 +148,7 @@ func (s *Server) userAdd(w http.ResponseWriter, r *http.Request) {
 		s.renderUsers(w, r, "未能新增账户："+err.Error(), http.StatusUnprocessableEntity)
 		return
 	}
+	s.pick.forget()
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 }
 
@@ -217,6 +218,7 @@ func (s *Server) userChange(w http.ResponseWriter, r *http.Request) {
 		s.renderUsers(w, r, "操作失败："+err.Error(), http.StatusUnprocessableEntity)
 		return
 	}
+	s.pick.forget()
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 }
 

@@ -73,6 +73,7 @@ type Server struct {
 	pages    map[string]*template.Template
 	throttle *auth.Throttle
 	mux      *http.ServeMux
+	pick     pickers
 }
 
 const (
@@ -86,7 +87,8 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{st: st, cfg: cfg, log: log, throttle: auth.NewThrottle(cfg.MaxFailures*2, cfg.Lockout), mux: http.NewServeMux()}
+	s := &Server{st: st, cfg: cfg, log: log, throttle: auth.NewThrottle(cfg.MaxFailures*2, cfg.Lockout), mux: http.NewServeMux(),
+		pick: pickers{ttl: 30 * time.Second}}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
