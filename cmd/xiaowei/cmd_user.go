@@ -33,17 +33,25 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	towns := fs.String("town", "", "add: town ids the account belongs to, comma-separated (town officers and informants)")
 	display := fs.String("name", "", "add: the person's name")
 	pwFile := fs.String("password-file", "", "add, passwd: read the password from this file (default: the first line of standard input)")
-	// Flags may come before or after the account name.
-	var name string
+	// Flags may come before or after the account name: parse, take one
+	// positional argument, parse the rest.
+	var pos []string
 	rest := args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		name, rest = rest[0], rest[1:]
+	for {
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
 	}
-	if err := parseFlags(fs, rest); err != nil {
-		return err
+	if len(pos) > 1 {
+		return badInput(fmt.Errorf("user %s: one account name, got %s", sub, strings.Join(pos, " ")))
 	}
-	if name == "" && fs.NArg() > 0 {
-		name = fs.Arg(0)
+	var name string
+	if len(pos) == 1 {
+		name = pos[0]
 	}
 	if sub != "list" && name == "" {
 		return badInput(fmt.Errorf("user %s: the account name is required", sub))
