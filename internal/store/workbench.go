@@ -147,6 +147,9 @@ type QueueFilter struct {
 	Sort                                                              string // score (default) | amount | age
 	Page, PerPage                                                     int    // Page from 1
 	Today                                                             civil.Date
+	// NoCounts skips the counts per status (the caller has them); Queue
+	// then returns a nil map and a total of -1.
+	NoCounts bool
 }
 
 // QueueRow is one lead in the queue.
@@ -298,30 +301,16 @@ func (s *Store) Queue(ctx context.Context, sc auth.Scope, f QueueFilter) (rows [
 	// The counts per status (from which the total follows) and the page go
 	// to the server as one batch: one round trip.
 	b := &pgx.Batch{}
-	b.Queue("select w.status, count(*) from "+s.T("work_leads")+" w where "+wAll.sql()+" group by w.status", wAll.args...)
+	if !f.NoCounts {
+		b.Queue("select w.status, count(*) from "+s.T("work_leads")+" w where "+wAll.sql()+" group by w.status", wAll.args...)
+	}
 	b.Queue("select "+queueCols+" from "+s.T("work_leads")+" w where "+w.sql()+" order by "+order+
 		" limit $"+strconv.Itoa(len(args)-1)+" offset $"+strconv.Itoa(len(args)), args...)
 	br := s.Pool.SendBatch(ctx, b)
 	defer br.Close()
-	crows, err := br.Query()
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	byStatus = map[string]int{}
-	for crows.Next() {
-		var st string
-		var n int
-		if err := crows.Scan(&st, &n); err != nil {
-			crows.Close()
-			return nil, 0, nil, err
-		}
-		byStatus[st] = n
-		if status == "" || status == st {
-			total += n
-		}
-	}
-	crows.Close()
-	if err := crows.Err(); err != nil {
+	if f.NoCounts {
+		total = -1
+	} else if total, byStatus, err = readCounts(br, status); err != nil {
 		return nil, 0, nil, err
 	}
 	r, err := br.Query()
@@ -337,6 +326,29 @@ func (s *Store) Queue(ctx context.Context, sc auth.Scope, f QueueFilter) (rows [
 		rows = append(rows, x)
 	}
 	return rows, total, byStatus, r.Err()
+}
+
+// readCounts reads the counts per status; total counts status only (all
+// when empty).
+func readCounts(br pgx.BatchResults, status string) (total int, byStatus map[string]int, err error) {
+	crows, err := br.Query()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer crows.Close()
+	byStatus = map[string]int{}
+	for crows.Next() {
+		var st string
+		var n int
+		if err := crows.Scan(&st, &n); err != nil {
+			return 0, nil, err
+		}
+		byStatus[st] = n
+		if status == "" || status == st {
+			total += n
+		}
+	}
+	return total, byStatus, crows.Err()
 }
 
 // FindingRow is a finding of a lead, with its history.

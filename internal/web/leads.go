@@ -77,10 +77,22 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, bad := filterOf(r.URL.Query())
-	rows, total, byStatus, err := s.st.Queue(r.Context(), sc, f)
+	key, gen := countKey(sc, f), s.counts.generation()
+	byStatus, cachedCounts := s.counts.get(key)
+	f.NoCounts = cachedCounts
+	rows, total, counted, err := s.st.Queue(r.Context(), sc, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if cachedCounts {
+		total = byStatus[f.Status]
+		if f.Status == "" {
+			total = sumCounts(byStatus)
+		}
+	} else {
+		byStatus = counted
+		s.counts.put(key, counted, gen)
 	}
 	data := map[string]any{"Rows": rows, "Total": total, "ByStatus": byStatus, "Filter": f, "Bad": bad, "M": newMasker(false),
 		"Statuses": dispose.WorkflowStatuses, "Q": r.URL.Query(), "Families": leads.FamilyLabels, "Severities": []string{"critical", "high", "medium", "low"}}

@@ -74,6 +74,7 @@ type Server struct {
 	throttle *auth.Throttle
 	mux      *http.ServeMux
 	pick     pickers
+	counts   counts
 }
 
 const (
@@ -88,7 +89,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{st: st, cfg: cfg, log: log, throttle: auth.NewThrottle(cfg.MaxFailures*2, cfg.Lockout), mux: http.NewServeMux(),
-		pick: pickers{ttl: 30 * time.Second}}
+		pick: pickers{ttl: 30 * time.Second}, counts: counts{ttl: 15 * time.Second}}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -202,6 +203,13 @@ func (s *Server) signedIn(h http.HandlerFunc) http.Handler {
 				http.Error(w, "请求无效（缺少或错误的 CSRF 令牌），请刷新页面后重试", http.StatusForbidden)
 				return
 			}
+		}
+		if r.Method == http.MethodPost {
+			// Whatever a form changed, the cached queue counts are stale;
+			// forget them before and after (a count read meanwhile is
+			// dropped by its generation).
+			s.counts.changed()
+			defer s.counts.changed()
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ss)))
 	})

@@ -43,6 +43,10 @@ func TestWorkflow(t *testing.T) {
 	if !strings.Contains(page, `id="status">办结（属实）`) || !strings.Contains(page, "诫勉") || !strings.Contains(page, "7,000.50") {
 		t.Fatal("the lead page does not show the conclusion and the outcome")
 	}
+	// The queue's counts per status (cached between changes) follow.
+	if _, q := qu.get("/leads"); !strings.Contains(q, "待分派 <b>1</b>") || !strings.Contains(q, "办结 <b>1</b>") {
+		t.Error("the queue's counts per status did not follow the changes")
+	}
 	_, dash := qu.get("/dashboard")
 	for _, want := range []string{`id="n-closed">1<`, `id="n-people">1<`, `id="recovered">7,000.50<`, `id="n-leads">2<`} {
 		if !strings.Contains(dash, want) {

@@ -62,13 +62,17 @@ create table {{schema}}.work_leads (
 	version integer not null default 1,
 	updated_at timestamptz not null default now()
 );
+-- The queue's orders (score, amount, age), alone and under the usual
+-- filters (town, status, both); counts per status read the same indexes.
 create index work_leads_score on {{schema}}.work_leads (score desc, lead_id);
+create index work_leads_amount on {{schema}}.work_leads (amount desc nulls last, lead_id);
+create index work_leads_age on {{schema}}.work_leads (first_seen, lead_id);
 create index work_leads_town_score on {{schema}}.work_leads (town_id, score desc, lead_id);
-create index work_leads_status on {{schema}}.work_leads (status, town_id);
+create index work_leads_status_score on {{schema}}.work_leads (status, score desc, lead_id);
+create index work_leads_town_status_score on {{schema}}.work_leads (town_id, status, score desc, lead_id);
 create index work_leads_village on {{schema}}.work_leads (village_id);
 create index work_leads_person on {{schema}}.work_leads (person_id) where person_id is not null;
 create index work_leads_filed_by on {{schema}}.work_leads (filed_by) where filed_by is not null;
-create index work_leads_first_seen on {{schema}}.work_leads (first_seen);
 
 -- Accountability outcomes (问责结果) recorded on a concluded lead.
 create table {{schema}}.outcomes (
