@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +49,7 @@ func main() {
 	maxTime := flag.Duration("time", 120*time.Second, "time bound")
 	fresh := flag.Bool("fresh", false, "drop and regenerate the schema")
 	drop := flag.Bool("drop", false, "drop the schema at the end")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load phase here")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -113,6 +115,14 @@ func main() {
 	budget.Store(int64(*requests))
 	deadline := time.Now().Add(*maxTime)
 	client := &recorder{byKind: map[string][]time.Duration{}}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i, name := range names {
