@@ -406,13 +406,19 @@ func (s *Store) Lead(ctx context.Context, sc auth.Scope, id string, today civil.
 	w.add("w.lead_id = ?", id)
 	W := s.T("work_leads")
 	ids := "(select unnest(finding_ids) from " + W + " where lead_id = $1)"
+	// Related: the same person's other leads and the village's, each read
+	// in score order from its own index (a union of two short index scans,
+	// not an OR over every lead of the village).
 	rw := &whereBuilder{}
 	rw.add("?::date is not null", today.String())
 	rw.add("? <> ''", id) // $2: the lead id
 	scopeLeads(rw, sc)
 	rw.add("w.lead_id <> $2")
-	rw.add("(w.person_id = me.person_id or w.village_id = me.village_id)")
-
+	me := "(select person_id, village_id from " + W + " where lead_id = $2)"
+	related := "(select " + queueCols + " from " + W + " w where " + rw.sql() + " and w.person_id = (select person_id from " + me + " m)" +
+		" order by w.score desc, w.lead_id limit 20) union all (select " + queueCols + " from " + W + " w where " + rw.sql() +
+		" and w.village_id = (select village_id from " + me + " m) and w.person_id is distinct from (select person_id from " + me + " m)" +
+		" order by w.score desc, w.lead_id limit 20) order by 11 desc, 1 limit 20"
 	b := &pgx.Batch{}
 	b.Queue("select "+queueCols+", w.payload from "+W+" w where "+w.sql(), w.args...)
 	b.Queue(`select f.finding_id, f.rule_id, f.family, f.severity, f.village_id, f.subject, f.period, coalesce(f.title,''),
@@ -424,8 +430,7 @@ func (s *Store) Lead(ctx context.Context, sc auth.Scope, id string, today civil.
 		s.T("outcomes")+" where lead_id = $1 order by id", id)
 	b.Queue("select id, at, actor, action, coalesce(lead_id,''), coalesce(town_id,''), before, after, note from "+
 		s.T("audit")+" where lead_id = $1 order by id", id)
-	b.Queue("select "+queueCols+" from "+W+" w, (select person_id, village_id from "+W+" where lead_id = $2) me where "+rw.sql()+
-		" order by w.score desc, w.lead_id limit 20", rw.args...)
+	b.Queue(related, rw.args...)
 	br := s.Pool.SendBatch(ctx, b)
 	defer br.Close()
 

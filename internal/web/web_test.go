@@ -118,8 +118,13 @@ func TestTownScope(t *testing.T) {
 			t.Fatalf("informant filed in another town: %d", code)
 		}
 		// The filed lead enters the town's queue and the district's.
-		if _, page := e.signIn("zhen1").get("/leads"); !strings.Contains(page, id) {
+		z1 := e.signIn("zhen1")
+		if _, page := z1.get("/leads"); !strings.Contains(page, id) {
 			t.Fatal("the town does not see the informant's lead")
+		}
+		// Same village: related to the run's lead there, for the town only.
+		if _, page := z1.get("/leads/" + l1); !strings.Contains(page, `id="related"`) || !strings.Contains(page, id) {
+			t.Fatal("the informant's lead is not among the related leads of its village")
 		}
 		if _, page := z2.get("/leads"); strings.Contains(page, id) {
 			t.Fatal("another town sees the informant's lead")

@@ -75,8 +75,8 @@ create index work_leads_town_status_score on {{schema}}.work_leads (town_id, sta
 -- visiting their heap pages to count them costs ten times more.
 create index work_leads_counts on {{schema}}.work_leads (town_id, status)
 	include (village_id, severity, amount, due_on, first_seen, assignee, filed_by, families, rules, campaigns);
-create index work_leads_village on {{schema}}.work_leads (village_id);
-create index work_leads_person on {{schema}}.work_leads (person_id) where person_id is not null;
+create index work_leads_village on {{schema}}.work_leads (village_id, score desc, lead_id);
+create index work_leads_person on {{schema}}.work_leads (person_id, score desc, lead_id) where person_id is not null;
 create index work_leads_filed_by on {{schema}}.work_leads (filed_by) where filed_by is not null;
 
 -- Accountability outcomes (问责结果) recorded on a concluded lead.
