@@ -49,6 +49,8 @@ func main() {
 	maxTime := flag.Duration("time", 120*time.Second, "time bound")
 	fresh := flag.Bool("fresh", false, "drop and regenerate the schema")
 	drop := flag.Bool("drop", false, "drop the schema at the end")
+	verbose := flag.Bool("v", false, "list the slowest requests")
+	think := flag.Duration("think", 0, "pause between one user's requests (0 = back to back: a closed loop at saturation)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load phase here")
 	flag.Parse()
 	ctx := context.Background()
@@ -129,19 +131,27 @@ func main() {
 		wg.Add(1)
 		go func(i int, name string) {
 			defer wg.Done()
-			if err := user(base, name, pw, i, *towns, &budget, deadline, client); err != nil {
+			if err := user(base, name, pw, i, *towns, *think, &budget, deadline, client); err != nil {
 				log.Printf("%s: %v", name, err)
 			}
 		}(i, name)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fmt.Printf("%d users, %d requests in %s (%.0f req/s), store %d leads / %d findings, GOMAXPROCS=%s\n",
-		len(names), rec.total(), elapsed.Round(time.Millisecond), float64(rec.total())/elapsed.Seconds(), *nLeads, *nFindings, os.Getenv("GOMAXPROCS"))
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("%d users (think %s), %d requests in %s (%.0f req/s), store %d leads / %d findings; load average %s",
+		len(names), *think, rec.total(), elapsed.Round(time.Millisecond), float64(rec.total())/elapsed.Seconds(), have+*nLeads*btoi(have == 0),
+		*nFindings, load)
 	fmt.Println("server time (handler)          n      p50      p95      p99      max")
 	rec.print()
 	fmt.Println("client time (request→body)     n      p50      p95      p99      max")
 	client.print()
+	if *verbose {
+		fmt.Println("slowest requests (server time):")
+		for _, s := range rec.slow {
+			fmt.Printf("  %6.1fms %s\n", float64(s.d.Microseconds())/1000, s.url)
+		}
+	}
 	if *drop {
 		st.Close()
 		dropSchema(ctx, *dbURL, *schema)
@@ -152,7 +162,7 @@ var leadHref = regexp.MustCompile(`href="/leads/(L\d+)"`)
 
 // user signs in and loads queue pages (random filter, sort and page) and
 // the lead pages they list, until the request budget or the time is spent.
-func user(base, name, pw string, seed, towns int, budget *atomic.Int64, deadline time.Time, rec *recorder) error {
+func user(base, name, pw string, seed, towns int, think time.Duration, budget *atomic.Int64, deadline time.Time, rec *recorder) error {
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 	r := rand.New(rand.NewPCG(uint64(seed), 42))
@@ -177,6 +187,9 @@ func user(base, name, pw string, seed, towns int, budget *atomic.Int64, deadline
 	sorts := []string{"score", "amount", "age"}
 	var ids []string
 	for budget.Add(-1) >= 0 && time.Now().Before(deadline) {
+		if think > 0 { // ±50 %, so users do not march in step
+			time.Sleep(think/2 + time.Duration(r.Int64N(int64(think))))
+		}
 		if len(ids) > 0 && r.IntN(2) == 0 {
 			id := ids[r.IntN(len(ids))]
 			if _, err := get(hc, base+"/leads/"+id, rec, "lead"); err != nil {
@@ -230,6 +243,12 @@ func get(hc *http.Client, u string, rec *recorder, kind string) (string, error) 
 type recorder struct {
 	mu     sync.Mutex
 	byKind map[string][]time.Duration
+	slow   []slowReq
+}
+
+type slowReq struct {
+	d   time.Duration
+	url string
 }
 
 func (r *recorder) add(kind string, d time.Duration) {
@@ -253,7 +272,15 @@ func (r *recorder) wrap(h http.Handler) http.Handler {
 		default:
 			return
 		}
-		r.add(kind, time.Since(t0))
+		d := time.Since(t0)
+		r.add(kind, d)
+		r.mu.Lock()
+		r.slow = append(r.slow, slowReq{d, req.URL.RequestURI()})
+		sort.Slice(r.slow, func(i, j int) bool { return r.slow[i].d > r.slow[j].d })
+		if len(r.slow) > 8 {
+			r.slow = r.slow[:8]
+		}
+		r.mu.Unlock()
 	})
 }
 
@@ -294,4 +321,11 @@ func dropSchema(ctx context.Context, dbURL, schema string) {
 	if err := st.DropSchemas(ctx); err != nil {
 		log.Fatal(err)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -264,6 +264,9 @@ func (f *QueueFilter) where(sc auth.Scope) *whereBuilder {
 	}
 	if f.Overdue {
 		w.add("w.status <> 'closed' and w.due_on < $1::date")
+		if f.Status == dispose.Closed {
+			w.add("false") // a closed lead is never overdue
+		}
 	}
 	if f.Search != "" {
 		pat := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Search) + "%"
@@ -304,8 +307,11 @@ func (s *Store) Queue(ctx context.Context, sc auth.Scope, f QueueFilter) (rows [
 	if !f.NoCounts {
 		b.Queue("select w.status, count(*) from "+s.T("work_leads")+" w where "+wAll.sql()+" group by w.status", wAll.args...)
 	}
-	b.Queue("select "+queueCols+" from "+s.T("work_leads")+" w where "+w.sql()+" order by "+order+
-		" limit $"+strconv.Itoa(len(args)-1)+" offset $"+strconv.Itoa(len(args)), args...)
+	// Two steps: the page's lead ids (which the covering index can answer
+	// alone, whatever the filter), then their rows by primary key. A rare
+	// filter combination then never walks the whole table in score order.
+	b.Queue("select "+queueCols+" from "+s.T("work_leads")+" w join (select w.lead_id from "+s.T("work_leads")+" w where "+w.sql()+
+		" order by "+order+" limit $"+strconv.Itoa(len(args)-1)+" offset $"+strconv.Itoa(len(args))+") page using (lead_id) order by "+order, args...)
 	br := s.Pool.SendBatch(ctx, b)
 	defer br.Close()
 	if f.NoCounts {

@@ -70,11 +70,12 @@ create index work_leads_age on {{schema}}.work_leads (first_seen, lead_id);
 create index work_leads_town_score on {{schema}}.work_leads (town_id, score desc, lead_id);
 create index work_leads_status_score on {{schema}}.work_leads (status, score desc, lead_id);
 create index work_leads_town_status_score on {{schema}}.work_leads (town_id, status, score desc, lead_id);
--- Counts per status under the queue's filters read this index alone
+-- Counts per status, and the ids of a page, under the queue's filters
+-- read this index alone
 -- (index-only scans): a town's leads are spread over the whole table, and
 -- visiting their heap pages to count them costs ten times more.
 create index work_leads_counts on {{schema}}.work_leads (town_id, status)
-	include (village_id, severity, amount, due_on, first_seen, assignee, filed_by, families, rules, campaigns);
+	include (score, lead_id, village_id, severity, amount, due_on, first_seen, assignee, filed_by, families, rules, campaigns);
 create index work_leads_village on {{schema}}.work_leads (village_id, score desc, lead_id);
 create index work_leads_person on {{schema}}.work_leads (person_id, score desc, lead_id) where person_id is not null;
 create index work_leads_filed_by on {{schema}}.work_leads (filed_by) where filed_by is not null;
