@@ -178,3 +178,43 @@ func TestWorkbenchDocsWalkthrough(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+// xiaowei user add|list|disable|enable|passwd, with bad input refused
+// (exit 2) and the audit log written.
+func TestUserCommand(t *testing.T) {
+	dbURL, schema := pgtest.Schema(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("a-good-long-password\n"), 0o600)
+	short := filepath.Join(dir, "short")
+	os.WriteFile(short, []byte("short\n"), 0o600)
+	db := []string{"--db", dbURL, "--schema", schema}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"add a town officer", []string{"add", "zhen1", "--role", "town", "--town", "511002101", "--password-file", pw}, exitOK, "account zhen1 added (town)"},
+		{"add again", []string{"add", "zhen1", "--role", "town", "--town", "511002101", "--password-file", pw}, exitBadInput, "already exists"},
+		{"town officer without a town", []string{"add", "zhen2", "--role", "town", "--password-file", pw}, exitBadInput, "needs --town"},
+		{"unknown role", []string{"add", "x", "--role", "boss", "--password-file", pw}, exitBadInput, `role "boss"`},
+		{"short password", []string{"add", "x", "--role", "leader", "--password-file", short}, exitBadInput, "password too short"},
+		{"list", []string{"list"}, exitOK, "zhen1  town  511002101  active"},
+		{"disable", []string{"disable", "zhen1"}, exitOK, "account zhen1 disabled"},
+		{"list disabled", []string{"list"}, exitOK, "disabled"},
+		{"passwd", []string{"passwd", "zhen1", "--password-file", pw}, exitOK, "password of zhen1 changed"},
+		{"passwd of nobody", []string{"passwd", "nobody", "--password-file", pw}, exitBadInput, "not found"},
+		{"no name", []string{"disable"}, exitBadInput, "account name is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			args := append(append([]string{"user", tc.args[0]}, db...), tc.args[1:]...)
+			code := dispatch(ctx, args, &out, &errb)
+			if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.out) {
+				t.Fatalf("exit %d (want %d): %s%s; want %q", code, tc.code, out.String(), errb.String(), tc.out)
+			}
+		})
+	}
+}
