@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"strings"
 	"testing"
@@ -378,3 +380,46 @@ func checkCells(t *testing.T, rows [][]string) {
 }
 
 var _ = store.ErrNotFound
+
+// Cookies are Secure under TLS, or behind a trusted proxy that says the
+// client used HTTPS; an untrusted peer's X-Forwarded-Proto is ignored. The
+// security headers are on every page.
+func TestSecureCookiesAndHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lo := netip.MustParsePrefix("127.0.0.1/32")
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		remote string
+		proto  string
+		secure bool
+	}{
+		{"plain HTTP", Config{}, "127.0.0.1:5000", "", false},
+		{"TLS configured", Config{TLS: true}, "127.0.0.1:5000", "", true},
+		{"trusted proxy says https", Config{TrustedProxies: []netip.Prefix{lo}}, "127.0.0.1:5000", "https", true},
+		{"untrusted peer says https", Config{TrustedProxies: []netip.Prefix{lo}}, "192.0.2.7:5000", "https", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := New(e.st, tc.cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("GET", "/login", nil)
+			req.RemoteAddr = tc.remote
+			if tc.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tc.proto)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			ck := rec.Header().Get("Set-Cookie")
+			if strings.Contains(ck, "; Secure") != tc.secure || !strings.Contains(ck, "HttpOnly") {
+				t.Fatalf("Set-Cookie %q: want Secure=%v, HttpOnly", ck, tc.secure)
+			}
+			csp := rec.Header().Get("Content-Security-Policy")
+			if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("security headers: %v", rec.Header())
+			}
+		})
+	}
+}
