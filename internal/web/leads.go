@@ -21,6 +21,9 @@ import (
 
 const perPage = 50
 
+// maxExport bounds one export; a larger selection is refused, not cut.
+const maxExport = 100000
+
 // filterOf reads the queue's filter from the URL; a malformed value is an
 // error naming the field.
 func filterOf(v url.Values) (store.QueueFilter, []string) {
@@ -370,10 +373,14 @@ func (s *Server) exportRows(w http.ResponseWriter, r *http.Request, format strin
 		http.Error(w, strings.Join(bad, "；"), http.StatusBadRequest)
 		return nil, false
 	}
-	f.Page, f.PerPage = 1, 100000
-	rows, _, _, err := s.st.Queue(r.Context(), sc, f)
+	f.Page, f.PerPage = 1, maxExport
+	rows, total, _, err := s.st.Queue(r.Context(), sc, f)
 	if err != nil {
 		s.fail(w, r, err)
+		return nil, false
+	}
+	if total > len(rows) { // never a silently cut export
+		http.Error(w, fmt.Sprintf("当前筛选共 %d 条线索，超过导出上限 %d 条，请缩小筛选范围后再导出", total, maxExport), http.StatusRequestEntityTooLarge)
 		return nil, false
 	}
 	_ = s.st.Audit(r.Context(), store.AuditEntry{Actor: sc.User, Action: "export", Note: fmt.Sprintf("%s, %d leads, filter %s", format, len(rows), r.URL.RawQuery)})
@@ -435,6 +442,9 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 		cw.Write(exportRecord(q))
 	}
 	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.log.Warn("csv export", "err", err)
+	}
 }
 
 func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
