@@ -31,7 +31,9 @@ type Dashboard struct {
 	InvolvedFen, RecoveredFen            int64
 	ByStatus, ByConclusion               []Count
 	ByTown, ByFamily, ByForm             []Count
-	Trend                                []TrendRun
+	// Open findings by town and by family (the leads' charts count leads).
+	FindingsByTown, FindingsByFamily []Count
+	Trend                            []TrendRun
 }
 
 // Dashboard computes the figures for the scope.
@@ -97,8 +99,17 @@ func (s *Store) Dashboard(ctx context.Context, sc auth.Scope, today civil.Date) 
 	default:
 		fw.add("false")
 	}
-	if err := s.Pool.QueryRow(ctx, "select count(*) from "+s.T("findings")+" f where f.status = 'open' and "+fw.sql(), fw.args...).Scan(&d.OpenFindings); err != nil {
+	if d.FindingsByTown, err = counts("select coalesce(f.town_id,''), coalesce(max(v.town_name), f.town_id, ''), count(*), coalesce((sum(f.amount)*100)::bigint,0) from "+
+		s.T("findings")+" f left join (select distinct town_id, town_name from "+s.D("villages")+") v on v.town_id = f.town_id where f.status = 'open' and "+
+		fw.sql()+" group by f.town_id order by 3 desc, 1", fw.args); err != nil {
 		return nil, err
+	}
+	if d.FindingsByFamily, err = counts("select f.family, f.family, count(*), coalesce((sum(f.amount)*100)::bigint,0) from "+s.T("findings")+
+		" f where f.status = 'open' and "+fw.sql()+" group by 1 order by 3 desc, 1", fw.args); err != nil {
+		return nil, err
+	}
+	for _, c := range d.FindingsByTown {
+		d.OpenFindings += c.N
 	}
 	rows, err := s.Pool.Query(ctx, `with r as (select run_id, job, as_of, finished_at from `+s.T("runs")+` order by finished_at desc limit 30)
 		select r.run_id, to_char(r.as_of,'YYYY-MM-DD'), r.job,

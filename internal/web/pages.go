@@ -40,12 +40,14 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		tl[i], tn[i], tr[i] = t.AsOf, t.New, t.Resolved
 	}
 	data := map[string]any{"D": d,
-		"ByStatus":     chart(d.ByStatus, func(c store.Count) string { return dispose.WorkflowLabels[c.Key] }, false),
-		"ByConclusion": chart(d.ByConclusion, func(c store.Count) string { return dispose.ConclusionLabels[c.Key] }, false),
-		"ByTown":       chart(d.ByTown, func(c store.Count) string { return or(c.Label, c.Key) }, true),
-		"ByFamily":     chart(d.ByFamily, func(c store.Count) string { return or(leads.FamilyLabels[c.Key], c.Key) }, true),
-		"ByForm":       chart(d.ByForm, func(c store.Count) string { return c.Key }, false),
-		"Trend":        trend(tl, tn, tr, 600, 120),
+		"ByStatus":         chart(d.ByStatus, func(c store.Count) string { return dispose.WorkflowLabels[c.Key] }, false),
+		"ByConclusion":     chart(d.ByConclusion, func(c store.Count) string { return dispose.ConclusionLabels[c.Key] }, false),
+		"ByTown":           chart(d.ByTown, func(c store.Count) string { return or(c.Label, c.Key) }, true),
+		"ByFamily":         chart(d.ByFamily, func(c store.Count) string { return or(leads.FamilyLabels[c.Key], c.Key) }, true),
+		"ByForm":           chart(d.ByForm, func(c store.Count) string { return c.Key }, false),
+		"FindingsByTown":   chart(d.FindingsByTown, func(c store.Count) string { return or(c.Label, c.Key) }, true),
+		"FindingsByFamily": chart(d.FindingsByFamily, func(c store.Count) string { return or(leads.FamilyLabels[c.Key], c.Key) }, true),
+		"Trend":            trend(tl, tn, tr, 600, 120),
 	}
 	s.render(w, r, "dashboard", data)
 }
