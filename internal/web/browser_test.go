@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +178,4 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 	}
 	t.Logf("screenshots in %s", shots)
-	_ = fmt.Sprint
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/neijiang/xiaowei/internal/auth"
-	"github.com/neijiang/xiaowei/internal/store"
 )
 
 var totalRe = regexp.MustCompile(`id="total">(\d+)<`)
@@ -379,7 +378,6 @@ func checkCells(t *testing.T, rows [][]string) {
 	}
 }
 
-var _ = store.ErrNotFound
 
 // Cookies are Secure under TLS, or behind a trusted proxy that says the
 // client used HTTPS; an untrusted peer's X-Forwarded-Proto is ignored. The

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/store"
@@ -258,5 +257,4 @@ func TestRunWhileWorking(t *testing.T) {
 	if !strings.Contains(page, "重新出现 1 次") || !strings.Contains(page, "再次出现（重新打开）") {
 		t.Error("the lead page does not show the reopening")
 	}
-	_ = time.Second
 }
