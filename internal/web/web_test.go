@@ -378,7 +378,6 @@ func checkCells(t *testing.T, rows [][]string) {
 	}
 }
 
-
 // Cookies are Secure under TLS, or behind a trusted proxy that says the
 // client used HTTPS; an untrusted peer's X-Forwarded-Proto is ignored. The
 // security headers are on every page.
