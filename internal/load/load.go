@@ -70,6 +70,18 @@ type Dataset struct {
 	Rejects []Reject                // in table order, then line order
 }
 
+// RowFilter selects a table's rows by one column, for a source that can
+// read part of a table (the PostgreSQL store, for a shard): Values are the
+// values kept, or with Negate the values left out (a null is then kept).
+// Values are ids in normal form (internal/ident); a stored value that is
+// not plain printable ASCII may not be, so the source returns it too and
+// the caller, which normalises, decides.
+type RowFilter struct {
+	Column string
+	Values []string
+	Negate bool
+}
+
 // Release frees every table.
 func (d *Dataset) Release() {
 	if d == nil {

@@ -38,6 +38,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/neijiang/xiaowei/internal/ident"
 )
 
 // Part is one county's folder.
@@ -122,7 +124,8 @@ func (s *splitter) villages() error {
 		if vi >= len(rec) || ci >= len(rec) {
 			continue // the loader reports it, in the first county
 		}
-		c := rec[ci]
+		c, _ := ident.Normalize(rec[ci], ident.Code)
+		v, _ := ident.Normalize(rec[vi], ident.Code)
 		p := byCounty[c]
 		if p == nil {
 			p = &Part{County: c, Villages: map[string]bool{}}
@@ -131,7 +134,7 @@ func (s *splitter) villages() error {
 			}
 			byCounty[c] = p
 		}
-		p.Villages[rec[vi]] = true
+		p.Villages[v] = true
 	}
 	keys := make([]string, 0, len(byCounty))
 	for k := range byCounty {
@@ -219,11 +222,19 @@ func (s *splitter) table(name string) error {
 	}
 	col := func(n string) int { return index(head, n) }
 	vi, pi, ri, ci, hi := col("village_id"), col("person_id"), col("relative_id"), col("case_id"), col("handled_by")
+	// keys in their normal form (internal/ident), as the run matches
+	// them: a case or person id written with a zero-width space must land
+	// in the same county as its plain form
 	get := func(rec []string, i int) (string, bool) {
 		if i < 0 || i >= len(rec) {
 			return "", false
 		}
-		return rec[i], true
+		k := ident.Code
+		if i == pi || i == ri || i == hi {
+			k = ident.Person
+		}
+		v, _ := ident.Normalize(rec[i], k)
+		return v, true
 	}
 	villagePart := func(rec []string) int {
 		if v, ok := get(rec, vi); ok {

@@ -14,11 +14,14 @@ import (
 	"sort"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/shard"
 )
 
 // Options configure a file-mode run.
@@ -53,6 +56,13 @@ type Options struct {
 	// PartitionTmp is where the county files go ("" = the system default).
 	PartitionBy  string
 	PartitionTmp string
+	// Shard, when set, evaluates only the counties of that shard of a run
+	// group (shard.go).
+	Shard *shard.Spec
+	// ShardRows are the rows per village the source counted, so every
+	// shard balances on the same numbers even when it reads only its own
+	// rows (nil: count the loaded rows).
+	ShardRows map[string]int64
 }
 
 // Step is a post-evaluation stage of a run.
@@ -85,6 +95,8 @@ type Outcome struct {
 	Extra map[string][]byte
 	// Stages holds seconds per stage, also reported in the summary.
 	Stages map[string]float64
+	// Shard is what a sharded run covered (nil for a whole run).
+	Shard *ShardInfo
 }
 
 // Summary is OUT/summary.json.
@@ -171,6 +183,9 @@ type OverrideNote struct {
 // temporary file renamed into place.
 func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.PartitionBy != "" {
+		if o.Shard != nil {
+			return nil, errors.New("--partition and --shard do not combine: a shard is already a part of the counties")
+		}
 		return runPartitioned(ctx, o)
 	}
 	started := time.Now()
@@ -203,6 +218,18 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		ds.Release()
 		return nil, &StrictError{Rejected: n}
 	}
+	var shardInfo *ShardInfo
+	var inShard func(*findings.Finding) bool
+	if o.Shard != nil {
+		if err := timed(stages, "shard", o.Progress, func() error {
+			var err error
+			shardInfo, inShard, err = cutToShard(ctx, ds, *o.Shard, o.ShardRows, memory.DefaultAllocator)
+			return err
+		}); err != nil {
+			ds.Release()
+			return nil, err
+		}
+	}
 	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Only: o.Only, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
 	if err != nil {
 		ds.Release()
@@ -215,7 +242,16 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	for k, v := range ev.Stages {
 		stages[k] += v
 	}
-	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
+	if inShard != nil {
+		kept := ev.Result.Findings[:0]
+		for _, f := range ev.Result.Findings {
+			if inShard(f) {
+				kept = append(kept, f)
+			}
+		}
+		ev.Result.Findings = kept
+	}
+	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev, Extra: map[string][]byte{}, Stages: stages, Shard: shardInfo}
 	return finish(ctx, o, out, set, badRules, started)
 }
 

@@ -28,7 +28,7 @@ type Service struct {
 	st      *store.Store
 	version string
 	jobs    []*job
-	metrics *metrics
+	metrics *Metrics
 
 	// Prepare, when set, adjusts each job's run options before it runs
 	// (e.g. adds the leads and dispositions post steps, or a record step
@@ -38,6 +38,8 @@ type Service struct {
 	// InTx, when set, gives writers that store more of a run (its leads)
 	// inside the transaction that records it.
 	InTx func(st *store.Store, out *run.Outcome) []store.TxWriter
+
+	retainMu sync.Mutex // one retention pass at a time
 
 	mu       sync.Mutex
 	attempts []Attempt // recent attempts of this instance, newest last
@@ -73,7 +75,7 @@ func New(cfg *Config, log *slog.Logger, version string) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	s := &Service{cfg: cfg, log: log, version: version, metrics: newMetrics(), ready: make(chan struct{})}
+	s := &Service{cfg: cfg, log: log, version: version, metrics: NewMetrics(), ready: make(chan struct{})}
 	if cfg.Nightly.Enabled == nil || *cfg.Nightly.Enabled {
 		sched, err := parseSpec(cfg.Nightly.Schedule)
 		if err != nil {
@@ -98,8 +100,20 @@ func New(cfg *Config, log *slog.Logger, version string) (*Service, error) {
 		}
 		s.jobs = append(s.jobs, j)
 	}
+	// Every job's outcome counters exist from the start at 0, so the first
+	// failure is an increase an alert can see, not a new series.
+	for _, j := range s.jobs {
+		for _, o := range []string{"completed", "failed", "canceled", "locked", "already_done"} {
+			s.metrics.runs.WithLabelValues(j.name, o)
+		}
+	}
 	return s, nil
 }
+
+// Metrics are the service's metrics; the workbench instruments its
+// handlers with Metrics().InstrumentHandler and registers its own metrics
+// on Metrics().Registry(), so /metrics serves them all.
+func (s *Service) Metrics() *Metrics { return s.metrics }
 
 // Addr is the HTTP address actually listened on (after Ready).
 func (s *Service) Addr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.addr }
@@ -127,6 +141,11 @@ func (s *Service) Serve(ctx context.Context) error {
 	if len(applied) > 0 {
 		s.log.Info("schema migrated", "applied", applied)
 	}
+	dbc := newDBCollector(st)
+	if err := s.metrics.reg.Register(dbc); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer s.metrics.reg.Unregister(dbc)
 
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -165,6 +184,7 @@ func (s *Service) Serve(ctx context.Context) error {
 	go func() {
 		// Catch-up first (in order, one job at a time), then the schedule.
 		s.catchUp(jobCtx)
+		s.retain(jobCtx)
 		if jobCtx.Err() == nil && ctx.Err() == nil {
 			c.Start()
 			for _, e := range c.Entries() {
@@ -311,6 +331,7 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 	a.Outcome = "completed"
 	a.Findings, a.New, a.Resolved, a.Reopened = rec.Findings, rec.New, rec.Resolved, rec.Reopened
 	s.metrics.completed(j.name, out, rec)
+	s.retain(ctx)
 	return a
 }
 
@@ -344,7 +365,7 @@ func scopeFor(j *job, slot time.Time) run.Scope {
 func (s *Service) runJob(ctx context.Context, j *job, slot time.Time, a *Attempt) (*store.Recorded, *run.Outcome, error) {
 	a.RunID = store.NewRunID(time.Now())
 	meta := store.RunMeta{RunID: a.RunID, Job: j.name, ScheduledFor: slot, StartedAt: time.Now(), Version: s.version}
-	ruleDirs := s.cfg.Rules
+	ruleDirs := s.cfg.RuleDirs()
 	if j.campaign != nil {
 		meta.Campaign = j.campaign.Name
 		if len(j.campaign.Rules) > 0 {

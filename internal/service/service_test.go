@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/pgtest"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
+	"github.com/neijiang/xiaowei/internal/tooltest"
 )
 
 // setup imports a small dataset into a private schema and writes a rule
@@ -54,7 +56,7 @@ func setup(t *testing.T) (*Config, *store.Store) {
 	if _, err := st.Import(ctx, ds, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ParseConfig([]byte(fmt.Sprintf("database: %s\nschema: %s\nlisten: 127.0.0.1:0\nweb: {public: [/healthz, /metrics, /runs]}\nout_dir: %s\nrules: [%s]\n",
+	cfg, err := ParseConfig([]byte(fmt.Sprintf("database: %s\nschema: %s\nlisten: 127.0.0.1:0\nweb: {public: [/healthz, /metrics, /runs]}\nout_dir: %s\nrules: [%s]\nbuiltin_rules: false\n",
 		url, schema, filepath.Join(dir, "out"), rules)), "test")
 	if err != nil {
 		t.Fatal(err)
@@ -157,19 +159,22 @@ func TestTwoInstancesOneRun(t *testing.T) {
 	if outcomes["completed"] != 1 || outcomes["locked"]+outcomes["already_done"] != 1 {
 		t.Fatalf("outcomes %v", outcomes)
 	}
-	m := get(t, "http://"+ran.Addr()+"/metrics")
-	for _, want := range []string{`xiaowei_runs_total{job="nightly",outcome="completed"} 1`, `xiaowei_findings{job="nightly",family="cash",severity="low"} 2`,
-		`xiaowei_stage_seconds_count{job="nightly",stage="record"} 1`, `xiaowei_last_success_timestamp_seconds{job="nightly"} `, `xiaowei_rows_rejected{job="nightly"} 0`} {
-		if !strings.Contains(m, want) {
-			t.Errorf("/metrics lacks %q:\n%s", want, m)
-		}
-	}
 	if h := get(t, "http://"+ran.Addr()+"/healthz"); !strings.Contains(h, "ok") {
 		t.Errorf("/healthz %s", h)
 	}
 	if r := get(t, "http://"+ran.Addr()+"/runs"); !strings.Contains(r, `"job": "nightly"`) || !strings.Contains(r, `"findings": 2`) {
 		t.Errorf("/runs %s", r)
 	}
+	m := get(t, "http://"+ran.Addr()+"/metrics")
+	for _, want := range []string{`xiaowei_runs_total{job="nightly",outcome="completed"} 1`, `xiaowei_findings{family="cash",job="nightly",severity="low"} 2`,
+		`xiaowei_stage_duration_seconds_count{job="nightly",stage="record"} 1`, `xiaowei_run_duration_seconds_count{job="nightly",outcome="completed"} 1`,
+		`xiaowei_http_requests_total{code="200",handler="runs",method="get"} 1`, "go_goroutines ", "process_resident_memory_bytes ", "xiaowei_out_dir_bytes ", `xiaowei_retained_runs{kind="db"} 1`,
+		`xiaowei_last_recorded_run_timestamp_seconds{job="nightly"} `, "xiaowei_run_groups_unfinished 0", `xiaowei_last_success_timestamp_seconds{job="nightly"} `, `xiaowei_rows_rejected{job="nightly"} 0`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, m)
+		}
+	}
+	promtoolCheckMetrics(t, m)
 	cancel()
 	for i := 0; i < 2; i++ {
 		select {
@@ -278,5 +283,16 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if s.jobs[0].name != "nightly" || j.name != "campaign:朝阳镇代收款专项" {
 		t.Errorf("jobs %s %s", s.jobs[0].name, j.name)
+	}
+}
+
+// promtoolCheckMetrics lints a real /metrics page with promtool (naming,
+// units, _total suffixes, help text).
+func promtoolCheckMetrics(t *testing.T, page string) {
+	t.Helper()
+	cmd := exec.Command(tooltest.Require(t, "promtool", "prometheus"), "check", "metrics")
+	cmd.Stdin = strings.NewReader(page)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s\npage:\n%s", err, out, page)
 	}
 }
