@@ -116,7 +116,10 @@ func groupLeads(ctx context.Context, st *store.Store, gs *store.GroupStatus, dir
 		return nil, err
 	}
 	applied := dispose.Apply(fs, events, gs.AsOf, "postgres:"+st.Schema+".disposition_events")
-	ls := leads.Build(fs, leads.Input{Tables: ds.Tables, Rules: leads.RulesOf(set.Rules()), AsOf: gs.AsOf, Dispositions: applied})
+	ls, err := leads.Build(fs, leads.Input{Tables: ds.Tables, Rules: leads.RulesOf(set.Rules()), AsOf: gs.AsOf, Dispositions: applied})
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := leads.WriteJSONL(&buf, ls); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
 )
@@ -19,7 +19,7 @@ func init() {
 }
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "(--data DIR | --mapping FILE) --db URL [--schema NAME] [--rejects FILE] [--strict] [--drop-absent]", stdout)
+	fs := newFlags("import", "(--data DIR | --mapping FILE) --db URL [--rules DIR]... [--schema NAME] [--rejects FILE] [--strict] [--drop-absent]", stdout)
 	data := fs.String("data", "", "dataset folder: one <table>.csv or <table>.parquet per contract table")
 	mapping := fs.String("mapping", "", "source mapping (sources.yaml): read the tables from Excel/GBK CSV exports instead of --data (see docs/inputs.md)")
 	db := fs.String("db", "", "PostgreSQL URL (default $DATABASE_URL)")
@@ -27,8 +27,13 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rejects := fs.String("rejects", "", "write the rejected rows report here (default DIR/rejected.csv, or rejected.csv beside the mapping file, when any row is rejected)")
 	strict := fs.Bool("strict", false, "import nothing (exit 2) when any row is rejected")
 	dropAbsent := fs.Bool("drop-absent", false, "empty the optional tables the folder (or mapping) lacks (default: keep their last import)")
+	var ruleDirs multiFlag
+	fs.Var(&ruleDirs, "rules", "rule folder whose declared tables (tables:) are imported too (repeatable; the shipped rule set is always read)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := declareTables(append([]string{rules.Builtin}, ruleDirs...)); err != nil {
+		return badInput(err)
 	}
 	if (*data == "") == (*mapping == "") {
 		return badInput(errors.New("give one of --data DIR or --mapping FILE (they are exclusive: the mapping says where each table comes from)"))
@@ -45,7 +50,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	ds, err := readDataset(ctx)
 	if err != nil {
-		if errors.Is(err, load.ErrMissingTable) || errors.Is(err, load.ErrAmbiguous) || errors.Is(err, load.ErrHeader) || errors.Is(err, load.ErrEmpty) || errors.Is(err, load.ErrSchema) {
+		if isBadDataset(err) {
 			return badInput(err)
 		}
 		return err
@@ -61,11 +66,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if path == "" {
 			path = filepath.Join(dir, "rejected.csv")
 		}
-		var buf bytes.Buffer
-		if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
+		b, err := run.RejectsCSV(ds)
+		if err != nil {
 			return err
 		}
-		if err := run.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		if err := run.WriteFileAtomic(path, b); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "%d rows rejected: %s\n", nrej, path)
@@ -98,4 +103,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "imported into %s in %.2fs (validation %.2fs)\n", st.Data, time.Since(start).Seconds(), loaded.Seconds())
 	return nil
+}
+
+// isBadDataset says whether a load error is the input's fault (a missing
+// table, a bad header, an empty file): exit 2, as the guarantees say.
+func isBadDataset(err error) bool {
+	return errors.Is(err, load.ErrMissingTable) || errors.Is(err, load.ErrAmbiguous) || errors.Is(err, load.ErrHeader) ||
+		errors.Is(err, load.ErrEmpty) || errors.Is(err, load.ErrSchema)
 }

@@ -50,6 +50,7 @@ type runFlags struct {
 	strict, skipBad, quiet    bool
 	builtin                   bool
 	workers                   int
+	maxFindings               int
 }
 
 // ruleDirs is the rule path list of a command: the shipped set (compiled
@@ -78,6 +79,8 @@ func parseRunScope(f *runFlags) (run.Scope, error) {
 		s.AsOf = civil.Today()
 	} else if s.AsOf, err = civil.Parse(f.asOf); err != nil {
 		return s, badInput(fmt.Errorf("--as-of: %w", err))
+	} else {
+		s.BoundAsOf = true // a person's date: refuse one far beyond the data
 	}
 	if f.from != "" {
 		if s.From, err = civil.Parse(f.from); err != nil {
@@ -112,6 +115,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&f.skipBad, "skip-bad-rules", false, "run the rules that compile when others do not (the bad ones are listed in the summary)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.IntVar(&f.workers, "workers", 0, "evaluation goroutines (default: all cores)")
+	fs.IntVar(&f.maxFindings, "max-findings-per-rule", engine.DefaultMaxFindingsPerRule, "keep at most this many findings per rule (the summary says how many were dropped); -1 = no cap")
 	for _, h := range runHooks {
 		if h.flags != nil {
 			h.flags(fs)
@@ -128,9 +132,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	_ = declareTables(ruleDirs) // a bad rule file is reported by the run, with every other problem
 	start := time.Now()
 	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
-		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)}
+		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet),
+		MaxFindingsPerRule: f.maxFindings}
 	for _, h := range runHooks {
 		if h.prepare != nil {
 			if err := h.prepare(ctx, &opts); err != nil {
@@ -150,7 +156,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		var re *run.RulesError
 		var se *run.StrictError
-		if errors.As(err, &re) || errors.As(err, &se) {
+		var ae *run.AsOfError
+		if errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ae) || isBadDataset(err) {
 			return badInput(err)
 		}
 		return err
@@ -200,6 +207,9 @@ func printSummary(w io.Writer, s *run.Summary, took time.Duration) {
 	}
 	if stats, ok := s.Rules.([]engine.RuleStats); ok {
 		for _, r := range stats {
+			if r.Capped != "" {
+				fmt.Fprintf(w, "rule %s: %s\n", r.RuleID, r.Capped)
+			}
 			if r.Disabled != "" {
 				fmt.Fprintf(w, "rule %s disabled for this run: %s\n", r.RuleID, r.Disabled)
 			} else if r.Errors > 0 {

@@ -294,6 +294,20 @@ func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 				}
 			}, nil
 		}
+	case contract.Int:
+		if dt.ID() == arrow.INT64 {
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Int64)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						c.valid[i] = true
+						c.i64[i] = a.Value(i)
+					}
+				}
+			}, nil
+		}
 	case contract.Bool:
 		if dt.ID() == arrow.BOOL {
 			return func(l *loader, c *column, arr arrow.Array, n int) {
@@ -381,6 +395,8 @@ func nativeSchema(l *loader, schema *arrow.Schema) bool {
 			ok = f.Type.ID() == arrow.INT64 && has && k == contract.Money.String()
 		case contract.Bool:
 			ok = f.Type.ID() == arrow.BOOL
+		case contract.Int:
+			ok = f.Type.ID() == arrow.INT64
 		}
 		if !ok {
 			return false
@@ -563,15 +579,25 @@ func (nc *nativeCheck) checkDates(c *column, a *array.Date32) {
 	}
 }
 
-// checkMoney applies the column's amount check (setMoney) and required.
+// checkMoney applies the money range and the column's amount check
+// (setMoney) and required.
 func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
 	nc.checkNulls(c, a)
-	if c.check == nil {
-		return
-	}
 	nulls := a.NullN() > 0
 	for i, v := range a.Int64Values() {
 		if nulls && a.IsNull(i) {
+			continue
+		}
+		if !money.InRange(v) {
+			s := money.Format(v)
+			nc.reject(i, c.name, s, money.RangeError(s).Error())
+			continue
+		}
+		if reason := c.addAbs(v); reason != "" {
+			nc.reject(i, c.name, money.Format(v), reason)
+			continue
+		}
+		if c.check == nil {
 			continue
 		}
 		if reason := c.check(money.Fen(v)); reason != "" {

@@ -23,6 +23,9 @@
 // to the first county, where the loader treats them exactly as in a whole
 // run.
 //
+// Tables declared in rule files (contract.Declared) go to the county of
+// their village column; those without one are copied to every county.
+//
 // Findings of a county run are kept only for that county's villages (rows
 // copied from other counties produce their findings in their own county),
 // and findings with no known village only from the first county.
@@ -39,6 +42,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
 )
 
@@ -75,7 +79,11 @@ func SplitCSV(ctx context.Context, dir, tmp string) (*Plan, error) {
 	if err := s.villages(); err != nil {
 		return nil, err
 	}
-	for _, name := range order[1:] {
+	names := append([]string(nil), order[1:]...)
+	for _, t := range contract.Declared() {
+		names = append(names, t.Name)
+	}
+	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -222,6 +230,16 @@ func (s *splitter) table(name string) error {
 	}
 	col := func(n string) int { return index(head, n) }
 	vi, pi, ri, ci, hi := col("village_id"), col("person_id"), col("relative_id"), col("case_id"), col("handled_by")
+	// A table declared in a rule file goes to the county of its village
+	// column; one without a village column (a link table such as contract
+	// payments) is copied to every county, where it joins that county's rows.
+	declared, hasVillage := false, false
+	if spec, ok := contract.Lookup(name); ok && spec.Source != "" {
+		declared = true
+		if vc := spec.VillageColumn(); vc != "" {
+			vi, hasVillage = col(vc), true
+		}
+	}
 	// keys in their normal form (internal/ident), as the run matches
 	// them: a case or person id written with a zero-width space must land
 	// in the same county as its plain form
@@ -257,6 +275,12 @@ func (s *splitter) table(name string) error {
 			return fmt.Errorf("%s: %w (partitioned runs need well-formed CSV)", path, err)
 		}
 		part := 0
+		switch {
+		case declared && hasVillage:
+			part = villagePart(rec)
+		case declared:
+			part = global
+		}
 		switch name {
 		case "villages", "ledger", "disclosures":
 			part = villagePart(rec)

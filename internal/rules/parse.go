@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -133,6 +134,9 @@ func LoadDirs(paths []string) (*Set, error) {
 		}
 	}
 	errs = append(errs, set.checkDuplicates()...)
+	if len(errs) == 0 {
+		errs = set.DeclareTables()
+	}
 	if len(errs) > 0 {
 		errs.Sort()
 		return set, errs
@@ -143,6 +147,9 @@ func LoadDirs(paths []string) (*Set, error) {
 // Parse reads one file's bytes into the set (used by tests and LoadDirs).
 func (s *Set) add(path string, src []byte) Errors {
 	p := newParser(path, src)
+	if e := notUTF8(path, src); e != nil {
+		return Errors{e}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		return Errors{p.yamlError(err)}
@@ -157,7 +164,7 @@ func (s *Set) add(path string, src []byte) Errors {
 	kind := ""
 	for i := 0; i < len(doc.Content); i += 2 {
 		switch k := doc.Content[i].Value; k {
-		case "rules", "settings":
+		case "rules", "settings", "tables", "views":
 			kind = pick(kind, "rules")
 		case "overrides":
 			kind = pick(kind, "overrides")
@@ -179,7 +186,7 @@ func (s *Set) add(path string, src []byte) Errors {
 	case "mixed":
 		p.errs = append(p.errs, p.at(doc, "a file holds rules (with settings), overrides or tests, not several"))
 	default:
-		p.errs = append(p.errs, p.at(doc, "want a top-level rules, overrides or tests key"))
+		p.errs = append(p.errs, p.at(doc, "want a top-level rules (with settings, tables, views), overrides or tests key"))
 	}
 	return p.errs
 }
@@ -232,6 +239,29 @@ func (p *parser) at(n *yaml.Node, format string, args ...any) *Error {
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 	p.errs = append(p.errs, p.at(n, format, args...))
+}
+
+// notUTF8 names the first byte that is not UTF-8 (a rule or override file
+// saved as GBK): YAML's own error says only "invalid leading UTF-8
+// octet", which the position it gives (1:1) does not locate.
+func notUTF8(path string, src []byte) *Error {
+	if utf8.Valid(src) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return &Error{Pos: Pos{path, line, col}, Msg: fmt.Sprintf("byte 0x%02X is not UTF-8: save the file as UTF-8 (it looks like GBK or another legacy encoding)", src[i])}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -358,6 +388,8 @@ func (p *parser) ruleFile(doc *yaml.Node) *File {
 			})
 		},
 		"settings": func(v *yaml.Node) { f.Settings = p.settings(v) },
+		"tables":   func(v *yaml.Node) { f.Tables = p.tables(v) },
+		"views":    func(v *yaml.Node) { f.Views = p.views(v) },
 	})
 	return f
 }

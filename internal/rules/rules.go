@@ -183,6 +183,8 @@ type File struct {
 	SHA256   string
 	Rules    []*Rule
 	Settings Settings
+	Tables   []*TableDecl // declared optional tables (declare.go)
+	Views    []*ViewDecl  // declared views (declare.go)
 }
 
 // Scope says where an override applies: everywhere, a town, or a village.

@@ -81,7 +81,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 			return res
 		}
 	}
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		src, given := tc.Tables[spec.Name]
 		text := ""
 		if given {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/neijiang/xiaowei/detectors/all"
@@ -31,6 +32,7 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 	}
 	rulesDir := filepath.Join("..", "..", "rules")
 	asOf := civil.MustParse("2025-06-30")
+	names := map[string][]string{} // the register names each run knows, for masking
 	run := func(name, by string) []byte {
 		o := Options{DataDir: data, OutDir: filepath.Join(dir, name), RuleDirs: []string{rulesDir}, Scope: Scope{AsOf: asOf},
 			PartitionBy: by, PartitionTmp: dir, Version: "test"}
@@ -39,6 +41,7 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 			t.Fatalf("%s run: %v", name, err)
 		}
 		t.Logf("%s: %d findings, stages %v", name, len(out.Findings), out.Stages)
+		names[name] = out.Dataset.PersonNames()
 		b, err := os.ReadFile(filepath.Join(dir, name, "findings.jsonl"))
 		if err != nil {
 			t.Fatal(err)
@@ -47,6 +50,9 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 	}
 	whole := run("whole", "")
 	parts := run("parts", "county")
+	if len(names["whole"]) < 1000 || strings.Join(names["whole"], ",") != strings.Join(names["parts"], ",") {
+		t.Errorf("register names: whole run %d, partitioned %d, or they differ", len(names["whole"]), len(names["parts"]))
+	}
 	if len(whole) == 0 || bytes.Count(whole, []byte("\n")) < 50 {
 		t.Fatalf("whole run found too little to compare: %d bytes", len(whole))
 	}

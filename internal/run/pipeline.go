@@ -32,6 +32,10 @@ type Scope struct {
 	// campaign's scope); Towns likewise.
 	Villages []string
 	Towns    []string
+	// BoundAsOf refuses an as_of more than AsOfSlackDays after the data's
+	// last date (set when a person gave --as-of; a scheduled run's as_of
+	// is yesterday and stale data must not stop it).
+	BoundAsOf bool
 }
 
 // SkippedRule is a rule that did not run, and why.
@@ -66,6 +70,8 @@ type EvalConfig struct {
 	Scope     Scope
 	Workers   int
 	Mem       memory.Allocator
+	// MaxFindingsPerRule: see engine.EvalOptions (0 = the default cap).
+	MaxFindingsPerRule int
 	// Progress, when set, is told each stage as it starts.
 	Progress func(stage string)
 }
@@ -86,6 +92,11 @@ func timed(stages map[string]float64, name string, progress func(string), fn fun
 // nothing: tables stay the caller's; views it builds are released.
 func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfig) (*Evaluation, error) {
 	ev := &Evaluation{Stages: map[string]float64{}, Views: map[string]int{}}
+	if cfg.Scope.BoundAsOf {
+		if err := checkAsOf(tables, cfg.Scope.AsOf); err != nil {
+			return nil, err
+		}
+	}
 	mem := cfg.Mem
 	if mem == nil {
 		mem = memory.DefaultAllocator
@@ -204,6 +215,7 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 		var err error
 		ev.Result, err = engine.Evaluate(ctx, plan, views, engine.EvalOptions{
 			AsOf: cfg.Scope.AsOf, From: cfg.Scope.From, To: cfg.Scope.To, Workers: cfg.Workers, Towns: towns,
+			MaxFindingsPerRule: cfg.MaxFindingsPerRule,
 		})
 		return err
 	})
@@ -242,12 +254,10 @@ func checkView(d engine.Detector, name string, t *table.Table) error {
 	return fmt.Errorf("detector %s: built undeclared view %s", d.Name(), name)
 }
 
-// asOfCols are the columns that date a row: a row dated after as_of did
-// not exist yet on that day and is not read (domain.md).
-var asOfCols = map[string]string{"ledger": "date", "payments": "paid_on", "disclosures": "posted_on", "beneficiaries": "approved_on", "cadres": "term_start"}
-
-// villageTables are the tables a campaign scope narrows by village_id.
-var villageTables = []string{"villages", "persons", "cadres", "beneficiaries", "ledger", "disclosures"}
+// The column that dates a row (contract.Table.AsOfCol): a row dated after
+// as_of did not exist yet on that day and is not read (domain.md). A
+// campaign scope narrows the tables with a village column
+// (contract.Table.VillageColumn).
 
 func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, mem memory.Allocator) (map[string]*table.Table, []ScopeStats, error) {
 	out := make(map[string]*table.Table, len(tables))
@@ -268,7 +278,7 @@ func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, me
 		}
 	}
 	var stats []ScopeStats
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		t := out[spec.Name]
 		if t == nil || t.Len() == 0 {
 			continue
@@ -277,13 +287,13 @@ func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, me
 		keep := make([]bool, t.Len())
 		dropped := 0
 		var dates *array.Date32
-		if c, ok := asOfCols[spec.Name]; ok && s.AsOf != 0 {
+		if c := spec.AsOfCol(); c != "" && s.AsOf != 0 {
 			dates = t.Date(c)
 		}
 		var vids *array.String
 		var inScopeKeys map[string]bool
-		if inScope != nil && contains(villageTables, spec.Name) {
-			vids, inScopeKeys = t.Str("village_id"), inScope
+		if vc := spec.VillageColumn(); inScope != nil && vc != "" {
+			vids, inScopeKeys = t.Str(vc), inScope
 		} else if casesInScope != nil && spec.Name == "payments" {
 			vids, inScopeKeys = t.Str("case_id"), casesInScope
 		}

@@ -176,6 +176,8 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	}
 	if c.Database == "" {
 		problems = append(problems, "no database: set database: or DATABASE_URL")
+	} else if err := store.CheckURL(c.Database); err != nil {
+		problems = append(problems, err.Error())
 	}
 	for name, p := range map[string]Policy{"run_dirs": c.Retention.RunDirs, "stored_runs": c.Retention.StoredRuns} {
 		if p.Keep < 0 {

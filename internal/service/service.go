@@ -61,13 +61,16 @@ type Attempt struct {
 	ScheduledFor time.Time `json:"scheduled_for"`
 	RunID        string    `json:"run_id,omitempty"`
 	Outcome      string    `json:"outcome"` // completed, failed, canceled, locked, already_done
-	Error        string    `json:"error,omitempty"`
-	Started      time.Time `json:"started"`
-	Seconds      float64   `json:"seconds"`
-	Findings     int       `json:"findings"`
-	New          int       `json:"new"`
-	Resolved     int       `json:"resolved"`
-	Reopened     int       `json:"reopened"`
+	// Stored says the run is in the database (outcome completed); a
+	// cancelled or failed attempt stored nothing.
+	Stored   bool      `json:"stored"`
+	Error    string    `json:"error,omitempty"`
+	Started  time.Time `json:"started"`
+	Seconds  float64   `json:"seconds"`
+	Findings int       `json:"findings"`
+	New      int       `json:"new"`
+	Resolved int       `json:"resolved"`
+	Reopened int       `json:"reopened"`
 }
 
 // New checks the config and builds the jobs; Serve connects.
@@ -283,7 +286,7 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 	defer func() {
 		a.Seconds = time.Since(a.Started).Seconds()
 		s.record(a)
-		log.Info("job finished", "outcome", a.Outcome, "run_id", a.RunID, "seconds", a.Seconds, "findings", a.Findings,
+		log.Info("job finished", "outcome", a.Outcome, "stored", a.Stored, "run_id", a.RunID, "seconds", a.Seconds, "findings", a.Findings,
 			"new", a.New, "resolved", a.Resolved, "reopened", a.Reopened, "err", a.Error)
 	}()
 	conn, err := s.st.Pool.Acquire(ctx)
@@ -325,10 +328,25 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 		a.Outcome, a.Error = outcomeOf(ctx, err), err.Error()
 		if errors.Is(err, store.ErrDuplicateSlot) {
 			a.Outcome = "already_done"
+			return a
+		}
+		// A failure or SIGTERM that lands around the commit must not
+		// report a stored run as cancelled: ask the database.
+		if a.RunID != "" {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			stored, serr := s.st.RunStored(sctx, a.RunID)
+			cancel()
+			switch {
+			case serr != nil:
+				a.Error += fmt.Sprintf(" (whether run %s was stored is unknown: %v)", a.RunID, serr)
+			case stored:
+				a.Outcome, a.Stored = "completed", true
+				a.Error = "stored; a later step failed: " + a.Error
+			}
 		}
 		return a
 	}
-	a.Outcome = "completed"
+	a.Outcome, a.Stored = "completed", true
 	a.Findings, a.New, a.Resolved, a.Reopened = rec.Findings, rec.New, rec.Resolved, rec.Reopened
 	s.metrics.completed(j.name, out, rec)
 	s.retain(ctx)

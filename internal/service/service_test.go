@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/fixturetest"
 	"github.com/neijiang/xiaowei/internal/load"
@@ -294,5 +296,70 @@ func promtoolCheckMetrics(t *testing.T, page string) {
 	cmd.Stdin = strings.NewReader(page)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s\npage:\n%s", err, out, page)
+	}
+}
+
+// TestConfigBadDatabaseURL: `serve --check` refuses a database URL that
+// would not parse at start-up, and says why without the password.
+func TestConfigBadDatabaseURL(t *testing.T) {
+	for _, c := range []struct{ name, url, want string }{
+		{"bad escape", "postgres://u:hunter%zz2@h/db", "invalid percent-encoded token"},
+		{"space in password", "'postgres://u:hunter 2@h/db'", "unexpected spaces"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte("database: "+c.url+"\n"), "c.yaml")
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if strings.Contains(err.Error(), "hunter") || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "c.yaml") {
+				t.Errorf("error %q: want c.yaml, %q and no password", err, c.want)
+			}
+		})
+	}
+}
+
+// TestSIGTERMAroundCommit: the outcome a job reports is what the database
+// holds. A cancellation that lands after the run's last write lets the
+// commit finish and reports the run completed and stored; one that lands
+// before a write rolls back and reports it cancelled, with nothing stored.
+func TestSIGTERMAroundCommit(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		writerFails bool // the in-transaction writer sees the cancellation
+		outcome     string
+		stored      bool
+		runs        int
+	}{
+		{"after the last write", false, "completed", true, 1},
+		{"before a write", true, "canceled", false, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, st := setup(t)
+			s, err := New(cfg, quietLog(t), "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.st = st
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// SIGTERM arrives inside the transaction, after every other write
+			s.InTx = func(*store.Store, *run.Outcome) []store.TxWriter {
+				return []store.TxWriter{func(ctx context.Context, tx pgx.Tx, runID string) error {
+					cancel()
+					if c.writerFails {
+						_, err := tx.Exec(ctx, "select 1")
+						return err
+					}
+					return nil
+				}}
+			}
+			a := s.execute(ctx, s.jobs[0], time.Date(2025, 7, 1, 2, 0, 0, 0, civil.Shanghai))
+			if a.Outcome != c.outcome || a.Stored != c.stored {
+				t.Errorf("outcome %s stored %v (%s), want %s stored %v", a.Outcome, a.Stored, a.Error, c.outcome, c.stored)
+			}
+			if n := count(t, st, "runs"); n != c.runs {
+				t.Errorf("%d runs stored, want %d", n, c.runs)
+			}
+		})
 	}
 }

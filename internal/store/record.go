@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/ident"
@@ -94,7 +95,7 @@ func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.
 		rs.rejected = out.Summary.Rejected
 	}
 	var rec *Recorded
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = commitOnce(ctx, s.Pool, func(tx pgx.Tx) error {
 		var err error
 		rec, err = s.recordTx(ctx, tx, rs, func(tx pgx.Tx) error {
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{"xw_stage"}, stageColumns, &findingSource{fs: out.Findings, i: -1})
@@ -160,7 +161,7 @@ func (s *Store) recordTx(ctx context.Context, tx pgx.Tx, rs runSpec, stage func(
 		return nil, fmt.Errorf("insert run: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `create temp table xw_stage (finding_id text, rule_id text, family text, severity text,
-		village_id text, town_id text, subject text, period text, amount numeric(14,2), title text, message text,
+		village_id text, town_id text, subject text, period text, amount numeric(19,2), title text, message text,
 		responsible text, rule_version text, evidence text) on commit drop`); err != nil {
 		return nil, err
 	}
@@ -203,15 +204,16 @@ func (s *Store) recordTx(ctx context.Context, tx pgx.Tx, rs runSpec, stage func(
 		return nil, fmt.Errorf("resolve: %w", err)
 	}
 	rec.Resolved = int(tag.RowsAffected())
+	if _, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
+		m.RunID, rec.New, rec.Reopened, rec.Resolved); err != nil {
+		return nil, err
+	}
+	// The extra writers come last, so a cancellation seen by the last of
+	// them is the last write before the commit (see commitOnce).
 	for _, w := range extra {
 		if err := w(ctx, tx, m.RunID); err != nil {
 			return nil, err
 		}
-	}
-	_, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
-		m.RunID, rec.New, rec.Reopened, rec.Resolved)
-	if err != nil {
-		return nil, err
 	}
 	return rec, nil
 }
@@ -306,4 +308,39 @@ func (s *findingSource) Values() ([]any, error) {
 	s.vals = [14]any{f.FindingID, f.RuleID, f.Family, f.Severity, f.VillageID, f.TownID, f.Subject, f.Period, amount,
 		f.Title, f.Message, f.Responsible, f.RuleHash, string(ev)}
 	return s.vals[:], nil
+}
+
+// commitTimeout bounds the commit of a recorded run once every write is
+// done; it is not cut short by cancellation (see commitOnce).
+const commitTimeout = 30 * time.Second
+
+// commitOnce runs fn in a transaction and commits it. The writes honour
+// ctx; the COMMIT does not: a SIGTERM that lands after the last write
+// would otherwise race the server (the cancel request may arrive after the
+// commit took effect, and the caller would report a stored run as
+// cancelled). Once everything is written, committing is the one outcome
+// that can be reported truthfully.
+func commitOnce(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		tx.Rollback(rctx)
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	return tx.Commit(cctx)
+}
+
+// RunStored says whether a run was recorded (its transaction committed).
+// A caller whose Record call failed at the commit asks this to report
+// what really happened.
+func (s *Store) RunStored(ctx context.Context, runID string) (bool, error) {
+	var ok bool
+	err := s.Pool.QueryRow(ctx, "select exists (select 1 from "+s.T("runs")+" where run_id = $1)", runID).Scan(&ok)
+	return ok, err
 }
