@@ -173,7 +173,10 @@ func (e *env) runOnce() *store.Recorded {
 			for _, c := range out.Eval.Plan.Rules {
 				rs = append(rs, c.Rule)
 			}
-			ls := leads.Build(out.Findings, leads.Input{Tables: out.Dataset.Tables, Rules: leads.RulesOf(rs), AsOf: o.Scope.AsOf, Dispositions: applied})
+			ls, err := leads.Build(out.Findings, leads.Input{Tables: out.Dataset.Tables, Rules: leads.RulesOf(rs), AsOf: o.Scope.AsOf, Dispositions: applied})
+			if err != nil {
+				return err
+			}
 			var b bytes.Buffer
 			if err := leads.WriteJSONL(&b, ls); err != nil {
 				return err
