@@ -6,6 +6,7 @@ package service
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -42,6 +43,34 @@ type Config struct {
 	Retention Retention `yaml:"retention"`
 	// ShutdownTimeout bounds the wait for a cancelled job at SIGTERM.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Web is the inspectors' workbench served beside /healthz and /metrics.
+	Web Web `yaml:"web"`
+	// TLS: serve HTTPS with this certificate and key (both or neither).
+	TLS TLS `yaml:"tls"`
+}
+
+// Web configures the workbench (docs/workbench.md).
+type Web struct {
+	Enabled *bool `yaml:"enabled"` // default true
+	// Public are the paths answered without a session (default /healthz
+	// and /metrics); every other path needs one.
+	Public          []string `yaml:"public"`
+	IdleTimeout     Duration `yaml:"idle_timeout"`     // default 30m
+	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 12h
+	DueDays         int      `yaml:"due_days"`         // a new lead is due this many days after it first appears; default 30
+	MaxFailures     int      `yaml:"max_failures"`     // failed sign-ins before a lockout; default 5
+	Lockout         Duration `yaml:"lockout"`          // default 15m
+	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
+	proxies []netip.Prefix
+}
+
+// TLS names a certificate and key (PEM files).
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Nightly is the nightly supervision over every village.
@@ -121,6 +150,27 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	}
 	if c.ShutdownTimeout.Duration == 0 {
 		c.ShutdownTimeout.Duration = 30 * time.Second
+	}
+	if c.Web.Public == nil {
+		c.Web.Public = []string{"/healthz", "/metrics"}
+	}
+	if c.Web.DueDays < 0 {
+		problems = append(problems, d.At("web.due_days", "web.due_days: must not be negative"))
+	}
+	for i, p := range c.Web.TrustedProxies {
+		pf, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				problems = append(problems, d.At(fmt.Sprintf("web.trusted_proxies[%d]", i), "web.trusted_proxies %q: want an address or CIDR", p))
+				continue
+			}
+			pf = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Web.proxies = append(c.Web.proxies, pf)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		problems = append(problems, d.At("tls", "tls: give both cert and key, or neither"))
 	}
 	if c.Database == "" {
 		problems = append(problems, d.At("database", "no database: set database: or DATABASE_URL"))
@@ -212,3 +262,6 @@ func (o onceSchedule) Next(after time.Time) time.Time {
 	}
 	return time.Time{}
 }
+
+// WebEnabled says whether the workbench is served.
+func (c *Config) WebEnabled() bool { return c.Web.Enabled == nil || *c.Web.Enabled }
