@@ -54,6 +54,9 @@ type Column struct {
 	// tables; the contract's own aliases live in internal/source).
 	Aliases []string
 	Doc     string
+	// Labels are the Chinese names of the Enum values that messages show
+	// inspectors (`{{label col}}`); nil when the enum has none.
+	Labels map[string]string
 }
 
 // Table is one contract table.

@@ -15,7 +15,8 @@ import (
 )
 
 // A template is text with {{name}} placeholders: a view column, params.x,
-// as_of, from or to. Templates build subjects, periods and messages; they
+// as_of, from or to; {{label col}} shows an enum column's Chinese label
+// (declared as `values: {direct: 直接委托, ...}`) instead of its code. Templates build subjects, periods and messages; they
 // are resolved only for rows that fired, straight from the Arrow columns.
 type template struct {
 	parts []tplPart
@@ -23,7 +24,8 @@ type template struct {
 
 type tplPart struct {
 	lit   string
-	col   int    // view column index, or -1
+	col   int               // view column index, or -1
+	label map[string]string // {{label col}}: the column's value labels
 	param string // params.<name>
 	glob  string // as_of, from, to
 }
@@ -70,6 +72,18 @@ func parseTemplate(src rules.Expr, cols []table.Col, params map[string]any, what
 			}
 		case name == "as_of" || name == "from" || name == "to":
 			part.glob = name
+		case strings.HasPrefix(name, "label "):
+			cn := strings.TrimSpace(strings.TrimPrefix(name, "label "))
+			at := src.At(line, col+2+strings.Index(s[i+2:i+j], cn))
+			k := columnIndex(cols, cn)
+			switch {
+			case k < 0:
+				errs = append(errs, &rules.Error{Pos: at, Msg: fmt.Sprintf("%s: unknown column %q in {{label %s}}%s", what, cn, cn, didYouMean(cn, colNames(cols)))})
+			case cols[k].Kind != contract.Enum || len(cols[k].Labels) == 0:
+				errs = append(errs, &rules.Error{Pos: at, Msg: fmt.Sprintf("%s: {{label %s}}: column %q is %s; only an enum with labels has them (declared as values: {code: 中文标签, ...})", what, cn, cn, kindName(cols[k]))})
+			default:
+				part.col, part.label = k, cols[k].Labels
+			}
 		default:
 			for k, c := range cols {
 				if c.Name == name {
@@ -95,6 +109,8 @@ type globals struct{ asOf, from, to civil.Date }
 func (t *template) render(b *strings.Builder, tb *table.Table, i int, ps *paramSet, g globals, grouped bool) {
 	for _, p := range t.parts {
 		switch {
+		case p.label != nil:
+			formatLabel(b, tb.Rec.Column(p.col), i, p.label)
 		case p.col >= 0:
 			formatCell(b, tb.Cols[p.col].Kind, tb.Rec.Column(p.col), i, grouped)
 		case p.param != "":
@@ -114,6 +130,30 @@ func (t *template) String(tb *table.Table, i int, ps *paramSet, g globals, group
 	var b strings.Builder
 	t.render(&b, tb, i, ps, g, grouped)
 	return b.String()
+}
+
+// kindName says what a column is for an error: an enum without labels is
+// told apart from other kinds.
+func kindName(c table.Col) string {
+	if c.Kind == contract.Enum {
+		return "an enum without labels"
+	}
+	return "a " + c.Kind.String() + " column"
+}
+
+// formatLabel writes an enum cell's label; a value without one (a view
+// cannot make one, but data is data) is written as it is rather than lost.
+func formatLabel(b *strings.Builder, a interface{ IsNull(int) bool }, i int, labels map[string]string) {
+	s, ok := a.(*array.String)
+	if !ok || s.IsNull(i) {
+		return
+	}
+	v := s.Value(i)
+	if l, ok := labels[v]; ok {
+		b.WriteString(l)
+		return
+	}
+	b.WriteString(v)
 }
 
 func formatValue(v any) string {

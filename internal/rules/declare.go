@@ -33,7 +33,8 @@ type TableDecl struct {
 type ColumnDecl struct {
 	Name     string
 	Kind     contract.Kind
-	Values   []string // enum values
+	Values   []string          // enum values
+	Labels   map[string]string // enum value → Chinese label (values: {v: 标签})
 	Required bool
 	Aliases  []string
 	Doc      string
@@ -212,7 +213,7 @@ func (p *parser) column(n *yaml.Node) ColumnDecl {
 			}
 			c.Kind = k
 		},
-		"values":   func(v *yaml.Node) { c.Values = p.strs(v, "values") },
+		"values":   func(v *yaml.Node) { c.Values, c.Labels = p.enumValues(v) },
 		"required": func(v *yaml.Node) { c.Required = p.boolean(v, "required") },
 		"aliases":  func(v *yaml.Node) { c.Aliases = p.strs(v, "aliases") },
 		"doc":      func(v *yaml.Node) { c.Doc = p.str(v, "doc") },
@@ -227,6 +228,36 @@ func (p *parser) column(n *yaml.Node) ColumnDecl {
 		p.errorf(n, "column %s: an enum lists its values (values:), other kinds do not", c.Name)
 	}
 	return c
+}
+
+// enumValues reads an enum's values: a list (`[a, b]`), or a mapping of
+// each value to the Chinese label messages show (`{a: 甲, b: 乙}`), in
+// declaration order. A mapping labels every value: a value shown raw to
+// inspectors is what the labels are for.
+func (p *parser) enumValues(n *yaml.Node) ([]string, map[string]string) {
+	if n.Kind != yaml.MappingNode {
+		if n.Kind != yaml.SequenceNode {
+			p.errorf(n, "values: want a list of values or a mapping of value: 中文标签")
+			return nil, nil
+		}
+		return p.strs(n, "values"), nil
+	}
+	vals := make([]string, 0, len(n.Content)/2)
+	labels := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		val, label := p.str(k, "values"), p.str(v, "values."+k.Value)
+		if _, dup := labels[val]; dup {
+			p.errorf(k, "values: %q listed twice", val)
+			continue
+		}
+		if strings.TrimSpace(label) == "" && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+			p.errorf(v, "values.%s: want the value's Chinese label, got nothing", val)
+		}
+		vals = append(vals, val)
+		labels[val] = label
+	}
+	return vals, labels
 }
 
 func (p *parser) keys(n *yaml.Node, what string) []KeyRef {
@@ -417,7 +448,7 @@ func (s *Set) DeclareTables() Errors {
 		for _, td := range f.Tables {
 			t := &contract.Table{Name: td.Name, Optional: true, Key: td.Key, Doc: td.Doc, DateCol: td.Date, VillageCol: td.Village, Source: td.Pos.String()}
 			for _, c := range td.Columns {
-				t.Columns = append(t.Columns, contract.Column{Name: c.Name, Kind: c.Kind, Enum: c.Values, Required: c.Required, Aliases: c.Aliases, Doc: c.Doc})
+				t.Columns = append(t.Columns, contract.Column{Name: c.Name, Kind: c.Kind, Enum: c.Values, Labels: c.Labels, Required: c.Required, Aliases: c.Aliases, Doc: c.Doc})
 			}
 			if err := contract.Declare(t); err != nil {
 				errs = append(errs, &Error{Pos: td.Pos, Msg: err.Error()})

@@ -24,6 +24,9 @@ type Col struct {
 	Name string
 	Kind contract.Kind
 	Doc  string // what the column means; shown by `xiaowei views`
+	// Labels are the Chinese names of an enum column's values, carried
+	// through views so a message can show 直接委托 rather than direct.
+	Labels map[string]string
 }
 
 // Table is a named record batch with column kinds.
@@ -227,7 +230,7 @@ func (b *Builder) Finish() *Table {
 func ContractCols(t *contract.Table) []Col {
 	cols := make([]Col, len(t.Columns))
 	for i, c := range t.Columns {
-		cols[i] = Col{Name: c.Name, Kind: c.Kind, Doc: c.Doc}
+		cols[i] = Col{Name: c.Name, Kind: c.Kind, Doc: c.Doc, Labels: c.Labels}
 	}
 	return cols
 }

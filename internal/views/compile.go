@@ -427,6 +427,10 @@ func (c *compiler) aggCols(who string, as []rules.AggDecl, cols []table.Col, pla
 			doc = a.Col
 		}
 		oc = append(oc, table.Col{Name: a.Name, Kind: k, Doc: doc})
+		if k == contract.Enum && g.col >= 0 {
+			// first/last keep a value of the column, so its labels hold.
+			oc[len(oc)-1].Labels = cols[g.col].Labels
+		}
 	}
 	return out, oc
 }
@@ -502,7 +506,7 @@ func (c *compiler) compileLookup(v *view, in source, needs []string) ([]table.Co
 				continue
 			}
 			op.take = append(op.take, i)
-			extra = append(extra, table.Col{Name: a.Name, Kind: right.cols[i].Kind, Doc: d.From + "." + a.Col})
+			extra = append(extra, table.Col{Name: a.Name, Kind: right.cols[i].Kind, Doc: d.From + "." + a.Col, Labels: right.cols[i].Labels})
 		}
 	} else {
 		op.aggs, extra = c.aggCols(who+".columns", d.Columns, right.cols, true)
