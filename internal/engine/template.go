@@ -26,8 +26,8 @@ type tplPart struct {
 	lit   string
 	col   int               // view column index, or -1
 	label map[string]string // {{label col}}: the column's value labels
-	param string // params.<name>
-	glob  string // as_of, from, to
+	param string            // params.<name>
+	glob  string            // as_of, from, to
 }
 
 // parseTemplate resolves every placeholder against the view's columns and
