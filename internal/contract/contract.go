@@ -118,6 +118,14 @@ func enum(name string, vals []string) Column {
 	return Column{Name: name, Kind: Enum, Enum: vals, Required: true}
 }
 
+// labelled is an enum column whose values messages may name in Chinese
+// ({{label col}}), with the same labels the detectors use.
+func labelled(name string, vals []string, labels map[string]string) Column {
+	c := enum(name, vals)
+	c.Labels = labels
+	return c
+}
+
 // Tables lists the contract's tables in load order; All adds the tables
 // rule folders declare.
 var Tables = []*Table{
@@ -129,19 +137,19 @@ var Tables = []*Table{
 	{Name: "kinship", Optional: true, Columns: []Column{
 		req("person_id", ID), req("relative_id", ID), enum("relation", Relations)}},
 	{Name: "cadres", Columns: []Column{
-		req("person_id", ID), req("village_id", ID), enum("role", Roles), req("term_start", Date), opt("term_end", Date)}},
+		req("person_id", ID), req("village_id", ID), labelled("role", Roles, RoleLabels), req("term_start", Date), opt("term_end", Date)}},
 	{Name: "beneficiaries", Key: []string{"case_id", "person_id"}, Columns: []Column{
-		req("case_id", ID), enum("program", Programs), req("person_id", ID), req("village_id", ID), opt("applied_on", Date),
+		req("case_id", ID), labelled("program", Programs, ProgramLabels), req("person_id", ID), req("village_id", ID), opt("applied_on", Date),
 		req("approved_on", Date), opt("ended_on", Date), opt("monthly_amount", Money), opt("handled_by", ID), req("relative_filed", Bool)}},
 	{Name: "payments", Key: []string{"payment_id"}, Columns: []Column{
-		req("payment_id", ID), req("case_id", ID), req("person_id", ID), enum("program", Programs), req("period", Month),
+		req("payment_id", ID), req("case_id", ID), req("person_id", ID), labelled("program", Programs, ProgramLabels), req("period", Month),
 		req("amount", Money), req("paid_on", Date), opt("account_no", ID), opt("account_holder_id", ID)}},
 	{Name: "ledger", Key: []string{"entry_id"}, Columns: []Column{
 		req("entry_id", ID), req("village_id", ID), req("date", Date), opt("voucher_no", ID), enum("account", Accounts),
 		enum("direction", Dirs), req("amount", Money), enum("category", Cats), opt("counterparty", Text), opt("summary", Text),
 		opt("handled_by", ID), opt("approved_by", ID)}},
 	{Name: "disclosures", Key: []string{"disclosure_id"}, Columns: []Column{
-		req("disclosure_id", ID), req("village_id", ID), enum("item", Items), req("period", Text), req("posted_on", Date),
+		req("disclosure_id", ID), req("village_id", ID), labelled("item", Items, ItemLabels), req("period", Text), req("posted_on", Date),
 		opt("removed_on", Date), opt("amount_total", Money)}},
 }
 

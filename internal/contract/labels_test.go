@@ -32,3 +32,30 @@ func TestLabelsCoverEnums(t *testing.T) {
 		})
 	}
 }
+
+// A contract column with labels has one for each of its values, so
+// {{label col}} never falls back to a code for valid data.
+func TestColumnLabelsCoverEnums(t *testing.T) {
+	n := 0
+	for _, tb := range Tables {
+		for _, c := range tb.Columns {
+			if c.Labels == nil {
+				continue
+			}
+			n++
+			t.Run(tb.Name+"."+c.Name, func(t *testing.T) {
+				if c.Kind != Enum {
+					t.Fatalf("labels on a %s column", c.Kind)
+				}
+				for _, v := range c.Enum {
+					if c.Labels[v] == "" {
+						t.Errorf("%q has no label", v)
+					}
+				}
+			})
+		}
+	}
+	if n != 4 { // cadres.role, beneficiaries.program, payments.program, disclosures.item
+		t.Errorf("%d labelled contract columns, want 4", n)
+	}
+}

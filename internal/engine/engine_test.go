@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -138,4 +139,42 @@ func rulesFromString(tb testing.TB, src string) (*rules.Set, error) {
 		tb.Fatal(err)
 	}
 	return rules.LoadDirs([]string{dir})
+}
+
+// TestTemplateContractLabels: the contract's own labelled enums (a cadre's
+// role) show in Chinese through {{label role}}; {{role}} keeps the code.
+func TestTemplateContractLabels(t *testing.T) {
+	set, err := loadRules(t, map[string]string{"roles.yaml": `rules:
+  - {id: ROLE-T, title: 测试, family: cash, severity: low, on: cadres, when: "true", subject: "cadre:{{person_id}}", message: "{{person_id}}任{{label role}}（{{role}}）"}
+`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, errs := Compile(set, nil, Geography{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	spec, _ := contract.Lookup("cadres")
+	b := table.NewBuilder(nil, "cadres", table.ContractCols(spec))
+	for _, r := range [][2]string{{"P1", "secretary"}, {"P2", "cashier"}} {
+		b.SetStr(b.Col("person_id"), r[0])
+		b.SetStr(b.Col("village_id"), "V1")
+		b.SetStr(b.Col("role"), r[1])
+		b.SetDate(b.Col("term_start"), civil.MustParse("2021-01-01"))
+		b.Next()
+	}
+	tb := b.Finish()
+	defer tb.Release()
+	res, err := Evaluate(context.Background(), plan, map[string]*table.Table{"cadres": tb}, EvalOptions{AsOf: civil.MustParse("2025-06-30")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Message)
+	}
+	sort.Strings(got)
+	if want := "P1任书记（secretary）|P2任出纳/报账员（cashier）"; strings.Join(got, "|") != want {
+		t.Errorf("messages %q, want %q", strings.Join(got, "|"), want)
+	}
 }
