@@ -113,7 +113,7 @@ func newEnv(t *testing.T) *env {
 		{"qu", "district", ""}, {"qu2", "district", ""}, {"zhen1", "town", T1}, {"zhen2", "town", T2},
 		{"ld", "leader", ""}, {"xx1", "informant", T1}, {"adm", "admin", ""},
 	} {
-		acc, err := NewAccount(a.user, "", a.role, a.towns, Password)
+		acc, err := NewAccount(a.user, "", a.role, a.towns, "", Password)
 		if err != nil {
 			t.Fatal(err)
 		}
