@@ -36,7 +36,7 @@ import (
 const (
 	T1, T2   = "511002101", "511002103"
 	V1, V2   = "511002101204", "511002103201"
-	V3       = "511002101205" // a second village of T1, without people: informant xv1 watches V1 only
+	V3       = "511002101205"                             // a second village of T1, without people: informant xv1 watches V1 only
 	P1, P2   = "511002198001011234", "511002197505052345" // resident ID numbers: never shown unmasked
 	Password = "correct-horse-battery"
 )
