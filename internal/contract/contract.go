@@ -94,6 +94,21 @@ var (
 	Genders   = []string{"M", "F"}
 )
 
+// Chinese labels of the enums that messages, leads and reports show to
+// inspectors, kept beside the enums so a new value cannot go unlabelled
+// (contract_test checks both ways).
+var (
+	RoleLabels = map[string]string{
+		"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
+		"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长",
+	}
+	ProgramLabels = map[string]string{"dibao": "低保", "tekun": "特困"}
+	ItemLabels    = map[string]string{
+		"finance": "财务收支", "dibao_roster": "低保/特困名单", "dibao_notice": "低保/特困审核公示",
+		"major_decision": "重大事项", "project": "工程项目", "collection": "代收代缴",
+	}
+)
+
 func req(name string, k Kind) Column { return Column{Name: name, Kind: k, Required: true} }
 func opt(name string, k Kind) Column { return Column{Name: name, Kind: k} }
 func enum(name string, vals []string) Column {

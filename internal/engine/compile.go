@@ -14,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -43,7 +44,7 @@ type Compiled struct {
 
 type compiledEscalation struct {
 	when     *vm.Program
-	severity string
+	severity findings.Severity
 }
 
 // Plan is a compiled rule set.
@@ -303,11 +304,11 @@ func resolveScopes(set *rules.Set, extra []*rules.Override, geo Geography, byID 
 		villageOv := map[string][]rules.RuleOverride{}
 		for _, l := range per[id] {
 			switch l.scope.Level() {
-			case 0:
+			case rules.ScopeDefault:
 				defaults = append(defaults, l.ro)
-			case 1:
+			case rules.ScopeTown:
 				townOv[l.scope.TownID] = append(townOv[l.scope.TownID], l.ro)
-			case 2:
+			case rules.ScopeVillage:
 				villageOv[l.scope.VillageID] = append(villageOv[l.scope.VillageID], l.ro)
 			}
 		}

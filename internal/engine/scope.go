@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -185,14 +186,14 @@ func newSettingsResolver(set *rules.Set, extra []*rules.Override, geo Geography,
 	}
 	for _, o := range allOverrides(set, extra) {
 		switch o.Scope.Level() {
-		case 0:
+		case rules.ScopeDefault:
 			apply(s.base, o.Settings, "default")
-		case 1:
+		case rules.ScopeTown:
 			if s.town[o.Scope.TownID] == nil {
 				s.town[o.Scope.TownID] = map[string]layer{}
 			}
 			apply(s.town[o.Scope.TownID], o.Settings, o.Scope.String())
-		case 2:
+		case rules.ScopeVillage:
 			if s.village[o.Scope.VillageID] == nil {
 				s.village[o.Scope.VillageID] = map[string]layer{}
 			}
@@ -221,7 +222,7 @@ func allOverrides(set *rules.Set, extra []*rules.Override) []*rules.Override {
 // enabled flag; villages share sets.
 type paramSet struct {
 	values   map[string]any
-	severity string
+	severity findings.Severity
 	enabled  bool
 	scope    string        // "default", "town:…", "village:…"
 	env      reflect.Value // pointer to the params struct for expr

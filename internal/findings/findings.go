@@ -20,7 +20,7 @@ type Finding struct {
 	FindingID string         `json:"finding_id"`
 	RuleID    string         `json:"rule_id"`
 	Family    string         `json:"family"`
-	Severity  string         `json:"severity"`
+	Severity  Severity       `json:"severity"`
 	VillageID string         `json:"village_id"`
 	Subject   string         `json:"subject"`
 	Period    string         `json:"period"`
@@ -93,7 +93,7 @@ func Sort(fs []*Finding) { sort.SliceStable(fs, func(i, j int) bool { return Les
 // several rows, e.g. a beneficiary related to two cadres) into the first,
 // keeping the others' evidence under "also" and the highest severity.
 // Input must be sorted; output keeps the order.
-func Merge(fs []*Finding, rank func(string) int) []*Finding {
+func Merge(fs []*Finding) []*Finding {
 	out := fs[:0]
 	byID := make(map[string]*Finding, len(fs))
 	for _, f := range fs {
@@ -103,7 +103,7 @@ func Merge(fs []*Finding, rank func(string) int) []*Finding {
 			out = append(out, f)
 			continue
 		}
-		if rank(f.Severity) > rank(first.Severity) {
+		if f.Severity.Rank() > first.Severity.Rank() {
 			first.Severity = f.Severity
 		}
 		if f.Amount != nil && (first.Amount == nil || f.Amount.Fen > first.Amount.Fen) {

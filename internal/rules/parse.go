@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/neijiang/xiaowei/internal/findings"
 	"go.yaml.in/yaml/v3"
 
 	rulefiles "github.com/neijiang/xiaowei/rules"
@@ -415,7 +416,7 @@ func (p *parser) rule(n *yaml.Node) *Rule {
 				p.errorf(v, "family: %q must be lower_snake_case", r.Family)
 			}
 		}),
-		"severity": mark("severity", func(v *yaml.Node) { r.Severity = p.oneOf(v, "severity", Severities) }),
+		"severity": mark("severity", func(v *yaml.Node) { r.Severity = findings.Severity(p.oneOf(v, "severity", severityNames)) }),
 		"on":       mark("on", func(v *yaml.Node) { r.On = p.str(v, "on"); r.OnPos = p.pos(v) }),
 		"when":     mark("when", func(v *yaml.Node) { r.When = p.expr(v, "when") }),
 		"params":   func(v *yaml.Node) { r.Params = p.params(v) },
@@ -432,7 +433,7 @@ func (p *parser) rule(n *yaml.Node) *Rule {
 				e := Escalation{Pos: p.pos(en)}
 				p.fields(en, "escalate", map[string]func(*yaml.Node){
 					"when":     func(v *yaml.Node) { e.When = p.expr(v, "escalate.when") },
-					"severity": func(v *yaml.Node) { e.Severity = p.oneOf(v, "escalate.severity", Severities) },
+					"severity": func(v *yaml.Node) { e.Severity = findings.Severity(p.oneOf(v, "escalate.severity", severityNames)) },
 				})
 				if e.When.Src == "" || e.Severity == "" {
 					p.errorf(en, "escalate: needs both when and severity")
@@ -596,7 +597,7 @@ func (p *parser) override(n *yaml.Node) *Override {
 						b := p.boolean(v, "enabled")
 						ro.Enabled = &b
 					},
-					"severity": func(v *yaml.Node) { ro.Severity = p.oneOf(v, "severity", Severities) },
+					"severity": func(v *yaml.Node) { ro.Severity = findings.Severity(p.oneOf(v, "severity", severityNames)) },
 				})
 				o.Rules = append(o.Rules, ro)
 			}

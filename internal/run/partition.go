@@ -164,7 +164,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 	}
 	findings.Sort(all)
-	all = findings.Merge(all, rules.SeverityRank)
+	all = findings.Merge(all)
 	ev.Result = &engine.Result{Findings: all}
 	slices.Sort(names)
 	merged.Names = slices.Compact(names)

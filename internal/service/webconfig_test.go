@@ -27,7 +27,7 @@ func TestWebConfig(t *testing.T) {
 		{"bad proxy", "web: {trusted_proxies: [proxy.local]}\n", `web.trusted_proxies "proxy.local"`},
 		{"cert without key", "tls: {cert: a.crt}\n", "tls: give both cert and key"},
 		{"negative due days", "web: {due_days: -1}\n", "web.due_days"},
-		{"unknown key", "web: {timeout: 5m}\n", "field timeout not found"},
+		{"unknown key", "web: {timeout: 5m}\n", `test.yaml:1:7: web: unknown field "timeout"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := ParseConfig([]byte(tc.yaml), "test.yaml")

@@ -500,7 +500,7 @@ func LoadTable(ctx context.Context, m *Mapping, tm *TableMap, opts load.Options)
 	spec, _ := contract.Lookup(tm.Table)
 	path := m.FilePath(tm)
 	if strings.EqualFold(filepath.Ext(path), ".parquet") {
-		return load.LoadFile(ctx, spec, path, opts)
+		return load.File(ctx, spec, path, opts)
 	}
 	p, err := open(m, tm)
 	if err != nil {
@@ -511,7 +511,7 @@ func LoadTable(ctx context.Context, m *Mapping, tm *TableMap, opts load.Options)
 	for k, cv := range p.convs {
 		header[k] = cv.col.Name
 	}
-	t, st, rejects, err := load.LoadRecords(ctx, spec, path, header, p.rows(), opts)
+	t, st, rejects, err := load.Records(ctx, spec, path, header, p.rows(), opts)
 	if err != nil {
 		return nil, st, nil, err
 	}

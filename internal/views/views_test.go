@@ -141,7 +141,7 @@ func build(t *testing.T, views, want string) *table.Table {
 	}
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	spec, _ := contract.Lookup("vt_orders")
-	tb, _, rej, err := load.LoadTable(context.Background(), spec, "vt_orders.csv", strings.NewReader(orders), load.Options{})
+	tb, _, rej, err := load.Table(context.Background(), spec, "vt_orders.csv", strings.NewReader(orders), load.Options{})
 	if err != nil || len(rej) > 0 {
 		t.Fatalf("load: %v %v", err, rej)
 	}
@@ -274,7 +274,7 @@ O5,V2,B1,甲,ask,2025-02-01,70.00,four
 O1,V2,B1,甲,ask,2025-02-01,70.00,4
 ,V2,B1,甲,ask,2025-02-01,70.00,4
 `
-	tb, st, rej, err := load.LoadTable(context.Background(), spec, "vt_orders.csv", strings.NewReader(src), load.Options{})
+	tb, st, rej, err := load.Table(context.Background(), spec, "vt_orders.csv", strings.NewReader(src), load.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,8 +15,10 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/money"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/store"
 )
 
@@ -98,7 +101,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		s.counts.put(key, counted, gen)
 	}
 	data := map[string]any{"Rows": rows, "Total": total, "ByStatus": byStatus, "Filter": f, "Bad": bad, "M": newMasker(false),
-		"Statuses": dispose.WorkflowStatuses, "Q": r.URL.Query(), "Families": leads.FamilyLabels, "Severities": []string{"critical", "high", "medium", "low"}}
+		"Statuses": dispose.WorkflowStatuses, "Q": r.URL.Query(), "Families": rules.FamilyLabels, "Severities": severitiesDesc()}
 	if f.Page > 1 {
 		data["Prev"] = query(r.URL.Query(), "page", itoa(f.Page-1))
 	}
@@ -438,9 +441,9 @@ func exportRecord(q store.QueueRow, m masker) []string {
 	}
 	fams := make([]string, len(q.Families))
 	for i, f := range q.Families {
-		fams[i] = or(leads.FamilyLabels[f], f)
+		fams[i] = or(rules.FamilyLabels[f], f)
 	}
-	rec := []string{q.LeadID, source, q.TownName, q.VillageNm, m.Name(q.PersonName), or(leads.SeverityLabels[q.Severity], q.Severity),
+	rec := []string{q.LeadID, source, q.TownName, q.VillageNm, m.Name(q.PersonName), or(findings.Severity(q.Severity).Label(), q.Severity),
 		strconv.FormatFloat(q.Score, 'f', 1, 64), amount, strings.Join(fams, "、"), strings.Join(q.Rules, "、"), itoa(len(q.FindingIDs)),
 		dispose.WorkflowLabels[q.Status], q.Assignee, dispose.ConclusionLabels[q.Conclusion], q.DueOn, overdue,
 		q.FirstSeen.In(civil.Shanghai).Format("2006-01-02"), m.Text(q.Summary)}
@@ -519,4 +522,14 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
 	if err := x.Write(w); err != nil {
 		s.log.Error("xlsx export", "err", err)
 	}
+}
+
+// severitiesDesc are the severity names for the queue's filter, most
+// severe first.
+func severitiesDesc() []string {
+	var out []string
+	for _, s := range slices.Backward(findings.Severities) {
+		out = append(out, string(s))
+	}
+	return out
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/neijiang/xiaowei/internal/auth"
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
-	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/money"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/store"
 )
 
@@ -43,10 +43,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		"ByStatus":         chart(d.ByStatus, func(c store.Count) string { return dispose.WorkflowLabels[c.Key] }, false),
 		"ByConclusion":     chart(d.ByConclusion, func(c store.Count) string { return dispose.ConclusionLabels[c.Key] }, false),
 		"ByTown":           chart(d.ByTown, func(c store.Count) string { return or(c.Label, c.Key) }, true),
-		"ByFamily":         chart(d.ByFamily, func(c store.Count) string { return or(leads.FamilyLabels[c.Key], c.Key) }, true),
+		"ByFamily":         chart(d.ByFamily, func(c store.Count) string { return or(rules.FamilyLabels[c.Key], c.Key) }, true),
 		"ByForm":           chart(d.ByForm, func(c store.Count) string { return c.Key }, false),
 		"FindingsByTown":   chart(d.FindingsByTown, func(c store.Count) string { return or(c.Label, c.Key) }, true),
-		"FindingsByFamily": chart(d.FindingsByFamily, func(c store.Count) string { return or(leads.FamilyLabels[c.Key], c.Key) }, true),
+		"FindingsByFamily": chart(d.FindingsByFamily, func(c store.Count) string { return or(rules.FamilyLabels[c.Key], c.Key) }, true),
 		"Trend":            trend(tl, tn, tr, 600, 120),
 	}
 	s.render(w, r, "dashboard", data)

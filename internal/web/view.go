@@ -15,9 +15,10 @@ import (
 	"github.com/neijiang/xiaowei/internal/auth"
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
-	"github.com/neijiang/xiaowei/internal/leads"
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/mask"
 	"github.com/neijiang/xiaowei/internal/money"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/store"
 )
 
@@ -34,8 +35,8 @@ var funcs = template.FuncMap{
 	"clock":      func(t time.Time) string { return t.In(civil.Shanghai).Format("2006-01-02 15:04:05") },
 	"status":     func(s string) string { return or(dispose.WorkflowLabels[s], s) },
 	"conclusion": func(s string) string { return or(dispose.ConclusionLabels[s], s) },
-	"severity":   func(s string) string { return or(leads.SeverityLabels[s], s) },
-	"family":     func(s string) string { return or(leads.FamilyLabels[s], s) },
+	"severity":   func(s string) string { return or(findings.Severity(s).Label(), s) },
+	"family":     func(s string) string { return or(rules.FamilyLabels[s], s) },
 	"role":       func(s string) string { return or(auth.RoleLabels[s], s) },
 	"action":     func(s string) string { return or(actionLabels[s], s) },
 	"join":       strings.Join,
