@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -406,7 +407,7 @@ func equalTables(t *testing.T, a, b *table.Table) {
 		t.Fatalf("shape differs: %d cols %d rows vs %d cols %d rows", len(a.Cols), a.Len(), len(b.Cols), b.Len())
 	}
 	for i := range a.Cols {
-		if a.Cols[i] != b.Cols[i] {
+		if !reflect.DeepEqual(a.Cols[i], b.Cols[i]) {
 			t.Errorf("col %d: %+v vs %+v", i, a.Cols[i], b.Cols[i])
 		}
 		if !array.Equal(a.Rec.Column(i), b.Rec.Column(i)) {
