@@ -2,6 +2,7 @@ package partition
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,10 +52,10 @@ func TestSplitCSV(t *testing.T) {
 	}{
 		{0, "villages", "A1,a1 A2,a2"},
 		{1, "villages", "B1,b1"},
-		{0, "cadres", "PC,A1"}, {1, "cadres", "PC,A1"}, // global
-		{0, "persons", "PC,c PH,h PX,x"}, // the cadre and the handler PH (of B) go everywhere
-		{1, "persons", "PC,c PB,b PH,h"},
-		{0, "kinship", "PB,PC PY,PZ"}, // involves a cadre: global; unknown persons: first county
+		{0, "cadres", "PC,A1"}, {1, "cadres", ""}, // a cadre only where they serve
+		{0, "persons", "PC,c PX,x"},   // the cadre PC serves in A only
+		{1, "persons", "PB,b PH,h"},   // the handler PH lives and handles in B
+		{0, "kinship", "PB,PC PY,PZ"}, // cadre PC's county and beneficiary PB's; unknown persons: first county
 		{1, "kinship", "PB,PC PX,PB"}, // PX-PB follows the beneficiary PB
 		{0, "payments", "Y2,K9"},      // unknown case: first county
 		{1, "payments", "Y1,K1"},
@@ -67,10 +68,120 @@ func TestSplitCSV(t *testing.T) {
 			t.Errorf("county %d %s: %q, want %q", c.part, c.table, got, c.want)
 		}
 	}
-	if plan.Global["cadres"] != 1 || plan.Global["persons"] != 2 || plan.Global["kinship"] != 1 {
-		t.Errorf("globals: %v", plan.Global)
+	if plan.Copies["cadres"] != 0 || plan.Copies["persons"] != 0 || plan.Copies["kinship"] != 1 || plan.Rows["kinship"] != 3 {
+		t.Errorf("copies %v, rows %v", plan.Copies, plan.Rows)
 	}
 	if !plan.Known("A2") || plan.Known("ZZ") {
 		t.Error("Known")
+	}
+}
+
+// TestSplitCopiesOnlyWhereRead: a handler living in one county who handles
+// a case in another is copied to exactly those two counties, with the
+// kinship rows naming them; nothing else is copied.
+func TestSplitCopiesOnlyWhereRead(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\n" +
+			"A1,a1,TA,ta,CA,ca\nB1,b1,TB,tb,CB,cb\nC1,c1,TC,tc,CC,cc\n",
+		"cadres.csv": "person_id,village_id,role,term_start,term_end\nPH,A1,director,2020-01-01,\n",
+		"beneficiaries.csv": "case_id,program,person_id,village_id,applied_on,approved_on,ended_on,monthly_amount,handled_by,relative_filed\n" +
+			"K1,dibao,PB,B1,2024-01-01,2024-02-01,,100.00,PH,false\n",
+		"persons.csv": "person_id,name,gender,birth_date,household_id,relation_to_head,village_id,death_date\n" +
+			"PH,h,F,1980-01-01,H3,head,A1,\nPB,b,F,1980-01-01,H2,head,B1,\nPC,c,F,1980-01-01,H4,head,C1,\n",
+		"kinship.csv": "person_id,relative_id,relation\nPB,PH,sibling\nPC,PQ,other\n",
+	}
+	for n, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := SplitCSV(context.Background(), dir, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name        string
+		part        int
+		table, want string
+	}{
+		{"handler in own county", 0, "persons", "PH,h\n"},
+		{"handler where they handle", 1, "persons", "PH,h\nPB,b\n"},
+		{"no copy where not read", 2, "persons", "PC,c\n"},
+		{"kinship with the handler", 1, "kinship", "PB,PH,sibling\n"},
+		{"kinship in handler's county", 0, "kinship", "PB,PH,sibling\nPC,PQ,other\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(plan.Parts[c.part].Dir, c.table+".csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitN(string(b), "\n", 2)
+			var got string
+			for _, l := range strings.SplitAfter(lines[1], "\n") {
+				if l != "" {
+					f := strings.Split(l, ",")
+					if c.table == "persons" {
+						got += f[0] + "," + f[1] + "\n"
+					} else {
+						got += l
+					}
+				}
+			}
+			if got != c.want {
+				t.Errorf("%q, want %q", got, c.want)
+			}
+		})
+	}
+	if plan.Copies["persons"] != 1 || plan.Copies["kinship"] != 1 {
+		t.Errorf("copies %v", plan.Copies)
+	}
+}
+
+// TestRecords: records split like encoding/csv (quoted commas, doubled
+// quotes, quoted newlines, CRLF, blank lines, a last line without '\n'),
+// keep the record's bytes unchanged, and name file and line when malformed.
+func TestRecords(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     []string // per record: raw bytes | field 1
+		err      string
+	}{
+		{"plain", "a,b\nc,d\n", []string{"a,b\n|b", "c,d\n|d"}, ""},
+		{"crlf and no final newline", "a,b\r\nc,d", []string{"a,b\r\n|b", "c,d\n|d"}, ""},
+		{"blank lines skipped", "a,b\n\n\nc,d\n", []string{"a,b\n|b", "c,d\n|d"}, ""},
+		{"quoted comma", "x,\"b,1\"\n", []string{"x,\"b,1\"\n|b,1"}, ""},
+		{"doubled quote", "x,\"say \"\"hi\"\"\",z\n", []string{"x,\"say \"\"hi\"\"\",z\n|say \"hi\""}, ""},
+		{"quoted newline", "x,\"l1\nl2\"\ny,z\n", []string{"x,\"l1\nl2\"\n|l1\nl2", "y,z\n|z"}, ""},
+		{"bare quote", "a,b\nx,b\"c\n", nil, "t.csv line 2: bare \""},
+		{"text after closing quote", "x,\"b\"c\n", nil, "t.csv line 1: extraneous"},
+		{"unterminated", "a,b\nx,\"open\n", nil, "t.csv line 2: quoted field not closed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRecords(strings.NewReader(c.in), "t.csv")
+			var got []string
+			var err error
+			for {
+				var raw []byte
+				raw, err = r.next()
+				if err != nil {
+					break
+				}
+				f, _ := r.field(1)
+				got = append(got, string(raw)+"|"+string(f))
+			}
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != io.EOF {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "•") != strings.Join(c.want, "•") {
+				t.Errorf("%q, want %q", got, c.want)
+			}
+		})
 	}
 }

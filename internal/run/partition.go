@@ -17,6 +17,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/partition"
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // Partitioned runs (Options.PartitionBy = "county"): the dataset is split
@@ -27,7 +28,7 @@ import (
 // findings.jsonl is the same; the summary adds the counties' counts.
 //
 // Limits: post steps see the merged findings but out.Dataset holds only
-// the villages and cadres tables (the last county's; cadres are global);
+// the villages and cadres tables (reloaded whole after the counties);
 // rejected rows carry line numbers of the county files.
 
 func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
@@ -64,9 +65,16 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	views := map[string]int{}
 	skipped := map[string]SkippedRule{}
 	scoped := map[string]*ScopeStats{}
+	var totalBytes, doneBytes int64
+	for _, p := range plan.Parts {
+		totalBytes += p.Bytes
+	}
+	var doneRows int
+	loopStart := time.Now()
 	for pi, part := range plan.Parts {
+		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
 		var ds *load.Dataset
-		if err := timed(stages, "load", o.Progress, func() error {
+		if err := timed(stages, "load", progress, func() error {
 			ds, err = load.Load(ctx, part.Dir, load.Options{AsOf: o.Scope.AsOf})
 			return err
 		}); err != nil {
@@ -80,20 +88,17 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 				merged.Stats = append(merged.Stats, load.TableStats{Table: st.Table, File: filepath.Join(o.DataDir, st.Table+".csv")})
 			}
 			m := &merged.Stats[i]
-			g := 0
-			if pi > 0 {
-				g = plan.Global[st.Table] // copied rows are counted once
-			}
-			m.Read += st.Read - g
-			m.Loaded += st.Loaded - g
+			m.Read += st.Read
+			m.Loaded += st.Loaded
 			m.Rejected += st.Rejected
+			doneRows += st.Read
 		}
 		merged.Missing = ds.Missing
 		for _, r := range ds.Rejects {
 			r.File = filepath.Join(part.Dir, r.Table+".csv")
 			merged.Rejects = append(merged.Rejects, r)
 		}
-		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
+		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: o.Scope, Workers: o.Workers, Progress: progress})
 		if err != nil {
 			ds.Release()
 			var re rules.Errors
@@ -140,17 +145,32 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 			}
 		}
 		ev = e
-		if pi == len(plan.Parts)-1 {
-			merged.Tables = ds.Tables
-			for name, t := range ds.Tables {
-				if name != "villages" && name != "cadres" {
-					t.Release()
-					delete(merged.Tables, name)
-				}
-			}
-		} else {
-			ds.Release()
+		ds.Release()
+		// the county's files are read: free their disk now, so the
+		// temporary space shrinks as the run goes
+		if err := os.RemoveAll(part.Dir); err != nil {
+			return nil, fmt.Errorf("county %s: removing its temporary files: %w", part.County, err)
 		}
+		doneBytes += part.Bytes
+	}
+	// Post steps (leads) read villages and cadres: small tables, loaded
+	// whole once more so that every county's places and roles are there.
+	merged.Tables = map[string]*table.Table{}
+	for _, name := range []string{"villages", "cadres"} {
+		path := filepath.Join(o.DataDir, name+".csv")
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		t, err := load.CSVTable(ctx, name, path, load.Options{AsOf: o.Scope.AsOf})
+		if err != nil {
+			return nil, err
+		}
+		merged.Tables[name] = t
+	}
+	for i := range merged.Stats { // copied rows are counted once
+		m := &merged.Stats[i]
+		m.Read -= plan.Copies[m.Table]
+		m.Loaded -= plan.Copies[m.Table]
 	}
 	findings.Sort(all)
 	all = findings.Merge(all, rules.SeverityRank)
@@ -210,6 +230,21 @@ func loadRules(o Options) (*rules.Set, []string, error) {
 		set, badRules = dropBad(set, bad)
 	}
 	return set, badRules, nil
+}
+
+// countyProgress prefixes the stage shown by progress with the county, the
+// rows read so far per second and an estimate of the time left (from the
+// bytes of the counties done against all of them).
+func countyProgress(progress func(string), i, n int, county string, rows int, done, total int64, took time.Duration) func(string) {
+	if progress == nil {
+		return nil
+	}
+	head := fmt.Sprintf("county %d/%d %s", i+1, n, county)
+	if done > 0 && took > 0 {
+		left := time.Duration(float64(took) * float64(total-done) / float64(done))
+		head += fmt.Sprintf(" (%.2fM rows/s, ETA %s)", float64(rows)/took.Seconds()/1e6, left.Round(time.Second))
+	}
+	return func(stage string) { progress(head + ": " + stage) }
 }
 
 func sortedKeysOf[V any](m map[string]V) []string {
