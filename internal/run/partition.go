@@ -112,6 +112,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		for _, f := range e.Result.Findings {
 			if part.Villages[f.VillageID] || (part.First && !plan.Known(f.VillageID)) {
+				f.Detach() // else its strings pin the county's column buffers
 				all = append(all, f)
 			}
 		}
