@@ -36,6 +36,10 @@ type Options struct {
 	// and a later stage filters them.
 	AsOf civil.Date
 	Mem  memory.Allocator // nil = memory.DefaultAllocator
+	// NoHash leaves TableStats.SHA256 of CSV files empty: a partitioned run
+	// hashes the input while splitting it and loads county files whose
+	// hashes nobody reads.
+	NoHash bool
 }
 
 func (o Options) mem() memory.Allocator {

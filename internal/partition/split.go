@@ -45,8 +45,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -74,6 +77,9 @@ type Plan struct {
 	Copies map[string]int
 	// Rows counts the rows of the input per table.
 	Rows map[string]int
+	// SHA256 is the hex SHA-256 of each input file, computed while
+	// splitting (so the manifest costs no second read of the input).
+	SHA256 map[string]string
 }
 
 // Tables in dependency order: cadres and beneficiaries before persons and
@@ -93,7 +99,7 @@ func SplitCSV(ctx context.Context, dir, tmp string) (*Plan, error) {
 	}
 	s := &splitter{dir: dir, tmp: tmp, county: map[string]int32{}, need: map[string][]int32{},
 		caseCounty: map[string]int32{}, benCounty: map[string]int32{},
-		plan: &Plan{Copies: map[string]int{}, Rows: map[string]int{}}}
+		plan: &Plan{Copies: map[string]int{}, Rows: map[string]int{}, SHA256: map[string]string{}}}
 	if err := s.villages(); err != nil {
 		return nil, err
 	}
@@ -254,9 +260,11 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		return err
 	}
 	defer in.Close()
-	r := newRecords(in, name+".csv")
+	h := sha256.New()
+	r := newRecords(io.TeeReader(in, h), name+".csv")
 	head, err := r.header()
 	if err == io.EOF {
+		s.setSHA(name, h)
 		for _, p := range s.plan.Parts { // an empty file stays empty everywhere
 			if err := os.WriteFile(filepath.Join(p.Dir, name+".csv"), nil, 0o644); err != nil {
 				return err
@@ -386,11 +394,18 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		}
 		files[i] = nil
 	}
+	s.setSHA(name, h)
 	s.mu.Lock()
 	s.plan.Rows[name] += rows
 	s.plan.Copies[name] += copies
 	s.mu.Unlock()
 	return nil
+}
+
+func (s *splitter) setSHA(name string, h hash.Hash) {
+	s.mu.Lock()
+	s.plan.SHA256[name] = hex.EncodeToString(h.Sum(nil))
+	s.mu.Unlock()
 }
 
 // Known reports whether a village is in the villages table.

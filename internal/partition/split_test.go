@@ -2,6 +2,8 @@ package partition
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -183,5 +185,30 @@ func TestRecords(t *testing.T) {
 				t.Errorf("%q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestSplitHashesInput: the plan carries each input file's SHA-256 (the
+// manifest's), computed while splitting.
+func TestSplitHashesInput(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\nA1,a1,TA,ta,CA,ca\n",
+		"ledger.csv":   "entry_id,village_id,date,voucher_no,account,direction,amount,category,counterparty,summary,handled_by,approved_by\nE1,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\n",
+	}
+	for n, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := SplitCSV(context.Background(), dir, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, s := range files {
+		sum := sha256.Sum256([]byte(s))
+		if got, want := plan.SHA256[strings.TrimSuffix(n, ".csv")], hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("%s: sha256 %s, want %s", n, got, want)
+		}
 	}
 }

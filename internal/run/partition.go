@@ -2,11 +2,8 @@ package run
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -75,7 +72,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
 		var ds *load.Dataset
 		if err := timed(stages, "load", progress, func() error {
-			ds, err = load.Load(ctx, part.Dir, load.Options{AsOf: o.Scope.AsOf})
+			ds, err = load.Load(ctx, part.Dir, load.Options{AsOf: o.Scope.AsOf, NoHash: true})
 			return err
 		}); err != nil {
 			return nil, fmt.Errorf("county %s: %w", part.County, err)
@@ -200,8 +197,8 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		return nil, &StrictError{Rejected: n}
 	}
-	for _, st := range merged.Stats {
-		merged.Stats[statIdx[st.Table]].SHA256 = fileSHA(o.DataDir, st.Table)
+	for i := range merged.Stats {
+		merged.Stats[i].SHA256 = plan.SHA256[merged.Stats[i].Table]
 	}
 	out := &Outcome{Findings: all, Dataset: merged, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
 	return finish(ctx, o, out, set, badRules, started)
@@ -255,18 +252,4 @@ func sortedKeysOf[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// fileSHA hashes an input file of the whole dataset for the manifest.
-func fileSHA(dir, table string) string {
-	f, err := os.Open(filepath.Join(dir, table+".csv"))
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

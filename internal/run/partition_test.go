@@ -3,8 +3,10 @@ package run
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/neijiang/xiaowei/detectors/all"
@@ -47,6 +49,23 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 	}
 	whole := run("whole", "")
 	parts := run("parts", "county")
+	// the manifest names the same input files with the same hashes and rows
+	inputs := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Inputs json.RawMessage `json:"inputs"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return string(m.Inputs)
+	}
+	if w, p := inputs("whole"), inputs("parts"); w != p || strings.Count(w, `"sha256": "`) != 8 || strings.Contains(w, `"sha256": ""`) {
+		t.Errorf("manifest inputs differ:\nwhole: %s\nparts: %s", w, p)
+	}
 	if len(whole) == 0 || bytes.Count(whole, []byte("\n")) < 50 {
 		t.Fatalf("whole run found too little to compare: %d bytes", len(whole))
 	}
