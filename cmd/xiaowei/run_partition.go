@@ -11,7 +11,7 @@ import (
 // `xiaowei run --partition county`: split the dataset by county and run one
 // county at a time (bounded memory for a province), with the same
 // findings.jsonl as a whole run. See docs/performance.md.
-var partitionFlags struct{ by, tmp string }
+var partitionFlags struct{ by string }
 
 func init() {
 	registerRunHook(runHook{
@@ -19,13 +19,12 @@ func init() {
 		order: 10,
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&partitionFlags.by, "partition", "", `"county": load and evaluate one county at a time (CSV datasets)`)
-			fs.StringVar(&partitionFlags.tmp, "partition-tmp", "", "folder for the per-county files of --partition (default: the system temp folder)")
 		},
 		prepare: func(_ context.Context, o *run.Options) error {
 			if partitionFlags.by != "" && partitionFlags.by != "county" {
 				return badInput(fmt.Errorf("--partition %q: only \"county\" is supported", partitionFlags.by))
 			}
-			o.PartitionBy, o.PartitionTmp = partitionFlags.by, partitionFlags.tmp
+			o.PartitionBy = partitionFlags.by
 			return nil
 		},
 	})

@@ -2,12 +2,16 @@
 // and evaluate one county at a time, with memory bounded by the largest
 // county rather than the province.
 //
-// The split streams every file once, record by record, and appends each
-// record's bytes unchanged to its county's file (no CSV re-encoding: the
-// county files hold the same bytes as the input). Records keep their file
+// The split streams every file once, record by record, and writes nothing:
+// it notes, per county and table, the byte ranges of the input that hold
+// the county's records (consecutive records of one county make one range,
+// so an export grouped by village gives a handful of ranges per county).
+// A county's table is then read in place: its header followed by its
+// ranges, the input's bytes unchanged (Part.Open). Records keep their file
 // order, so each county's tables hold the same rows in the same relative
 // order as the whole dataset, and detectors (which are deterministic and
-// per-village) build the same view rows. Nearly every line of an export
+// per-village) build the same view rows. No temporary disk space is needed;
+// an export not grouped by village costs one range (32 bytes) per record. Nearly every line of an export
 // has no '"'; such a line is one record split at its commas in place. A
 // line with a quote is parsed as RFC 4180 (quoted commas, doubled quotes,
 // quoted newlines spanning lines) and a malformed one fails the split with
@@ -57,16 +61,113 @@ import (
 	"sync"
 )
 
-// Part is one county's folder.
+// Part is one county.
 type Part struct {
 	County   string
 	Name     string
-	Dir      string
 	Villages map[string]bool
 	First    bool // receives rows whose county is unknown
-	// Bytes is the size of the county's files as written (for progress).
+	// Bytes is the size of the county's records in all tables (progress).
 	Bytes int64
+	// Tables holds the county's part of each input table present.
+	Tables map[string]*Ranges
 }
+
+// Range is a run of consecutive records of an input file.
+type Range struct {
+	Off, Len int64 // bytes
+	Line     int   // input line of its first record
+	Lines    int   // lines it spans
+}
+
+// Ranges is one county's part of one input file: the file's header and the
+// ranges holding the county's records, in file order.
+type Ranges struct {
+	Path     string
+	Head     []byte // the header record as read (shared by every county)
+	HeadLine int    // its line in the input
+	Ranges   []Range
+	Bytes    int64 // sum of the ranges' lengths
+	vstart   []int // virtual line of each range's first record
+}
+
+// Open returns the county's CSV bytes of table: the header, then its
+// records read in place from the input file. ok is false when the input
+// has no such table.
+func (p *Part) Open(table string) (r io.ReadCloser, size int64, ok bool, err error) {
+	t := p.Tables[table]
+	if t == nil {
+		return nil, 0, false, nil
+	}
+	f, err := os.Open(t.Path)
+	if err != nil {
+		return nil, 0, true, err
+	}
+	return &rangeReader{f: f, path: t.Path, head: t.Head, rs: t.Ranges}, int64(len(t.Head)) + t.Bytes, true, nil
+}
+
+// Line maps a line of the county's table as Open gives it (the header is
+// line 1) back to the line of the input file.
+func (t *Ranges) Line(v int) int {
+	if len(t.Ranges) == 0 || v < t.vstart[0] {
+		return t.HeadLine + v - 1
+	}
+	k := sort.Search(len(t.vstart), func(i int) bool { return t.vstart[i] > v }) - 1
+	return t.Ranges[k].Line + v - t.vstart[k]
+}
+
+func (t *Ranges) add(off, n int64, line, lines int) {
+	t.Bytes += n
+	if k := len(t.Ranges) - 1; k >= 0 && t.Ranges[k].Off+t.Ranges[k].Len == off {
+		t.Ranges[k].Len += n
+		t.Ranges[k].Lines += lines
+		return
+	}
+	t.Ranges = append(t.Ranges, Range{Off: off, Len: n, Line: line, Lines: lines})
+}
+
+func (t *Ranges) finish(headLines int) {
+	t.vstart = make([]int, len(t.Ranges))
+	v := 1 + headLines
+	for k, r := range t.Ranges {
+		t.vstart[k] = v
+		v += r.Lines
+	}
+}
+
+type rangeReader struct {
+	f    *os.File
+	path string
+	head []byte
+	rs   []Range
+	pos  int64 // within rs[0]
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	if len(r.head) > 0 {
+		n := copy(p, r.head)
+		r.head = r.head[n:]
+		return n, nil
+	}
+	for len(r.rs) > 0 && r.pos >= r.rs[0].Len {
+		r.rs, r.pos = r.rs[1:], 0
+	}
+	if len(r.rs) == 0 {
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), r.rs[0].Len-r.pos)
+	n, err := r.f.ReadAt(p[:want], r.rs[0].Off+r.pos)
+	r.pos += int64(n)
+	if int64(n) == want {
+		return n, nil
+	}
+	if err == io.EOF {
+		err = fmt.Errorf("%s changed while the run read it: %w", r.path, io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+func (r *rangeReader) Close() error { return r.f.Close() }
 
 // Plan is the result of a split.
 type Plan struct {
@@ -91,13 +192,13 @@ var (
 	groupB = []string{"payments", "ledger", "disclosures"}
 )
 
-// SplitCSV splits the CSV dataset in dir by county into subfolders of tmp.
-// Parquet datasets are not split (convert or run whole).
-func SplitCSV(ctx context.Context, dir, tmp string) (*Plan, error) {
+// SplitCSV splits the CSV dataset in dir by county. Parquet datasets are
+// not split (convert or run whole).
+func SplitCSV(ctx context.Context, dir string) (*Plan, error) {
 	if _, err := os.Stat(filepath.Join(dir, "villages.csv")); err != nil {
 		return nil, fmt.Errorf("partitioned runs need a CSV dataset with villages.csv: %w", err)
 	}
-	s := &splitter{dir: dir, tmp: tmp, county: map[string]int32{}, need: map[string][]int32{},
+	s := &splitter{dir: dir, county: map[string]int32{}, need: map[string][]int32{},
 		caseCounty: map[string]int32{}, benCounty: map[string]int32{},
 		plan: &Plan{Copies: map[string]int{}, Rows: map[string]int{}, SHA256: map[string]string{}}}
 	if err := s.villages(); err != nil {
@@ -128,23 +229,17 @@ func SplitCSV(ctx context.Context, dir, tmp string) (*Plan, error) {
 	}
 	for i := range s.plan.Parts {
 		p := &s.plan.Parts[i]
-		ents, err := os.ReadDir(p.Dir)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range ents {
-			if fi, err := e.Info(); err == nil {
-				p.Bytes += fi.Size()
-			}
+		for _, t := range p.Tables {
+			p.Bytes += t.Bytes
 		}
 	}
 	return s.plan, nil
 }
 
 type splitter struct {
-	dir, tmp string
-	plan     *Plan
-	mu       sync.Mutex // plan.Rows and plan.Copies while the groups run
+	dir  string
+	plan *Plan
+	mu   sync.Mutex // plan.Rows and plan.Copies while the groups run
 
 	county map[string]int32 // village_id -> part
 	// need: cadres and case handlers -> the parts that read their persons
@@ -216,11 +311,8 @@ func (s *splitter) villages() error {
 	}
 	for i, k := range keys {
 		p := byCounty[k]
-		p.Dir = filepath.Join(s.tmp, fmt.Sprintf("county-%03d-%s", i, safe(k)))
 		p.First = i == 0
-		if err := os.MkdirAll(p.Dir, 0o755); err != nil {
-			return err
-		}
+		p.Tables = map[string]*Ranges{}
 		for v := range p.Villages {
 			s.county[v] = int32(i)
 		}
@@ -228,16 +320,6 @@ func (s *splitter) villages() error {
 	}
 	// villages themselves split like any village table
 	return s.table(context.Background(), "villages")
-}
-
-func safe(s string) string {
-	out := []rune{}
-	for _, r := range s {
-		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' {
-			out = append(out, r)
-		}
-	}
-	return string(out)
 }
 
 func index(head []string, name string) int {
@@ -263,37 +345,24 @@ func (s *splitter) table(ctx context.Context, name string) error {
 	h := sha256.New()
 	r := newRecords(io.TeeReader(in, h), name+".csv")
 	head, err := r.header()
-	if err == io.EOF {
-		s.setSHA(name, h)
-		for _, p := range s.plan.Parts { // an empty file stays empty everywhere
-			if err := os.WriteFile(filepath.Join(p.Dir, name+".csv"), nil, 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err != nil {
+	if err != nil && err != io.EOF {
 		return err
 	}
-	files := make([]*os.File, len(s.plan.Parts))
-	bufs := make([]*bufio.Writer, len(s.plan.Parts))
+	parts := make([]*Ranges, len(s.plan.Parts))
+	for i := range parts {
+		parts[i] = &Ranges{Path: path, Head: r.headRaw, HeadLine: r.recLine}
+	}
 	defer func() {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
+		s.mu.Lock()
+		for i, t := range parts {
+			t.finish(r.headLines)
+			s.plan.Parts[i].Tables[name] = t
 		}
+		s.mu.Unlock()
 	}()
-	for i, p := range s.plan.Parts {
-		f, err := os.Create(filepath.Join(p.Dir, name+".csv"))
-		if err != nil {
-			return err
-		}
-		files[i] = f
-		bufs[i] = bufio.NewWriterSize(f, 1<<16)
-		if _, err := bufs[i].Write(r.headRaw); err != nil {
-			return err
-		}
+	if err == io.EOF { // an empty file stays empty everywhere
+		s.setSHA(name, h)
+		return nil
 	}
 	vi, pi, ri, ci, hi := index(head, "village_id"), index(head, "person_id"), index(head, "relative_id"), index(head, "case_id"), index(head, "handled_by")
 	villagePart := func() int32 {
@@ -307,7 +376,7 @@ func (s *splitter) table(ctx context.Context, name string) error {
 	rows, copies := 0, 0
 	var many []int32 // parts of the current row when more than one
 	for {
-		raw, err := r.next()
+		_, err := r.next()
 		if err == io.EOF {
 			break
 		}
@@ -372,27 +441,14 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		if len(many) > 1 {
 			copies += len(many) - 1
 			for _, q := range many {
-				if _, err := bufs[q].Write(raw); err != nil {
-					return err
-				}
+				parts[q].add(r.recOff, r.recLen, r.recLine, r.recLines)
 			}
 			continue
 		}
 		if len(many) == 1 {
 			part = many[0]
 		}
-		if _, err := bufs[part].Write(raw); err != nil {
-			return err
-		}
-	}
-	for i := range bufs {
-		if err := bufs[i].Flush(); err != nil {
-			return err
-		}
-		if err := files[i].Close(); err != nil {
-			return err
-		}
-		files[i] = nil
+		parts[part].add(r.recOff, r.recLen, r.recLine, r.recLines)
 	}
 	s.setSHA(name, h)
 	s.mu.Lock()
@@ -422,9 +478,16 @@ func (p *Plan) Known(village string) bool {
 // fields. A record without '"' is one line split at its commas in place; a
 // record with a quote is parsed as RFC 4180 and may span lines.
 type records struct {
-	r    *bufio.Reader
-	file string
-	line int // lines read so far
+	r        *bufio.Reader
+	file     string
+	line     int   // lines read so far
+	consumed int64 // bytes read so far
+
+	// the current record in the input: offset, length, first line, lines
+	recOff            int64
+	recLen            int64
+	recLine, recLines int
+	headLines         int // lines of the header record
 
 	raw     []byte // the current record's bytes, newline included
 	fields  [][2]int
@@ -442,6 +505,7 @@ func (r *records) header() ([]string, error) {
 		return nil, err
 	}
 	r.headRaw = append([]byte(nil), r.raw...)
+	r.headLines = r.recLines
 	if len(r.headRaw) > 0 && r.headRaw[len(r.headRaw)-1] != '\n' {
 		r.headRaw = append(r.headRaw, '\n')
 	}
@@ -469,11 +533,16 @@ func (r *records) field(i int) ([]byte, bool) {
 // a last line without it) and stay valid until the next call.
 func (r *records) next() ([]byte, error) {
 	start := r.line + 1
+	r.recOff = r.consumed
 	r.raw = r.raw[:0]
+	defer func() {
+		r.recLen, r.recLine, r.recLines = r.consumed-r.recOff, start, r.line-start+1
+	}()
 	r.fields = r.fields[:0]
 	r.decoded = false
 	for {
 		line, err := r.r.ReadSlice('\n')
+		r.consumed += int64(len(line))
 		if err == bufio.ErrBufferFull {
 			r.raw = append(r.raw, line...)
 			continue
@@ -503,6 +572,7 @@ func (r *records) next() ([]byte, error) {
 				}
 				r.raw = r.raw[:0]
 				start = r.line + 1
+				r.recOff = r.consumed
 				continue
 			}
 			r.splitPlain()

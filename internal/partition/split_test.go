@@ -30,7 +30,7 @@ func TestSplitCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	plan, err := SplitCSV(context.Background(), dir, t.TempDir())
+	plan, err := SplitCSV(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +38,8 @@ func TestSplitCSV(t *testing.T) {
 		t.Fatalf("parts: %+v", plan.Parts)
 	}
 	ids := func(p int, table string) string {
-		b, err := os.ReadFile(filepath.Join(plan.Parts[p].Dir, table+".csv"))
-		if err != nil {
+		b, ok := readPart(t, plan.Parts[p], table)
+		if !ok {
 			return "absent"
 		}
 		var out []string
@@ -98,7 +98,7 @@ func TestSplitCopiesOnlyWhereRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	plan, err := SplitCSV(context.Background(), dir, t.TempDir())
+	plan, err := SplitCSV(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +114,9 @@ func TestSplitCopiesOnlyWhereRead(t *testing.T) {
 		{"kinship in handler's county", 0, "kinship", "PB,PH,sibling\nPC,PQ,other\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(plan.Parts[c.part].Dir, c.table+".csv"))
-			if err != nil {
-				t.Fatal(err)
+			b, ok := readPart(t, plan.Parts[c.part], c.table)
+			if !ok {
+				t.Fatal("absent")
 			}
 			lines := strings.SplitN(string(b), "\n", 2)
 			var got string
@@ -201,7 +201,7 @@ func TestSplitHashesInput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	plan, err := SplitCSV(context.Background(), dir, t.TempDir())
+	plan, err := SplitCSV(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,5 +210,85 @@ func TestSplitHashesInput(t *testing.T) {
 		if got, want := plan.SHA256[strings.TrimSuffix(n, ".csv")], hex.EncodeToString(sum[:]); got != want {
 			t.Errorf("%s: sha256 %s, want %s", n, got, want)
 		}
+	}
+}
+
+func readPart(t *testing.T, p Part, table string) (string, bool) {
+	t.Helper()
+	r, size, ok, err := p.Open(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		return "", false
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) != size {
+		t.Errorf("%s: read %d bytes, Open said %d", table, len(b), size)
+	}
+	return string(b), true
+}
+
+// TestPartBytesAndLines: a county's table is the header and its records
+// byte for byte (CRLF, quoted newlines, a last line without newline kept),
+// and its lines map back to the input's.
+func TestPartBytesAndLines(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\r\n" +
+			"A1,a1,TA,ta,CA,ca\r\nB1,b1,TB,tb,CB,cb\r\n",
+		"ledger.csv": "entry_id,village_id,date,voucher_no,account,direction,amount,category,counterparty,summary,handled_by,approved_by\n" +
+			"E1,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\n" + // line 2
+			"E2,B1,2024-01-01,V1,cash,in,1.00,opening,,\"two\nlines\",,\n" + // lines 3-4
+			"\n" + // line 5, blank
+			"E3,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\n" + // line 6
+			"E4,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\n" + // line 7
+			"E5,B1,2024-01-01,V1,cash,in,1.00,opening,,,,", // line 8, no newline
+	}
+	for n, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := SplitCSV(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "entry_id,village_id,date,voucher_no,account,direction,amount,category,counterparty,summary,handled_by,approved_by\n"
+	a, _ := readPart(t, plan.Parts[0], "ledger")
+	b, _ := readPart(t, plan.Parts[1], "ledger")
+	if want := head + "E1,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\nE3,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\nE4,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\n"; a != want {
+		t.Errorf("county A ledger:\n%q\nwant\n%q", a, want)
+	}
+	if want := head + "E2,B1,2024-01-01,V1,cash,in,1.00,opening,,\"two\nlines\",,\nE5,B1,2024-01-01,V1,cash,in,1.00,opening,,,,"; b != want {
+		t.Errorf("county B ledger:\n%q\nwant\n%q", b, want)
+	}
+	if v, _ := readPart(t, plan.Parts[1], "villages"); v != "village_id,village_name,town_id,town_name,county_id,county_name\r\nB1,b1,TB,tb,CB,cb\r\n" {
+		t.Errorf("county B villages: %q", v)
+	}
+	if n := len(plan.Parts[0].Tables["ledger"].Ranges); n != 2 {
+		t.Errorf("county A ledger: %d ranges, want 2 (E1; E3-E4 merged)", n)
+	}
+	for _, c := range []struct {
+		name      string
+		part, got int
+		want      int
+	}{
+		{"header", 0, 1, 1},
+		{"A: E1", 0, 2, 2},
+		{"A: E3 after the gap", 0, 3, 6},
+		{"A: E4", 0, 4, 7},
+		{"B: E2 first line", 1, 2, 3},
+		{"B: E5 after a two-line record", 1, 4, 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if l := plan.Parts[c.part].Tables["ledger"].Line(c.got); l != c.want {
+				t.Errorf("line %d maps to %d, want %d", c.got, l, c.want)
+			}
+		})
 	}
 }

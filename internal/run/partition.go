@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,15 +19,15 @@ import (
 )
 
 // Partitioned runs (Options.PartitionBy = "county"): the dataset is split
-// by county into a temporary folder (internal/partition), then each county
+// by county (internal/partition: byte ranges of the input, no copies), then each county
 // is loaded, scoped, built and evaluated on its own and released before the
 // next, so peak memory follows the largest county, not the province.
 // Findings are merged and sorted as a whole run sorts them, so
 // findings.jsonl is the same; the summary adds the counties' counts.
 //
 // Limits: post steps see the merged findings but out.Dataset holds only
-// the villages and cadres tables (reloaded whole after the counties);
-// rejected rows carry line numbers of the county files.
+// the villages and cadres tables (reloaded whole after the counties).
+// Rejected rows name the input file and line, like a whole run's.
 
 func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	if o.PartitionBy != "county" {
@@ -41,14 +42,9 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, err
 	}
 	stages := map[string]float64{}
-	tmp, err := os.MkdirTemp(o.PartitionTmp, "xiaowei-partition-*")
-	if err != nil {
-		return nil, fmt.Errorf("partition folder: %w", err)
-	}
-	defer os.RemoveAll(tmp)
 	var plan *partition.Plan
 	if err := timed(stages, "partition", o.Progress, func() error {
-		plan, err = partition.SplitCSV(ctx, o.DataDir, tmp)
+		plan, err = partition.SplitCSV(ctx, o.DataDir)
 		return err
 	}); err != nil {
 		return nil, err
@@ -72,7 +68,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
 		var ds *load.Dataset
 		if err := timed(stages, "load", progress, func() error {
-			ds, err = load.Load(ctx, part.Dir, load.Options{AsOf: o.Scope.AsOf, NoHash: true})
+			ds, err = load.Load(ctx, o.DataDir, load.Options{AsOf: o.Scope.AsOf, NoHash: true, Sources: sources(&part)})
 			return err
 		}); err != nil {
 			return nil, fmt.Errorf("county %s: %w", part.County, err)
@@ -92,7 +88,9 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		merged.Missing = ds.Missing
 		for _, r := range ds.Rejects {
-			r.File = filepath.Join(part.Dir, r.Table+".csv")
+			if t := part.Tables[r.Table]; t != nil {
+				r.File, r.Line = t.Path, t.Line(r.Line) // the input's own file and line
+			}
 			merged.Rejects = append(merged.Rejects, r)
 		}
 		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: o.Scope, Workers: o.Workers, Progress: progress})
@@ -144,11 +142,6 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		ev = e
 		ds.Release()
-		// the county's files are read: free their disk now, so the
-		// temporary space shrinks as the run goes
-		if err := os.RemoveAll(part.Dir); err != nil {
-			return nil, fmt.Errorf("county %s: removing its temporary files: %w", part.County, err)
-		}
 		doneBytes += part.Bytes
 	}
 	// Post steps (leads) read villages and cadres: small tables, loaded
@@ -228,6 +221,18 @@ func loadRules(o Options) (*rules.Set, []string, error) {
 		set, badRules = dropBad(set, bad)
 	}
 	return set, badRules, nil
+}
+
+// sources reads a county's tables in place from the input files.
+func sources(part *partition.Part) map[string]load.Source {
+	out := map[string]load.Source{}
+	for name, t := range part.Tables {
+		out[name] = load.Source{Name: t.Path, Size: int64(len(t.Head)) + t.Bytes, Open: func() (io.ReadCloser, error) {
+			r, _, _, err := part.Open(name)
+			return r, err
+		}}
+	}
+	return out
 }
 
 // countyProgress prefixes the stage shown by progress with the county, the

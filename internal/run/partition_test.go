@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,14 +29,29 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 	if _, err := gen.Generate(context.Background(), cfg, data); err != nil {
 		t.Fatal(err)
 	}
-	if plan, err := partition.SplitCSV(context.Background(), data, t.TempDir()); err != nil || len(plan.Parts) != 3 {
+	if plan, err := partition.SplitCSV(context.Background(), data); err != nil || len(plan.Parts) != 3 {
 		t.Fatalf("split: %v, want 3 counties", err)
+	}
+	// a malformed amount in a county after the first: both runs must
+	// reject it naming the input file and the same line
+	ledger := filepath.Join(data, "ledger.csv")
+	lb, err := os.ReadFile(ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(lb, []byte("\n"))
+	bad := len(lines) - 100
+	f := bytes.Split(lines[bad], []byte(","))
+	f[6] = []byte("12,3x")
+	lines[bad] = bytes.Join(f, []byte(","))
+	if err := os.WriteFile(ledger, bytes.Join(lines, []byte("\n")), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	rulesDir := filepath.Join("..", "..", "rules")
 	asOf := civil.MustParse("2025-06-30")
 	run := func(name, by string) []byte {
 		o := Options{DataDir: data, OutDir: filepath.Join(dir, name), RuleDirs: []string{rulesDir}, Scope: Scope{AsOf: asOf},
-			PartitionBy: by, PartitionTmp: dir, Version: "test"}
+			PartitionBy: by, Version: "test"}
 		out, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatalf("%s run: %v", name, err)
@@ -62,6 +78,16 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 		return string(m.Inputs)
+	}
+	rejected := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name, "rejected.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if w, p := rejected("whole"), rejected("parts"); w != p || !strings.Contains(w, fmt.Sprintf("ledger.csv,%d,", bad+1)) {
+		t.Errorf("rejected.csv differs or lacks line %d:\nwhole: %s\nparts: %s", bad+1, w, p)
 	}
 	if w, p := inputs("whole"), inputs("parts"); w != p || strings.Count(w, `"sha256": "`) != 8 || strings.Contains(w, `"sha256": ""`) {
 		t.Errorf("manifest inputs differ:\nwhole: %s\nparts: %s", w, p)
