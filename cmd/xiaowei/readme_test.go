@@ -10,16 +10,25 @@ import (
 	"testing"
 )
 
-// The README's rule, override and rule-test examples are real files: each
-// YAML block that is one of those passes `xiaowei check` together with the
-// shipped rules it refers to (shipped rules are left out where the example
-// redefines one of them), and the rule-test example passes against them.
+// The rule, override and rule-test examples in the README and the docs pages
+// are real files: each YAML block that is one of those passes `xiaowei check`
+// together with the shipped rules it refers to (shipped rules are left out
+// where the example redefines one of them), and each rule-test example passes
+// against them.
 func TestReadmeExamplesCheck(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+	pages, err := filepath.Glob("../../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(b), -1)
+	var all []byte
+	for _, p := range append([]string{"../../README.md"}, pages...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(all), -1)
 	checked := 0
 	for i, m := range blocks {
 		src := m[1]
@@ -50,17 +59,40 @@ func TestReadmeExamplesCheck(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "example.yaml"), []byte(src), 0o644)
 		var stdout, stderr bytes.Buffer
 		if code := dispatch(context.Background(), []string{"check", dir}, &stdout, &stderr); code != exitOK {
-			t.Errorf("README yaml block %d (%s) fails check:\n%s", i+1, kind, stderr.String())
+			t.Errorf("docs yaml block %d (%s) fails check:\n%s", i+1, kind, stderr.String())
 		}
 		if kind == "tests" {
 			stdout.Reset()
 			if code := dispatch(context.Background(), []string{"test", dir}, &stdout, &stderr); code != exitOK {
-				t.Errorf("README rule-test example fails against the shipped rules:\n%s%s", stdout.String(), stderr.String())
+				t.Errorf("docs rule-test example fails against the shipped rules:\n%s%s", stdout.String(), stderr.String())
 			}
 		}
 		checked++
 	}
 	if checked < 3 {
-		t.Errorf("checked %d README examples, want the rule, override and test examples", checked)
+		t.Errorf("checked %d docs examples, want the rule, override and test examples", checked)
+	}
+}
+
+// The README is a short front page that links into docs/: every relative
+// link in it and in the docs pages must name a file that exists, so a
+// newcomer never follows a link into nothing.
+func TestReadmeLinksResolve(t *testing.T) {
+	pages, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`\]\(([^)#:\s]+)(#[^)]*)?\)`)
+	for _, p := range append([]string{"../../README.md"}, pages...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := filepath.Join(filepath.Dir(p), m[1])
+			if _, err := os.Stat(target); err != nil {
+				t.Errorf("%s links to %s, which does not exist", p, m[1])
+			}
+		}
 	}
 }

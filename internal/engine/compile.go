@@ -3,8 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -84,7 +85,7 @@ func Compile(set *rules.Set, extra []*rules.Override, geo Geography) (*Plan, rul
 func compileRule(r *rules.Rule) (c *Compiled, errs rules.Errors) {
 	view, det, ok := LookupView(r.On)
 	if !ok {
-		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: on: no table or view %q (see `xiaowei views`)", r.ID, r.On)}}
+		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: on: no table or view %q%s (see `xiaowei views`)", r.ID, r.On, didYouMean(r.On, viewNames()))}}
 	}
 	c = &Compiled{Rule: r, View: view, Detector: det, amountCol: -1, defaults: map[string]any{}, used: map[string]bool{}}
 	for _, p := range r.Params {
@@ -101,7 +102,11 @@ func compileRule(r *rules.Rule) (c *Compiled, errs rules.Errors) {
 	compile := func(src rules.Expr, what string, asBool bool) *vm.Program {
 		prog, err := compileExpr(src.Src, envProto, asBool, c.used)
 		if err != nil {
-			errs = append(errs, exprError(r, src, what, err))
+			e := exprError(r, src, what, err)
+			if name, ok := strings.CutPrefix(e.Msg, "rule "+r.ID+": "+what+": unknown name "); ok {
+				e.Msg += didYouMean(name, colNames(view.Cols))
+			}
+			errs = append(errs, e)
 			return nil
 		}
 		return prog
@@ -144,10 +149,14 @@ func compileRule(r *rules.Rule) (c *Compiled, errs rules.Errors) {
 			c.evidence = append(c.evidence, i)
 		}
 	} else {
-		for _, name := range r.Evidence {
+		for k, name := range r.Evidence {
 			i := columnIndex(view.Cols, name)
 			if i < 0 {
-				errs = append(errs, &rules.Error{Pos: r.Pos, Msg: fmt.Sprintf("rule %s: evidence: unknown column %q in view %s", r.ID, name, view.Name)})
+				pos := r.Pos
+				if k < len(r.EvidencePos) {
+					pos = r.EvidencePos[k]
+				}
+				errs = append(errs, &rules.Error{Pos: pos, Msg: fmt.Sprintf("rule %s: evidence: unknown column %q in view %s%s", r.ID, name, view.Name, didYouMean(name, colNames(view.Cols)))})
 				continue
 			}
 			c.evidence = append(c.evidence, i)
@@ -271,13 +280,13 @@ func resolveScopes(set *rules.Set, extra []*rules.Override, geo Geography, byID 
 		def = mk(def, "default", defaults)
 		rs.sets = append(rs.sets, def)
 		townSet := map[string]*paramSet{}
-		for _, t := range sortedKeys(townOv) {
+		for _, t := range slices.Sorted(maps.Keys(townOv)) {
 			ps := mk(def, "town:"+t, townOv[t])
 			townSet[t] = ps
 			rs.byTown[t] = len(rs.sets)
 			rs.sets = append(rs.sets, ps)
 		}
-		for _, v := range sortedKeys(villageOv) {
+		for _, v := range slices.Sorted(maps.Keys(villageOv)) {
 			base := def
 			if t, ok := geo[v]; ok && townSet[t] != nil {
 				base = townSet[t]
@@ -306,13 +315,4 @@ func fieldIndex(t reflect.Type, exprName string) int {
 		}
 	}
 	return -1
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -77,7 +77,7 @@ func parseTemplate(src rules.Expr, cols []table.Col, params map[string]any, what
 				}
 			}
 			if part.col < 0 {
-				errs = append(errs, &rules.Error{Pos: src.At(line, col+2), Msg: fmt.Sprintf("%s: unknown column %q in {{%s}}", what, name, name)})
+				errs = append(errs, &rules.Error{Pos: src.At(line, col+2), Msg: fmt.Sprintf("%s: unknown column %q in {{%s}}%s", what, name, name, didYouMean(name, colNames(cols)))})
 			}
 		}
 		t.parts = append(t.parts, part)

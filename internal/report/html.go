@@ -6,6 +6,8 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -323,7 +325,7 @@ func build(d *Data, o Options) *page {
 		}
 		vv.Amount = money.Grouped(tot)
 		var fl []string
-		for _, fam := range sortedKeys(fams) {
+		for _, fam := range slices.Sorted(maps.Keys(fams)) {
 			fl = append(fl, fmt.Sprintf("%s %d", famLabel(fam), fams[fam]))
 		}
 		vv.Families = strings.Join(fl, " · ")
@@ -430,15 +432,6 @@ func short(id string) string {
 	return id
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // ---- charts (inline SVG) ----
 
 type bar struct {
@@ -511,7 +504,7 @@ func charts(d *Data) []chart {
 		}
 	}
 	var fb []bar
-	for _, f := range sortedKeys(fam) {
+	for _, f := range slices.Sorted(maps.Keys(fam)) {
 		fb = append(fb, bar{Label: famLabel(f), Value: float64(fam[f]), Text: fmt.Sprintf("%d 项发现 · %d 条线索", fam[f], famLeads[f]), Color: familyColor[f]})
 	}
 	out = append(out, chart{Title: "按问题类别", Caption: "各类别的发现数与涉及线索数", SVG: hbars(fb, "按问题类别")})
@@ -520,7 +513,7 @@ func charts(d *Data) []chart {
 		sb = append(sb, bar{Label: sevLabel(s), Value: float64(sev[s]), Text: fmt.Sprintf("%d", sev[s]), Color: sevColor[s]})
 	}
 	out = append(out, chart{Title: "按严重程度", Caption: "发现数", SVG: hbars(sb, "按严重程度")})
-	ids := sortedKeys(towns)
+	ids := slices.Sorted(maps.Keys(towns))
 	var tb, ab []bar
 	for _, id := range ids {
 		t := towns[id]

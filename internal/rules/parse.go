@@ -336,7 +336,14 @@ func (p *parser) rule(n *yaml.Node) *Rule {
 				r.Escalate = append(r.Escalate, e)
 			})
 		},
-		"evidence":        func(v *yaml.Node) { r.Evidence = p.strs(v, "evidence") },
+		"evidence": func(v *yaml.Node) {
+			r.Evidence = p.strs(v, "evidence")
+			if len(r.Evidence) == len(v.Content) {
+				for _, c := range v.Content {
+					r.EvidencePos = append(r.EvidencePos, p.pos(c))
+				}
+			}
+		},
 		"tags":            func(v *yaml.Node) { r.Tags = p.strs(v, "tags") },
 		"references":      func(v *yaml.Node) { r.References = p.strs(v, "references") },
 		"false_positives": func(v *yaml.Node) { r.FalsePositives = p.strs(v, "false_positives") },

@@ -145,6 +145,7 @@ type Rule struct {
 	Verify         string
 	Escalate       []Escalation
 	Evidence       []string // columns to keep in evidence; empty = all
+	EvidencePos    []Pos    // where each Evidence item is written, for errors
 	Tags           []string
 	References     []string
 	FalsePositives []string

@@ -25,13 +25,14 @@ type Result struct {
 	Pos        rules.Pos
 	Missing    []string // expected, not produced
 	Unexpected []string // produced, not expected
+	Differs    []string // produced, but its severity, amount or period is not the expected one
 	Rejects    []string // inline rows the loader rejected
 	Err        error
 }
 
 // OK reports whether the case passed.
 func (r *Result) OK() bool {
-	return r.Err == nil && len(r.Missing) == 0 && len(r.Unexpected) == 0 && len(r.Rejects) == 0
+	return r.Err == nil && len(r.Missing) == 0 && len(r.Unexpected) == 0 && len(r.Differs) == 0 && len(r.Rejects) == 0
 }
 
 // RunAll runs every test case in the set against the set's rules.
@@ -133,7 +134,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 			diffs = append(diffs, fmt.Sprintf("period %s, want %s", f.Period, e.Period))
 		}
 		if len(diffs) > 0 {
-			res.Missing = append(res.Missing, key+" ("+strings.Join(diffs, "; ")+")")
+			res.Differs = append(res.Differs, key+": "+strings.Join(diffs, "; "))
 		}
 	}
 	for key, f := range got {
@@ -143,6 +144,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 	}
 	sort.Strings(res.Missing)
 	sort.Strings(res.Unexpected)
+	sort.Strings(res.Differs)
 	return res
 }
 
@@ -186,6 +188,9 @@ func Report(w io.Writer, results []*Result) (passed, failed int) {
 		}
 		for _, m := range r.Unexpected {
 			fmt.Fprintf(w, "      + unexpected: %s\n", m)
+		}
+		for _, m := range r.Differs {
+			fmt.Fprintf(w, "      ~ differs:    %s\n", m)
 		}
 	}
 	return passed, failed

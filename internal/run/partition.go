@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/neijiang/xiaowei/internal/engine"
@@ -166,18 +167,18 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	findings.Sort(all)
 	all = findings.Merge(all, rules.SeverityRank)
 	ev.Result = &engine.Result{Findings: all}
-	for _, id := range sortedKeysOf(ruleStats) {
+	for _, id := range slices.Sorted(maps.Keys(ruleStats)) {
 		s := ruleStats[id]
 		s.DurationS = s.Duration.Seconds()
 		ev.Result.Stats = append(ev.Result.Stats, *s)
 	}
 	ev.Views = views
 	ev.Skipped = nil
-	for _, id := range sortedKeysOf(skipped) {
+	for _, id := range slices.Sorted(maps.Keys(skipped)) {
 		ev.Skipped = append(ev.Skipped, skipped[id])
 	}
 	ev.Scoped = nil
-	for _, t := range sortedKeysOf(scoped) {
+	for _, t := range slices.Sorted(maps.Keys(scoped)) {
 		ev.Scoped = append(ev.Scoped, *scoped[t])
 	}
 	if o.Strict && len(merged.Rejects) > 0 {
@@ -248,13 +249,4 @@ func countyProgress(progress func(string), i, n int, county string, rows int, do
 		head += fmt.Sprintf(" (%.2fM rows/s, ETA %s)", float64(rows)/took.Seconds()/1e6, left.Round(time.Second))
 	}
 	return func(stage string) { progress(head + ": " + stage) }
-}
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -381,7 +383,7 @@ func WriteOutputs(dir string, out *Outcome) error {
 	if err := writeRejects(dir, out.Dataset); err != nil {
 		return err
 	}
-	for _, name := range sortedNames(out.Extra) {
+	for _, name := range slices.Sorted(maps.Keys(out.Extra)) {
 		if err := WriteFileAtomic(filepath.Join(dir, name), out.Extra[name]); err != nil {
 			return err
 		}
@@ -443,13 +445,4 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-func sortedNames(m map[string][]byte) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
