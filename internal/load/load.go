@@ -333,14 +333,3 @@ func printable(s string) string {
 	}
 	return b.String()
 }
-
-// CSVTable loads one contract table from a CSV file (a partitioned run
-// reloads the small villages and cadres tables whole for the post steps).
-func CSVTable(ctx context.Context, name, path string, opts Options) (*table.Table, error) {
-	spec, ok := contract.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("table %s: not in the contract", name)
-	}
-	t, _, _, err := loadCSVFile(ctx, spec, path, opts)
-	return t, err
-}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
@@ -153,7 +154,13 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		t, err := load.CSVTable(ctx, name, path, load.Options{AsOf: o.Scope.AsOf})
+		spec, _ := contract.Lookup(name)
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		t, _, _, err := load.LoadTable(ctx, spec, path, f, load.Options{AsOf: o.Scope.AsOf, NoHash: true})
+		f.Close()
 		if err != nil {
 			return nil, err
 		}
