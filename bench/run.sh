@@ -88,7 +88,8 @@ peer_pg() { # csv dir; sets pg_copy pg_checks pg_tot
   (cd "$PEERS" && psql "$DB" -v ON_ERROR_STOP=1 -v as_of="'$AS_OF'" -qf postgres-rules.sql >/dev/null) || return 1
   t2=$(date +%s.%N)
   psql "$DB" -qc "drop schema peer cascade" >/dev/null 2>&1 || true
-  pg_copy=$(echo "$t1 - $t0" | bc); pg_checks=$(echo "$t2 - $t1" | bc); pg_tot=$(echo "$t2 - $t0" | bc)
+  pg_copy=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)"); pg_checks=$(printf '%.2f' "$(echo "$t2 - $t1" | bc)")
+  pg_tot=$(printf '%.2f' "$(echo "$t2 - $t0" | bc)")
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc; }

@@ -57,6 +57,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -185,11 +186,12 @@ type Plan struct {
 
 // Tables in dependency order: cadres and beneficiaries before persons and
 // kinship (the sets of special persons), beneficiaries before payments (the
-// case index). After beneficiaries, the two groups run side by side.
+// case index). After beneficiaries, the two groups run side by side, one
+// per core, balanced by size (ledger is as large as persons and payments).
 var (
 	first  = []string{"cadres", "beneficiaries"}
-	groupA = []string{"persons", "kinship"}
-	groupB = []string{"payments", "ledger", "disclosures"}
+	groupA = []string{"persons", "kinship", "payments"}
+	groupB = []string{"ledger", "disclosures"}
 )
 
 // SplitCSV splits the CSV dataset in dir by county. Parquet datasets are
@@ -273,6 +275,7 @@ func (s *splitter) villages() error {
 		return err
 	}
 	vi, ci, ni := index(head, "village_id"), index(head, "county_id"), index(head, "county_name")
+	r.only(vi, ci, ni)
 	if vi < 0 || ci < 0 {
 		return errors.New("villages.csv: no village_id or county_id column")
 	}
@@ -365,6 +368,7 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		return nil
 	}
 	vi, pi, ri, ci, hi := index(head, "village_id"), index(head, "person_id"), index(head, "relative_id"), index(head, "case_id"), index(head, "handled_by")
+	r.only(vi, pi, ri, ci, hi)
 	villagePart := func() int32 {
 		if v, ok := r.field(vi); ok {
 			if p, ok := s.county[string(v)]; ok { // no allocation: map lookup by string(bytes)
@@ -488,6 +492,7 @@ type records struct {
 	recLen            int64
 	recLine, recLines int
 	headLines         int // lines of the header record
+	limit             int // fields split per plain record (0 = all)
 
 	raw     []byte // the current record's bytes, newline included
 	fields  [][2]int
@@ -612,16 +617,26 @@ func trimEOL(b []byte) int {
 	return n
 }
 
+// splitPlain splits a line without quotes at its commas, up to r.limit
+// fields (the split reads a few leading key columns; the long text columns
+// after them are never looked at).
 func (r *records) splitPlain() {
 	end := trimEOL(r.raw)
 	from := 0
-	for i := 0; i < end; i++ {
-		if r.raw[i] == ',' {
-			r.fields = append(r.fields, [2]int{from, i})
-			from = i + 1
+	for r.limit == 0 || len(r.fields) < r.limit {
+		j := bytes.IndexByte(r.raw[from:end], ',')
+		if j < 0 {
+			r.fields = append(r.fields, [2]int{from, end})
+			return
 		}
+		r.fields = append(r.fields, [2]int{from, from + j})
+		from += j + 1
 	}
-	r.fields = append(r.fields, [2]int{from, end})
+}
+
+// only makes field look at no field after the last of cols (-1 = absent).
+func (r *records) only(cols ...int) {
+	r.limit = max(slices.Max(cols)+1, 1)
 }
 
 // splitQuoted parses r.raw as one RFC 4180 record into r.dec; done is false
