@@ -45,5 +45,11 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		o.Mapping = m
 	}
-	return source.Inspect(ctx, stdout, file, o)
+	if err := source.Inspect(ctx, stdout, file, o); err != nil {
+		if errors.Is(err, source.ErrFormat) {
+			return badInput(err)
+		}
+		return err
+	}
+	return nil
 }

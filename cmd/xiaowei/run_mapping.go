@@ -55,7 +55,7 @@ func mappedSource(path string, opts load.Options) (*source.Mapping, func(context
 	}
 	return m, func(ctx context.Context) (*load.Dataset, error) {
 		ds, err := source.Load(ctx, m, opts)
-		if errors.Is(err, source.ErrMapping) {
+		if errors.Is(err, source.ErrMapping) || errors.Is(err, source.ErrFormat) {
 			return nil, badInput(err)
 		}
 		return ds, err

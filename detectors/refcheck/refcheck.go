@@ -47,7 +47,8 @@ func (detector) Name() string                   { return "refcheck" }
 func (detector) Settings() []engine.SettingSpec { return nil }
 func (detector) Views() []engine.ViewSpec {
 	return []engine.ViewSpec{{Name: view, Doc: "references to villages, cases or persons that are not in their table",
-		Needs: []string{"villages", "persons", "cadres", "beneficiaries", "payments", "ledger", "disclosures"}, Cols: cols}}
+		Needs: []string{"villages", "persons", "cadres", "beneficiaries", "payments", "ledger", "disclosures"}, Cols: cols},
+		alteredSpec}
 }
 
 // check is one reference: rows of table whose column is not among the
@@ -72,6 +73,24 @@ var checks = []check{
 }
 
 func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*table.Table, error) {
+	out := map[string]*table.Table{}
+	if in.Want[alteredView] {
+		out[alteredView] = buildAltered(in)
+	}
+	if in.Want[view] {
+		t, err := buildUnknownRefs(ctx, in)
+		if err != nil {
+			for _, t := range out {
+				t.Release()
+			}
+			return nil, err
+		}
+		out[view] = t
+	}
+	return out, nil
+}
+
+func buildUnknownRefs(ctx context.Context, in *engine.Input) (*table.Table, error) {
 	b := table.NewBuilder(in.Mem, view, cols)
 	cVil, cSrc, cSub, cKind, cCol, cVal, cTgt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"),
 		b.Col("ref_kind"), b.Col("ref_column"), b.Col("ref_value"), b.Col("target_table")
@@ -143,7 +162,7 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 			b.Next()
 		}
 	}
-	return map[string]*table.Table{view: b.Finish()}, nil
+	return b.Finish(), nil
 }
 
 // knownRefs says which values of ref are keys of target.targetCol. When the

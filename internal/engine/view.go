@@ -17,6 +17,7 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -61,6 +62,10 @@ type Input struct {
 	Want     map[string]bool
 	Mem      memory.Allocator
 	Settings *SettingsResolver
+	// Altered lists the identifier values the run normalised before any
+	// detector ran (Tables hold the normal forms), for the data-quality
+	// view that reports them.
+	Altered  []ident.Change
 	detector string
 }
 

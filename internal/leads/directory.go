@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -52,10 +53,13 @@ func (d *directory) loadCadres() {
 	pid, vid, role := t.Str("person_id"), t.Str("village_id"), t.Str("role")
 	start, end := t.Date("term_start"), t.Date("term_end")
 	for i := 0; i < t.Len(); i++ {
-		r := cadreRow{villageID: vid.Value(i), role: role.Value(i)}
+		// the run's findings name people and villages by their normal
+		// form (internal/ident); these tables are as loaded
+		v, _ := ident.Normalize(vid.Value(i), ident.Code)
+		r := cadreRow{villageID: v, role: role.Value(i)}
 		r.start, _ = table.DateAt(start, i)
 		r.end, r.hasEnd = table.DateAt(end, i)
-		p := pid.Value(i)
+		p, _ := ident.Normalize(pid.Value(i), ident.Person)
 		if len(d.cadres[p]) == 0 {
 			d.byVill[r.villageID] = append(d.byVill[r.villageID], p)
 		}
@@ -123,8 +127,8 @@ func (d *directory) resolve(ls []*Lead) {
 	if t := d.tables["persons"]; t.Len() > 0 && len(d.needed) > 0 {
 		pid, name := t.Str("person_id"), t.Str("name")
 		for i := 0; i < t.Len(); i++ {
-			if p := pid.Value(i); d.needed[p] {
-				names[p] = name.Value(i)
+			if p, _ := ident.Normalize(pid.Value(i), ident.Person); d.needed[p] {
+				names[p], _ = ident.Normalize(name.Value(i), ident.Name)
 			}
 		}
 	}
@@ -152,7 +156,9 @@ func Places(t *table.Table) map[string]Place {
 	}
 	vid, vn, tid, tn := t.Str("village_id"), t.Str("village_name"), t.Str("town_id"), t.Str("town_name")
 	for i := 0; i < t.Len(); i++ {
-		out[vid.Value(i)] = Place{VillageID: vid.Value(i), VillageName: vn.Value(i), TownID: tid.Value(i), TownName: tn.Value(i)}
+		v, _ := ident.Normalize(vid.Value(i), ident.Code)
+		town, _ := ident.Normalize(tid.Value(i), ident.Code)
+		out[v] = Place{VillageID: v, VillageName: vn.Value(i), TownID: town, TownName: tn.Value(i)}
 	}
 	return out
 }

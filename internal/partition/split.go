@@ -60,6 +60,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/neijiang/xiaowei/internal/ident"
 )
 
 // Part is one county.
@@ -288,8 +290,8 @@ func (s *splitter) villages() error {
 		if err != nil {
 			return err
 		}
-		v, okV := r.field(vi)
-		c, okC := r.field(ci)
+		v, okV := r.key(vi, ident.Code)
+		c, okC := r.key(ci, ident.Code)
 		if !okV || !okC {
 			continue // the loader reports it, in the first county
 		}
@@ -369,8 +371,11 @@ func (s *splitter) table(ctx context.Context, name string) error {
 	}
 	vi, pi, ri, ci, hi := index(head, "village_id"), index(head, "person_id"), index(head, "relative_id"), index(head, "case_id"), index(head, "handled_by")
 	r.only(vi, pi, ri, ci, hi)
+	// keys in their normal form (internal/ident), as the run matches them:
+	// a case or person id written with a zero-width space must land in the
+	// same county as its plain form
 	villagePart := func() int32 {
-		if v, ok := r.field(vi); ok {
+		if v, ok := r.key(vi, ident.Code); ok {
 			if p, ok := s.county[string(v)]; ok { // no allocation: map lookup by string(bytes)
 				return p
 			}
@@ -398,32 +403,32 @@ func (s *splitter) table(ctx context.Context, name string) error {
 			part = villagePart()
 		case "cadres":
 			part = villagePart()
-			if p, ok := r.field(pi); ok {
+			if p, ok := r.key(pi, ident.Person); ok {
 				s.need[string(p)] = addPart(s.need[string(p)], part)
 			}
 		case "beneficiaries":
 			part = villagePart()
-			if c, ok := r.field(ci); ok {
+			if c, ok := r.key(ci, ident.Code); ok {
 				s.caseCounty[string(c)] = part
 			}
-			if p, ok := r.field(pi); ok {
+			if p, ok := r.key(pi, ident.Person); ok {
 				if _, seen := s.benCounty[string(p)]; !seen {
 					s.benCounty[string(p)] = part
 				}
 			}
-			if h, ok := r.field(hi); ok && len(h) > 0 {
+			if h, ok := r.key(hi, ident.Person); ok && len(h) > 0 {
 				s.need[string(h)] = addPart(s.need[string(h)], part)
 			}
 		case "persons":
 			part = villagePart()
-			if p, ok := r.field(pi); ok {
+			if p, ok := r.key(pi, ident.Person); ok {
 				if n := s.need[string(p)]; len(n) > 0 {
 					many = addPart(append(many, n...), part)
 				}
 			}
 		case "kinship":
 			for _, col := range []int{pi, ri} {
-				if p, ok := r.field(col); ok {
+				if p, ok := r.key(col, ident.Person); ok {
 					for _, q := range s.need[string(p)] {
 						many = addPart(many, q)
 					}
@@ -436,7 +441,7 @@ func (s *splitter) table(ctx context.Context, name string) error {
 				part, many = many[0], many[:0]
 			}
 		case "payments":
-			if c, ok := r.field(ci); ok {
+			if c, ok := r.key(ci, ident.Code); ok {
 				if p, ok := s.caseCounty[string(c)]; ok {
 					part = p
 				}
@@ -520,6 +525,17 @@ func (r *records) header() ([]string, error) {
 		head[i] = string(b)
 	}
 	return head, nil
+}
+
+// key is the i-th field in its normal form for k (internal/ident); a
+// field of printable ASCII (nearly every one) is returned as is, no copy.
+func (r *records) key(i int, k ident.Kind) ([]byte, bool) {
+	b, ok := r.field(i)
+	if !ok || ident.PlainBytes(b, k) {
+		return b, ok
+	}
+	s, _ := ident.Normalize(string(b), k)
+	return []byte(s), true
 }
 
 // field is the i-th field of the current record (false when absent).

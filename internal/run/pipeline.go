@@ -6,6 +6,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -53,6 +55,7 @@ type Evaluation struct {
 	Scoped  []ScopeStats
 	Stages  map[string]float64 // seconds per stage
 	Views   map[string]int     // rows per derived view
+	Altered []ident.Change     // identifier values normalised (normaliseTables)
 }
 
 // EvalConfig is what Pipeline needs besides the tables.
@@ -87,13 +90,33 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
+	// Identifiers are normalised before scoping, so that a village or case
+	// id written with an invisible character is scoped like its normal form.
+	normal := maps.Clone(tables)
+	if err := timed(ev.Stages, "normalise", cfg.Progress, func() error {
+		var err error
+		ev.Altered, err = normaliseTables(normal, tables, mem)
+		return err
+	}); err != nil {
+		releaseNew(normal, tables)
+		return nil, err
+	}
 	var scoped map[string]*table.Table
 	if err := timed(ev.Stages, "scope", cfg.Progress, func() error {
 		var err error
-		scoped, ev.Scoped, err = applyScope(ctx, tables, cfg.Scope, mem)
+		scoped, ev.Scoped, err = applyScope(ctx, normal, cfg.Scope, mem)
 		return err
 	}); err != nil {
+		releaseNew(normal, tables)
 		return nil, err
+	}
+	ev.Altered = inScope(ev.Altered, normal["villages"], scoped["villages"])
+	// a normalised table that scoping replaced by a filtered copy is no
+	// longer needed; one scoping kept is released with scoped below
+	for name, t := range normal {
+		if t != tables[name] && scoped[name] != t {
+			t.Release()
+		}
 	}
 	defer func() {
 		for name, t := range scoped {
@@ -162,6 +185,7 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 		var out map[string]*table.Table
 		err := timed(ev.Stages, "detect:"+d.Name(), cfg.Progress, func() error {
 			in := engine.NewInput(d, scoped, cfg.Scope.AsOf, cfg.Scope.From, cfg.Scope.To, want[d], mem, plan.Settings)
+			in.Altered = ev.Altered
 			var err error
 			out, err = d.Build(ctx, in)
 			return err
@@ -190,6 +214,15 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 		return nil, err
 	}
 	return ev, nil
+}
+
+// releaseNew releases the tables of m that are not the caller's.
+func releaseNew(m, callers map[string]*table.Table) {
+	for name, t := range m {
+		if t != callers[name] {
+			t.Release()
+		}
+	}
 }
 
 // checkView guards against a detector emitting a view that does not match

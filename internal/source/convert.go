@@ -135,11 +135,28 @@ var (
 // (serial 1 = 1900-01-01, with the fictitious 1900-02-29 at 60).
 var excelEpoch = civil.New(1899, time.December, 30)
 
+// excelEpoch1904 is day 0 of the 1904 date system (workbookPr date1904,
+// the default of old Mac Excel): the same serial is 1462 days later than
+// in the 1900 system, so reading such a workbook as 1900 puts every date
+// four years and a day early.
+var excelEpoch1904 = civil.New(1904, time.January, 1)
+
+// dateSystem says how a workbook counts serial dates. CSV files carry no
+// flag: their serials (rare: someone exported raw numbers) are 1900-based.
+type dateSystem uint8
+
+const (
+	date1900 dateSystem = iota
+	date1904
+)
+
 // ParseDate reads the date forms exports use: 2024-03-05, 2024-3-5,
 // 2024/3/5, 2024.3.5, 2024年3月5日, 20240305, and an Excel serial date
-// (45356, possibly with a time fraction); a trailing time of day is
-// ignored.
-func ParseDate(s string) (civil.Date, error) {
+// (45356, possibly with a time fraction) in the 1900 date system; a
+// trailing time of day is ignored.
+func ParseDate(s string) (civil.Date, error) { return parseDate(s, date1900) }
+
+func parseDate(s string, sys dateSystem) (civil.Date, error) {
 	s = strings.TrimSpace(s)
 	s = reTime.ReplaceAllString(s, "")
 	if m := reYMD.FindStringSubmatch(s); m != nil {
@@ -149,14 +166,23 @@ func ParseDate(s string) (civil.Date, error) {
 		return ymd(s, m[1], m[2], m[3])
 	}
 	if reSerial.MatchString(s) {
-		f, _ := strconv.ParseFloat(s, 64)
-		n := int(math.Floor(f))
-		if n < 61 { // before Excel's fictitious 1900-02-29: not a plausible date here
-			return 0, fmt.Errorf("%q is not a date (as an Excel serial date it is before 1900-03-01)", s)
-		}
-		return excelEpoch.AddDays(n), nil
+		return serialDate(s, sys)
 	}
 	return 0, fmt.Errorf("%q is not a date: want 2024-03-05, 2024/3/5, 2024年3月5日, 20240305 or an Excel date", s)
+}
+
+// serialDate converts an Excel serial (reSerial) in the workbook's date
+// system; a time-of-day fraction is dropped.
+func serialDate(s string, sys dateSystem) (civil.Date, error) {
+	f, _ := strconv.ParseFloat(s, 64)
+	n := int(math.Floor(f))
+	if sys == date1904 {
+		return excelEpoch1904.AddDays(n), nil
+	}
+	if n < 61 { // before Excel's fictitious 1900-02-29: not a plausible date here
+		return 0, fmt.Errorf("%q is not a date (as an Excel serial date it is before 1900-03-01)", s)
+	}
+	return excelEpoch.AddDays(n), nil
 }
 
 func ymd(s, ys, ms, ds string) (civil.Date, error) {
@@ -169,9 +195,19 @@ func ymd(s, ys, ms, ds string) (civil.Date, error) {
 	return civil.New(y, time.Month(m), d), nil
 }
 
-// ParseMonth reads 2024-03, 2024-3, 2024/3, 2024.03, 2024年3月, 202403 and
-// any full date form (its month).
-func ParseMonth(s string) (civil.Month, error) {
+// ParseMonth reads 2024-03, 2024-3, 2024/3, 2024.03, 2024年3月, 202403,
+// any full date form (its month) and an Excel serial date of five digits
+// (its month, 1900 date system).
+func ParseMonth(s string) (civil.Month, error) { return parseMonth(s, date1900) }
+
+// reSerialMonth is an Excel serial date in a month column. Typing 2024年3月
+// into Chinese Excel stores the serial of 2024-03-01 with a 年月 number
+// format, so a month column of a workbook holds serials like 45352. Only
+// five-digit serials (1927-05-18 to 2173) are read as dates: four digits
+// would be a bare year and six are 202403.
+var reSerialMonth = regexp.MustCompile(`^\d{5}(\.\d+)?$`)
+
+func parseMonth(s string, sys dateSystem) (civil.Month, error) {
 	t := strings.TrimSpace(s)
 	if m := reYM.FindStringSubmatch(t); m != nil {
 		return ym(s, m[1], m[2])
@@ -179,10 +215,17 @@ func ParseMonth(s string) (civil.Month, error) {
 	if m := reYMc.FindStringSubmatch(t); m != nil {
 		return ym(s, m[1], m[2])
 	}
-	if d, err := ParseDate(t); err == nil && !reSerial.MatchString(t) {
+	if reSerialMonth.MatchString(t) {
+		d, err := serialDate(t, sys)
+		if err != nil {
+			return 0, err
+		}
 		return d.Month(), nil
 	}
-	return 0, fmt.Errorf("%q is not a month: want 2024-03, 2024/3, 2024年3月 or 202403", s)
+	if d, err := parseDate(t, sys); err == nil && !reSerial.MatchString(t) {
+		return d.Month(), nil
+	}
+	return 0, fmt.Errorf("%q is not a month: want 2024-03, 2024/3, 2024年3月, 202403, a date or an Excel date", s)
 }
 
 func ym(s, ys, ms string) (civil.Month, error) {
@@ -252,12 +295,18 @@ func ParseMoney(s string, scale int) (money.Fen, error) {
 		}
 		t = strings.TrimSuffix(t, "元")
 	}
-	t = strings.ReplaceAll(strings.TrimSpace(t), ",", "")
+	t = strings.TrimSpace(t)
+	if err := checkGrouping(s, t); err != nil {
+		return 0, err
+	}
+	t = strings.ReplaceAll(t, ",", "")
 	t = strings.ReplaceAll(t, "，", "")
 	if t == "" || strings.ContainsAny(t, "eE") {
 		return 0, fmt.Errorf("%q is not an amount", s)
 	}
 	intPart, frac, _ := strings.Cut(t, ".")
+	// 1234.560 is 1234.56: trailing zeros are no fraction of a fen
+	frac = strings.TrimRight(frac, "0")
 	// shift the decimal point right by scale (万元 → 元)
 	for range scale {
 		if frac == "" {
@@ -300,6 +349,31 @@ func ParseMoney(s string, scale int) (money.Fen, error) {
 	return f, nil
 }
 
+// checkGrouping refuses misplaced thousands separators: 12,34.50 is not
+// 1234.50 but a typo or a locale the export should not have (stripping the
+// commas would silently accept it). Groups after the first have exactly
+// three digits; the first has one to three; none in the decimals.
+func checkGrouping(s, t string) error {
+	if !strings.ContainsAny(t, ",，") {
+		return nil
+	}
+	intPart, frac, _ := strings.Cut(t, ".")
+	bad := strings.ContainsAny(frac, ",，")
+	groups := strings.FieldsFunc(intPart, func(r rune) bool { return r == ',' || r == '，' })
+	if len(groups) != strings.Count(intPart, ",")+strings.Count(intPart, "，")+1 {
+		bad = true // an empty group: a leading, trailing or doubled separator
+	}
+	for i, g := range groups {
+		if !isDigits(g) || (i == 0 && len(g) > 3) || (i > 0 && len(g) != 3) {
+			bad = true
+		}
+	}
+	if bad {
+		return fmt.Errorf("%q has misplaced thousands separators: want 1,234,567.89 (groups of three digits) or no separators", s)
+	}
+	return nil
+}
+
 // reNumericID spots an ID that a spreadsheet stored as a number and
 // printed in scientific notation: its last digits are lost.
 var reNumericID = regexp.MustCompile(`^\d(\.\d+)?[eE]\+?\d+$`)
@@ -307,19 +381,20 @@ var reNumericID = regexp.MustCompile(`^\d(\.\d+)?[eE]\+?\d+$`)
 // convert turns one source value into contract text for column c. It
 // returns the reason when the value cannot be converted.
 func (cv *colConv) convert(s string) (string, string) {
+	raw := s
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", ""
 	}
 	switch cv.col.Kind {
 	case contract.Date:
-		d, err := ParseDate(s)
+		d, err := parseDate(s, cv.sys)
 		if err != nil {
 			return "", err.Error()
 		}
 		return d.String(), ""
 	case contract.Month:
-		m, err := ParseMonth(s)
+		m, err := parseMonth(s, cv.sys)
 		if err != nil {
 			return "", err.Error()
 		}
@@ -348,9 +423,14 @@ func (cv *colConv) convert(s string) (string, string) {
 			return "", fmt.Sprintf("%q is an ID the spreadsheet stored as a number: its digits are lost; format the column as text and export again", s)
 		}
 		if strings.HasSuffix(s, ".0") && isDigits(s[:len(s)-2]) {
-			s = s[:len(s)-2] // a numeric cell holding a code
+			return s[:len(s)-2], "" // a numeric cell holding a code
 		}
-		return s, ""
+		// An id keeps its spaces: the run normalises every id and reports
+		// each one written with spaces or invisible characters
+		// (DQ-*-ALTERED), as it does for contract CSV; trimming here would
+		// hide a leading space, one of the ways an export makes one person
+		// two, from mapped exports only.
+		return raw, ""
 	}
 	if cv.period {
 		return Period(s), ""

@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/load"
 )
 
@@ -44,6 +45,10 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 		return err
 	}
 	fmt.Fprintf(w, "file: %s (%d bytes)\n", file, fi.Size())
+	if err := checkFormat(file); err != nil {
+		fmt.Fprintf(w, "format: %v\n", err)
+		return err
+	}
 	m := o.Mapping
 	if m == nil {
 		m = &Mapping{Tables: map[string]*TableMap{}, Aliases: map[string][]string{}, Values: map[string]map[string]string{}}
@@ -152,6 +157,9 @@ func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
 			note = "  ← " + tm.Table
 		}
 		fmt.Fprintf(w, "  %d. %s  (%s)%s\n", i+1, s, dim, note)
+	}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
+		fmt.Fprintln(w, "date system: 1904 (saved by Mac Excel): serial dates are read from 1904-01-01")
 	}
 	return nil
 }
@@ -263,13 +271,16 @@ var (
 
 // kindOf names what a raw cell looks like.
 func kindOf(s string, xlsx bool, k contract.Kind) string {
+	if _, changed := ident.Normalize(s, ident.Code); changed && k == contract.ID && strings.TrimSpace(s) != "" {
+		return "id with spaces, invisible or full-width characters (normalised by the run, reported as DQ-*-ALTERED)"
+	}
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
 		return ""
 	case reInt.MatchString(s) && len(s) >= 12:
 		return "long number/ID"
-	case xlsx && k == contract.Date && reSerial.MatchString(s):
+	case xlsx && (k == contract.Date || k == contract.Month) && reSerial.MatchString(s):
 		return "Excel date serial"
 	case reCompact.MatchString(s):
 		if _, err := ParseDate(s); err == nil {

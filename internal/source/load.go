@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/table"
@@ -33,6 +35,7 @@ type colConv struct {
 	values map[string]string
 	scale  int // 4 = 万元
 	period bool
+	sys    dateSystem // the workbook's serial date system
 }
 
 // plan is how one source sheet becomes one contract table.
@@ -42,7 +45,8 @@ type plan struct {
 	path      string
 	sheet     string   // xlsx only
 	sheets    []string // xlsx only
-	encoding  string   // CSV only
+	sys       dateSystem
+	encoding  string // CSV only
 	headerRow int
 	header    []string // source header as written
 	convs     []*colConv
@@ -50,6 +54,8 @@ type plan struct {
 	pending   [][]string
 	lines     []int
 	rr        rowReader
+	// dateStyles caches isDateFormat per workbook style index
+	dateStyles map[int]bool
 }
 
 // open reads a table's file up to and including its header row and works
@@ -57,14 +63,17 @@ type plan struct {
 func open(m *Mapping, tm *TableMap) (*plan, error) {
 	spec, _ := contract.Lookup(tm.Table)
 	p := &plan{tm: tm, spec: spec, path: m.FilePath(tm)}
+	if err := checkFormat(p.path); err != nil {
+		return nil, err
+	}
 	var err error
 	switch {
 	case isXLSX(p.path):
 		var x *xlsxRows
 		x, p.sheet, p.sheets, err = openXLSX(p.path, tm.Sheet)
-		p.rr = x
-	case strings.EqualFold(filepath.Ext(p.path), ".xls"):
-		return nil, fmt.Errorf("%s: the old .xls format cannot be read: save it as .xlsx (Excel: 另存为 → Excel 工作簿)", p.path)
+		if x != nil {
+			p.rr, p.sys = x, x.sys
+		}
 	default:
 		var c *csvRows
 		c, p.encoding, err = openCSV(p.path, tm.Encoding)
@@ -143,6 +152,9 @@ func (p *plan) findHeader(m *Mapping) error {
 	p.header = p.pending[pick]
 	p.pending, p.lines = p.pending[pick+1:], p.lines[pick+1:]
 	p.convs = resolve(m, p.tm, p.spec, p.header)
+	for _, c := range p.convs {
+		c.sys = p.sys
+	}
 	var problems []string
 	used := map[int]bool{}
 	for _, c := range p.convs {
@@ -300,6 +312,14 @@ func (p *plan) record(line int, cells []string) load.Record {
 			raw = cells[cv.src]
 		}
 		rec.Raw[k] = raw
+		if cv.period && p.sheet != "" && reSerial.MatchString(strings.TrimSpace(raw)) && p.dateCell(cv.src, line) {
+			// 2024年3月 typed into a period column: Excel stored the serial
+			// of 2024-03-01 with a date format; the period is that month
+			if d, err := serialDate(strings.TrimSpace(raw), p.sys); err == nil {
+				rec.Fields[k] = d.Month().String()
+				continue
+			}
+		}
 		v, bad := cv.convert(raw)
 		if bad != "" {
 			rec.Bad = append(rec.Bad, load.CellError{Column: cv.col.Name, Value: raw, Reason: bad})
@@ -308,6 +328,71 @@ func (p *plan) record(line int, cells []string) load.Record {
 		rec.Fields[k] = v
 	}
 	return rec
+}
+
+// dateCell says whether the workbook cell at source column j of row line
+// has a date number format (a text column such as a disclosure period can
+// hold a number that is either a reference or a date Excel stored as a
+// serial; only the cell's format tells). Looked up only for numeric cells
+// of such columns; the answer per style is cached.
+func (p *plan) dateCell(j, line int) bool {
+	x, ok := p.rr.(*xlsxRows)
+	if !ok {
+		return false
+	}
+	cell, err := excelize.CoordinatesToCellName(j+1, line)
+	if err != nil {
+		return false
+	}
+	idx, err := x.f.GetCellStyle(p.sheet, cell)
+	if err != nil {
+		return false
+	}
+	if v, ok := p.dateStyles[idx]; ok {
+		return v
+	}
+	st, err := x.f.GetStyle(idx)
+	v := err == nil && isDateFormat(st)
+	if p.dateStyles == nil {
+		p.dateStyles = map[int]bool{}
+	}
+	p.dateStyles[idx] = v
+	return v
+}
+
+// isDateFormat says whether a number format shows a date: Excel's built-in
+// date formats (14-22 with date-times, 27-36 and 50-58 the CJK ones such as
+// 57 yyyy"年"m"月") or a custom format with a year or day token outside
+// quoted text and brackets (yyyy"年"m"月", yyyy-mm, d/m/yy; not
+// [DBNum1]G/通用格式).
+func isDateFormat(st *excelize.Style) bool {
+	switch id := st.NumFmt; {
+	case id >= 14 && id <= 17, id == 22, id >= 27 && id <= 36, id >= 50 && id <= 58:
+		return true
+	}
+	if st.CustomNumFmt == nil {
+		return false
+	}
+	inQuote, inBracket, esc := false, false, false
+	for _, r := range *st.CustomNumFmt {
+		switch {
+		case esc:
+			esc = false
+		case r == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case r == '[':
+			inBracket = true // [$-804], [DBNum1], [Red]: not date tokens
+		case r == ']':
+			inBracket = false
+		case inBracket:
+		case r == '\\':
+			esc = true
+		case strings.ContainsRune("yYdD年日", r):
+			return true
+		}
+	}
+	return false
 }
 
 // skip says whether a data row is not data: blank, or a total row named

@@ -26,6 +26,10 @@ import (
 // ErrMapping marks a bad mapping file (exit 2 on the command line).
 var ErrMapping = errors.New("bad source mapping")
 
+// ErrFormat marks a data file in a format xiaowei cannot read (an Excel 97
+// .xls): a usage error like a bad mapping, exit 2.
+var ErrFormat = errors.New("unreadable file format")
+
 // Mapping is a parsed sources.yaml.
 type Mapping struct {
 	Path   string // the file, or "" for a mapping built in code

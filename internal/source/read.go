@@ -173,6 +173,7 @@ type xlsxRows struct {
 	f    *excelize.File
 	rows *excelize.Rows
 	row  int
+	sys  dateSystem // workbookPr date1904
 }
 
 // openXLSX opens a sheet (the first when sheet is "") and reports the
@@ -198,7 +199,14 @@ func openXLSX(path, sheet string) (*xlsxRows, string, []string, error) {
 		f.Close()
 		return nil, "", sheets, fmt.Errorf("%s: sheet %s: %w", path, sheet, err)
 	}
-	return &xlsxRows{f: f, rows: rows}, sheet, sheets, nil
+	x := &xlsxRows{f: f, rows: rows}
+	// A workbook saved in the 1904 date system (Mac Excel) stores every
+	// date 1462 days lower: read the flag, or its dates come out four
+	// years and a day early without any error.
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
+		x.sys = date1904
+	}
+	return x, sheet, sheets, nil
 }
 
 func (x *xlsxRows) next() (int, []string, error) {
@@ -216,6 +224,37 @@ func (x *xlsxRows) next() (int, []string, error) {
 func (x *xlsxRows) close() error {
 	x.rows.Close()
 	return x.f.Close()
+}
+
+// errXLS is why an Excel 97-2003 workbook is refused: no maintained pure-Go
+// reader of the BIFF format exists (github.com/extrame/xls and its forks
+// have been unmaintained for years), and a half-read workbook is worse than
+// a clear request to re-save it.
+const errXLS = "an Excel 97-2003 (.xls) workbook cannot be read: open it in Excel or WPS and save it as .xlsx (另存为 → Excel 工作簿 *.xlsx), then point the mapping at the .xlsx"
+
+// ole2Magic starts every Compound File (the container of .xls, .doc and
+// .et files), whatever the file is named.
+var ole2Magic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// checkFormat refuses files xiaowei cannot read, before any reader gets
+// them: an .xls workbook (by name or by content, since old finance software
+// also writes .xls content under .xlsx or .csv names) would otherwise read
+// as a broken zip or a text file in an unknown encoding.
+func checkFormat(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(ole2Magic))
+	n, _ := io.ReadFull(f, head)
+	if bytes.Equal(head[:n], ole2Magic) {
+		return fmt.Errorf("%s: %s: %w", path, errXLS, ErrFormat)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".xls") {
+		return fmt.Errorf("%s: named .xls but not an Excel 97-2003 workbook either; %s: %w", path, errXLS, ErrFormat)
+	}
+	return nil
 }
 
 func isXLSX(path string) bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/run"
 )
 
@@ -233,8 +234,10 @@ func villagesCovered(sc run.Scope, out *run.Outcome) (ids []string, all bool) {
 	}
 	full := len(sc.Villages) == 0 && len(sc.Towns) == 0
 	for i := 0; i < t.Len(); i++ {
-		v := vid.Value(i)
-		if full || want[v] || towns[tid.Value(i)] {
+		// the run's findings and scope use the normal form (internal/ident)
+		v, _ := ident.Normalize(vid.Value(i), ident.Code)
+		town, _ := ident.Normalize(tid.Value(i), ident.Code)
+		if full || want[v] || towns[town] {
 			ids = append(ids, v)
 		}
 	}

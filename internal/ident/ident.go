@@ -1,0 +1,273 @@
+// Package ident normalises identifiers and names the way people read them,
+// so that values an exporter (or someone hiding a link) wrote differently
+// match when they mean the same: an ID number with a zero-width space
+// appended, full-width digits, a leading space or a lower-case x is the same
+// person to any reader, and must be the same key to every check.
+//
+// The data comes from the offices being supervised, so each alteration is
+// also a signal: Normalize reports whether it changed anything and Describe
+// says what, for a data-quality finding.
+package ident
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Kind says how a column is normalised.
+type Kind uint8
+
+const (
+	// Code is an opaque identifier (case, payment, entry, village, household
+	// ids): Unicode NFKC, invisible and space characters removed.
+	Code Kind = iota
+	// Person is a resident ID number or person id: as Code, and a lower-case
+	// x (the GB 11643 check character) upper-cased.
+	Person
+	// Account is a bank account or card number: as Code, and the dashes
+	// people group the digits with removed.
+	Account
+	// Name is a person's name: NFKC (full-width Latin and digits become
+	// half-width), invisible characters and spaces removed (张 三 is 张三).
+	// The middle dot of minority names (·) is kept.
+	Name
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Person:
+		return "person_id"
+	case Account:
+		return "account"
+	case Name:
+		return "name"
+	}
+	return "code"
+}
+
+// invisible reports runes that render as nothing (or as a direction
+// change): zero-width spaces and joiners, BOM, soft hyphen, bidi controls,
+// the word joiner and invisible operators, and every other format (Cf)
+// character; plus control characters.
+func invisible(r rune) bool {
+	switch r {
+	case '\u00AD', '\u034F', '\u061C', '\u115F', '\u1160', '\u17B4', '\u17B5', '\u180E', '\u3164', '\uFFA0':
+		return true
+	}
+	return unicode.Is(unicode.Cf, r) || unicode.IsControl(r)
+}
+
+// space reports whitespace of any width (ASCII, no-break, ideographic).
+func space(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u3000' || r == '\u00A0' || r == '\u2007' || r == '\u202F'
+}
+
+// clean says whether s is already in normal form for k without building a
+// new string: the common case (plain ASCII ids, already-normal names)
+// costs one pass and no allocation.
+func clean(s string, k Kind) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c <= ' ' || c == 0x7F:
+			return false
+		case c == 'x' && k == Person, c == '-' && k == Account:
+			return false
+		}
+	}
+	if ascii {
+		return true
+	}
+	stable := true // only runes NFKC leaves alone: skip its (allocating) check
+	for _, r := range s {
+		switch {
+		case r >= 0x4E00 && r <= 0x9FFF, r > ' ' && r < 0x7F, r == '·':
+			// CJK unified ideographs and printable ASCII: normal as they are
+		case invisible(r) || space(r):
+			return false
+		default:
+			stable = false
+		}
+	}
+	return stable || norm.NFKC.IsNormalString(s)
+}
+
+// plain[k][c] is true when byte c can appear in a value already normal for
+// kind k without looking further: printable ASCII other than space, except
+// x for person ids and - for accounts.
+var plain = func() (t [4][256]bool) {
+	for k := range t {
+		for c := '!'; c <= '~'; c++ {
+			t[k][c] = true
+		}
+	}
+	t[Person]['x'] = false
+	t[Account]['-'] = false
+	return t
+}()
+
+// PlainBytes says whether every value whose bytes all lie in b is already
+// normal for k: true when b holds only printable ASCII (no space), no x for
+// person ids and no - for accounts. The run checks a whole Arrow string
+// column's value buffer with it and skips the per-value pass when true,
+// which is the case for almost every id column.
+func PlainBytes(b []byte, k Kind) bool {
+	// eight bytes at a time: any byte with the high bit (non-ASCII) or
+	// below '!' (space, control) fails; DEL and the kind's own bytes are
+	// found with IndexByte (vectorised)
+	const highs, bang = 0x8080808080808080, 0x21 * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if w&highs != 0 || (w-bang)&^w&highs != 0 {
+			return false
+		}
+	}
+	p := &plain[k]
+	for _, c := range b[i:] {
+		if !p[c] && c != 'x' && c != '-' {
+			return false
+		}
+	}
+	if bytes.IndexByte(b, 0x7F) >= 0 {
+		return false
+	}
+	switch k {
+	case Person:
+		return bytes.IndexByte(b, 'x') < 0
+	case Account:
+		return bytes.IndexByte(b, '-') < 0
+	}
+	return true
+}
+
+// Normalize returns s in normal form for k and whether it differed.
+func Normalize(s string, k Kind) (string, bool) {
+	if clean(s, k) {
+		return s, false
+	}
+	strip := func(r rune) rune {
+		switch {
+		case invisible(r) || space(r):
+			return -1
+		case r == 'x' && k == Person:
+			return 'X'
+		case r == '-' && k == Account:
+			return -1
+		}
+		return r
+	}
+	// NFKC, then strip; removing a character can bring a base letter and a
+	// combining mark together (e + U+200B + U+0301), which NFKC would then
+	// compose, so repeat until nothing changes (twice in practice)
+	t := s
+	for range 4 {
+		u := strings.Map(strip, norm.NFKC.String(t))
+		if u == t {
+			break
+		}
+		t = u
+	}
+	return t, t != s
+}
+
+// Describe says in Chinese what Normalize changed in s, for inspectors:
+// "零宽空格(U+200B)×1、全角字符×18". It names each invisible character by
+// code point, since that is what an inspector would search the source
+// system for.
+func Describe(s string, k Kind) string {
+	var parts []string
+	counts := map[string]int{}
+	var order []string
+	add := func(what string) {
+		if counts[what] == 0 {
+			order = append(order, what)
+		}
+		counts[what]++
+	}
+	for _, r := range s {
+		switch {
+		case space(r):
+			if r == ' ' {
+				add("空格")
+			} else {
+				add(fmt.Sprintf("空白字符(U+%04X)", r))
+			}
+		case invisible(r):
+			add(fmt.Sprintf("不可见字符%s(U+%04X)", invisibleName(r), r))
+		case r == 'x' && k == Person:
+			add("小写x")
+		case r == '-' && k == Account:
+			add("连字符")
+		case r >= 0xFF01 && r <= 0xFF5E:
+			add("全角字符")
+		case norm.NFKC.String(string(r)) != string(r):
+			add(fmt.Sprintf("兼容字符(U+%04X)", r))
+		}
+	}
+	for _, what := range order {
+		parts = append(parts, fmt.Sprintf("%s×%d", what, counts[what]))
+	}
+	return strings.Join(parts, "、")
+}
+
+func invisibleName(r rune) string {
+	switch r {
+	case '\u200B':
+		return "零宽空格"
+	case '\u200C', '\u200D':
+		return "零宽连接符"
+	case '\uFEFF':
+		return "BOM"
+	case '\u00AD':
+		return "软连字符"
+	case '\u2060':
+		return "词连接符"
+	}
+	if r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' || r == '\u200E' || r == '\u200F' {
+		return "双向控制符"
+	}
+	if unicode.IsControl(r) {
+		return "控制字符"
+	}
+	return ""
+}
+
+// Escape shows s with every rune outside printable ASCII as \uXXXX, so an
+// invisible character is visible in evidence and the value cannot be
+// mistaken for its normal form (full-width digits look like digits).
+func Escape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '!' && r <= '~' {
+			b.WriteRune(r)
+		} else {
+			fmt.Fprintf(&b, `\u%04X`, r)
+		}
+	}
+	return b.String()
+}
+
+// Change is one value a run normalised: table, column and row (0-based,
+// in the loaded table), the value as written and its normal form, and the
+// row as a finding subject and village (both in normal form).
+type Change struct {
+	Table, Column        string
+	Kind                 Kind
+	Row                  int
+	Original, Normalised string
+	Subject, VillageID   string
+	// Duplicate: in normal form the row's key (the table's primary key,
+	// when this column is part of it) equals another row's, so the loader's
+	// duplicate check could not see that one record was entered twice.
+	Duplicate bool
+}
