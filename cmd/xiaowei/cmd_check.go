@@ -28,17 +28,19 @@ func loadAndCheck(dirs []string) (*rules.Set, rules.Errors, error) {
 	return set, errs, nil
 }
 
-// checkedRuleDirs parses the command's folder arguments (default rules)
-// and loads and checks them; every problem is printed to stderr and makes
+// checkedRuleDirs parses the command's folder arguments (added to the
+// shipped rules unless --builtin-rules=false) and loads and checks them; every problem is printed to stderr and makes
 // a usage error (exit 2).
 func checkedRuleDirs(name, synopsis string, args []string, stdout, stderr io.Writer) (*rules.Set, []string, error) {
 	fs := newFlags(name, synopsis, stdout)
+	var builtin bool
+	builtinFlag(fs, &builtin)
 	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
-	dirs := fs.Args()
-	if len(dirs) == 0 {
-		dirs = []string{"rules"}
+	dirs, err := ruleDirs(fs.Args(), builtin)
+	if err != nil {
+		return nil, nil, err
 	}
 	set, errs, err := loadAndCheck(dirs)
 	if err != nil {
@@ -54,7 +56,7 @@ func checkedRuleDirs(name, synopsis string, args []string, stdout, stderr io.Wri
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	set, _, err := checkedRuleDirs("check", "[DIR|FILE...]  (default: rules)", args, stdout, stderr)
+	set, _, err := checkedRuleDirs("check", "[--builtin-rules=false] [DIR|FILE...]  (default: the shipped rules)", args, stdout, stderr)
 	if err != nil {
 		return err
 	}

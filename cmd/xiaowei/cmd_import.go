@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +44,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	ds, err := readDataset(ctx)
 	if err != nil {
-		if errors.Is(err, load.ErrMissingTable) || errors.Is(err, load.ErrAmbiguous) || errors.Is(err, load.ErrHeader) || errors.Is(err, load.ErrEmpty) || errors.Is(err, load.ErrSchema) {
+		if isBadDataset(err) {
 			return badInput(err)
 		}
 		return err
@@ -61,11 +60,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if path == "" {
 			path = filepath.Join(dir, "rejected.csv")
 		}
-		var buf bytes.Buffer
-		if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
+		b, err := run.RejectsCSV(ds)
+		if err != nil {
 			return err
 		}
-		if err := run.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		if err := run.WriteFileAtomic(path, b); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "%d rows rejected: %s\n", nrej, path)
@@ -98,4 +97,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "imported into %s in %.2fs (validation %.2fs)\n", st.Data, time.Since(start).Seconds(), loaded.Seconds())
 	return nil
+}
+
+// isBadDataset says whether a load error is the input's fault (a missing
+// table, a bad header, an empty file): exit 2, as the guarantees say.
+func isBadDataset(err error) bool {
+	return errors.Is(err, load.ErrMissingTable) || errors.Is(err, load.ErrAmbiguous) || errors.Is(err, load.ErrHeader) ||
+		errors.Is(err, load.ErrEmpty) || errors.Is(err, load.ErrSchema)
 }

@@ -22,7 +22,7 @@ func TestImportThenRunDB(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 
 	fileOut := filepath.Join(dir, "file")
-	if code := dispatch(ctx, []string{"run", "--data", data, "--out", fileOut, "--rules", rulesDir, "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitOK {
+	if code := dispatch(ctx, []string{"run", "--data", data, "--out", fileOut, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("run --data: exit %d: %s", code, stderr.String())
 	}
 	rejects := filepath.Join(dir, "import-rejected.csv")
@@ -43,7 +43,7 @@ func TestImportThenRunDB(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		out := filepath.Join(dir, "db")
 		stderr.Reset()
-		if code := dispatch(ctx, []string{"run", "--db", url, "--schema", schema, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitOK {
+		if code := dispatch(ctx, []string{"run", "--db", url, "--schema", schema, "--out", out, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitOK {
 			t.Fatalf("run --db: exit %d: %s", code, stderr.String())
 		}
 		gotFindings, _ := os.ReadFile(filepath.Join(out, "findings.jsonl"))

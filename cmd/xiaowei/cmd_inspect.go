@@ -21,6 +21,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&sheet, "sheet", "", "xlsx sheet (default: from the mapping, else the first)")
 	fs.IntVar(&rows, "rows", 3, "sample rows to show")
 	fs.IntVar(&errs, "errors", 10, "rejected cells to show")
+	unmasked := fs.Bool("unmasked", false, "show ID numbers, names and accounts in sample rows and rejects in full (authorised readers only)")
 	// Accept flags after FILE too: xiaowei inspect a.xlsx --mapping m.yaml.
 	var file string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -37,7 +38,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if file == "" {
 		return badInput(errors.New("inspect needs a FILE (xlsx, CSV or Parquet)"))
 	}
-	o := source.InspectOptions{Table: tbl, Sheet: sheet, Rows: rows, Errors: errs}
+	o := source.InspectOptions{Table: tbl, Sheet: sheet, Rows: rows, Errors: errs, Unmasked: *unmasked}
 	if mapping != "" {
 		m, err := source.ReadMapping(mapping)
 		if err != nil {

@@ -13,7 +13,7 @@ func init() {
 }
 
 func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	set, dirs, err := checkedRuleDirs("test", "[DIR|FILE...]  (default: rules; rules, overrides and tests are read from the same folders)", args, stdout, stderr)
+	set, dirs, err := checkedRuleDirs("test", "[--builtin-rules=false] [DIR|FILE...]  (default: the shipped rules and their tests; folders add rules, overrides and tests)", args, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	_ "github.com/neijiang/xiaowei/detectors/all"
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
 )
 
@@ -30,6 +31,9 @@ type runHook struct {
 	order   int
 	flags   func(fs *flag.FlagSet)
 	prepare func(ctx context.Context, o *run.Options) error
+	// failed, when set, hears that the run failed after prepare (e.g. to
+	// mark a shard failed in the database).
+	failed func(ctx context.Context, err error)
 }
 
 var runHooks []runHook
@@ -44,7 +48,28 @@ type runFlags struct {
 	data, out, asOf, from, to string
 	rules                     multiFlag
 	strict, skipBad, quiet    bool
+	builtin                   bool
 	workers                   int
+	maxFindings               int
+}
+
+// ruleDirs is the rule path list of a command: the shipped set (compiled
+// in) unless builtin is false, then the --rules folders on top.
+func ruleDirs(dirs []string, builtin bool) ([]string, error) {
+	var out []string
+	if builtin {
+		out = append(out, rules.Builtin)
+	}
+	out = append(out, dirs...)
+	if len(out) == 0 {
+		return nil, badInput(errors.New("no rules: --builtin-rules=false needs at least one --rules folder"))
+	}
+	return out, nil
+}
+
+// builtinFlag adds --builtin-rules to a command that reads rules.
+func builtinFlag(fs *flag.FlagSet, v *bool) {
+	fs.BoolVar(v, "builtin-rules", true, "use the rule set shipped in the binary (folders given with --rules add to it; false: only those folders)")
 }
 
 func parseRunScope(f *runFlags) (run.Scope, error) {
@@ -54,6 +79,8 @@ func parseRunScope(f *runFlags) (run.Scope, error) {
 		s.AsOf = civil.Today()
 	} else if s.AsOf, err = civil.Parse(f.asOf); err != nil {
 		return s, badInput(fmt.Errorf("--as-of: %w", err))
+	} else {
+		s.BoundAsOf = true // a person's date: refuse one far beyond the data
 	}
 	if f.from != "" {
 		if s.From, err = civil.Parse(f.from); err != nil {
@@ -82,11 +109,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.asOf, "as-of", "", "evaluation date (Asia/Shanghai); nothing dated after it is read (default today)")
 	fs.StringVar(&f.from, "from", "", "window start: evaluate only what falls on or after this date")
 	fs.StringVar(&f.to, "to", "", "window end: evaluate only what falls on or before this date")
-	fs.Var(&f.rules, "rules", "rule and override folder or file (repeatable; default ./rules)")
+	fs.Var(&f.rules, "rules", "rule, override or test folder or file added to the shipped rules (repeatable)")
+	builtinFlag(fs, &f.builtin)
 	fs.BoolVar(&f.strict, "strict", false, "fail (exit 2) when any input row is rejected")
 	fs.BoolVar(&f.skipBad, "skip-bad-rules", false, "run the rules that compile when others do not (the bad ones are listed in the summary)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.IntVar(&f.workers, "workers", 0, "evaluation goroutines (default: all cores)")
+	fs.IntVar(&f.maxFindings, "max-findings-per-rule", engine.DefaultMaxFindingsPerRule, "keep at most this many findings per rule (the summary says how many were dropped); -1 = no cap")
 	for _, h := range runHooks {
 		if h.flags != nil {
 			h.flags(fs)
@@ -99,13 +128,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	ruleDirs := []string(f.rules)
-	if len(ruleDirs) == 0 {
-		ruleDirs = []string{"rules"}
+	ruleDirs, err := ruleDirs(f.rules, f.builtin)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
-		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet)}
+		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet),
+		MaxFindingsPerRule: f.maxFindings}
 	for _, h := range runHooks {
 		if h.prepare != nil {
 			if err := h.prepare(ctx, &opts); err != nil {
@@ -118,9 +148,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	out, err := run.Run(ctx, opts)
 	if err != nil {
+		for _, h := range runHooks {
+			if h.failed != nil {
+				h.failed(ctx, err)
+			}
+		}
 		var re *run.RulesError
 		var se *run.StrictError
-		if errors.As(err, &re) || errors.As(err, &se) {
+		var ae *run.AsOfError
+		if errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ae) || isBadDataset(err) {
 			return badInput(err)
 		}
 		return err
@@ -170,6 +206,9 @@ func printSummary(w io.Writer, s *run.Summary, took time.Duration) {
 	}
 	if stats, ok := s.Rules.([]engine.RuleStats); ok {
 		for _, r := range stats {
+			if r.Capped != "" {
+				fmt.Fprintf(w, "rule %s: %s\n", r.RuleID, r.Capped)
+			}
 			if r.Disabled != "" {
 				fmt.Fprintf(w, "rule %s disabled for this run: %s\n", r.RuleID, r.Disabled)
 			} else if r.Errors > 0 {

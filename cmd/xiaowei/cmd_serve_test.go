@@ -37,16 +37,13 @@ func TestServeSubprocess(t *testing.T) {
 	if code := dispatch(ctx, []string{"import", "--data", data, "--db", url, "--schema", schema, "--rejects", filepath.Join(dir, "rej.csv")}, io.Discard, &stderr); code != exitOK {
 		t.Fatalf("import: %s", stderr.String())
 	}
-	bin := filepath.Join(dir, "xiaowei")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binary(t)
 	at := time.Now().Add(4 * time.Second).In(civil.Shanghai)
 	cfg := fmt.Sprintf(`schema: %s
 listen: 127.0.0.1:0
 out_dir: %s
 rules: [%s]
+builtin_rules: false
 nightly:
   schedule: "%d %d %d %d %d *"
 `, schema, filepath.Join(dir, "out"), rulesDir, at.Second(), at.Minute(), at.Hour(), at.Day(), int(at.Month()))

@@ -205,7 +205,7 @@ func TestFaultSIGKILLLoop(t *testing.T) {
 		for name := range prev {
 			// A temp file a killed run left is rightly removed by the next
 			// run (run.RemoveStaleTemps); only real outputs must persist.
-			if strings.Contains(name, ".tmp-") {
+			if strings.HasPrefix(name, ".xiaowei-tmp-") {
 				continue
 			}
 			if _, ok := now[name]; !ok {
@@ -244,7 +244,7 @@ func TestFaultSIGKILLLoop(t *testing.T) {
 	}
 	final := outputs(t, out)
 	for name, b := range final {
-		if strings.Contains(name, ".tmp-") {
+		if strings.HasPrefix(name, ".xiaowei-tmp-") {
 			t.Errorf("temporary file left after a complete run: %s", name)
 		}
 		if bytes.Contains(b, []byte(pw)) {
@@ -387,7 +387,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	if os.Getenv("CI") != "true" && os.Getenv("XIAOWEI_FAULT_PG_RESTART") != "1" {
 		t.Skip("restarts the local PostgreSQL: set CI=true or XIAOWEI_FAULT_PG_RESTART=1")
 	}
-	url, schema := pgtest.Schema(t)
+	url, schema := pgtest.ExclusiveSchema(t)
 	version := pgCluster(t)
 	t.Cleanup(func() {
 		if waitPG(url, time.Second) != nil {

@@ -42,7 +42,7 @@ func TestRunEndToEnd(t *testing.T) {
 	data, rulesDir := setup(t)
 	out := filepath.Join(t.TempDir(), "out")
 	var stdout, stderr bytes.Buffer
-	code := dispatch(context.Background(), []string{"run", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30"}, &stdout, &stderr)
+	code := dispatch(context.Background(), []string{"run", "--data", data, "--out", out, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30"}, &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -101,7 +101,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 
 	// A second run gives a byte-identical findings.jsonl.
-	if code := dispatch(context.Background(), []string{"run", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitOK {
+	if code := dispatch(context.Background(), []string{"run", "--data", data, "--out", out, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("second run exit %d", code)
 	}
 	second, _ := os.ReadFile(filepath.Join(out, "findings.jsonl"))
@@ -109,7 +109,7 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Error("second run's findings.jsonl differs")
 	}
 	// --strict turns the rejected row into exit 2.
-	if code := dispatch(context.Background(), []string{"run", "--strict", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitBadInput {
+	if code := dispatch(context.Background(), []string{"run", "--strict", "--data", data, "--out", out, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30"}, &stdout, &stderr); code != exitBadInput {
 		t.Errorf("--strict exit %d, want 2", code)
 	}
 }
@@ -150,7 +150,7 @@ func TestRuntimeErrorsReportedOthersFinish(t *testing.T) {
 	os.WriteFile(filepath.Join(rulesDir, "broken.yaml"), []byte(broken), 0o644)
 	out := filepath.Join(t.TempDir(), "out")
 	var stdout, stderr bytes.Buffer
-	code := dispatch(context.Background(), []string{"run", "--data", data, "--out", out, "--rules", rulesDir, "--as-of", "2025-06-30"}, &stdout, &stderr)
+	code := dispatch(context.Background(), []string{"run", "--data", data, "--out", out, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30"}, &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}

@@ -58,12 +58,12 @@ func TestReadmeExamplesCheck(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, "example.yaml"), []byte(src), 0o644)
 		var stdout, stderr bytes.Buffer
-		if code := dispatch(context.Background(), []string{"check", dir}, &stdout, &stderr); code != exitOK {
+		if code := dispatch(context.Background(), []string{"check", "--builtin-rules=false", dir}, &stdout, &stderr); code != exitOK {
 			t.Errorf("docs yaml block %d (%s) fails check:\n%s", i+1, kind, stderr.String())
 		}
 		if kind == "tests" {
 			stdout.Reset()
-			if code := dispatch(context.Background(), []string{"test", dir}, &stdout, &stderr); code != exitOK {
+			if code := dispatch(context.Background(), []string{"test", "--builtin-rules=false", dir}, &stdout, &stderr); code != exitOK {
 				t.Errorf("docs rule-test example fails against the shipped rules:\n%s%s", stdout.String(), stderr.String())
 			}
 		}

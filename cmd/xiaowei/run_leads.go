@@ -21,8 +21,8 @@ import (
 // The leads hook adds to `xiaowei run`: --campaign (scope, window and
 // rules of a 专项督查), --dispositions (inspectors' decisions applied to
 // the findings) and the leads step writing OUT/leads.jsonl, with
-// OUT/dispositions.json, OUT/places.json and OUT/campaign.json for the
-// report.
+// OUT/dispositions.json, OUT/places.json, OUT/names.json and
+// OUT/campaign.json for the report.
 var leadFlags struct {
 	dispositions string
 	campaign     string
@@ -191,7 +191,10 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 		}
 		info = leads.RulesOf(rs)
 	}
-	ls := leads.Build(out.Findings, leads.Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
+	ls, err := leads.Build(out.Findings, leads.Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
+	if err != nil {
+		return fmt.Errorf("leads: %w", err)
+	}
 	var buf bytes.Buffer
 	if err := leads.WriteJSONL(&buf, ls); err != nil {
 		return err
@@ -207,6 +210,16 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 		}
 	}
 	if err := putJSON(out, "places.json", list); err != nil {
+		return err
+	}
+	// The register's names, for the report's masker (names in free text
+	// are recognised only by knowing them). Personal data, like
+	// findings.jsonl: the run folder is for authorised readers.
+	names := out.Dataset.PersonNames()
+	if names == nil {
+		names = []string{}
+	}
+	if err := putJSON(out, "names.json", names); err != nil {
 		return err
 	}
 	if camp != nil {

@@ -121,7 +121,7 @@ func TestLeadsAndDispositionsAcrossRuns(t *testing.T) {
 	data, rulesDir := leadSetup(t)
 	tmp := t.TempDir()
 	out1, out1b, out2, out3 := filepath.Join(tmp, "1"), filepath.Join(tmp, "1b"), filepath.Join(tmp, "2"), filepath.Join(tmp, "3")
-	base := []string{"run", "--data", data, "--rules", rulesDir, "--as-of", "2025-06-30", "--quiet"}
+	base := []string{"run", "--data", data, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30", "--quiet"}
 	mustRun(t, append(base, "--out", out1)...)
 	mustRun(t, append(base, "--out", out1b)...)
 	for _, name := range []string{"leads.jsonl", "findings.jsonl", "dispositions.json", "places.json"} {
@@ -171,7 +171,7 @@ func TestLeadsAndDispositionsAcrossRuns(t *testing.T) {
 	if n := len(readLeads(t, out3)); n != 0 {
 		t.Fatalf("suppressed lead listed (%d leads)", n)
 	}
-	mustRun(t, "run", "--data", data, "--rules", rulesDir, "--as-of", "2025-08-01", "--quiet", "--out", out3)
+	mustRun(t, "run", "--data", data, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-08-01", "--quiet", "--out", out3)
 	if n := len(readLeads(t, out3)); n != 1 {
 		t.Fatalf("expired suppression: %d leads, want 1", n)
 	}
@@ -224,7 +224,7 @@ func TestCampaign(t *testing.T) {
 	camp := filepath.Join(t.TempDir(), "c.yaml")
 	os.WriteFile(camp, []byte("campaign:\n  id: shijia-cash\n  name: 史家镇现金管理专项督查\n  towns: [\"511002101\"]\n  from: 2024-01-01\n  to: 2025-06-30\n  rules: [T-LARGE]\n"), 0o644)
 	out := filepath.Join(t.TempDir(), "out")
-	mustRun(t, "run", "--data", data, "--rules", rulesDir, "--as-of", "2025-06-30", "--quiet", "--out", out, "--campaign", camp)
+	mustRun(t, "run", "--data", data, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30", "--quiet", "--out", out, "--campaign", camp)
 	fs := readFindings(t, out)
 	if len(fs) != 1 || fs["T-LARGE"] == nil || fs["T-LARGE"].VillageID != vB {
 		t.Fatalf("campaign findings: %v", fs)
@@ -249,7 +249,7 @@ func TestCampaign(t *testing.T) {
 	}
 	os.WriteFile(camp, []byte("campaign:\n  name: x\n  rules: [NOPE-*]\n"), 0o644)
 	var o, e bytes.Buffer
-	if code := dispatch(context.Background(), []string{"run", "--data", data, "--rules", rulesDir, "--as-of", "2025-06-30", "--out", out, "--campaign", camp}, &o, &e); code != exitBadInput {
+	if code := dispatch(context.Background(), []string{"run", "--data", data, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30", "--out", out, "--campaign", camp}, &o, &e); code != exitBadInput {
 		t.Errorf("campaign rule matching nothing: exit %d", code)
 	}
 }
@@ -266,7 +266,7 @@ func TestFixtureReport(t *testing.T) {
 	tmp := t.TempDir()
 	disp := filepath.Join(tmp, "dispositions.jsonl")
 	out1, out2 := filepath.Join(tmp, "1"), filepath.Join(tmp, "2")
-	base := []string{"run", "--data", fixture, "--rules", rulesDir, "--as-of", "2025-06-30", "--quiet", "--dispositions", disp}
+	base := []string{"run", "--data", fixture, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30", "--quiet", "--dispositions", disp}
 	mustRun(t, append(base, "--out", out1)...)
 	ls := readLeads(t, out1)
 	top := -1
@@ -353,7 +353,7 @@ func TestLeadsWithDatabase(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	mustRun(t, "import", "--data", data, "--db", url, "--schema", schema)
-	base := []string{"run", "--db", url, "--schema", schema, "--rules", rulesDir, "--as-of", "2025-06-30", "--quiet"}
+	base := []string{"run", "--db", url, "--schema", schema, "--rules", rulesDir, "--builtin-rules=false", "--as-of", "2025-06-30", "--quiet"}
 	out1, out2 := filepath.Join(tmp, "1"), filepath.Join(tmp, "2")
 	mustRun(t, append(base, "--out", out1)...)
 	ls := readLeads(t, out1)

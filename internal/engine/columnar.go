@@ -68,6 +68,9 @@ type vctx struct {
 	strs       [][]string
 	tmpF       [][]float64 // promotion buffers, two per slot
 	stringSets map[int]map[string]struct{}
+	// overflow is set when checked integer arithmetic overflowed in the
+	// block just evaluated.
+	overflow bool
 }
 
 // slotBuf returns slot's reusable buffer sized to the block, growing it
@@ -226,9 +229,25 @@ func (b *colBuilder) node(n ast.Node) (vnode, bool) {
 		}
 		return &paramNode{name: prop.Value, k: k, slot: b.slot()}, true
 	case *ast.CallNode:
-		// day("YYYY-MM-DD") with a literal is a constant date.
 		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok || id.Value != "day" || len(n.Arguments) != 1 {
+		if !ok {
+			return nil, false
+		}
+		// int + - * are overflow-checked calls (funcs.go): the same
+		// arithmetic column-wise, with the overflow flagged.
+		if op, isArith := map[string]byte{fnAdd: '+', fnSub: '-', fnMul: '*'}[id.Value]; isArith && len(n.Arguments) == 2 {
+			l, ok := b.node(n.Arguments[0])
+			if !ok || l.kind() != vInt {
+				return nil, false
+			}
+			r, ok := b.node(n.Arguments[1])
+			if !ok || r.kind() != vInt {
+				return nil, false
+			}
+			return &arithNode{op: op, k: vInt, l: l, r: r, slot: b.slot(), checked: true}, true
+		}
+		// day("YYYY-MM-DD") with a literal is a constant date.
+		if id.Value != "day" || len(n.Arguments) != 1 {
 			return nil, false
 		}
 		s, ok := n.Arguments[0].(*ast.StringNode)
@@ -788,10 +807,11 @@ func eqBool(a, b []bool, as, bs bool, out []bool) {
 }
 
 type arithNode struct {
-	op   byte
-	k    vkind
-	l, r vnode
-	slot int
+	op      byte
+	k       vkind
+	l, r    vnode
+	slot    int
+	checked bool // int overflow sets vctx.overflow
 }
 
 func (n *arithNode) kind() vkind { return n.k }
@@ -806,7 +826,13 @@ func (n *arithNode) eval(x *vctx) vval {
 		} else {
 			out = x.intBuf(n.slot)
 		}
-		arith(n.op, l.i, r.i, l.scalar, r.scalar, out)
+		if n.checked {
+			if arithChecked(n.op, l.i, r.i, l.scalar, r.scalar, out) {
+				x.overflow = true
+			}
+		} else {
+			arith(n.op, l.i, r.i, l.scalar, r.scalar, out)
+		}
 		return vval{k: vInt, scalar: scalar, i: out}
 	}
 	var out []float64
@@ -839,6 +865,49 @@ func arith[T int | float64](op byte, a, b []T, as, bs bool, out []T) {
 			out[i] = a[i*sa] / b[i*sb]
 		}
 	}
+}
+
+// arithChecked is arith for ints with overflow detection; it reports
+// whether any element overflowed (the block is then re-evaluated row by
+// row through the VM, which names the row and the operands).
+func arithChecked(op byte, a, b []int, as, bs bool, out []int) bool {
+	sa, sb := stride(as), stride(bs)
+	// Sign-bit tests, one branch-free OR per element: a sum overflows
+	// when both operands' signs differ from the result's; a difference
+	// when the operands' signs differ and the result's differs from a's.
+	var over int
+	switch op {
+	case '+':
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			c := x + y
+			over |= (x ^ c) & (y ^ c)
+			out[i] = c
+		}
+	case '-':
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			c := x - y
+			over |= (x ^ y) & (x ^ c)
+			out[i] = c
+		}
+	default:
+		o := false
+		for i := range out {
+			x, y := a[i*sa], b[i*sb]
+			// two 32-bit factors cannot overflow: the division check only
+			// for the rare large ones
+			if x == int(int32(x)) && y == int(int32(y)) {
+				out[i] = x * y
+				continue
+			}
+			c, oi := checkedOp('*', x, y)
+			out[i] = c
+			o = o || oi
+		}
+		return o
+	}
+	return over < 0
 }
 
 type strOpNode struct {
@@ -984,7 +1053,12 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 			i = end
 			continue
 		}
+		x.overflow = false
 		sel := c.col.selection(x, i, end-i, ps)
+		// Integer overflow somewhere in the block: evaluate its rows
+		// through the VM, which reports each overflowing row as an error
+		// (and short-circuits as the VM does).
+		viaVM := x.overflow
 		for k := i; k < end; k++ {
 			if dates != nil {
 				d := civil.Date(dates.Value(k))
@@ -993,12 +1067,29 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 				}
 			}
 			u.stats.Rows++
-			if !sel[k-i] {
+			if viaVM {
+				if envPS != ps {
+					e.setParams(ps.env)
+					envPS = ps
+				}
+				e.load(k)
+				out, err := ev.vm.Run(c.when, e.ptr)
+				if err != nil {
+					ev.fail(u, c, t, k, err, &streak)
+					continue
+				}
+				if fired, _ := out.(bool); !fired {
+					continue
+				}
+			} else if !sel[k-i] {
 				continue
 			}
 			if envPS != ps {
 				e.setParams(ps.env)
 				envPS = ps
+			}
+			if !ev.room(u) {
+				continue
 			}
 			e.load(k)
 			f, err := ev.finding(c, t, k, villageAt(k), ps, g, e)

@@ -192,6 +192,9 @@ func compileExpr(src string, env any, asBool bool, used map[string]bool) (prog *
 			prog, err = nil, fmt.Errorf("expr panicked while compiling: %v", p)
 		}
 	}()
+	if err := checkShape(src); err != nil {
+		return nil, err
+	}
 	opts := append(exprOptions(), expr.Env(env), expr.Patch(identVisitor{used}))
 	if asBool {
 		opts = append(opts, expr.AsBool())

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -35,17 +36,42 @@ type EvalOptions struct {
 	// before it is stopped and disabled for the run (sandbox.go); 0 =
 	// DefaultChunkBudget, negative = no limit.
 	ChunkBudget time.Duration
+	// MaxFindingsPerRule caps the findings one rule may make in one run
+	// (0 = DefaultMaxFindingsPerRule, negative = no cap). A rule beyond it
+	// keeps that many findings, says how many it dropped in RuleStats,
+	// and never exhausts memory (an as_of far in the future once built
+	// millions of missing-disclosure findings).
+	MaxFindingsPerRule int
 }
+
+// CapMessage says that a rule hit the findings cap (0 = the default cap)
+// and how many rows it dropped, for summary.json and the run's output.
+func CapMessage(limit, dropped int) string {
+	if limit == 0 {
+		limit = DefaultMaxFindingsPerRule
+	}
+	return fmt.Sprintf("findings capped at %d per rule per run: %d more rows fired and were dropped (which %d are kept can differ between runs)",
+		limit, dropped, limit)
+}
+
+// DefaultMaxFindingsPerRule is the findings cap per rule per run: far
+// above any real rule on a province's data (the largest shipped rule
+// makes a few thousand), far below what exhausts memory.
+const DefaultMaxFindingsPerRule = 100000
 
 // RuleStats is what evaluating one rule did.
 type RuleStats struct {
-	RuleID    string        `json:"rule_id"`
-	View      string        `json:"view"`
-	Rows      int           `json:"rows"`
-	Fired     int           `json:"fired"`
-	Errors    int           `json:"errors"`
-	Samples   []string      `json:"error_samples,omitempty"`
-	Disabled  string        `json:"disabled,omitempty"`
+	RuleID   string   `json:"rule_id"`
+	View     string   `json:"view"`
+	Rows     int      `json:"rows"`
+	Fired    int      `json:"fired"`
+	Errors   int      `json:"errors"`
+	Samples  []string `json:"error_samples,omitempty"`
+	Disabled string   `json:"disabled,omitempty"`
+	// Dropped counts rows that fired beyond MaxFindingsPerRule: no finding
+	// was made for them; Capped says so in words for the summary.
+	Dropped   int           `json:"dropped,omitempty"`
+	Capped    string        `json:"capped,omitempty"`
 	Duration  time.Duration `json:"-"`
 	DurationS float64       `json:"seconds"`
 }
@@ -78,6 +104,10 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 	if opt.MaxErrorsBeforeDisable <= 0 {
 		opt.MaxErrorsBeforeDisable = 1000
 	}
+	if opt.MaxFindingsPerRule == 0 {
+		opt.MaxFindingsPerRule = DefaultMaxFindingsPerRule
+	}
+	counts := make([]atomic.Int64, len(plan.Rules))
 	var units []*unit
 	for ri, c := range plan.Rules {
 		t := views[c.View.Name]
@@ -101,7 +131,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := &evaluator{envs: map[int]*env{}, colCtx: map[int]*vctx{}, opt: opt, disabled: &disabled}
+			ev := &evaluator{envs: map[int]*env{}, colCtx: map[int]*vctx{}, opt: opt, disabled: &disabled, counts: counts}
 			ev.sandbox(wd)
 			for u := range work {
 				ev.run(ctx, plan, views, u)
@@ -130,6 +160,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		s.Rows += u.stats.Rows
 		s.Fired += u.stats.Fired
 		s.Errors += u.stats.Errors
+		s.Dropped += u.stats.Dropped
 		s.Duration += u.stats.Duration
 		for _, m := range u.stats.Samples {
 			if len(s.Samples) < 5 {
@@ -143,6 +174,9 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 			stats[i].Disabled = r.(string)
 		}
 		stats[i].DurationS = stats[i].Duration.Seconds()
+		if d := stats[i].Dropped; d > 0 {
+			stats[i].Capped = CapMessage(opt.MaxFindingsPerRule, d)
+		}
 		if views[plan.Rules[i].View.Name] != nil && plan.Rules[i].scopes.anyEnabled() {
 			res.Stats = append(res.Stats, stats[i])
 		}
@@ -159,7 +193,20 @@ type evaluator struct {
 	vm       vm.VM
 	opt      EvalOptions
 	disabled *sync.Map
-	budget   budgetState // sandbox.go
+	budget   budgetState    // sandbox.go
+	counts   []atomic.Int64 // findings made per rule, for the cap
+}
+
+// room says whether rule u.rule may make one more finding; if not, the
+// row is counted as dropped. Checked before the finding is built, so a
+// runaway rule costs no memory beyond the cap.
+func (ev *evaluator) room(u *unit) bool {
+	if ev.opt.MaxFindingsPerRule < 0 || ev.counts[u.rule].Add(1) <= int64(ev.opt.MaxFindingsPerRule) {
+		return true
+	}
+	u.stats.Fired++
+	u.stats.Dropped++
+	return false
 }
 
 func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*table.Table, u *unit) {
@@ -231,6 +278,9 @@ func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*tabl
 		if fired, _ := out.(bool); !fired {
 			continue
 		}
+		if !ev.room(u) {
+			continue
+		}
 		f, err := ev.finding(c, t, i, village, ps, g, e)
 		if err != nil {
 			ev.fail(u, c, t, i, err, &streak)
@@ -297,8 +347,15 @@ func (ev *evaluator) finding(c *Compiled, t *table.Table, i int, village string,
 		}
 		switch x := out.(type) {
 		case float64:
-			f.Amount = &findings.Amount{Fen: money.FromYuan(x)}
+			fen, err := money.FromYuanChecked(x)
+			if err != nil {
+				return nil, fmt.Errorf("amount: %w", err)
+			}
+			f.Amount = &findings.Amount{Fen: fen}
 		case int:
+			if int64(x) > money.MaxFen/100 || int64(x) < -money.MaxFen/100 {
+				return nil, fmt.Errorf("amount: %d yuan is out of range: at most 999,999,999,999.99 yuan", x)
+			}
 			f.Amount = &findings.Amount{Fen: int64(x) * 100}
 		case nil:
 		default:

@@ -143,3 +143,90 @@ func TestSandboxBudgetOff(t *testing.T) {
 		t.Error("no watchdog, yet stopped")
 	}
 }
+
+// TestSandboxExprShape: an expression nested too deep or too long is
+// refused before expr's recursive parser sees it (a stack overflow there
+// is fatal, beyond any recover), with the position of the offending byte.
+// The rule's line 7 is `    when: "..."`: the text starts at column 12.
+func TestSandboxExprShape(t *testing.T) {
+	for _, c := range []struct{ name, when, want string }{
+		{"deep parentheses", strings.Repeat("(", 300000) + "amount > 0" + strings.Repeat(")", 300000),
+			"r.yaml:7:12: rule T-DEEP: when: expression is 600010 bytes long; at most 65536 are allowed"},
+		{"65 brackets", strings.Repeat("(", 65) + "amount > 0" + strings.Repeat(")", 65),
+			"r.yaml:7:76: rule T-DEEP: when: expression nested more than 64 brackets deep"},
+		{"mixed brackets", "amount > 0 && " + strings.Repeat("[", 70) + strings.Repeat("]", 70),
+			"r.yaml:7:90: rule T-DEEP: when: expression nested more than 64 brackets deep"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			set, err := rulesFromString(t, "rules:\n"+sandboxRule("T-DEEP", c.when))
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := Check(set)
+			if len(errs) != 1 || !strings.HasSuffix(errs[0].Error(), c.want) {
+				t.Errorf("got %v\nwant …%s", errs, c.want)
+			}
+		})
+	}
+	// 64 levels and brackets inside strings are fine
+	ok := strings.Repeat("(", 64) + "amount > 0" + strings.Repeat(")", 64) + ` && summary != "` + strings.Repeat("(", 100) + `"`
+	set, err := rulesFromString(t, "rules:\n"+sandboxRule("T-OK", ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := Check(set); len(errs) > 0 {
+		t.Errorf("64 levels refused: %v", errs)
+	}
+}
+
+// TestSandboxIntOverflow: integer arithmetic in a rule is checked; an
+// overflow is a row error (counted, sampled, the rule disabled when it
+// fails on every row), never a silently wrapped value deciding a finding.
+func TestSandboxIntOverflow(t *testing.T) {
+	for _, c := range []struct {
+		name, when string
+		rowWise    bool
+		fired      int
+		errSample  string
+	}{
+		{"multiply", "date * 9223372036854775807 > 0", true, 0, "integer overflow: 19783 * 9223372036854775807 does not fit in 64 bits"},
+		{"add", "date + 9223372036854775807 < 0", true, 0, "integer overflow: 19783 + 9223372036854775807 does not fit in 64 bits"},
+		{"subtract", "-9223372036854775807 - date > 0", true, 0, "integer overflow: -9223372036854775807 - 19783 does not fit in 64 bits"},
+		{"in range", "date - 19000 > 0", true, 10, ""},
+		{"in range column-wise", "date - 19000 > 0", false, 10, ""},
+		{"overflow column-wise", "date * 9223372036854775807 > 0", false, 0, "integer overflow"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			set, err := rulesFromString(t, "rules:\n"+sandboxRule("T-INT", c.when))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, errs := Compile(set, nil, Geography{"V1": "T1"})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			if !plan.Rules[0].ColumnWise() {
+				t.Fatal("checked int arithmetic is not column-wise")
+			}
+			tb := sandboxLedger(10)
+			defer tb.Release()
+			res, err := Evaluate(context.Background(), plan, map[string]*table.Table{"ledger": tb}, EvalOptions{AsOf: civil.MustParse("2025-06-30"), RowWise: c.rowWise})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := res.Stats[0]
+			if len(res.Findings) != c.fired {
+				t.Errorf("%d findings, want %d", len(res.Findings), c.fired)
+			}
+			if c.errSample == "" {
+				if st.Errors != 0 {
+					t.Errorf("errors %d %v", st.Errors, st.Samples)
+				}
+				return
+			}
+			if st.Errors != 10 || len(st.Samples) == 0 || !strings.Contains(st.Samples[0], c.errSample) {
+				t.Errorf("errors %d, samples %v; want 10 with %q", st.Errors, st.Samples, c.errSample)
+			}
+		})
+	}
+}

@@ -36,6 +36,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/money"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -143,7 +144,11 @@ func KeyOf(f *findings.Finding) string {
 
 // Build groups the findings that are not disposed of as false positives or
 // suppressed into ranked leads, in a deterministic order.
-func Build(fs []*findings.Finding, in Input) []*Lead {
+//
+// A lead's amounts are overflow-checked sums (money.Add): a sum that
+// leaves int64 fen is an error naming the lead, never a wrapped negative
+// amount (which made the score NaN and the JSON unwritable).
+func Build(fs []*findings.Finding, in Input) ([]*Lead, error) {
 	groups := map[string][]*findings.Finding{}
 	var keys []string
 	for _, f := range fs {
@@ -159,14 +164,18 @@ func Build(fs []*findings.Finding, in Input) []*Lead {
 	dir := newDirectory(in.Tables, in.AsOf)
 	var out []*Lead
 	for _, k := range keys {
-		out = append(out, build(k, groups[k], in, dir))
+		l, err := build(k, groups[k], in, dir)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
 	}
 	dir.resolve(out)
 	Sort(out)
-	return out
+	return out, nil
 }
 
-func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
+func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead, error) {
 	l := &Lead{LeadID: ID(key), Key: key}
 	// The lead's village: where most of its findings are (ties: lowest id).
 	count := map[string]int{}
@@ -239,10 +248,14 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
 	score := 0.0
 	for _, id := range ruleOrder {
 		a := byRule[id]
-		var fen int64
+		var sum money.Sum
 		for _, v := range a.subjects {
-			fen += v
+			sum.Add(v)
 		}
+		if sum.Err != nil {
+			return nil, fmt.Errorf("lead %s, rule %s: %w", l.LeadID, id, sum.Err) // the id, not the key: a key holds a person id
+		}
+		fen := sum.Total
 		if len(a.subjects) > 0 {
 			a.hit.Amount = &findings.Amount{Fen: fen}
 		}
@@ -256,12 +269,15 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
 	sort.Strings(l.Families)
 	score += PerExtraRule*float64(len(l.Rules)-1) + PerExtraFamily*float64(len(l.Families)-1)
 	l.Score = round1(score)
-	var total int64
+	var total money.Sum
 	for _, v := range subjects {
-		total += v
+		total.Add(v)
+	}
+	if total.Err != nil {
+		return nil, fmt.Errorf("lead %s: %w", l.LeadID, total.Err)
 	}
 	if len(subjects) > 0 {
-		l.Amount = &findings.Amount{Fen: total}
+		l.Amount = &findings.Amount{Fen: total.Total}
 	}
 	// What to verify: each rule's text, most severe rule first.
 	hits := append([]RuleHit(nil), l.Rules...)
@@ -279,7 +295,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) *Lead {
 			l.Verify = append(l.Verify, v)
 		}
 	}
-	return l
+	return l, nil
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`)

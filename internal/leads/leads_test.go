@@ -3,6 +3,7 @@ package leads
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -81,7 +82,10 @@ func known() []*findings.Finding {
 func TestGroupingAndScoring(t *testing.T) {
 	in := Input{Tables: tables(t), AsOf: civil.MustParse("2025-06-30"),
 		Rules: map[string]RuleInfo{"CASH-UNBANKED": {Verify: "调取收款收据和银行流水，核实代收保费去向。"}}}
-	ls := Build(known(), in)
+	ls, err := Build(known(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ls) != 4 {
 		t.Fatalf("%d leads, want 4", len(ls))
 	}
@@ -126,7 +130,11 @@ func TestGroupingAndScoring(t *testing.T) {
 	// stable ids and byte-identical output
 	var a, b bytes.Buffer
 	WriteJSONL(&a, ls)
-	WriteJSONL(&b, Build(known(), in))
+	ls2, err := Build(known(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	WriteJSONL(&b, ls2)
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Fatal("rebuild differs")
 	}
@@ -162,7 +170,10 @@ func TestDispositions(t *testing.T) {
 		{At: at, LeadID: ID("person:" + pCash), FindingIDs: []string{"x"}, Status: dispose.Confirmed, Reason: "r", By: "b"},
 	}
 	in.Dispositions = dispose.Apply(fs, evs, in.AsOf, "test")
-	ls := Build(fs, in)
+	ls, err := Build(fs, in)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range ls {
 		if l.Key == "person:"+pDep {
 			t.Fatal("false-positive lead still listed")
@@ -194,5 +205,24 @@ func TestFillVerify(t *testing.T) {
 	ev := map[string]any{"cadre_name": "赵主任", "params": map[string]any{"days": 3}}
 	if got := fillVerify("核实{{cadre_name}}是否在{{ params.days }}日内缴存，{{missing}}。", ev); got != "核实赵主任是否在3日内缴存，相关人员/事项。" {
 		t.Fatal(got)
+	}
+}
+
+// TestAmountOverflow: a lead whose findings' amounts add up beyond int64
+// fen is an error naming the lead, not a wrapped amount or a NaN score.
+func TestAmountOverflow(t *testing.T) {
+	in := Input{Tables: tables(t), AsOf: civil.MustParse("2025-06-30")}
+	var fs []*findings.Finding
+	for i, fen := range []int64{1<<62 + 1, 1 << 62, 1 << 62} {
+		fs = append(fs, &findings.Finding{FindingID: fmt.Sprintf("f%d", i), RuleID: "R", Family: "cash", Severity: "high",
+			VillageID: vNQ, Subject: fmt.Sprintf("entry:E%d", i), Amount: &findings.Amount{Fen: fen}})
+	}
+	_, err := Build(fs, in)
+	if err == nil || !strings.Contains(err.Error(), "overflows int64 fen") || !strings.Contains(err.Error(), "lead "+ID("village:"+vNQ)) {
+		t.Errorf("err = %v, want an overflow naming the lead", err)
+	}
+	ls, err := Build(fs[:1], in)
+	if err != nil || ls[0].Amount.Fen != 1<<62+1 {
+		t.Errorf("one finding: %v %v", ls, err)
 	}
 }

@@ -149,6 +149,48 @@ func TestCorpusGenerated(t *testing.T) {
 		}
 	})
 
+	// 92,234 amounts of 999,999,999,999.99 yuan: each is in range, but
+	// their sum would leave int64 fen (and wrap, making detector and lead
+	// sums wrong). The row that would overflow the column's total is
+	// rejected, naming its line; every earlier row loads.
+	t.Run("amount_sum_overflow", func(t *testing.T) {
+		dir := t.TempDir()
+		var b strings.Builder
+		b.WriteString(lh + "\n")
+		const n = 92234
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&b, "E%d,511002103204,2024-01-02,V1,cash,out,999999999999.99,expense,某店,x,P1,\n", i)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ledger.csv"), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got := loadCase(t, dir)
+		want := "read=92234 loaded=92233 rejected=1\n" +
+			"table,file,line,column,value,reason\n" +
+			"ledger,ledger.csv,92235,amount,999999999999.99,\"the column's amounts add up beyond 92,233,720,368,547,758.07 yuan: sums over them would not be exact\"\n"
+		if got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+
+	// 10,000 columns: refused on the header, before any row is read.
+	t.Run("header_10000_columns", func(t *testing.T) {
+		dir := t.TempDir()
+		cols := strings.Split(lh, ",")
+		for i := len(cols); i < 10000; i++ {
+			cols = append(cols, fmt.Sprintf("x%d", i))
+		}
+		body := strings.Join(cols, ",") + "\n" + strings.Repeat(good+strings.Repeat(",", 10000-12)+"\n", 100)
+		if err := os.WriteFile(filepath.Join(dir, "ledger.csv"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got := loadCase(t, dir)
+		want := "error: ledger.csv: the header has 10000 columns; at most 1024 are read: bad header\n"
+		if got != want {
+			t.Errorf("got %q\nwant %q", got, want)
+		}
+	})
+
 	t.Run("parquet_truncated", func(t *testing.T) {
 		src := t.TempDir()
 		if err := os.WriteFile(filepath.Join(src, "ledger.csv"), []byte(lh+"\n"+good+"\n"), 0o644); err != nil {

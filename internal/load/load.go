@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,8 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/csvguard"
+	"github.com/neijiang/xiaowei/internal/mask"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -84,6 +87,21 @@ type Dataset struct {
 	Missing []string                // optional tables not present
 	Stats   []TableStats            // in contract.Tables order
 	Rejects []Reject                // in table order, then line order
+	// Names are the persons register's names when Tables no longer hold
+	// the persons table (a partitioned run releases each county's).
+	Names []string
+}
+
+// RowFilter selects a table's rows by one column, for a source that can
+// read part of a table (the PostgreSQL store, for a shard): Values are the
+// values kept, or with Negate the values left out (a null is then kept).
+// Values are ids in normal form (internal/ident); a stored value that is
+// not plain printable ASCII may not be, so the source returns it too and
+// the caller, which normalises, decides.
+type RowFilter struct {
+	Column string
+	Values []string
+	Negate bool
 }
 
 // Release frees every table.
@@ -295,7 +313,9 @@ func hashFile(path string) (string, error) {
 }
 
 // WriteRejects writes rejects as CSV with the header
-// table,file,line,column,value,reason.
+// table,file,line,column,value,reason. Cells are guarded against formula
+// injection (csvguard): people open this file in a spreadsheet, and the
+// rejected values are the audited offices' own bytes.
 func WriteRejects(w io.Writer, rejects []Reject) error {
 	// The report itself is UTF-8: a rejected value that is not (a GBK cell)
 	// is written with its bad bytes as \xNN, so the report stays readable and
@@ -305,7 +325,7 @@ func WriteRejects(w io.Writer, rejects []Reject) error {
 		return fmt.Errorf("writing rejects: %w", err)
 	}
 	for _, r := range rejects {
-		if err := cw.Write([]string{r.Table, r.File, strconv.Itoa(r.Line), r.Column, printable(r.Value), r.Reason}); err != nil {
+		if err := cw.Write(csvguard.Row([]string{r.Table, r.File, strconv.Itoa(r.Line), r.Column, printable(r.Value), r.Reason})); err != nil {
 			return fmt.Errorf("writing rejects: %w", err)
 		}
 	}
@@ -332,4 +352,45 @@ func printable(s string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// PersonNames returns the distinct names in the persons register, sorted.
+// Masking needs them: a name in free text (a ledger summary 陪同张三…) can
+// only be recognised by knowing it.
+func (d *Dataset) PersonNames() []string {
+	if d.Names != nil {
+		return d.Names
+	}
+	t := d.Tables["persons"]
+	if t == nil || !t.Has("name") {
+		return nil
+	}
+	col := t.Str("name")
+	seen := make(map[string]bool, col.Len())
+	var out []string
+	for i := 0; i < col.Len(); i++ {
+		if col.IsNull(i) {
+			continue
+		}
+		if n := col.Value(i); n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, strings.Clone(n))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MaskRejects returns a copy of rejects with ID numbers, names and
+// accounts masked in values and reasons (m knows the register's names).
+// rejected.csv is opened by clerks and passed around like a report; its
+// file, line and column still name the cell to fix.
+func MaskRejects(rejects []Reject, m *mask.Masker) []Reject {
+	out := make([]Reject, len(rejects))
+	for i, r := range rejects {
+		r.Value = m.Field(r.Column, r.Value)
+		r.Reason = m.Text(r.Reason)
+		out[i] = r
+	}
+	return out
 }

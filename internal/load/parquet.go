@@ -563,15 +563,25 @@ func (nc *nativeCheck) checkDates(c *column, a *array.Date32) {
 	}
 }
 
-// checkMoney applies the column's amount check (setMoney) and required.
+// checkMoney applies the money range and the column's amount check
+// (setMoney) and required.
 func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
 	nc.checkNulls(c, a)
-	if c.check == nil {
-		return
-	}
 	nulls := a.NullN() > 0
 	for i, v := range a.Int64Values() {
 		if nulls && a.IsNull(i) {
+			continue
+		}
+		if !money.InRange(v) {
+			s := money.Format(v)
+			nc.reject(i, c.name, s, money.RangeError(s).Error())
+			continue
+		}
+		if reason := c.addAbs(v); reason != "" {
+			nc.reject(i, c.name, money.Format(v), reason)
+			continue
+		}
+		if c.check == nil {
 			continue
 		}
 		if reason := c.check(money.Fen(v)); reason != "" {

@@ -59,33 +59,103 @@ func Account(s string) string {
 	return string(r[:4]) + "****" + string(r[len(r)-4:])
 }
 
-var (
-	idRe = regexp.MustCompile(`\d{17}[\dXx]`)
-	// In free text an ID or account is a whole token: not part of a longer
-	// code such as a disclosure id D51100210120400007.
-	idText      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{17}[\dXx])(?:[^0-9A-Za-z]|$)`)
-	accountText = regexp.MustCompile(`(?:^|[^0-9A-Za-z*])(\d{16,19})(?:[^0-9A-Za-z]|$)`)
-)
+var idRe = regexp.MustCompile(`\d{17}[\dXx]`)
 
-// replaceTokens applies f to the first group of every match of re.
-// Matches may share their boundary character, so it loops until stable.
-func replaceTokens(s string, re *regexp.Regexp, f func(string) string) string {
-	for i := 0; i < 4; i++ {
-		idx := re.FindAllStringSubmatchIndex(s, -1)
-		if len(idx) == 0 {
-			return s
-		}
-		var b strings.Builder
-		last := 0
-		for _, m := range idx {
-			b.WriteString(s[last:m[2]])
-			b.WriteString(f(s[m[2]:m[3]]))
-			last = m[3]
-		}
-		b.WriteString(s[last:])
-		s = b.String()
+// isDigit says whether r is an ASCII or a full-width digit (IDs typed in
+// Chinese input methods come full-width).
+func isDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
+
+func isX(r rune) bool { return r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ' }
+
+func isLatin(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }
+
+// digitVal is the value of an ASCII or full-width digit.
+func digitVal(r rune) int {
+	if r >= '０' {
+		return int(r - '０')
 	}
-	return s
+	return int(r - '0')
+}
+
+// plausibleBirth says whether run[at:at+n] (n = 8: YYYYMMDD, n = 6: YYMMDD)
+// reads as a birth date. It tells a resident ID glued to letters or of the
+// first generation (15 digits) from an ordinary long number: an entry id
+// like 202401050000123 has month 00 and is left alone.
+func plausibleBirth(run []rune, at, n int) bool {
+	v := func(i, k int) int {
+		x := 0
+		for _, r := range run[at+i : at+i+k] {
+			x = x*10 + digitVal(r)
+		}
+		return x
+	}
+	var m, d int
+	if n == 8 {
+		if y := v(0, 4); y < 1850 || y > 2100 {
+			return false
+		}
+		m, d = v(4, 2), v(6, 2)
+	} else {
+		m, d = v(2, 2), v(4, 2)
+	}
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31 && digitVal(run[0]) != 0
+}
+
+// maskNumbers masks resident IDs and account numbers in free text. It
+// looks at every maximal run of digits (ASCII or full-width, an 18th
+// character may be X):
+//   - 18 characters: an ID. Alone it is always masked; glued to Latin
+//     letters (ID511002…, P511002…) it is masked when its birth date is
+//     plausible, so codes such as D51100210120400007 stay readable.
+//   - 15 digits: a first-generation ID when its birth date (YYMMDD) is
+//     plausible, glued or not. Money never has 15 digits (at most 12, see
+//     internal/money), and an entry id of 15 digits is masked only if it
+//     happens to look like an ID, which errs on the safe side.
+//   - 16 to 19 digits, not glued to letters: an account number.
+func maskNumbers(s string) string {
+	if !strings.ContainsFunc(s, isDigit) {
+		return s
+	}
+	r := []rune(s)
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(r); {
+		if !isDigit(r[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(r) && isDigit(r[j]) {
+			j++
+		}
+		if j-i == 17 && j < len(r) && isX(r[j]) {
+			j++
+		}
+		glued := i > 0 && isLatin(r[i-1]) || j < len(r) && (isLatin(r[j]) || isX(r[j]))
+		starred := i > 0 && r[i-1] == '*' || j < len(r) && r[j] == '*'
+		run := r[i:j]
+		out := ""
+		switch n := len(run); {
+		case starred:
+		case n == 18 && (!glued || plausibleBirth(run, 6, 8)):
+			out = ID(string(run))
+		case n == 15 && plausibleBirth(run, 6, 6):
+			out = ID(string(run))
+		case n >= 16 && n <= 19 && !glued:
+			out = Account(string(run))
+		}
+		if out != "" {
+			b.WriteString(string(r[last:i]))
+			b.WriteString(out)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(string(r[last:]))
+	return b.String()
 }
 
 // Masker masks free text and evidence values. It knows the names it has
@@ -100,14 +170,28 @@ type Masker struct {
 // New returns a masker; off disables masking.
 func New(off bool) *Masker { return &Masker{Off: off, names: map[string]bool{}} }
 
-// Learn records a person's name so that it is masked wherever it appears.
+// Learn records a person's name so that it is masked wherever it appears,
+// and a name of three or more characters also when written with spaces
+// between them (钟 建 平, 钟　建　平), a cheap way to slip past a plain
+// search. Two-character names are not matched spaced: "任 梅" occurs in
+// ordinary text (村级责任 梅堂湾村). One-character names are not learned:
+// masking every occurrence of a common character would garble the text.
 func (m *Masker) Learn(name string) {
 	name = strings.TrimSpace(name)
-	if name == "" || m.names[name] {
+	if utf8.RuneCountInString(name) < 2 || m.names[name] {
 		return
 	}
 	m.names[name] = true
 	m.re = nil
+}
+
+// LearnAll records every name of a register (the persons table), so names
+// in free text (a ledger summary 陪同张三…) are masked even when the person
+// is in no lead or evidence.
+func (m *Masker) LearnAll(names []string) {
+	for _, n := range names {
+		m.Learn(n)
+	}
 }
 
 // ID masks an ID unless masking is off.
@@ -140,8 +224,7 @@ func (m *Masker) Text(s string) string {
 	if m.Off || s == "" {
 		return s
 	}
-	s = replaceTokens(s, idText, ID)
-	s = replaceTokens(s, accountText, Account)
+	s = maskNumbers(s)
 	if len(m.names) > 0 {
 		if m.re == nil {
 			names := make([]string, 0, len(m.names))
@@ -155,9 +238,17 @@ func (m *Masker) Text(s string) string {
 				}
 				return names[i] < names[j]
 			})
-			pairs := make([]string, 0, 2*len(names))
+			pairs := make([]string, 0, 6*len(names))
 			for _, n := range names {
 				pairs = append(pairs, n, Name(n))
+			}
+			// spaced variants after every plain name: a Replacer prefers
+			// earlier pairs at the same position
+			for _, n := range names {
+				rs := strings.Split(n, "")
+				if len(rs) >= 3 && !strings.ContainsAny(n, " 　") {
+					pairs = append(pairs, strings.Join(rs, " "), Name(n), strings.Join(rs, "　"), Name(n))
+				}
 			}
 			m.re = strings.NewReplacer(pairs...)
 		}

@@ -85,3 +85,54 @@ func TestCounterparty(t *testing.T) {
 		t.Fatalf("shop masked: %v", got)
 	}
 }
+
+// TestTextEveryIDForm: every form a resident ID takes in free text is
+// masked; long numbers that are not IDs are left readable.
+func TestTextEveryIDForm(t *testing.T) {
+	m := New(false)
+	for _, c := range []struct{ name, in, want string }{
+		{"18 digits", "身份证511002196801310019核实", "身份证511002********0019核实"},
+		{"18 with X", "51100219680131001X", "511002********001X"},
+		{"15 digits first generation", "DQ-BAD-ID 511002680131001 号码", "DQ-BAD-ID 511002*****1001 号码"},
+		{"15 digits in a subject", "person:511002680131001", "person:511002*****1001"},
+		{"glued to Latin letters", "ID511002196801310019", "ID511002********0019"},
+		{"glued both sides", "ID511002196801310019abc", "ID511002********0019abc"},
+		{"15 glued", "no511002680131001", "no511002*****1001"},
+		{"full-width digits", "５１１００２１９６８０１３１００１９", "５１１００２********００１９"},
+		{"account", "账号6217000011112222转入", "账号6217****2222转入"},
+		{"disclosure id stays", "D51100210120400007", "D51100210120400007"},
+		{"coded 18 digits with no birth date stays", "V511002101204000070", "V511002101204000070"},
+		{"15-digit entry id with no birth date stays", "entry:202401050000123", "entry:202401050000123"},
+		{"village id stays", "511002101204", "511002101204"},
+		{"money stays", "金额999999999999.99元", "金额999999999999.99元"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := m.Text(c.in); got != c.want {
+				t.Errorf("Text(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+// TestTextRegisterNames: names learned from the register are masked in
+// free text, also with spaces between their characters; one-character
+// names are not learned.
+func TestTextRegisterNames(t *testing.T) {
+	m := New(false)
+	m.LearnAll([]string{"钟建平", "许琴", "欧阳明华", "王", " 李四 ", "任梅"})
+	for _, c := range []struct{ name, in, want string }{
+		{"ledger summary", "陪同钟建平考察", "陪同钟*平考察"},
+		{"two names", "许琴、欧阳明华报销", "许*、欧**华报销"},
+		{"spaced", "付钟 建 平劳务费", "付钟*平劳务费"},
+		{"full-width spaced", "欧　阳　明　华领取", "欧**华领取"},
+		{"two characters spaced are text", "村级责任 梅堂湾村", "村级责任 梅堂湾村"},
+		{"trimmed name", "李四签字", "李*签字"},
+		{"one-character name not learned", "王家湾村", "王家湾村"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := m.Text(c.in); got != c.want {
+				t.Errorf("Text(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}

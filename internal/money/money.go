@@ -5,15 +5,66 @@
 package money
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
 // Fen is an amount in fen.
 type Fen = int64
 
+// The one money range, everywhere: an amount is at most 12 integer digits
+// of yuan with two decimals, |amount| <= 999,999,999,999.99 yuan. That is
+// exactly what the store's numeric(14,2) data columns hold, it is far
+// above any village's books (a county's yearly budget is ~10^10 yuan), and
+// it leaves room to sum 92,000 maximal amounts in int64 fen; sums are
+// still overflow-checked (Add). Sums (finding and lead amounts) are stored
+// as numeric(19,2), which holds any int64 of fen.
+const (
+	MaxYuanDigits     = 12
+	MaxFen        Fen = 99_999_999_999_999 // 999,999,999,999.99 yuan
+)
+
+// RangeError is the reason an amount is out of range, for rejects.
+func RangeError(s string) error {
+	return fmt.Errorf("%q is out of range: an amount is at most 999,999,999,999.99 yuan", s)
+}
+
+// InRange says whether f is within ±MaxFen.
+func InRange(f Fen) bool { return f >= -MaxFen && f <= MaxFen }
+
+// ErrOverflow is returned by Add when a sum leaves int64.
+var ErrOverflow = errors.New("sum of amounts overflows int64 fen")
+
+// Add returns a+b, or ErrOverflow when the sum does not fit int64 (it
+// would wrap silently and turn a large total negative).
+func Add(a, b Fen) (Fen, error) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, ErrOverflow
+	}
+	return s, nil
+}
+
+// Sum is an overflow-checked running total: Add each amount, then read
+// Total (and Err, which once set stays set).
+type Sum struct {
+	Total Fen
+	Err   error
+}
+
+// Add adds f to the total unless it has overflowed.
+func (s *Sum) Add(f Fen) {
+	if s.Err != nil {
+		return
+	}
+	s.Total, s.Err = Add(s.Total, f)
+}
+
 // Parse reads a contract money cell: an optional minus sign, digits, and at
-// most two decimals ("168000.00", "12.5", "7"). Anything else is an error.
+// most two decimals ("168000.00", "12.5", "7"), within ±MaxFen. Anything
+// else is an error.
 func Parse(s string) (Fen, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty amount")
@@ -25,17 +76,20 @@ func Parse(s string) (Fen, error) {
 		i = 1
 	}
 	var yuan int64
-	nd := 0
+	nd, sig := 0, 0 // digits, and digits after leading zeros
 	for ; i < len(s) && s[i] != '.'; i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
 			return 0, fmt.Errorf("%q is not an amount: want yuan like 168000.00", s)
 		}
-		if nd >= 15 {
-			return 0, fmt.Errorf("%q is too large an amount", s)
+		nd++
+		if yuan == 0 && c == '0' {
+			continue
+		}
+		if sig++; sig > MaxYuanDigits {
+			return 0, RangeError(s)
 		}
 		yuan = yuan*10 + int64(c-'0')
-		nd++
 	}
 	if nd == 0 {
 		return 0, fmt.Errorf("%q is not an amount: want yuan like 168000.00", s)
@@ -104,9 +158,34 @@ func Grouped(f Fen) string {
 func Yuan(f Fen) float64 { return float64(f) / 100 }
 
 // FromYuan rounds float yuan to the nearest fen (half away from zero).
+// NaN, infinities and amounts beyond ±MaxFen are clamped to 0/±MaxFen;
+// use FromYuanChecked where such a value must be an error.
 func FromYuan(y float64) Fen {
-	if y < 0 {
-		return -int64(-y*100 + 0.5)
+	f, err := FromYuanChecked(y)
+	if err != nil {
+		switch {
+		case y > 0:
+			return MaxFen
+		case y < 0:
+			return -MaxFen
+		}
+		return 0
 	}
-	return int64(y*100 + 0.5)
+	return f
+}
+
+// FromYuanChecked rounds float yuan to the nearest fen, refusing NaN,
+// infinities and amounts out of range (a rule's arithmetic can make them;
+// JSON cannot hold NaN and int64 conversion of a huge float is undefined).
+func FromYuanChecked(y float64) (Fen, error) {
+	if math.IsNaN(y) || math.IsInf(y, 0) {
+		return 0, fmt.Errorf("amount %v is not a number", y)
+	}
+	if math.Abs(y) > float64(MaxFen)/100 {
+		return 0, fmt.Errorf("amount %.2f is out of range: at most 999,999,999,999.99 yuan", y)
+	}
+	if y < 0 {
+		return -int64(-y*100 + 0.5), nil
+	}
+	return int64(y*100 + 0.5), nil
 }

@@ -1,6 +1,7 @@
 package money
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -73,5 +74,84 @@ func TestExactSumsAndMonotonicYuan(t *testing.T) {
 		if FromYuan(Yuan(a)) != a {
 			t.Fatalf("FromYuan(Yuan(%d)) = %d", a, FromYuan(Yuan(a)))
 		}
+	}
+}
+
+func TestRange(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		fen      int64
+		err      string
+	}{
+		{"largest", "999999999999.99", MaxFen, ""},
+		{"largest negative", "-999999999999.99", -MaxFen, ""},
+		{"leading zeros do not count", "0000000000000012.50", 1250, ""},
+		{"13 digits", "1000000000000.00", 0, `"1000000000000.00" is out of range: an amount is at most 999,999,999,999.99 yuan`},
+		{"15 digits", "123456789012345", 0, `"123456789012345" is out of range: an amount is at most 999,999,999,999.99 yuan`},
+		{"19 digits", "9223372036854775807", 0, `"9223372036854775807" is out of range: an amount is at most 999,999,999,999.99 yuan`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Parse(c.in)
+			if c.err != "" {
+				if err == nil || err.Error() != c.err {
+					t.Errorf("Parse(%q) = %d, %v; want error %s", c.in, got, err, c.err)
+				}
+				return
+			}
+			if err != nil || got != c.fen {
+				t.Errorf("Parse(%q) = %d, %v; want %d", c.in, got, err, c.fen)
+			}
+		})
+	}
+}
+
+func TestAddOverflow(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		a, b     int64
+		want     int64
+		overflow bool
+	}{
+		{"small", 100, 250, 350, false},
+		{"negative", -100, -250, -350, false},
+		{"max", 1<<63 - 101, 100, 1<<63 - 1, false},
+		{"over max", 1<<63 - 100, 100, 0, true},
+		{"under min", -1 << 63, -1, 0, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Add(c.a, c.b)
+			if c.overflow != (err != nil) || got != c.want {
+				t.Errorf("Add(%d, %d) = %d, %v", c.a, c.b, got, err)
+			}
+		})
+	}
+	var s Sum
+	for range 92234 {
+		s.Add(MaxFen)
+	}
+	if s.Err == nil {
+		t.Errorf("92,234 maximal amounts summed to %d without overflow", s.Total)
+	}
+}
+
+func TestFromYuanChecked(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   float64
+		want int64
+		ok   bool
+	}{
+		{"plain", 12.34, 1234, true},
+		{"negative", -0.015, -2, true},
+		{"nan", math.NaN(), 0, false},
+		{"inf", math.Inf(1), 0, false},
+		{"too large", 1e13, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := FromYuanChecked(c.in)
+			if c.ok != (err == nil) || got != c.want {
+				t.Errorf("FromYuanChecked(%v) = %d, %v", c.in, got, err)
+			}
+		})
 	}
 }

@@ -20,8 +20,15 @@ import (
 const DefaultURL = "postgres://postgres@127.0.0.1:5432/test"
 
 // URL returns the test database URL, or skips (fails under CI=true) when
-// the server does not answer.
+// the server does not answer. The test holds the server shared until it
+// ends (see Exclusive).
 func URL(t testing.TB) string {
+	t.Helper()
+	holdServer(t, false)
+	return reach(t)
+}
+
+func reach(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv("XIAOWEI_TEST_DB")
 	if url == "" {
@@ -48,7 +55,25 @@ func URL(t testing.TB) string {
 // name starts with it plus "_" (e.g. the store's <schema>_data).
 func Schema(t testing.TB) (url, schema string) {
 	t.Helper()
-	url = URL(t)
+	holdServer(t, false)
+	return newSchema(t)
+}
+
+// ExclusiveSchema is Schema for a test that disrupts the server itself
+// (restarts it): it waits until no other test — in this process or in
+// another package's test binary — holds the server, and keeps every other
+// database test waiting until it ends. go test runs packages in parallel,
+// so without this a restart fails unrelated tests at random. It must not be
+// called from a parallel test (see lockPath).
+func ExclusiveSchema(t testing.TB) (url, schema string) {
+	t.Helper()
+	holdServer(t, true)
+	return newSchema(t)
+}
+
+func newSchema(t testing.TB) (url, schema string) {
+	t.Helper()
+	url = reach(t)
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)

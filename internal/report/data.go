@@ -54,6 +54,9 @@ type Data struct {
 	Campaign     *campaign.Campaign
 	Rejects      []Reject
 	Trend        []TrendPoint // nil in file mode
+	// Names are the persons register's names, masked wherever they appear
+	// in free text (names.json, or the store's persons table).
+	Names []string
 }
 
 // LoadRun reads a run's output folder. findings.jsonl and summary.json are
@@ -110,6 +113,9 @@ func LoadRun(dir string) (*Data, error) {
 	}
 	if camp.Name != "" {
 		d.Campaign = camp
+	}
+	if err := readJSON(filepath.Join(dir, "names.json"), &d.Names, false); err != nil {
+		return nil, err
 	}
 	if f, err := os.Open(filepath.Join(dir, "rejected.csv")); err == nil {
 		d.Rejects, err = readRejects(f)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/neijiang/xiaowei/internal/csvguard"
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/mask"
@@ -80,33 +81,18 @@ func plain(a *findings.Amount) string {
 
 // CSV encodes rows with a header as UTF-8 with a byte-order mark, so that
 // Excel on Chinese Windows opens it with the right encoding. Cells that a
-// spreadsheet would run as formulas are prefixed with a quote.
+// spreadsheet would run as formulas are prefixed with a quote (csvguard).
 func CSV(header []string, rows [][]string) []byte {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true
-	w.Write(header)
+	w.Write(csvguard.Row(append([]string(nil), header...)))
 	for _, r := range rows {
-		safe := make([]string, len(r))
-		for i, c := range r {
-			safe[i] = defuse(c)
-		}
-		w.Write(safe)
+		w.Write(csvguard.Row(append([]string(nil), r...)))
 	}
 	w.Flush()
 	return buf.Bytes()
-}
-
-// defuse stops formula injection (a cell starting with = + - @).
-func defuse(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		if _, err := fmt.Sscanf(s, "%g", new(float64)); err == nil && s[0] == '-' {
-			return s // a negative number
-		}
-		return "'" + s
-	}
-	return s
 }
 
 // XLSX writes a workbook with the sheets 问题线索 and 发现明细.

@@ -115,13 +115,14 @@ func RenderHTML(w io.Writer, d *Data, o Options) error {
 	return pageTmpl.Execute(w, p)
 }
 
-// NewMasker returns a masker that knows every name in the run's leads and
-// evidence, so they are masked in free text too.
+// NewMasker returns a masker that knows every name of the register and
+// in the run's leads and evidence, so they are masked in free text too.
 func NewMasker(d *Data, unmasked bool) *mask.Masker {
 	m := mask.New(unmasked)
 	if unmasked {
 		return m
 	}
+	m.LearnAll(d.Names)
 	for _, l := range d.Leads {
 		if l.Person != nil {
 			m.Learn(l.Person.Name)
@@ -210,11 +211,15 @@ func build(d *Data, o Options) *page {
 	}
 
 	// Overview.
-	var amount int64
+	var amount money.Sum // checked: each lead's amount fits, their total may not
 	for _, l := range d.Leads {
 		if l.Amount != nil {
-			amount += l.Amount.Fen
+			amount.Add(l.Amount.Fen)
 		}
+	}
+	amountText := money.Grouped(amount.Total)
+	if amount.Err != nil {
+		amountText = "超出可计算范围"
 	}
 	disposed, villages := 0, map[string]bool{}
 	bySev := map[string]int{}
@@ -234,7 +239,7 @@ func build(d *Data, o Options) *page {
 	p.Cards = []card{
 		{"问题线索", fmt.Sprint(len(d.Leads)), fmt.Sprintf("其中已核实 %d 条", confirmed)},
 		{"发现问题", fmt.Sprint(len(d.Findings)), fmt.Sprintf("严重 %d · 高 %d · 中 %d · 低 %d", bySev["critical"], bySev["high"], bySev["medium"], bySev["low"])},
-		{"涉及金额（元）", money.Grouped(amount), "线索所涉金额合计，同一事项只计一次"},
+		{"涉及金额（元）", amountText, "线索所涉金额合计，同一事项只计一次"},
 		{"涉及村（社区）", fmt.Sprint(len(villages)), fmt.Sprintf("覆盖 %d 个村（社区）", len(d.Places))},
 		{"已处置", fmt.Sprint(disposed), "误报、暂缓或已核实的发现"},
 	}

@@ -105,6 +105,9 @@ func LoadDB(ctx context.Context, st *store.Store, runID string) (*Data, error) {
 	if err := prow.Err(); err != nil {
 		return nil, err
 	}
+	if d.Names, err = st.PersonNames(ctx); err != nil {
+		return nil, err
+	}
 	d.Trend, err = TrendDB(ctx, st, runID)
 	return d, err
 }

@@ -136,8 +136,12 @@ func TestExportsMasked(t *testing.T) {
 	if !strings.Contains(all.String(), "发现编号") || !strings.Contains(all.String(), "误报") {
 		t.Error("xlsx lacks headers or dispositions")
 	}
-	if got := defuse("=HYPERLINK(\"x\")"); got[0] != '\'' {
-		t.Error("formula not defused")
+	// every cell of the CSV export goes through csvguard, the header too
+	guarded := string(CSV([]string{"@h"}, [][]string{{"=HYPERLINK(\"x\")", "-1+cmd|' /C calc'!A0", "-12.50"}}))
+	for _, want := range []string{"'@h", `"'=HYPERLINK(""x"")"`, `'-1+cmd|' /C calc'!A0`, ",-12.50"} {
+		if !strings.Contains(guarded, want) {
+			t.Errorf("CSV export lacks %q:\n%s", want, guarded)
+		}
 	}
 }
 

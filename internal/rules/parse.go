@@ -5,29 +5,74 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	rulefiles "github.com/neijiang/xiaowei/rules"
 )
+
+// Builtin names the shipped rule set (package rulefiles, compiled into the
+// binary) in a list of rule paths; its files read as "builtin:<name>".
+const Builtin = "builtin:"
+
+// builtinFS is the shipped set; a variable so tests can swap it.
+var builtinFS fs.FS = rulefiles.FS
+
+// BuiltinFiles lists the shipped files (relative slash paths) and their
+// contents, for `xiaowei rules export`.
+func BuiltinFiles() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := fs.WalkDir(builtinFS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(builtinFS, path)
+		out[path] = b
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shipped rules: %w", err)
+	}
+	return out, nil
+}
 
 // LoadDirs reads every *.yaml / *.yml file below the given directories (or
 // the files themselves) and classifies each by its top-level key: `rules`
 // (and `settings`) make a rule file, `overrides` an override file, `tests`
 // a rule test file. All problems in all files are returned together; a
 // duplicate rule id across files is one of them.
+//
+// The path Builtin stands for the shipped set. A shipped file whose bytes
+// are identical to a file of the other paths is read once, from that path:
+// `--rules rules` in the source tree (or in a folder written by `xiaowei
+// rules export`, unedited) adds nothing twice. An edited copy is a
+// different file, so its rule ids clash with the shipped ones: the error
+// says to leave the shipped set out.
 func LoadDirs(paths []string) (*Set, error) {
-	var files []string
+	type file struct {
+		path string
+		src  []byte
+	}
+	var files []file
+	withBuiltin := false
 	for _, p := range paths {
+		if p == Builtin {
+			withBuiltin = true
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("rules: %w", err)
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			files = append(files, file{path: p})
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -44,7 +89,7 @@ func LoadDirs(paths []string) (*Set, error) {
 				return fmt.Errorf("%s is a symbolic link: rule and override files must be regular files inside the rules folder", path)
 			}
 			if ext == ".yaml" || ext == ".yml" {
-				files = append(files, path)
+				files = append(files, file{path: path})
 			}
 			return nil
 		})
@@ -52,15 +97,39 @@ func LoadDirs(paths []string) (*Set, error) {
 			return nil, fmt.Errorf("rules: %w", err)
 		}
 	}
-	sort.Strings(files)
-	set := &Set{}
-	var errs Errors
-	for _, f := range files {
-		src, err := os.ReadFile(f)
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	local := map[string]bool{}
+	for i := range files {
+		src, err := os.ReadFile(files[i].path)
 		if err != nil {
 			return nil, fmt.Errorf("rules: %w", err)
 		}
-		if e := set.add(f, src); e != nil {
+		files[i].src = src
+		local[hashText(src)] = true
+	}
+	if withBuiltin {
+		shipped, err := BuiltinFiles()
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(shipped))
+		for n := range shipped {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		var bf []file
+		for _, n := range names {
+			if ext := path.Ext(n); (ext == ".yaml" || ext == ".yml") && !local[hashText(shipped[n])] {
+				bf = append(bf, file{path: Builtin + n, src: shipped[n]})
+			}
+		}
+		// Shipped files first: a clash names the local copy as the duplicate.
+		files = append(bf, files...)
+	}
+	set := &Set{}
+	var errs Errors
+	for _, f := range files {
+		if e := set.add(f.path, f.src); e != nil {
 			errs = append(errs, e...)
 		}
 	}
@@ -75,6 +144,9 @@ func LoadDirs(paths []string) (*Set, error) {
 // Parse reads one file's bytes into the set (used by tests and LoadDirs).
 func (s *Set) add(path string, src []byte) Errors {
 	p := newParser(path, src)
+	if e := notUTF8(path, src); e != nil {
+		return Errors{e}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
 		return Errors{p.yamlError(err)}
@@ -132,7 +204,11 @@ func (s *Set) checkDuplicates() Errors {
 				continue
 			}
 			if prev, ok := seen[r.ID]; ok {
-				errs = append(errs, &Error{Pos: r.Pos, Msg: fmt.Sprintf("duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)})
+				msg := fmt.Sprintf("duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)
+				if strings.HasPrefix(prev.Pos.File, Builtin) && !strings.HasPrefix(r.Pos.File, Builtin) {
+					msg += "; to replace the shipped rules with your edited copy, leave them out (--builtin-rules=false, or builtin_rules: false in the serve config)"
+				}
+				errs = append(errs, &Error{Pos: r.Pos, Msg: msg})
 				continue
 			}
 			seen[r.ID] = r
@@ -160,6 +236,29 @@ func (p *parser) at(n *yaml.Node, format string, args ...any) *Error {
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 	p.errs = append(p.errs, p.at(n, format, args...))
+}
+
+// notUTF8 names the first byte that is not UTF-8 (a rule or override file
+// saved as GBK): YAML's own error says only "invalid leading UTF-8
+// octet", which the position it gives (1:1) does not locate.
+func notUTF8(path string, src []byte) *Error {
+	if utf8.Valid(src) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return &Error{Pos: Pos{path, line, col}, Msg: fmt.Sprintf("byte 0x%02X is not UTF-8: save the file as UTF-8 (it looks like GBK or another legacy encoding)", src[i])}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)

@@ -66,6 +66,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	var doneRows int
 	loopStart := time.Now()
+	var names []string
 	for pi, part := range plan.Parts {
 		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
 		var ds *load.Dataset
@@ -95,7 +96,12 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 			}
 			merged.Rejects = append(merged.Rejects, r)
 		}
-		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: o.Scope, Workers: o.Workers, Progress: progress})
+		// as_of is bounded against the whole dataset's dates, not one
+		// county's (whose books may end earlier): not checked per county.
+		sc := o.Scope
+		sc.BoundAsOf = false
+		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: sc, Workers: o.Workers, Progress: progress,
+			MaxFindingsPerRule: o.MaxFindingsPerRule})
 		if err != nil {
 			ds.Release()
 			var re rules.Errors
@@ -118,6 +124,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 				m.Rows += s.Rows
 				m.Fired += s.Fired
 				m.Errors += s.Errors
+				m.Dropped += s.Dropped
 				m.Duration += s.Duration
 				if m.Disabled == "" {
 					m.Disabled = s.Disabled
@@ -142,6 +149,9 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 				scoped[s.Table] = &c
 			}
 		}
+		// The register's names, for masking (names.json, rejected.csv):
+		// the persons tables are released with their county.
+		names = append(names, ds.PersonNames()...)
 		ev = e
 		ds.Release()
 		doneBytes += part.Bytes
@@ -174,9 +184,15 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	findings.Sort(all)
 	all = findings.Merge(all, rules.SeverityRank)
 	ev.Result = &engine.Result{Findings: all}
+	slices.Sort(names)
+	merged.Names = slices.Compact(names)
 	for _, id := range slices.Sorted(maps.Keys(ruleStats)) {
 		s := ruleStats[id]
 		s.DurationS = s.Duration.Seconds()
+		if s.Dropped > 0 {
+			// the cap holds per county here: the message gives the total
+			s.Capped = engine.CapMessage(o.MaxFindingsPerRule, s.Dropped) + ", per county (partitioned run)"
+		}
 		ev.Result.Stats = append(ev.Result.Stats, *s)
 	}
 	ev.Views = views

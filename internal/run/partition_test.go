@@ -76,6 +76,7 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 	}
 	rulesDir := filepath.Join("..", "..", "rules")
 	asOf := civil.MustParse("2025-06-30")
+	names := map[string][]string{} // the register names each run knows, for masking
 	run := func(name, by string) []byte {
 		src := data
 		if name == "parquet" {
@@ -88,6 +89,7 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 			t.Fatalf("%s run: %v", name, err)
 		}
 		t.Logf("%s: %d findings, stages %v", name, len(out.Findings), out.Stages)
+		names[name] = out.Dataset.PersonNames()
 		b, err := os.ReadFile(filepath.Join(dir, name, "findings.jsonl"))
 		if err != nil {
 			t.Fatal(err)
@@ -125,6 +127,9 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 	}
 	if w, p := inputs("whole"), inputs("parts"); w != p || strings.Count(w, `"sha256": "`) != 8 || strings.Contains(w, `"sha256": ""`) {
 		t.Errorf("manifest inputs differ:\nwhole: %s\nparts: %s", w, p)
+	}
+	if len(names["whole"]) < 1000 || strings.Join(names["whole"], ",") != strings.Join(names["parts"], ",") {
+		t.Errorf("register names: whole run %d, partitioned %d, or they differ", len(names["whole"]), len(names["parts"]))
 	}
 	if len(whole) == 0 || bytes.Count(whole, []byte("\n")) < 50 {
 		t.Fatalf("whole run found too little to compare: %d bytes", len(whole))

@@ -32,6 +32,10 @@ type Scope struct {
 	// campaign's scope); Towns likewise.
 	Villages []string
 	Towns    []string
+	// BoundAsOf refuses an as_of more than AsOfSlackDays after the data's
+	// last date (set when a person gave --as-of; a scheduled run's as_of
+	// is yesterday and stale data must not stop it).
+	BoundAsOf bool
 }
 
 // SkippedRule is a rule that did not run, and why.
@@ -66,6 +70,8 @@ type EvalConfig struct {
 	Scope     Scope
 	Workers   int
 	Mem       memory.Allocator
+	// MaxFindingsPerRule: see engine.EvalOptions (0 = the default cap).
+	MaxFindingsPerRule int
 	// Progress, when set, is told each stage as it starts.
 	Progress func(stage string)
 }
@@ -86,6 +92,11 @@ func timed(stages map[string]float64, name string, progress func(string), fn fun
 // nothing: tables stay the caller's; views it builds are released.
 func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfig) (*Evaluation, error) {
 	ev := &Evaluation{Stages: map[string]float64{}, Views: map[string]int{}}
+	if cfg.Scope.BoundAsOf {
+		if err := checkAsOf(tables, cfg.Scope.AsOf); err != nil {
+			return nil, err
+		}
+	}
 	mem := cfg.Mem
 	if mem == nil {
 		mem = memory.DefaultAllocator
@@ -207,6 +218,7 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 		var err error
 		ev.Result, err = engine.Evaluate(ctx, plan, views, engine.EvalOptions{
 			AsOf: cfg.Scope.AsOf, From: cfg.Scope.From, To: cfg.Scope.To, Workers: cfg.Workers, Towns: towns,
+			MaxFindingsPerRule: cfg.MaxFindingsPerRule,
 		})
 		return err
 	})

@@ -9,16 +9,21 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/mask"
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/shard"
 )
 
 // Options configure a file-mode run.
@@ -33,8 +38,11 @@ type Options struct {
 	// recording the bad ones in the summary, instead of refusing to run.
 	SkipBadRules bool
 	Workers      int
-	Version      string
-	Progress     func(stage string)
+	// MaxFindingsPerRule caps one rule's findings in this run (0 = the
+	// engine's default, negative = none); see engine.EvalOptions.
+	MaxFindingsPerRule int
+	Version            string
+	Progress           func(stage string)
 	// Source, when set, supplies the dataset instead of DataDir (e.g. the
 	// PostgreSQL store).
 	Source func(ctx context.Context) (*load.Dataset, error)
@@ -51,6 +59,13 @@ type Options struct {
 	Record []Step
 	// PartitionBy "county" runs one county at a time (partition.go).
 	PartitionBy string
+	// Shard, when set, evaluates only the counties of that shard of a run
+	// group (shard.go).
+	Shard *shard.Spec
+	// ShardRows are the rows per village the source counted, so every
+	// shard balances on the same numbers even when it reads only its own
+	// rows (nil: count the loaded rows).
+	ShardRows map[string]int64
 }
 
 // Step is a post-evaluation stage of a run.
@@ -83,6 +98,8 @@ type Outcome struct {
 	Extra map[string][]byte
 	// Stages holds seconds per stage, also reported in the summary.
 	Stages map[string]float64
+	// Shard is what a sharded run covered (nil for a whole run).
+	Shard *ShardInfo
 }
 
 // Summary is OUT/summary.json.
@@ -169,7 +186,16 @@ type OverrideNote struct {
 // temporary file renamed into place.
 func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.PartitionBy != "" {
+		if o.Shard != nil {
+			return nil, errors.New("--partition and --shard do not combine: a shard is already a part of the counties")
+		}
 		return runPartitioned(ctx, o)
+	}
+	if o.Shard != nil {
+		// A shard reads only its counties' dated rows (their books may end
+		// earlier, a shard may hold none), so as_of is not bounded per
+		// shard, as it is not per county in a partitioned run.
+		o.Scope.BoundAsOf = false
 	}
 	started := time.Now()
 	set, badRules, err := loadRules(o)
@@ -201,7 +227,20 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		ds.Release()
 		return nil, &StrictError{Rejected: n}
 	}
-	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Only: o.Only, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress})
+	var shardInfo *ShardInfo
+	var inShard func(*findings.Finding) bool
+	if o.Shard != nil {
+		if err := timed(stages, "shard", o.Progress, func() error {
+			var err error
+			shardInfo, inShard, err = cutToShard(ctx, ds, *o.Shard, o.ShardRows, memory.DefaultAllocator)
+			return err
+		}); err != nil {
+			ds.Release()
+			return nil, err
+		}
+	}
+	ev, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Only: o.Only, Scope: o.Scope, Workers: o.Workers, Progress: o.Progress,
+		MaxFindingsPerRule: o.MaxFindingsPerRule})
 	if err != nil {
 		ds.Release()
 		var re rules.Errors
@@ -213,7 +252,16 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	for k, v := range ev.Stages {
 		stages[k] += v
 	}
-	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
+	if inShard != nil {
+		kept := ev.Result.Findings[:0]
+		for _, f := range ev.Result.Findings {
+			if inShard(f) {
+				kept = append(kept, f)
+			}
+		}
+		ev.Result.Findings = kept
+	}
+	out := &Outcome{Findings: ev.Result.Findings, Dataset: ds, Eval: ev, Extra: map[string][]byte{}, Stages: stages, Shard: shardInfo}
 	return finish(ctx, o, out, set, badRules, started)
 }
 
@@ -404,20 +452,47 @@ func writeRejects(dir string, ds *load.Dataset) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output folder: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := load.WriteRejects(&buf, ds.Rejects); err != nil {
+	b, err := RejectsCSV(ds)
+	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), buf.Bytes())
+	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), b)
 }
 
-// RemoveStaleTemps deletes the temporary files (".<name>.tmp-*") a killed
-// run left in dir; WriteOutputs calls it first, so they never pile up.
-// Errors are ignored: a leftover temp file is harmless, only untidy.
+// RejectsCSV is rejected.csv for a dataset: personal data masked (the
+// register's names are learned first), cells guarded against formulas.
+func RejectsCSV(ds *load.Dataset) ([]byte, error) {
+	var buf bytes.Buffer
+	m := mask.New(false)
+	m.LearnAll(ds.PersonNames())
+	if err := load.WriteRejects(&buf, load.MaskRejects(ds.Rejects, m)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// tempPrefix starts the name of every temporary file xiaowei writes. The
+// folder is the user's (run --out may name an existing one), so cleanup
+// must only ever touch names this program made: a prefix no other program
+// uses, the output's name, and CreateTemp's all-digit random suffix.
+const tempPrefix = ".xiaowei-tmp-"
+
+// ownTemp matches tempPrefix + <output name> + "." + CreateTemp's digits.
+var ownTemp = regexp.MustCompile(`^` + regexp.QuoteMeta(tempPrefix) + `[^/]+\.[0-9]+$`)
+
+// RemoveStaleTemps deletes the temporary files a killed run left in dir
+// (regular files named by WriteFileAtomic, nothing else); WriteOutputs
+// calls it first, so they never pile up. Errors are ignored: a leftover
+// temp file is harmless, only untidy.
 func RemoveStaleTemps(dir string) {
-	stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	stale, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*"))
 	for _, p := range stale {
-		os.Remove(p)
+		if !ownTemp.MatchString(filepath.Base(p)) {
+			continue
+		}
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			os.Remove(p)
+		}
 	}
 }
 
@@ -425,7 +500,7 @@ func RemoveStaleTemps(dir string) {
 // and renames it over the target, so a reader (or a killed run) never sees
 // half a file: the old one stays until the new one is complete.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

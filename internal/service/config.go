@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/store"
 )
 
@@ -29,12 +30,17 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// OutDir receives each run's files under <job>/<run_id>/.
 	OutDir string `yaml:"out_dir"`
-	// Rules are the default rule and override folders or files.
+	// Rules are rule and override folders or files added to the shipped
+	// rules (or, with BuiltinRules false, used instead of them).
 	Rules []string `yaml:"rules"`
+	// BuiltinRules uses the rule set compiled into the binary; default true.
+	BuiltinRules *bool `yaml:"builtin_rules"`
 	// Workers for evaluation (0 = all cores).
 	Workers   int         `yaml:"workers"`
 	Nightly   Nightly     `yaml:"nightly"`
 	Campaigns []*Campaign `yaml:"campaigns"`
+	// Retention prunes old run folders and stored runs.
+	Retention Retention `yaml:"retention"`
 	// ShutdownTimeout bounds the wait for a cancelled job at SIGTERM.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 }
@@ -108,9 +114,6 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	if c.OutDir == "" {
 		c.OutDir = "runs"
 	}
-	if len(c.Rules) == 0 {
-		c.Rules = []string{"rules"}
-	}
 	if c.Nightly.Schedule == "" {
 		c.Nightly.Schedule = "0 2 * * *"
 	}
@@ -123,6 +126,16 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	var problems []string
 	if c.Database == "" {
 		problems = append(problems, "no database: set database: or DATABASE_URL")
+	} else if err := store.CheckURL(c.Database); err != nil {
+		problems = append(problems, err.Error())
+	}
+	for name, p := range map[string]Policy{"run_dirs": c.Retention.RunDirs, "stored_runs": c.Retention.StoredRuns} {
+		if p.Keep < 0 {
+			problems = append(problems, fmt.Sprintf("retention.%s.keep %d: want 0 or more", name, p.Keep))
+		}
+	}
+	if len(c.RuleDirs()) == 0 {
+		problems = append(problems, "builtin_rules: false needs at least one folder in rules:")
 	}
 	if _, err := parseSpec(c.Nightly.Schedule); err != nil {
 		problems = append(problems, fmt.Sprintf("nightly.schedule %q: %v", c.Nightly.Schedule, err))
@@ -170,6 +183,16 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 		return nil, fmt.Errorf("%s:\n  %s", name, strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// RuleDirs is the rule path list of the nightly run: the shipped set
+// (rules.Builtin) unless builtin_rules is false, then the rules: folders.
+func (c *Config) RuleDirs() []string {
+	var out []string
+	if c.BuiltinRules == nil || *c.BuiltinRules {
+		out = append(out, rules.Builtin)
+	}
+	return append(out, c.Rules...)
 }
 
 var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)

@@ -10,7 +10,7 @@ import (
 
 func (s *Service) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /healthz", s.metrics.InstrumentHandler("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
@@ -20,12 +20,9 @@ func (s *Service) handler() http.Handler {
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		s.metrics.write(w)
-	})
-	mux.HandleFunc("GET /runs", s.runsHandler)
+	})))
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("GET /runs", s.metrics.InstrumentHandler("runs", http.HandlerFunc(s.runsHandler)))
 	return mux
 }
 

@@ -28,7 +28,7 @@ type Service struct {
 	st      *store.Store
 	version string
 	jobs    []*job
-	metrics *metrics
+	metrics *Metrics
 
 	// Prepare, when set, adjusts each job's run options before it runs
 	// (e.g. adds the leads and dispositions post steps, or a record step
@@ -38,6 +38,8 @@ type Service struct {
 	// InTx, when set, gives writers that store more of a run (its leads)
 	// inside the transaction that records it.
 	InTx func(st *store.Store, out *run.Outcome) []store.TxWriter
+
+	retainMu sync.Mutex // one retention pass at a time
 
 	mu       sync.Mutex
 	attempts []Attempt // recent attempts of this instance, newest last
@@ -59,13 +61,16 @@ type Attempt struct {
 	ScheduledFor time.Time `json:"scheduled_for"`
 	RunID        string    `json:"run_id,omitempty"`
 	Outcome      string    `json:"outcome"` // completed, failed, canceled, locked, already_done
-	Error        string    `json:"error,omitempty"`
-	Started      time.Time `json:"started"`
-	Seconds      float64   `json:"seconds"`
-	Findings     int       `json:"findings"`
-	New          int       `json:"new"`
-	Resolved     int       `json:"resolved"`
-	Reopened     int       `json:"reopened"`
+	// Stored says the run is in the database (outcome completed); a
+	// cancelled or failed attempt stored nothing.
+	Stored   bool      `json:"stored"`
+	Error    string    `json:"error,omitempty"`
+	Started  time.Time `json:"started"`
+	Seconds  float64   `json:"seconds"`
+	Findings int       `json:"findings"`
+	New      int       `json:"new"`
+	Resolved int       `json:"resolved"`
+	Reopened int       `json:"reopened"`
 }
 
 // New checks the config and builds the jobs; Serve connects.
@@ -73,7 +78,7 @@ func New(cfg *Config, log *slog.Logger, version string) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	s := &Service{cfg: cfg, log: log, version: version, metrics: newMetrics(), ready: make(chan struct{})}
+	s := &Service{cfg: cfg, log: log, version: version, metrics: NewMetrics(), ready: make(chan struct{})}
 	if cfg.Nightly.Enabled == nil || *cfg.Nightly.Enabled {
 		sched, err := parseSpec(cfg.Nightly.Schedule)
 		if err != nil {
@@ -98,8 +103,20 @@ func New(cfg *Config, log *slog.Logger, version string) (*Service, error) {
 		}
 		s.jobs = append(s.jobs, j)
 	}
+	// Every job's outcome counters exist from the start at 0, so the first
+	// failure is an increase an alert can see, not a new series.
+	for _, j := range s.jobs {
+		for _, o := range []string{"completed", "failed", "canceled", "locked", "already_done"} {
+			s.metrics.runs.WithLabelValues(j.name, o)
+		}
+	}
 	return s, nil
 }
+
+// Metrics are the service's metrics; the workbench instruments its
+// handlers with Metrics().InstrumentHandler and registers its own metrics
+// on Metrics().Registry(), so /metrics serves them all.
+func (s *Service) Metrics() *Metrics { return s.metrics }
 
 // Addr is the HTTP address actually listened on (after Ready).
 func (s *Service) Addr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.addr }
@@ -127,6 +144,11 @@ func (s *Service) Serve(ctx context.Context) error {
 	if len(applied) > 0 {
 		s.log.Info("schema migrated", "applied", applied)
 	}
+	dbc := newDBCollector(st)
+	if err := s.metrics.reg.Register(dbc); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer s.metrics.reg.Unregister(dbc)
 
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -154,6 +176,7 @@ func (s *Service) Serve(ctx context.Context) error {
 	go func() {
 		// Catch-up first (in order, one job at a time), then the schedule.
 		s.catchUp(jobCtx)
+		s.retain(jobCtx)
 		if jobCtx.Err() == nil && ctx.Err() == nil {
 			c.Start()
 			for _, e := range c.Entries() {
@@ -252,7 +275,7 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 	defer func() {
 		a.Seconds = time.Since(a.Started).Seconds()
 		s.record(a)
-		log.Info("job finished", "outcome", a.Outcome, "run_id", a.RunID, "seconds", a.Seconds, "findings", a.Findings,
+		log.Info("job finished", "outcome", a.Outcome, "stored", a.Stored, "run_id", a.RunID, "seconds", a.Seconds, "findings", a.Findings,
 			"new", a.New, "resolved", a.Resolved, "reopened", a.Reopened, "err", a.Error)
 	}()
 	conn, err := s.st.Pool.Acquire(ctx)
@@ -294,12 +317,28 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 		a.Outcome, a.Error = outcomeOf(ctx, err), err.Error()
 		if errors.Is(err, store.ErrDuplicateSlot) {
 			a.Outcome = "already_done"
+			return a
+		}
+		// A failure or SIGTERM that lands around the commit must not
+		// report a stored run as cancelled: ask the database.
+		if a.RunID != "" {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			stored, serr := s.st.RunStored(sctx, a.RunID)
+			cancel()
+			switch {
+			case serr != nil:
+				a.Error += fmt.Sprintf(" (whether run %s was stored is unknown: %v)", a.RunID, serr)
+			case stored:
+				a.Outcome, a.Stored = "completed", true
+				a.Error = "stored; a later step failed: " + a.Error
+			}
 		}
 		return a
 	}
-	a.Outcome = "completed"
+	a.Outcome, a.Stored = "completed", true
 	a.Findings, a.New, a.Resolved, a.Reopened = rec.Findings, rec.New, rec.Resolved, rec.Reopened
 	s.metrics.completed(j.name, out, rec)
+	s.retain(ctx)
 	return a
 }
 
@@ -333,7 +372,7 @@ func scopeFor(j *job, slot time.Time) run.Scope {
 func (s *Service) runJob(ctx context.Context, j *job, slot time.Time, a *Attempt) (*store.Recorded, *run.Outcome, error) {
 	a.RunID = store.NewRunID(time.Now())
 	meta := store.RunMeta{RunID: a.RunID, Job: j.name, ScheduledFor: slot, StartedAt: time.Now(), Version: s.version}
-	ruleDirs := s.cfg.Rules
+	ruleDirs := s.cfg.RuleDirs()
 	if j.campaign != nil {
 		meta.Campaign = j.campaign.Name
 		if len(j.campaign.Rules) > 0 {

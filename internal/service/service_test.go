@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/fixturetest"
@@ -18,6 +21,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/pgtest"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
+	"github.com/neijiang/xiaowei/internal/tooltest"
 )
 
 // setup imports a small dataset into a private schema and writes a rule
@@ -54,7 +58,7 @@ func setup(t *testing.T) (*Config, *store.Store) {
 	if _, err := st.Import(ctx, ds, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ParseConfig([]byte(fmt.Sprintf("database: %s\nschema: %s\nlisten: 127.0.0.1:0\nout_dir: %s\nrules: [%s]\n",
+	cfg, err := ParseConfig([]byte(fmt.Sprintf("database: %s\nschema: %s\nlisten: 127.0.0.1:0\nout_dir: %s\nrules: [%s]\nbuiltin_rules: false\n",
 		url, schema, filepath.Join(dir, "out"), rules)), "test")
 	if err != nil {
 		t.Fatal(err)
@@ -157,19 +161,22 @@ func TestTwoInstancesOneRun(t *testing.T) {
 	if outcomes["completed"] != 1 || outcomes["locked"]+outcomes["already_done"] != 1 {
 		t.Fatalf("outcomes %v", outcomes)
 	}
-	m := get(t, "http://"+ran.Addr()+"/metrics")
-	for _, want := range []string{`xiaowei_runs_total{job="nightly",outcome="completed"} 1`, `xiaowei_findings{job="nightly",family="cash",severity="low"} 2`,
-		`xiaowei_stage_seconds_count{job="nightly",stage="record"} 1`, `xiaowei_last_success_timestamp_seconds{job="nightly"} `, `xiaowei_rows_rejected{job="nightly"} 0`} {
-		if !strings.Contains(m, want) {
-			t.Errorf("/metrics lacks %q:\n%s", want, m)
-		}
-	}
 	if h := get(t, "http://"+ran.Addr()+"/healthz"); !strings.Contains(h, "ok") {
 		t.Errorf("/healthz %s", h)
 	}
 	if r := get(t, "http://"+ran.Addr()+"/runs"); !strings.Contains(r, `"job": "nightly"`) || !strings.Contains(r, `"findings": 2`) {
 		t.Errorf("/runs %s", r)
 	}
+	m := get(t, "http://"+ran.Addr()+"/metrics")
+	for _, want := range []string{`xiaowei_runs_total{job="nightly",outcome="completed"} 1`, `xiaowei_findings{family="cash",job="nightly",severity="low"} 2`,
+		`xiaowei_stage_duration_seconds_count{job="nightly",stage="record"} 1`, `xiaowei_run_duration_seconds_count{job="nightly",outcome="completed"} 1`,
+		`xiaowei_http_requests_total{code="200",handler="runs",method="get"} 1`, "go_goroutines ", "process_resident_memory_bytes ", "xiaowei_out_dir_bytes ", `xiaowei_retained_runs{kind="db"} 1`,
+		`xiaowei_last_recorded_run_timestamp_seconds{job="nightly"} `, "xiaowei_run_groups_unfinished 0", `xiaowei_last_success_timestamp_seconds{job="nightly"} `, `xiaowei_rows_rejected{job="nightly"} 0`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, m)
+		}
+	}
+	promtoolCheckMetrics(t, m)
 	cancel()
 	for i := 0; i < 2; i++ {
 		select {
@@ -278,5 +285,81 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if s.jobs[0].name != "nightly" || j.name != "campaign:朝阳镇代收款专项" {
 		t.Errorf("jobs %s %s", s.jobs[0].name, j.name)
+	}
+}
+
+// promtoolCheckMetrics lints a real /metrics page with promtool (naming,
+// units, _total suffixes, help text).
+func promtoolCheckMetrics(t *testing.T, page string) {
+	t.Helper()
+	cmd := exec.Command(tooltest.Require(t, "promtool", "prometheus"), "check", "metrics")
+	cmd.Stdin = strings.NewReader(page)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s\npage:\n%s", err, out, page)
+	}
+}
+
+// TestConfigBadDatabaseURL: `serve --check` refuses a database URL that
+// would not parse at start-up, and says why without the password.
+func TestConfigBadDatabaseURL(t *testing.T) {
+	for _, c := range []struct{ name, url, want string }{
+		{"bad escape", "postgres://u:hunter%zz2@h/db", "invalid percent-encoded token"},
+		{"space in password", "'postgres://u:hunter 2@h/db'", "unexpected spaces"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte("database: "+c.url+"\n"), "c.yaml")
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if strings.Contains(err.Error(), "hunter") || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "c.yaml") {
+				t.Errorf("error %q: want c.yaml, %q and no password", err, c.want)
+			}
+		})
+	}
+}
+
+// TestSIGTERMAroundCommit: the outcome a job reports is what the database
+// holds. A cancellation that lands after the run's last write lets the
+// commit finish and reports the run completed and stored; one that lands
+// before a write rolls back and reports it cancelled, with nothing stored.
+func TestSIGTERMAroundCommit(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		writerFails bool // the in-transaction writer sees the cancellation
+		outcome     string
+		stored      bool
+		runs        int
+	}{
+		{"after the last write", false, "completed", true, 1},
+		{"before a write", true, "canceled", false, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, st := setup(t)
+			s, err := New(cfg, quietLog(t), "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.st = st
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// SIGTERM arrives inside the transaction, after every other write
+			s.InTx = func(*store.Store, *run.Outcome) []store.TxWriter {
+				return []store.TxWriter{func(ctx context.Context, tx pgx.Tx, runID string) error {
+					cancel()
+					if c.writerFails {
+						_, err := tx.Exec(ctx, "select 1")
+						return err
+					}
+					return nil
+				}}
+			}
+			a := s.execute(ctx, s.jobs[0], time.Date(2025, 7, 1, 2, 0, 0, 0, civil.Shanghai))
+			if a.Outcome != c.outcome || a.Stored != c.stored {
+				t.Errorf("outcome %s stored %v (%s), want %s stored %v", a.Outcome, a.Stored, a.Error, c.outcome, c.stored)
+			}
+			if n := count(t, st, "runs"); n != c.runs {
+				t.Errorf("%d runs stored, want %d", n, c.runs)
+			}
+		})
 	}
 }

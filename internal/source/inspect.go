@@ -18,6 +18,8 @@ import (
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/mask"
+	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // InspectOptions tune Inspect.
@@ -27,6 +29,10 @@ type InspectOptions struct {
 	Sheet   string   // xlsx: "" = from the mapping, else the first sheet
 	Rows    int      // sample rows shown (default 3)
 	Errors  int      // rejects shown (default 10)
+	// Unmasked shows ID numbers, names and accounts in sample rows and
+	// rejects in full; by default they are masked like the report's.
+	Unmasked bool
+	mk       *mask.Masker // set by Inspect
 }
 
 // Inspect prints what the loader sees in one file: its sheets, the header
@@ -71,13 +77,14 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 			}
 		}
 	}
+	o.mk = registerMasker(ctx, m, file, o.Unmasked)
 	abs, _ := filepath.Abs(file)
 	synthetic := func(table string) *TableMap {
 		return &TableMap{Table: table, File: abs, Sheet: o.Sheet, Columns: map[string]*ColumnMap{}}
 	}
 
 	if isXLSX(file) {
-		if err := listSheets(w, file, m, tm); err != nil {
+		if err := listSheets(ctx, w, file, m, tm); err != nil {
 			return err
 		}
 	} else if !strings.EqualFold(filepath.Ext(file), ".parquet") {
@@ -133,20 +140,23 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 		fmt.Fprintf(w, "\nmapping error:\n  %v\n", err)
 		return nil
 	}
-	sampleAndTypes(w, p, o.Rows)
+	sampleAndTypes(w, p, o.Rows, o.mk)
 	p.rr.close()
 	return inspectLoad(ctx, w, m, tm, p, o)
 }
 
-func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
-	f, err := excelize.OpenFile(file)
+func listSheets(ctx context.Context, w io.Writer, file string, m *Mapping, tm *TableMap) error {
+	f, err := openWorkbook(file)
 	if err != nil {
-		return fmt.Errorf("%s: not a readable xlsx workbook: %w", file, err)
+		return err
 	}
 	defer f.Close()
 	fmt.Fprintln(w, "sheets:")
 	for i, s := range f.GetSheetList() {
-		dim := sheetSize(f, s)
+		dim, err := sheetSize(ctx, f, s)
+		if err != nil {
+			return err
+		}
 		note := ""
 		for _, t := range m.ForFile(file) {
 			if t.Sheet == s || (t.Sheet == "" && i == 0) {
@@ -164,21 +174,29 @@ func listSheets(w io.Writer, file string, m *Mapping, tm *TableMap) error {
 	return nil
 }
 
-// sheetSize counts a sheet's rows and its widest row.
-func sheetSize(f *excelize.File, sheet string) string {
+// sheetSize counts a sheet's rows and its widest row. It stops on
+// cancellation (SIGTERM) and at MaxXLSXCells: a sheet within the unpacked
+// size limit can still take seconds to walk.
+func sheetSize(ctx context.Context, f *excelize.File, sheet string) (string, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
 	defer rows.Close()
-	n, cols := 0, 0
+	n, cols, cells := 0, 0, 0
 	for rows.Next() {
 		n++
-		if c, err := rows.Columns(); err == nil && len(c) > cols {
-			cols = len(c)
+		if n%1024 == 0 && ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		if c, err := rows.Columns(); err == nil {
+			cols = max(cols, len(c))
+			if cells += len(c); cells > MaxXLSXCells {
+				return fmt.Sprintf("more than %d cells; at most that many are read", MaxXLSXCells), nil
+			}
 		}
 	}
-	return fmt.Sprintf("%d rows × %d columns", n, cols)
+	return fmt.Sprintf("%d rows × %d columns", n, cols), nil
 }
 
 // guessTable picks the contract table whose columns the file's header
@@ -315,7 +333,7 @@ func kindOf(s string, xlsx bool, k contract.Kind) string {
 
 // sampleAndTypes reads up to 200 data rows: it shows the first n as the
 // loader will see them and tallies what each source column holds.
-func sampleAndTypes(w io.Writer, p *plan, n int) {
+func sampleAndTypes(w io.Writer, p *plan, n int, m *mask.Masker) {
 	next := p.rows()
 	kinds := make([]map[string]int, len(p.header))
 	for j := range kinds {
@@ -392,15 +410,48 @@ func sampleAndTypes(w io.Writer, p *plan, n int) {
 			case raw == "" && v == "":
 				continue
 			case raw == v:
-				fmt.Fprintf(w, "    %s = %s\n", c.col.Name, v)
+				fmt.Fprintf(w, "    %s = %s\n", c.col.Name, m.Field(c.col.Name, v))
 			default:
-				fmt.Fprintf(w, "    %s = %s  (from %q)\n", c.col.Name, v, raw)
+				fmt.Fprintf(w, "    %s = %s  (from %q)\n", c.col.Name, m.Field(c.col.Name, v), m.Field(c.col.Name, raw))
 			}
 		}
 		for _, b := range rec.Bad {
-			fmt.Fprintf(w, "    %s: cannot convert %q: %s\n", b.Column, b.Value, b.Reason)
+			fmt.Fprintf(w, "    %s: cannot convert %q: %s\n", b.Column, m.Field(b.Column, b.Value), m.Text(b.Reason))
 		}
 	}
+}
+
+// registerMasker is the masker for inspect's output. It knows the names
+// of the persons register when one sits beside the file (a contract
+// dataset's persons.csv or .parquet) or is in the mapping, so a name in
+// free text (a ledger summary 陪同张三…) is masked too; best effort: with
+// no register only keyed values (IDs, names, accounts) are masked.
+func registerMasker(ctx context.Context, m *Mapping, file string, unmasked bool) *mask.Masker {
+	mk := mask.New(unmasked)
+	if unmasked {
+		return mk
+	}
+	tm := m.Tables["persons"]
+	if tm == nil {
+		for _, ext := range []string{".csv", ".parquet"} {
+			p, err := filepath.Abs(filepath.Join(filepath.Dir(file), "persons"+ext))
+			if _, serr := os.Stat(p); err == nil && serr == nil {
+				tm = &TableMap{Table: "persons", File: p, Columns: map[string]*ColumnMap{}}
+				break
+			}
+		}
+	}
+	if tm == nil {
+		return mk
+	}
+	t, _, _, err := LoadTable(ctx, m, tm, load.Options{})
+	if err != nil {
+		return mk
+	}
+	defer t.Release()
+	ds := &load.Dataset{Tables: map[string]*table.Table{"persons": t}}
+	mk.LearnAll(ds.PersonNames())
+	return mk
 }
 
 func rowWord(p *plan) string {
@@ -427,6 +478,10 @@ func inspectLoad(ctx context.Context, w io.Writer, m *Mapping, tm *TableMap, p *
 		return nil
 	}
 	fmt.Fprintf(w, "first errors (%d in all; the run writes them to rejected.csv):\n", len(rejects))
+	mk := o.mk
+	if mk == nil {
+		mk = mask.New(o.Unmasked)
+	}
 	for i, r := range rejects {
 		if i == o.Errors {
 			break
@@ -435,7 +490,7 @@ func inspectLoad(ctx context.Context, w io.Writer, m *Mapping, tm *TableMap, p *
 		if isXLSX(r.File) {
 			word = "row"
 		}
-		fmt.Fprintf(w, "  %s %d  %s  %q: %s\n", word, r.Line, r.Column, r.Value, r.Reason)
+		fmt.Fprintf(w, "  %s %d  %s  %q: %s\n", word, r.Line, r.Column, mk.Field(r.Column, r.Value), mk.Text(r.Reason))
 	}
 	return nil
 }

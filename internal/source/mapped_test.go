@@ -175,6 +175,12 @@ func TestWrongMappingErrors(t *testing.T) {
 		{"tables:\n  ledger:\n    file: x.xlsx\n    columns: {date: {from: 日期, unit: 万元}}", "only money columns have a unit"},
 		{"tables:\n  villages: {file: v.csv, encoding: big5}", "encoding \"big5\""},
 		{"version: 2\ntables: {villages: v.csv}", "only version 1"},
+		// duplicate keys are refused, as the rule parser does, at every level
+		{"tables:\n  villages:\n    file: v.csv\n    columns:\n      village_name: 村名称\n      village_name: 村社区名", "sources.yaml:6: tables.villages.columns.village_name given twice (first on line 5)"},
+		{"tables:\n  villages: v.csv\n  villages: v2.csv", "sources.yaml:3: tables.villages given twice (first on line 2)"},
+		{"aliases: {village_name: [村名]}\naliases: {village_name: [村社区]}\ntables: {villages: v.csv}", "sources.yaml:2: aliases given twice (first on line 1)"},
+		// a mapping saved as GBK: the bad byte's line and column
+		{"tables:\n  villages:\n    file: v.csv\n    columns: {village_name: \xb4\xe5\xc3\xfb}", "sources.yaml:4:29: byte 0xB4 is not UTF-8: save the mapping as UTF-8"},
 	} {
 		_, err := ParseMapping(filepath.Join(dir, "sources.yaml"), []byte(tc.yaml))
 		if err == nil || !errors.Is(err, ErrMapping) || !strings.Contains(err.Error(), tc.want) {

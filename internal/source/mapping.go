@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -93,6 +94,9 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 	m := &Mapping{Path: path, Dir: filepath.Dir(path), Tables: map[string]*TableMap{},
 		Aliases: map[string][]string{}, Values: map[string]map[string]string{}}
 	errs := &mapErrs{path: path}
+	if line, col, b, bad := firstNonUTF8(src); bad {
+		return nil, fmt.Errorf("%s:%d:%d: byte 0x%02X is not UTF-8: save the mapping as UTF-8: %w", path, line, col, b, ErrMapping)
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
@@ -105,6 +109,7 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: want a mapping with tables: %w", path, root.Line, ErrMapping)
 	}
+	dupKeys(root, errs, "")
 	eachKey(root, errs, []string{"version", "tables", "aliases", "values"}, func(k string, kn, v *yaml.Node) {
 		switch k {
 		case "version":
@@ -174,6 +179,54 @@ func eachKey(n *yaml.Node, errs *mapErrs, allowed []string, fn func(k string, kn
 			continue
 		}
 		fn(k.Value, k, n.Content[i+1])
+	}
+}
+
+// firstNonUTF8 finds the first byte that is not UTF-8 (a mapping saved as
+// GBK): YAML would report it at 1:1.
+func firstNonUTF8(src []byte) (line, col int, b byte, bad bool) {
+	if utf8.Valid(src) {
+		return 0, 0, 0, false
+	}
+	line, col = 1, 1
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return line, col, src[i], true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return 0, 0, 0, false
+}
+
+// dupKeys reports every key given twice in any mapping of the document,
+// as the rule parser does: YAML keeps the last silently, so a column
+// mapped twice would quietly read the wrong source column.
+func dupKeys(n *yaml.Node, errs *mapErrs, where string) {
+	if n.Kind == yaml.MappingNode {
+		first := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			name := k.Value
+			if where != "" {
+				name = where + "." + k.Value
+			}
+			if line, ok := first[k.Value]; ok {
+				errs.add(k.Line, "%s given twice (first on line %d)", name, line)
+			} else {
+				first[k.Value] = k.Line
+			}
+			dupKeys(n.Content[i+1], errs, name)
+		}
+		return
+	}
+	for _, c := range n.Content {
+		dupKeys(c, errs, where)
 	}
 }
 

@@ -164,24 +164,28 @@ func (c *csvRows) next() (int, []string, error) {
 		return 0, nil, err
 	}
 	line, _ := c.cr.FieldPos(0)
+	if len(rec) > MaxColumns {
+		return line, nil, fmt.Errorf("%d columns; at most %d are read", len(rec), MaxColumns)
+	}
 	return line, rec, nil
 }
 
 func (c *csvRows) close() error { return c.f.Close() }
 
 type xlsxRows struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	row  int
-	sys  dateSystem // workbookPr date1904
+	f     *excelize.File
+	rows  *excelize.Rows
+	row   int
+	cells int        // read so far, against MaxXLSXCells
+	sys   dateSystem // workbookPr date1904
 }
 
 // openXLSX opens a sheet (the first when sheet is "") and reports the
 // workbook's sheets.
 func openXLSX(path, sheet string) (*xlsxRows, string, []string, error) {
-	f, err := excelize.OpenFile(path)
+	f, err := openWorkbook(path)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: not a readable xlsx workbook: %w", path, err)
+		return nil, "", nil, err
 	}
 	sheets := f.GetSheetList()
 	if sheet == "" {
@@ -218,6 +222,14 @@ func (x *xlsxRows) next() (int, []string, error) {
 	}
 	x.row++
 	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
+	if err == nil {
+		if len(cells) > MaxColumns {
+			return x.row, nil, fmt.Errorf("row %d has %d columns; at most %d are read", x.row, len(cells), MaxColumns)
+		}
+		if x.cells += len(cells); x.cells > MaxXLSXCells {
+			return x.row, nil, fmt.Errorf("row %d: the sheet has more than %d cells; at most that many are read (use CSV for larger exports)", x.row, MaxXLSXCells)
+		}
+	}
 	return x.row, cells, err
 }
 

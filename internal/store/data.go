@@ -170,6 +170,20 @@ var monthRe = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 // format, positive amounts) in case another tool wrote the tables, and a
 // bad row becomes a Reject (line = its _row) rather than a bad value.
 func (s *Store) ReadDataset(ctx context.Context, mem memory.Allocator) (*load.Dataset, error) {
+	return s.ReadDatasetPlanned(ctx, mem, nil)
+}
+
+// ReadPlan reads the Later tables after the others, each with the row
+// filter Filters computes from the tables read first (a shard reads the
+// villages and cases first, then only its rows of the big tables).
+type ReadPlan struct {
+	Later   []string
+	Filters func(first *load.Dataset) (map[string]*load.RowFilter, error)
+}
+
+// ReadDatasetPlanned is ReadDataset in two phases (see ReadPlan); a nil
+// plan reads everything at once. Stats count the rows read.
+func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, plan *ReadPlan) (*load.Dataset, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
@@ -218,41 +232,96 @@ func (s *Store) ReadDataset(ctx context.Context, mem memory.Allocator) (*load.Da
 		}
 		specs = append(specs, spec)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make([]result, len(specs))
-	var wg sync.WaitGroup
-	for i, spec := range specs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := &results[i]
-			r.t, r.st, r.rej, r.err = s.readTable(ctx, spec, mem)
-			if r.err != nil {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	var errs []error
-	for i, r := range results {
-		if r.err != nil {
-			errs = append(errs, r.err)
-			continue
+	later := map[string]bool{}
+	if plan != nil {
+		for _, n := range plan.Later {
+			later[n] = true
 		}
+	}
+	results := make([]result, len(specs))
+	// readPhase reads the chosen tables concurrently and puts them in
+	// ds.Tables at once, so a failure releases what was read.
+	readPhase := func(pick func(string) bool, filters map[string]*load.RowFilter) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var wg sync.WaitGroup
+		for i, spec := range specs {
+			if !pick(spec.Name) {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := &results[i]
+				r.t, r.st, r.rej, r.err = s.readTable(ctx, spec, mem, filters[spec.Name])
+				if r.err != nil {
+					cancel()
+				}
+			}()
+		}
+		wg.Wait()
+		var errs []error
+		for i, spec := range specs {
+			if !pick(spec.Name) {
+				continue
+			}
+			if results[i].err != nil {
+				errs = append(errs, results[i].err)
+			} else {
+				ds.Tables[spec.Name] = results[i].t
+			}
+		}
+		return errors.Join(errs...)
+	}
+	if err := readPhase(func(n string) bool { return !later[n] }, nil); err != nil {
+		return nil, err
+	}
+	if len(later) > 0 {
+		filters, err := plan.Filters(ds)
+		if err != nil {
+			return nil, err
+		}
+		if err := readPhase(func(n string) bool { return later[n] }, filters); err != nil {
+			return nil, err
+		}
+	}
+	for i, r := range results {
 		r.st.SHA256 = imported[specs[i].Name].sha
-		ds.Tables[specs[i].Name] = r.t
 		ds.Stats = append(ds.Stats, r.st)
 		ds.Rejects = append(ds.Rejects, r.rej...)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
 	}
 	ok = true
 	return ds, nil
 }
 
-func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.Allocator) (*table.Table, load.TableStats, []load.Reject, error) {
+// VillageRows counts the rows of each village in the row tables (persons,
+// beneficiaries, ledger, disclosures by village_id; payments by their
+// case's village): the work a village brings to a run, for balancing
+// shards. Every shard reads the same counts, so they agree.
+func (s *Store) VillageRows(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.Pool.Query(ctx, `select village_id, count(*) from (
+			select village_id from `+s.D("persons")+` union all select village_id from `+s.D("beneficiaries")+`
+			union all select village_id from `+s.D("ledger")+` union all select village_id from `+s.D("disclosures")+`
+			union all select b.village_id from `+s.D("payments")+` p
+				join (select distinct on (case_id) case_id, village_id from `+s.D("beneficiaries")+` order by case_id, _row desc) b using (case_id)
+		) x where village_id is not null group by village_id`)
+	if err != nil {
+		return nil, fmt.Errorf("rows per village: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var v string
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return nil, err
+		}
+		out[v] = n
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.Allocator, f *load.RowFilter) (*table.Table, load.TableStats, []load.Reject, error) {
 	st := load.TableStats{Table: spec.Name, File: "postgres:" + s.Data + "." + spec.Name}
 	sel := "select _row"
 	for _, c := range spec.Columns {
@@ -263,8 +332,25 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 			sel += ", " + id
 		}
 	}
-	sel += " from " + s.D(spec.Name) + " order by _row"
-	rows, err := s.Pool.Query(ctx, sel)
+	sel += " from " + s.D(spec.Name)
+	var args []any
+	if f != nil {
+		col := pgx.Identifier{f.Column}.Sanitize()
+		if f.Negate {
+			sel += " where " + col + " is null or not (" + col + " = any($1))"
+		} else {
+			// A value outside printable ASCII may normalise to one of
+			// Values (a zero-width space in an id): read it too.
+			sel += " where " + col + " = any($1) or " + col + " !~ '^[!-~]+$'"
+		}
+		vals := f.Values
+		if vals == nil {
+			vals = []string{}
+		}
+		args = append(args, vals)
+	}
+	sel += " order by _row"
+	rows, err := s.Pool.Query(ctx, sel, args...)
 	if err != nil {
 		return nil, st, nil, fmt.Errorf("reading %s: %w", spec.Name, err)
 	}
@@ -376,4 +462,18 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 func dateTime(d civil.Date) time.Time {
 	y, m, day := d.YMD()
 	return time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
+}
+
+// PersonNames returns the distinct names of the persons register, for
+// masking names in a report's free text.
+func (s *Store) PersonNames(ctx context.Context) ([]string, error) {
+	rows, err := s.Pool.Query(ctx, "select distinct name from "+s.D("persons")+" where name <> '' order by name")
+	if err != nil {
+		return nil, fmt.Errorf("reading person names: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("reading person names: %w", err)
+	}
+	return names, nil
 }

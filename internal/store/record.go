@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/ident"
@@ -81,108 +82,138 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 // extra writers run inside the same transaction, after the findings, so
 // what belongs to the run (its leads) commits with it or not at all.
 func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.Outcome, extra ...TxWriter) (*Recorded, error) {
-	rec := &Recorded{RunID: m.RunID, Findings: len(out.Findings)}
-	ruleIDs := rulesThatRan(out)
 	villages, all := villagesCovered(o.Scope, out)
-	var summary, manifest []byte
+	rs := runSpec{meta: m, scope: o.Scope, rules: rulesThatRan(out), villages: villages, all: all, findings: len(out.Findings)}
 	var err error
-	if summary, err = json.Marshal(out.Summary); err != nil {
+	if rs.summary, err = json.Marshal(out.Summary); err != nil {
 		return nil, err
 	}
-	if manifest, err = json.Marshal(out.Manifest); err != nil {
+	if rs.manifest, err = json.Marshal(out.Manifest); err != nil {
 		return nil, err
 	}
-	rejected := 0
 	if out.Summary != nil {
-		rejected = out.Summary.Rejected
+		rs.rejected = out.Summary.Rejected
 	}
+	var rec *Recorded
+	err = commitOnce(ctx, s.Pool, func(tx pgx.Tx) error {
+		var err error
+		rec, err = s.recordTx(ctx, tx, rs, func(tx pgx.Tx) error {
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{"xw_stage"}, stageColumns, &findingSource{fs: out.Findings, i: -1})
+			return err
+		}, extra)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// runSpec is what recordTx needs of a run: who it is, what it covered
+// (its resolution scope) and its summary.
+type runSpec struct {
+	meta               RunMeta
+	scope              run.Scope
+	rules              []string
+	villages           []string
+	all                bool
+	findings, rejected int
+	summary, manifest  []byte
+}
+
+var stageColumns = []string{"finding_id", "rule_id", "family", "severity",
+	"village_id", "town_id", "subject", "period", "amount", "title", "message", "responsible", "rule_version", "evidence"}
+
+// recordTx records a run inside tx: stage fills the temporary table
+// xw_stage with the run's findings (from memory, or from a run group's
+// shards), then the upsert, the events and the resolution follow.
+func (s *Store) recordTx(ctx context.Context, tx pgx.Tx, rs runSpec, stage func(tx pgx.Tx) error, extra []TxWriter) (*Recorded, error) {
+	m, sc := rs.meta, rs.scope
+	rec := &Recorded{RunID: m.RunID, Findings: rs.findings}
+	ruleIDs, villages, all := rs.rules, rs.villages, rs.all
 	var slot any
 	if !m.ScheduledFor.IsZero() {
 		slot = m.ScheduledFor
 	}
 	var from, to any
-	if o.Scope.From != 0 {
-		from = dateTime(o.Scope.From)
+	if sc.From != 0 {
+		from = dateTime(sc.From)
 	}
-	if o.Scope.To != 0 {
-		to = dateTime(o.Scope.To)
+	if sc.To != 0 {
+		to = dateTime(sc.To)
 	}
 	now := time.Now()
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		// Recording runs one at a time, so resolution never races an upsert.
-		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", s.LockKey("record")); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "insert into "+s.T("runs")+` (run_id, job, campaign, scheduled_for, as_of, window_from, window_to,
-			scope_towns, scope_villages, rules, villages_covered, started_at, finished_at, findings, new_findings, reopened, resolved,
-			rows_rejected, version, summary, manifest)
-			values ($1,$2,nullif($3,''),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,0,0,0,$15,$16,$17,$18)`,
-			m.RunID, m.Job, m.Campaign, slot, dateTime(o.Scope.AsOf), from, to, nonNil(o.Scope.Towns), nonNil(o.Scope.Villages),
-			ruleIDs, len(villages), m.StartedAt, now, len(out.Findings), rejected, m.Version, string(summary), string(manifest))
-		if err != nil {
-			var pe *pgconn.PgError
-			if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "runs_job_slot" {
-				return ErrDuplicateSlot
-			}
-			return fmt.Errorf("insert run: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `create temp table xw_stage (finding_id text, rule_id text, family text, severity text,
-			village_id text, town_id text, subject text, period text, amount numeric(14,2), title text, message text,
-			responsible text, rule_version text, evidence text) on commit drop`); err != nil {
-			return err
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"xw_stage"}, []string{"finding_id", "rule_id", "family", "severity",
-			"village_id", "town_id", "subject", "period", "amount", "title", "message", "responsible", "rule_version", "evidence"},
-			&findingSource{fs: out.Findings, i: -1}); err != nil {
-			return fmt.Errorf("stage findings: %w", err)
-		}
-		tag, err := tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
-			select f.finding_id, $1, 'reopened', $2 from `+s.T("findings")+` f join xw_stage st using (finding_id) where f.status = 'resolved'`, m.RunID, now)
-		if err != nil {
-			return fmt.Errorf("reopen: %w", err)
-		}
-		rec.Reopened = int(tag.RowsAffected())
-		if _, err := tx.Exec(ctx, "insert into "+s.T("findings")+` as f (finding_id, rule_id, family, severity, village_id, town_id, subject,
-			period, amount, title, message, responsible, rule_version, evidence, first_seen, last_seen, first_run_id, last_run_id, times_seen, status)
-			select finding_id, rule_id, family, severity, village_id, nullif(town_id, ''), subject, period, amount, title, message,
-				nullif(responsible, ''), rule_version, evidence::jsonb, $2, $2, $1, $1, 1, 'open' from xw_stage
-			on conflict (finding_id) do update set rule_id = excluded.rule_id, family = excluded.family, severity = excluded.severity,
-				village_id = excluded.village_id, town_id = excluded.town_id, subject = excluded.subject, period = excluded.period,
-				amount = excluded.amount, title = excluded.title, message = excluded.message, responsible = excluded.responsible,
-				rule_version = excluded.rule_version, evidence = excluded.evidence, last_seen = excluded.last_seen,
-				last_run_id = excluded.last_run_id, times_seen = f.times_seen + 1, status = 'open', resolved_at = null,
-				resolved_run_id = null, reopened = f.reopened + (f.status = 'resolved')::int`, m.RunID, now); err != nil {
-			return fmt.Errorf("upsert findings: %w", err)
-		}
-		tag, err = tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
-			select finding_id, $1, 'opened', $2 from `+s.T("findings")+` where first_run_id = $1`, m.RunID, now)
-		if err != nil {
-			return fmt.Errorf("open events: %w", err)
-		}
-		rec.New = int(tag.RowsAffected())
-		tag, err = tx.Exec(ctx, `with r as (update `+s.T("findings")+` f set status = 'resolved', resolved_at = $2, resolved_run_id = $1
-			where f.status = 'open' and f.last_run_id <> $1 and f.rule_id = any($3)
-			and ($4 or f.village_id = any($5))
-			and ($6::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_from >= $6::date))
-			and ($7::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_to <= $7::date))
-			returning f.finding_id)
-			insert into `+s.T("finding_events")+` (finding_id, run_id, event, at) select finding_id, $1, 'resolved', $2 from r`,
-			m.RunID, now, ruleIDs, all, villages, from, to)
-		if err != nil {
-			return fmt.Errorf("resolve: %w", err)
-		}
-		rec.Resolved = int(tag.RowsAffected())
-		for _, w := range extra {
-			if err := w(ctx, tx, m.RunID); err != nil {
-				return err
-			}
-		}
-		_, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
-			m.RunID, rec.New, rec.Reopened, rec.Resolved)
-		return err
-	})
-	if err != nil {
+	// Recording runs one at a time, so resolution never races an upsert.
+	if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", s.LockKey("record")); err != nil {
 		return nil, err
+	}
+	_, err := tx.Exec(ctx, "insert into "+s.T("runs")+` (run_id, job, campaign, scheduled_for, as_of, window_from, window_to,
+		scope_towns, scope_villages, rules, villages_covered, started_at, finished_at, findings, new_findings, reopened, resolved,
+		rows_rejected, version, summary, manifest)
+		values ($1,$2,nullif($3,''),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,0,0,0,$15,$16,$17,$18)`,
+		m.RunID, m.Job, m.Campaign, slot, dateTime(sc.AsOf), from, to, nonNil(sc.Towns), nonNil(sc.Villages),
+		ruleIDs, len(villages), m.StartedAt, now, rs.findings, rs.rejected, m.Version, string(rs.summary), string(rs.manifest))
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "runs_job_slot" {
+			return nil, ErrDuplicateSlot
+		}
+		return nil, fmt.Errorf("insert run: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `create temp table xw_stage (finding_id text, rule_id text, family text, severity text,
+		village_id text, town_id text, subject text, period text, amount numeric(19,2), title text, message text,
+		responsible text, rule_version text, evidence text) on commit drop`); err != nil {
+		return nil, err
+	}
+	if err := stage(tx); err != nil {
+		return nil, fmt.Errorf("stage findings: %w", err)
+	}
+	tag, err := tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
+		select f.finding_id, $1, 'reopened', $2 from `+s.T("findings")+` f join xw_stage st using (finding_id) where f.status = 'resolved'`, m.RunID, now)
+	if err != nil {
+		return nil, fmt.Errorf("reopen: %w", err)
+	}
+	rec.Reopened = int(tag.RowsAffected())
+	if _, err := tx.Exec(ctx, "insert into "+s.T("findings")+` as f (finding_id, rule_id, family, severity, village_id, town_id, subject,
+		period, amount, title, message, responsible, rule_version, evidence, first_seen, last_seen, first_run_id, last_run_id, times_seen, status)
+		select finding_id, rule_id, family, severity, village_id, nullif(town_id, ''), subject, period, amount, title, message,
+			nullif(responsible, ''), rule_version, evidence::jsonb, $2, $2, $1, $1, 1, 'open' from xw_stage
+		on conflict (finding_id) do update set rule_id = excluded.rule_id, family = excluded.family, severity = excluded.severity,
+			village_id = excluded.village_id, town_id = excluded.town_id, subject = excluded.subject, period = excluded.period,
+			amount = excluded.amount, title = excluded.title, message = excluded.message, responsible = excluded.responsible,
+			rule_version = excluded.rule_version, evidence = excluded.evidence, last_seen = excluded.last_seen,
+			last_run_id = excluded.last_run_id, times_seen = f.times_seen + 1, status = 'open', resolved_at = null,
+			resolved_run_id = null, reopened = f.reopened + (f.status = 'resolved')::int`, m.RunID, now); err != nil {
+		return nil, fmt.Errorf("upsert findings: %w", err)
+	}
+	tag, err = tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
+		select finding_id, $1, 'opened', $2 from `+s.T("findings")+` where first_run_id = $1`, m.RunID, now)
+	if err != nil {
+		return nil, fmt.Errorf("open events: %w", err)
+	}
+	rec.New = int(tag.RowsAffected())
+	tag, err = tx.Exec(ctx, `with r as (update `+s.T("findings")+` f set status = 'resolved', resolved_at = $2, resolved_run_id = $1
+		where f.status = 'open' and f.last_run_id <> $1 and f.rule_id = any($3)
+		and ($4 or f.village_id = any($5))
+		and ($6::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_from >= $6::date))
+		and ($7::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_to <= $7::date))
+		returning f.finding_id)
+		insert into `+s.T("finding_events")+` (finding_id, run_id, event, at) select finding_id, $1, 'resolved', $2 from r`,
+		m.RunID, now, ruleIDs, all, villages, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("resolve: %w", err)
+	}
+	rec.Resolved = int(tag.RowsAffected())
+	if _, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
+		m.RunID, rec.New, rec.Reopened, rec.Resolved); err != nil {
+		return nil, err
+	}
+	// The extra writers come last, so a cancellation seen by the last of
+	// them is the last write before the commit (see commitOnce).
+	for _, w := range extra {
+		if err := w(ctx, tx, m.RunID); err != nil {
+			return nil, err
+		}
 	}
 	return rec, nil
 }
@@ -277,4 +308,39 @@ func (s *findingSource) Values() ([]any, error) {
 	s.vals = [14]any{f.FindingID, f.RuleID, f.Family, f.Severity, f.VillageID, f.TownID, f.Subject, f.Period, amount,
 		f.Title, f.Message, f.Responsible, f.RuleHash, string(ev)}
 	return s.vals[:], nil
+}
+
+// commitTimeout bounds the commit of a recorded run once every write is
+// done; it is not cut short by cancellation (see commitOnce).
+const commitTimeout = 30 * time.Second
+
+// commitOnce runs fn in a transaction and commits it. The writes honour
+// ctx; the COMMIT does not: a SIGTERM that lands after the last write
+// would otherwise race the server (the cancel request may arrive after the
+// commit took effect, and the caller would report a stored run as
+// cancelled). Once everything is written, committing is the one outcome
+// that can be reported truthfully.
+func commitOnce(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		tx.Rollback(rctx)
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	return tx.Commit(cctx)
+}
+
+// RunStored says whether a run was recorded (its transaction committed).
+// A caller whose Record call failed at the commit asks this to report
+// what really happened.
+func (s *Store) RunStored(ctx context.Context, runID string) (bool, error) {
+	var ok bool
+	err := s.Pool.QueryRow(ctx, "select exists (select 1 from "+s.T("runs")+" where run_id = $1)", runID).Scan(&ok)
+	return ok, err
 }

@@ -77,7 +77,10 @@ func (s *Store) D(name string) string { return pgx.Identifier{s.Data, name}.Sani
 
 var kvPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
 
-// Redact hides the password of a URL or key=value connection string.
+// Redact hides the password of a URL or key=value connection string. A URL
+// that does not parse (a bad %-escape, a space in the password) is redacted
+// by its shape instead: everything between the user's colon and the last @
+// goes, so a typo never prints the password.
 func Redact(dbURL string) string {
 	if u, err := url.Parse(dbURL); err == nil && u.Scheme != "" && u.Host != "" {
 		q := u.Query()
@@ -87,7 +90,38 @@ func Redact(dbURL string) string {
 		}
 		return u.Redacted()
 	}
+	if i := strings.Index(dbURL, "://"); i >= 0 {
+		s := dbURL
+		if _, start, end, ok := urlPassword(s); ok {
+			s = s[:start] + "xxxxx" + s[end:]
+		}
+		return urlPasswordParam.ReplaceAllString(s, "${1}xxxxx")
+	}
 	return kvPassword.ReplaceAllString(dbURL, "${1}xxxxx")
+}
+
+var urlPasswordParam = regexp.MustCompile(`(?i)([?&]password=)[^&#]*`)
+
+// urlPassword finds the password of a URL-shaped string without parsing
+// it: after "scheme://", up to the last @, after the first colon. Taking
+// the last @ may hide more than the password when a query holds an @,
+// which is the safe side.
+func urlPassword(s string) (pw string, start, end int, ok bool) {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return "", 0, 0, false
+	}
+	rest := s[i+3:]
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return "", 0, 0, false
+	}
+	colon := strings.Index(rest[:at], ":")
+	if colon < 0 {
+		return "", 0, 0, false
+	}
+	start, end = i+3+colon+1, i+3+at
+	return s[start:end], start, end, true
 }
 
 // redactErr removes the password from an error message that might quote
@@ -102,11 +136,28 @@ func redactErr(err error, dbURL string) error {
 			msg = strings.ReplaceAll(msg, p, "xxxxx")
 		}
 	}
+	if p, _, _, ok := urlPassword(dbURL); ok && p != "" {
+		msg = strings.ReplaceAll(msg, p, "xxxxx")
+		// the driver may quote it decoded or with its escapes
+		if d, derr := url.PathUnescape(p); derr == nil && d != "" {
+			msg = strings.ReplaceAll(msg, d, "xxxxx")
+		}
+	}
 	msg = kvPassword.ReplaceAllString(msg, "${1}xxxxx")
+	msg = urlPasswordParam.ReplaceAllString(msg, "${1}xxxxx")
 	if msg == err.Error() {
 		return err
 	}
 	return errors.New(msg)
+}
+
+// CheckURL parses a database URL without connecting, so a configuration
+// check refuses what Open would refuse. The error never holds the password.
+func CheckURL(dbURL string) error {
+	if _, err := pgxpool.ParseConfig(dbURL); err != nil {
+		return fmt.Errorf("database URL %s: %w", Redact(dbURL), redactErr(err, dbURL))
+	}
+	return nil
 }
 
 // LockKey is the advisory lock key of a name within this store's schema.

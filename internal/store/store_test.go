@@ -328,15 +328,45 @@ func TestDuplicateSlotRefused(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	for in, want := range map[string]string{
-		"postgres://u:secret@h:5432/db":             "postgres://u:xxxxx@h:5432/db",
-		"postgres://h/db?password=secret&sslmode=x": "password=xxxxx",
-		"host=h user=u password=secret dbname=d":    "password=xxxxx dbname=d",
+	for _, c := range []struct{ name, in, want string }{
+		{"url", "postgres://u:secret@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"query password", "postgres://h/db?password=secret&sslmode=x", "password=xxxxx"},
+		{"key value", "host=h user=u password=secret dbname=d", "password=xxxxx dbname=d"},
+		// URLs that do not parse are redacted by their shape
+		{"bad escape", "postgres://u:se%zzcret@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"space in password", "postgres://u:se cret@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"slash in password", "postgres://u:se/cret@h/db", "postgres://u:xxxxx@h/db"},
+		{"bad query escape", "postgres://h/db?sslmode=%zz&password=secret", "password=xxxxx"},
 	} {
-		got := Redact(in)
-		if strings.Contains(got, "secret") || !strings.Contains(got, want) {
-			t.Errorf("Redact(%q) = %q", in, got)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			got := Redact(c.in)
+			if strings.Contains(got, "secret") || strings.Contains(got, "cret") || !strings.Contains(got, c.want) {
+				t.Errorf("Redact(%q) = %q, want it to contain %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+// TestBadURLErrorHidesPassword: a URL that does not parse is an error that
+// names the problem but never the password, from Open and CheckURL alike.
+func TestBadURLErrorHidesPassword(t *testing.T) {
+	for _, c := range []struct{ name, url, want string }{
+		{"bad escape", "postgres://u:se%zzcret@127.0.0.1:5432/db", "invalid percent-encoded token"},
+		{"space", "postgres://u:se cret@127.0.0.1:5432/db", "unexpected spaces"},
+		{"bad port", "postgres://u:se/cret@127.0.0.1/db", "invalid port"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Open(context.Background(), c.url, "")
+			cerr := CheckURL(c.url)
+			for _, e := range []error{err, cerr} {
+				if e == nil {
+					t.Fatal("accepted")
+				}
+				if strings.Contains(e.Error(), "cret") || !strings.Contains(e.Error(), c.want) {
+					t.Errorf("error %q: want %q and no password", e, c.want)
+				}
+			}
+		})
 	}
 }
 
@@ -363,5 +393,36 @@ func TestDispositions(t *testing.T) {
 	}
 	if _, err := f.st.Pool.Exec(ctx, "delete from "+f.st.T("disposition_events")); err == nil {
 		t.Error("disposition_events accepted a delete")
+	}
+}
+
+// TestMoneyRangeRoundTrip: the loader's largest amount (999,999,999,999.99
+// yuan) is what numeric(14,2) holds: it imports, reads back equal, and a
+// finding of that amount records (findings.amount is numeric(19,2)).
+func TestMoneyRangeRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ds := f.importRows(t, ledger("E9,511002101204,2024-02-01,V9,cash,out,999999999999.99,expense,某公司,工程款,P1,"))
+	got, err := f.st.ReadDataset(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	if !array.RecordEqual(ds.Tables["ledger"].Rec, got.Tables["ledger"].Rec) {
+		t.Errorf("ledger differs after the round trip")
+	}
+	if _, err := f.run(context.Background(), t, run.Scope{}); err != nil {
+		t.Fatal(err)
+	}
+	var amount string
+	if err := f.st.Pool.QueryRow(context.Background(), "select amount::text from "+f.st.T("findings")+" where subject = 'entry:E9'").Scan(&amount); err != nil {
+		t.Fatal(err)
+	}
+	if amount != "999999999999.99" {
+		t.Errorf("stored amount %s", amount)
+	}
+	var precision int
+	if err := f.st.Pool.QueryRow(context.Background(), "select numeric_precision from information_schema.columns where table_schema = $1 and table_name = 'leads' and column_name = 'amount'", f.st.Schema).Scan(&precision); err != nil || precision != 19 {
+		t.Errorf("leads.amount precision %d %v, want 19", precision, err)
 	}
 }
