@@ -66,7 +66,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	var doneRows int
 	loopStart := time.Now()
-	var names []string
+	names := map[string]struct{}{}
 	for pi, part := range plan.Parts {
 		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
 		var ds *load.Dataset
@@ -150,8 +150,12 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 			}
 		}
 		// The register's names, for masking (names.json, rejected.csv):
-		// the persons tables are released with their county.
-		names = append(names, ds.PersonNames()...)
+		// the persons tables are released with their county. Kept in a set
+		// as they come: appending each county's distinct names held every
+		// name once per county (26M strings, 2 GB peak on a province).
+		for _, n := range ds.PersonNames() {
+			names[n] = struct{}{}
+		}
 		ev = e
 		ds.Release()
 		doneBytes += part.Bytes
@@ -184,8 +188,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	findings.Sort(all)
 	all = findings.Merge(all, rules.SeverityRank)
 	ev.Result = &engine.Result{Findings: all}
-	slices.Sort(names)
-	merged.Names = slices.Compact(names)
+	merged.Names = slices.Sorted(maps.Keys(names))
 	for _, id := range slices.Sorted(maps.Keys(ruleStats)) {
 		s := ruleStats[id]
 		s.DurationS = s.Duration.Seconds()
