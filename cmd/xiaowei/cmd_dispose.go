@@ -20,6 +20,9 @@ func init() {
 	register(command{name: "dispose", summary: "record an inspector's disposition of a finding or lead (confirmed, false_positive, suppressed)", run: cmdDispose})
 }
 
+// cmdDispose is flag wiring for two modes (record a decision, print the
+// history) against two stores (file, database); most of its length is the
+// flags and their checks, read top to bottom as the usage line says.
 func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var file, data, runDir, finding, lead, status, until, reason, by string
 	var history bool

@@ -12,6 +12,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/gen"
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/rules"
 )
 
 func init() {
@@ -83,14 +84,22 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // csvToParquet converts each generated table through the loader, so the
 // Parquet files carry exactly the types a CSV load would give.
 func csvToParquet(ctx context.Context, dir string) error {
+	// The power-list tables gen writes are declared in the shipped rule
+	// files, not in Go: reading the shipped set registers them.
+	if _, err := rules.LoadDirs([]string{rules.Builtin}); err != nil {
+		return fmt.Errorf("shipped rules: %w", err)
+	}
 	for _, name := range gen.TableNames {
-		spec, _ := contract.Lookup(name)
+		spec, ok := contract.Lookup(name)
+		if !ok {
+			return fmt.Errorf("%s: generated a table that no contract or shipped declaration describes", name)
+		}
 		p := filepath.Join(dir, name+".csv")
 		f, err := os.Open(p)
 		if err != nil {
 			return err
 		}
-		t, _, rejects, err := load.LoadTable(ctx, spec, p, f, load.Options{})
+		t, _, rejects, err := load.Table(ctx, spec, p, f, load.Options{})
 		f.Close()
 		if err != nil {
 			return err

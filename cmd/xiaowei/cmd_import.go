@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
 )
@@ -18,7 +19,7 @@ func init() {
 }
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "(--data DIR | --mapping FILE) --db URL [--schema NAME] [--rejects FILE] [--strict] [--drop-absent]", stdout)
+	fs := newFlags("import", "(--data DIR | --mapping FILE) --db URL [--rules DIR]... [--schema NAME] [--rejects FILE] [--strict] [--drop-absent]", stdout)
 	data := fs.String("data", "", "dataset folder: one <table>.csv or <table>.parquet per contract table")
 	mapping := fs.String("mapping", "", "source mapping (sources.yaml): read the tables from Excel/GBK CSV exports instead of --data (see docs/inputs.md)")
 	db := fs.String("db", "", "PostgreSQL URL (default $DATABASE_URL)")
@@ -26,8 +27,13 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rejects := fs.String("rejects", "", "write the rejected rows report here (default DIR/rejected.csv, or rejected.csv beside the mapping file, when any row is rejected)")
 	strict := fs.Bool("strict", false, "import nothing (exit 2) when any row is rejected")
 	dropAbsent := fs.Bool("drop-absent", false, "empty the optional tables the folder (or mapping) lacks (default: keep their last import)")
+	var ruleDirs multiFlag
+	fs.Var(&ruleDirs, "rules", "rule folder whose declared tables (tables:) are imported too (repeatable; the shipped rule set is always read)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := declareTables(append([]string{rules.Builtin}, ruleDirs...)); err != nil {
+		return badInput(err)
 	}
 	if (*data == "") == (*mapping == "") {
 		return badInput(errors.New("give one of --data DIR or --mapping FILE (they are exclusive: the mapping says where each table comes from)"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	_ "github.com/neijiang/xiaowei/detectors/all"
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
 )
@@ -22,15 +24,17 @@ func init() {
 	register(command{name: "run", summary: "evaluate the rules over a dataset and write findings", run: cmdRun})
 }
 
-// runHook extends `xiaowei run` from another file without editing this
-// one: it adds flags and, once they are parsed, adjusts the run options
-// (a data source, post steps such as leads, record steps such as storing
-// the run in PostgreSQL). Hooks run in ascending order.
+// runHook extends `xiaowei run` from another file: it adds flags and, once
+// they are parsed, adjusts the run options (a data source, post steps such
+// as leads, record steps such as storing the run in PostgreSQL). Hooks run
+// in ascending order. Each hook keeps its flags in its own part of
+// runFlags, and reads another hook's flags there, so what one hook depends
+// on is visible in the types, not looked up by flag name.
 type runHook struct {
 	name    string
 	order   int
-	flags   func(fs *flag.FlagSet)
-	prepare func(ctx context.Context, o *run.Options) error
+	flags   func(fs *flag.FlagSet, f *runFlags)
+	prepare func(ctx context.Context, f *runFlags, o *run.Options) error
 	// failed, when set, hears that the run failed after prepare (e.g. to
 	// mark a shard failed in the database).
 	failed func(ctx context.Context, err error)
@@ -43,7 +47,7 @@ func registerRunHook(h runHook) {
 	sort.SliceStable(runHooks, func(i, j int) bool { return runHooks[i].order < runHooks[j].order })
 }
 
-// runFlags are the flags shared by run and the commands built on it.
+// runFlags are the flags of one `xiaowei run`: its own, then each hook's.
 type runFlags struct {
 	data, out, asOf, from, to string
 	rules                     multiFlag
@@ -51,6 +55,11 @@ type runFlags struct {
 	builtin                   bool
 	workers                   int
 	maxFindings               int
+
+	mapping   string         // run_mapping.go
+	partition partitionFlags // run_partition.go
+	db        dbFlags        // run_db.go
+	leads     leadFlags      // run_leads.go
 }
 
 // ruleDirs is the rule path list of a command: the shipped set (compiled
@@ -72,32 +81,17 @@ func builtinFlag(fs *flag.FlagSet, v *bool) {
 	fs.BoolVar(v, "builtin-rules", true, "use the rule set shipped in the binary (folders given with --rules add to it; false: only those folders)")
 }
 
+// parseRunScope reads --as-of (default today), --from and --to.
 func parseRunScope(f *runFlags) (run.Scope, error) {
-	var s run.Scope
-	var err error
-	if f.asOf == "" {
-		s.AsOf = civil.Today()
-	} else if s.AsOf, err = civil.Parse(f.asOf); err != nil {
-		return s, badInput(fmt.Errorf("--as-of: %w", err))
-	} else {
-		s.BoundAsOf = true // a person's date: refuse one far beyond the data
+	asOf := f.asOf
+	if asOf == "" {
+		asOf = civil.Today().String()
 	}
-	if f.from != "" {
-		if s.From, err = civil.Parse(f.from); err != nil {
-			return s, badInput(fmt.Errorf("--from: %w", err))
-		}
+	s, err := run.ParseScope(run.ScopeText{AsOf: asOf, From: f.from, To: f.to}, run.FlagNames)
+	if err != nil {
+		return s, badInput(err)
 	}
-	if f.to != "" {
-		if s.To, err = civil.Parse(f.to); err != nil {
-			return s, badInput(fmt.Errorf("--to: %w", err))
-		}
-	}
-	if s.From != 0 && s.To != 0 && s.From > s.To {
-		return s, badInput(fmt.Errorf("--from %s is after --to %s", s.From, s.To))
-	}
-	if s.To != 0 && s.To > s.AsOf {
-		return s, badInput(fmt.Errorf("--to %s is after --as-of %s: nothing dated after as_of is read", s.To, s.AsOf))
-	}
+	s.BoundAsOf = f.asOf != "" // a person's date: refuse one far beyond the data
 	return s, nil
 }
 
@@ -118,7 +112,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.IntVar(&f.maxFindings, "max-findings-per-rule", engine.DefaultMaxFindingsPerRule, "keep at most this many findings per rule (the summary says how many were dropped); -1 = no cap")
 	for _, h := range runHooks {
 		if h.flags != nil {
-			h.flags(fs)
+			h.flags(fs, &f)
 		}
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -132,13 +126,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	_ = declareTables(ruleDirs) // a bad rule file is reported by the run, with every other problem
 	start := time.Now()
 	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
 		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet),
 		MaxFindingsPerRule: f.maxFindings}
 	for _, h := range runHooks {
 		if h.prepare != nil {
-			if err := h.prepare(ctx, &opts); err != nil {
+			if err := h.prepare(ctx, &f, &opts); err != nil {
 				return fmt.Errorf("%s: %w", h.name, err)
 			}
 		}
@@ -217,8 +212,8 @@ func printSummary(w io.Writer, s *run.Summary, took time.Duration) {
 		}
 	}
 	fmt.Fprintf(w, "findings: %d", s.Findings.Total)
-	for _, sev := range []string{"critical", "high", "medium", "low"} {
-		if n := s.Findings.BySeverity[sev]; n > 0 {
+	for _, sev := range slices.Backward(findings.Severities) {
+		if n := s.Findings.BySeverity[string(sev)]; n > 0 {
 			fmt.Fprintf(w, ", %s %d", sev, n)
 		}
 	}

@@ -49,7 +49,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// `xiaowei run --db`, with decisions read from the database.
 	svc.Prepare = prepareServiceRun
 	svc.InTx = func(st *store.Store, out *run.Outcome) []store.TxWriter {
-		return []store.TxWriter{leads.TxWriter(st, out)}
+		return []store.TxWriter{leads.TxWriterDue(st, out, cfg.Web.DueDays)}
 	}
 	if *check {
 		fmt.Fprintln(stdout, "configuration ok")

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/rules"
 )
 
 func init() {
@@ -15,9 +17,29 @@ func init() {
 }
 
 func cmdViews(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("views", "", stdout)
+	fs := newFlags("views", "[--rules DIR]...", stdout)
+	var ruleDirs multiFlag
+	fs.Var(&ruleDirs, "rules", "rule folders whose declared tables and views are listed too (repeatable; default ./rules when it exists)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	dirs := []string(ruleDirs)
+	if len(dirs) == 0 {
+		if _, err := os.Stat("rules"); err == nil {
+			dirs = []string{"rules"}
+		}
+	}
+	var declared []engine.Detector
+	if len(dirs) > 0 {
+		set, err := rules.LoadDirs(dirs)
+		if err != nil {
+			return badInput(err)
+		}
+		plan, errs := engine.Compile(set, nil, engine.Geography{})
+		if len(errs) > 0 {
+			return badInput(errs)
+		}
+		declared = plan.Declared
 	}
 	show := func(v engine.ViewSpec) {
 		fmt.Fprintf(stdout, "\n%s", v.Name)
@@ -33,7 +55,15 @@ func cmdViews(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, t := range contract.Tables {
 		show(engine.ContractView(t))
 	}
-	for _, d := range engine.Detectors() {
+	if d := contract.Declared(); len(d) > 0 {
+		fmt.Fprintln(stdout, "\nTables declared in rule files (optional; read from --data, --mapping and the database like contract tables):")
+		for _, t := range d {
+			v := engine.ContractView(t)
+			v.Doc = t.Doc + " (" + t.Source + ")"
+			show(v)
+		}
+	}
+	for _, d := range append(engine.Detectors(), declared...) {
 		fmt.Fprintf(stdout, "\nDetector %s views:\n", d.Name())
 		for _, v := range d.Views() {
 			show(v)

@@ -17,25 +17,32 @@ import (
 
 // `xiaowei run --db URL`: read the contract tables from PostgreSQL and record
 // the run and its findings there (the files are still written).
+
+// dbFlags are --db, --schema, --job, --shard and --run-group; the leads
+// hook reads the decisions from the same database.
+type dbFlags struct{ url, schema, job, shard, group string }
+
 func init() {
-	var db, schema, job, shardSpec, group string
+	// failShard is the shard's failure recorder once prepare has begun
+	// the shard (run state, not a flag).
 	var failShard func(ctx context.Context, err error)
 	registerRunHook(runHook{
 		name:  "db",
 		order: 100, // after hooks that add post steps; recording comes last
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&db, "db", "", "PostgreSQL URL: read the dataset from it and record the run and findings there ($DATABASE_URL is not read here: say --db)")
-			fs.StringVar(&schema, "schema", store.DefaultSchema, "with --db: service schema; contract tables in <schema>_data")
-			fs.StringVar(&job, "job", "manual", "with --db: the job name the run is recorded under")
-			fs.StringVar(&shardSpec, "shard", "", "with --db and --run-group: evaluate shard I of N (\"I/N\", I from 0) of the counties; see docs/shards.md")
-			fs.StringVar(&group, "run-group", "", "with --shard: the run group the shard's findings are stored under until xiaowei finish; {as_of} is replaced by the as-of date (nightly-{as_of})")
+		flags: func(fs *flag.FlagSet, f *runFlags) {
+			fs.StringVar(&f.db.url, "db", "", "PostgreSQL URL: read the dataset from it and record the run and findings there ($DATABASE_URL is not read here: say --db)")
+			fs.StringVar(&f.db.schema, "schema", store.DefaultSchema, "with --db: service schema; contract tables in <schema>_data")
+			fs.StringVar(&f.db.job, "job", "manual", "with --db: the job name the run is recorded under")
+			fs.StringVar(&f.db.shard, "shard", "", "with --db and --run-group: evaluate shard I of N (\"I/N\", I from 0) of the counties; see docs/shards.md")
+			fs.StringVar(&f.db.group, "run-group", "", "with --shard: the run group the shard's findings are stored under until xiaowei finish; {as_of} is replaced by the as-of date (nightly-{as_of})")
 		},
 		failed: func(ctx context.Context, err error) {
 			if failShard != nil {
 				failShard(ctx, err)
 			}
 		},
-		prepare: func(ctx context.Context, o *run.Options) error {
+		prepare: func(ctx context.Context, f *runFlags, o *run.Options) error {
+			db, schema, job, shardSpec, group := f.db.url, f.db.schema, f.db.job, f.db.shard, f.db.group
 			if (shardSpec == "") != (group == "") {
 				return badInput(errors.New("--shard and --run-group go together"))
 			}

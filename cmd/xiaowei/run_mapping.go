@@ -13,15 +13,14 @@ import (
 // `xiaowei run --mapping sources.yaml`: read the dataset from real-world
 // exports (xlsx, GBK CSV, Chinese headers) as the mapping describes.
 func init() {
-	var mapping string
 	registerRunHook(runHook{
 		name:  "mapping",
 		order: 10,
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&mapping, "mapping", "", "source mapping (sources.yaml): read the dataset from Excel/GBK CSV exports instead of --data (see docs/inputs.md)")
+		flags: func(fs *flag.FlagSet, f *runFlags) {
+			fs.StringVar(&f.mapping, "mapping", "", "source mapping (sources.yaml): read the dataset from Excel/GBK CSV exports instead of --data (see docs/inputs.md)")
 		},
-		prepare: func(ctx context.Context, o *run.Options) error {
-			if mapping == "" {
+		prepare: func(ctx context.Context, f *runFlags, o *run.Options) error {
+			if f.mapping == "" {
 				return nil
 			}
 			if o.DataDir != "" {
@@ -30,10 +29,10 @@ func init() {
 			if o.Source != nil {
 				return badInput(errors.New("--mapping cannot be combined with another data source (--db)"))
 			}
-			if partitionFlags.by != "" {
+			if f.partition.by != "" {
 				return badInput(errors.New("--partition works on a dataset folder (--data), not on --mapping: convert with the mapping first or run without --partition"))
 			}
-			_, src, err := mappedSource(mapping, load.Options{AsOf: o.Scope.AsOf})
+			_, src, err := mappedSource(f.mapping, load.Options{AsOf: o.Scope.AsOf})
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ func opening(amount string) string {
 func loadCSV(t testing.TB, mem memory.Allocator, name, csv string) *table.Table {
 	t.Helper()
 	spec, _ := contract.Lookup(name)
-	tb, _, rej, err := load.LoadTable(context.Background(), spec, name+".csv", strings.NewReader(csv), load.Options{Mem: mem})
+	tb, _, rej, err := load.Table(context.Background(), spec, name+".csv", strings.NewReader(csv), load.Options{Mem: mem})
 	if err != nil {
 		t.Fatal(err)
 	}

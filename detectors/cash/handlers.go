@@ -13,6 +13,9 @@ import (
 // row depends only on its ledger entry, the village's settings and the
 // handler's terms, never on the replay's balances, so the view is built
 // column by column (columns.go) instead of cell by cell during the replay.
+// Over 80 lines on purpose: the twelve columns are filled in one pass over
+// the rows with their per-village state in locals (the hot loop of the
+// family), not through per-column helpers.
 func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 	L := r.L
 	n := 0

@@ -8,12 +8,6 @@ import (
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
-// roleCN are the Chinese names of the cadre roles, in contract order.
-var roleCN = map[string]string{
-	"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
-	"accountant": "会计", "cashier": "出纳（报账员）", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长",
-}
-
 // roleBit is the bit of a contract role (0 for an unknown one).
 func roleBit(role string) uint16 {
 	for k, r := range contract.Roles {
@@ -82,7 +76,7 @@ func (ri *roleIndex) names(mask uint16) roleNames {
 	for k, r := range contract.Roles {
 		if mask&(1<<k) != 0 {
 			codes = append(codes, r)
-			cn = append(cn, roleCN[r])
+			cn = append(cn, contract.RoleLabels[r])
 		}
 	}
 	n := roleNames{codes: strings.Join(codes, ","), cn: strings.Join(cn, "、")}

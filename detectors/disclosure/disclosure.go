@@ -140,15 +140,6 @@ var (
 	}
 )
 
-// itemNames are the contract's disclosure items in Chinese.
-var itemNames = map[string]string{
-	"finance": "财务收支", "dibao_roster": "低保/特困名单", "dibao_notice": "低保/特困审核公示",
-	"major_decision": "重大事项", "project": "工程项目", "collection": "代收代缴",
-}
-
-// programNames are the subsidy programs in Chinese.
-var programNames = map[string]string{"dibao": "低保", "tekun": "特困"}
-
 func (detector) Views() []engine.ViewSpec {
 	return []engine.ViewSpec{
 		{Name: viewObligations, Cols: obligationCols, Needs: []string{"ledger", "disclosures"},

@@ -41,7 +41,7 @@ func loadTables(t *testing.T, mem memory.Allocator, csvs map[string]string) map[
 			}
 			src = spec.Header() + "\n"
 		}
-		tb, _, rejects, err := load.LoadTable(context.Background(), spec, spec.Name, strings.NewReader(src), load.Options{Mem: mem})
+		tb, _, rejects, err := load.Table(context.Background(), spec, spec.Name, strings.NewReader(src), load.Options{Mem: mem})
 		if err != nil {
 			t.Fatalf("load %s: %v", spec.Name, err)
 		}

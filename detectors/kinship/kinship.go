@@ -401,6 +401,19 @@ func (g *Graph) HouseholdOrdinal(n int32) int32 {
 	return g.hh[n]
 }
 
+// RoleRelation is what a household member with relation_to_head b is to
+// one with relation_to_head a, by the register's roles alone (None when the
+// roles do not say, as Relatives infers it). A child and a child-in-law are
+// spouses only in a household with one child; callers that do not count
+// children get None for that pair.
+func RoleRelation(a, b string) Relation {
+	ra, rb := parseRole(a), parseRole(b)
+	if ra == rChild && rb == rChildInLaw || ra == rChildInLaw && rb == rChild {
+		return None
+	}
+	return householdRel[ra][rb]
+}
+
 // SameHousehold reports whether two register persons share a household.
 func (g *Graph) SameHousehold(a, b int32) bool {
 	if int(a) >= g.nPersons || int(b) >= g.nPersons {

@@ -16,7 +16,7 @@ func loadCSV(t testing.TB, name, text string) *table.Table {
 	if !ok {
 		t.Fatalf("no table %s", name)
 	}
-	tb, _, rej, err := load.LoadTable(context.Background(), spec, name, strings.NewReader(text), load.Options{})
+	tb, _, rej, err := load.Table(context.Background(), spec, name, strings.NewReader(text), load.Options{})
 	if err != nil || len(rej) > 0 {
 		t.Fatalf("load %s: %v %v", name, err, rej)
 	}

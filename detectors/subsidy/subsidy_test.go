@@ -58,7 +58,7 @@ func evaluate(t *testing.T, d data, only []string, overrides string) []string {
 			continue
 		}
 		text := header(spec.Name) + "\n" + strings.Join(rows, "\n") + "\n"
-		tb, _, rej, err := load.LoadTable(ctx, spec, spec.Name, strings.NewReader(text), load.Options{})
+		tb, _, rej, err := load.Table(ctx, spec, spec.Name, strings.NewReader(text), load.Options{})
 		if err != nil || len(rej) > 0 {
 			t.Fatalf("%s: %v %+v", spec.Name, err, rej)
 		}
@@ -78,7 +78,7 @@ func evaluate(t *testing.T, d data, only []string, overrides string) []string {
 	}
 	var out []string
 	for _, f := range ev.Result.Findings {
-		out = append(out, f.RuleID+" "+f.Subject+" "+f.Severity)
+		out = append(out, f.RuleID+" "+f.Subject+" "+string(f.Severity))
 	}
 	sort.Strings(out)
 	return out

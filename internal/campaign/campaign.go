@@ -17,7 +17,6 @@
 package campaign
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -26,10 +25,10 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/run"
+	"github.com/neijiang/xiaowei/internal/yamlpos"
 )
 
 // Campaign is one special inspection.
@@ -55,68 +54,64 @@ func Load(file string) (*Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := Parse(b)
+	c, err := Parse(file, b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, err
 	}
 	c.File = file
 	return c, nil
 }
 
-// Parse reads a campaign strictly: unknown fields are errors.
-func Parse(b []byte) (*Campaign, error) {
+// Parse reads a campaign strictly and reports every problem at its
+// file:line:col, like a rule file: unknown or repeated fields, values of
+// the wrong type, a missing name, bad codes and window dates.
+func Parse(file string, b []byte) (*Campaign, error) {
 	var doc struct {
 		Campaign *Campaign `yaml:"campaign"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+	d, errs := yamlpos.Decode(file, b, &doc)
+	if len(errs) > 0 {
+		return nil, errs.Err()
 	}
 	c := doc.Campaign
 	if c == nil {
-		return nil, errors.New("no top-level campaign:")
+		return nil, yamlpos.Errors{d.At("", "no top-level campaign:")}.Err()
 	}
-	var errs []error
 	if strings.TrimSpace(c.Name) == "" {
-		errs = append(errs, errors.New("campaign.name is required"))
+		errs = append(errs, d.At("campaign.name", "campaign.name is required"))
 	}
 	if c.ID != "" && !idRe.MatchString(c.ID) {
-		errs = append(errs, fmt.Errorf("campaign.id %q: lower-case letters, digits and '-'", c.ID))
+		errs = append(errs, d.At("campaign.id", "campaign.id %q: lower-case letters, digits and '-'", c.ID))
 	}
-	var from, to civil.Date
-	var err error
-	if c.From != "" {
-		if from, err = civil.Parse(c.From); err != nil {
-			errs = append(errs, fmt.Errorf("campaign.from: %w", err))
+	if _, err := run.ParseScope(run.ScopeText{From: c.From, To: c.To}, scopeNames); err != nil {
+		es, _ := err.(run.ScopeErrors)
+		for _, e := range es {
+			errs = append(errs, d.At("campaign."+e.Field, "%v", e))
 		}
 	}
-	if c.To != "" {
-		if to, err = civil.Parse(c.To); err != nil {
-			errs = append(errs, fmt.Errorf("campaign.to: %w", err))
-		}
-	}
-	if from != 0 && to != 0 && from > to {
-		errs = append(errs, fmt.Errorf("campaign.from %s is after campaign.to %s", c.From, c.To))
-	}
-	for _, t := range c.Towns {
+	for i, t := range c.Towns {
 		if len(t) != 9 {
-			errs = append(errs, fmt.Errorf("campaign.towns: %q is not a 9-digit town code", t))
+			errs = append(errs, d.At(fmt.Sprintf("campaign.towns[%d]", i), "campaign.towns: %q is not a 9-digit town code", t))
 		}
 	}
-	for _, v := range c.Villages {
+	for i, v := range c.Villages {
 		if len(v) != 12 {
-			errs = append(errs, fmt.Errorf("campaign.villages: %q is not a 12-digit village code", v))
+			errs = append(errs, d.At(fmt.Sprintf("campaign.villages[%d]", i), "campaign.villages: %q is not a 12-digit village code", v))
 		}
 	}
-	return c, errors.Join(errs...)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// Window returns the campaign window (zero = open).
+// scopeNames are the campaign's window fields as written.
+var scopeNames = run.ScopeNames{AsOf: "as_of", From: "campaign.from", To: "campaign.to"}
+
+// Window returns the campaign window (zero = open); Parse has checked it.
 func (c *Campaign) Window() (from, to civil.Date) {
-	from, _ = civil.Parse(c.From)
-	to, _ = civil.Parse(c.To)
-	return from, to
+	s, _ := run.ParseScope(run.ScopeText{From: c.From, To: c.To}, scopeNames)
+	return s.From, s.To
 }
 
 // Expand turns the campaign's rule patterns into rule ids of set. A pattern
@@ -175,4 +170,44 @@ func nameOr(m map[string]string, id string) string {
 		return n
 	}
 	return id
+}
+
+// Apply narrows a run to the campaign's scope, window and rules. A window
+// already set on the run (--from, --to) must agree with the campaign's,
+// since a run cannot honour both.
+func (c *Campaign) Apply(o *run.Options) error {
+	o.Campaign = c.Name
+	o.Scope.Towns = append(o.Scope.Towns, c.Towns...)
+	o.Scope.Villages = append(o.Scope.Villages, c.Villages...)
+	from, to := c.Window()
+	if from != 0 {
+		if o.Scope.From != 0 && o.Scope.From != from {
+			return fmt.Errorf("--from %s contradicts the campaign's from %s", o.Scope.From, from)
+		}
+		o.Scope.From = from
+	}
+	if to != 0 {
+		if o.Scope.To != 0 && o.Scope.To != to {
+			return fmt.Errorf("--to %s contradicts the campaign's to %s", o.Scope.To, to)
+		}
+		o.Scope.To = to
+	}
+	if o.Scope.To != 0 && o.Scope.To > o.Scope.AsOf {
+		return fmt.Errorf("campaign window ends %s, after as_of %s: pass --as-of", o.Scope.To, o.Scope.AsOf)
+	}
+	if o.Scope.From != 0 && o.Scope.To != 0 && o.Scope.From > o.Scope.To {
+		return fmt.Errorf("window %s..%s is empty", o.Scope.From, o.Scope.To)
+	}
+	if len(c.Rules) > 0 {
+		set, err := rules.LoadDirs(o.RuleDirs)
+		if set == nil {
+			return fmt.Errorf("campaign rules: %w", err)
+		}
+		only, err := c.Expand(set)
+		if err != nil {
+			return err
+		}
+		o.Only = only
+	}
+	return nil
 }

@@ -3,7 +3,12 @@
 // and the rule checker all read it from here, so the contract lives in one place.
 package contract
 
-import "strings"
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+)
 
 // Kind is a column's contract type.
 type Kind uint8
@@ -45,6 +50,10 @@ type Column struct {
 	Kind     Kind
 	Enum     []string // allowed values when Kind == Enum
 	Required bool     // a non-null value is required in every row
+	// Aliases are header names exports use for the column (declared
+	// tables; the contract's own aliases live in internal/source).
+	Aliases []string
+	Doc     string
 }
 
 // Table is one contract table.
@@ -53,6 +62,13 @@ type Table struct {
 	Optional bool     // the dataset may omit the table
 	Key      []string // primary key columns (duplicates are rejected)
 	Columns  []Column
+	// Declared tables only (see Declare): what the table holds, the date
+	// column that places a row in time, the village column, and where the
+	// declaration is (file:line:col).
+	Doc        string
+	DateCol    string
+	VillageCol string
+	Source     string
 }
 
 // Column returns the named column.
@@ -78,13 +94,29 @@ var (
 	Genders   = []string{"M", "F"}
 )
 
+// Chinese labels of the enums that messages, leads and reports show to
+// inspectors, kept beside the enums so a new value cannot go unlabelled
+// (contract_test checks both ways).
+var (
+	RoleLabels = map[string]string{
+		"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
+		"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长",
+	}
+	ProgramLabels = map[string]string{"dibao": "低保", "tekun": "特困"}
+	ItemLabels    = map[string]string{
+		"finance": "财务收支", "dibao_roster": "低保/特困名单", "dibao_notice": "低保/特困审核公示",
+		"major_decision": "重大事项", "project": "工程项目", "collection": "代收代缴",
+	}
+)
+
 func req(name string, k Kind) Column { return Column{Name: name, Kind: k, Required: true} }
 func opt(name string, k Kind) Column { return Column{Name: name, Kind: k} }
 func enum(name string, vals []string) Column {
 	return Column{Name: name, Kind: Enum, Enum: vals, Required: true}
 }
 
-// Tables lists the contract's tables in load order.
+// Tables lists the contract's tables in load order; All adds the tables
+// rule folders declare.
 var Tables = []*Table{
 	{Name: "villages", Key: []string{"village_id"}, Columns: []Column{
 		req("village_id", ID), req("village_name", Text), req("town_id", ID), opt("town_name", Text), req("county_id", ID), opt("county_name", Text)}},
@@ -121,10 +153,93 @@ func (t *Table) Header() string {
 
 // Lookup finds a table by name.
 func Lookup(name string) (*Table, bool) {
-	for _, t := range Tables {
+	for _, t := range All() {
 		if t.Name == name {
 			return t, true
 		}
 	}
 	return nil, false
 }
+
+// Declared tables.
+//
+// Rule folders may declare optional tables of their own (a power-list item
+// a town adds, e.g. the 四议两公开 decisions): rules.LoadDirs reads their
+// `tables:` blocks and calls Declare. From then on Lookup and All return
+// them beside the contract's tables, so the loader, the mapping reader, the
+// store and the rule checker treat them like any optional table. A
+// declaration is never removed: re-declaring the same table the same way is
+// a no-op (a process may load its rule folders more than once), declaring it
+// differently is an error.
+
+var (
+	declMu   sync.RWMutex
+	declared []*Table
+)
+
+// Declare adds a declared table. It must be optional, must not reuse a
+// contract table's name, and a second declaration must equal the first.
+func Declare(t *Table) error {
+	if !t.Optional {
+		return fmt.Errorf("declared table %s: declared tables are optional (a dataset without it skips its rules)", t.Name)
+	}
+	for _, c := range Tables {
+		if c.Name == t.Name {
+			return fmt.Errorf("table %s is a contract table; a declared table needs its own name", t.Name)
+		}
+	}
+	declMu.Lock()
+	defer declMu.Unlock()
+	for _, d := range declared {
+		if d.Name == t.Name {
+			if !reflect.DeepEqual(withoutSource(d), withoutSource(t)) {
+				return fmt.Errorf("table %s is already declared differently at %s", t.Name, d.Source)
+			}
+			return nil
+		}
+	}
+	declared = append(declared, t)
+	return nil
+}
+
+func withoutSource(t *Table) Table { c := *t; c.Source = ""; return c }
+
+// All lists the contract's tables, then the declared ones in declaration
+// order: every table a dataset may hold.
+func All() []*Table {
+	declMu.RLock()
+	defer declMu.RUnlock()
+	out := make([]*Table, 0, len(Tables)+len(declared))
+	return append(append(out, Tables...), declared...)
+}
+
+// Declared lists the declared tables only.
+func Declared() []*Table {
+	declMu.RLock()
+	defer declMu.RUnlock()
+	return append([]*Table(nil), declared...)
+}
+
+// AsOfCol names the date column that places a row of the table in time
+// (rows dated after a run's as_of are not read); "" when rows are undated.
+func (t *Table) AsOfCol() string {
+	if t.DateCol != "" {
+		return t.DateCol
+	}
+	return contractAsOf[t.Name]
+}
+
+// VillageColumn names the column that says which village a row belongs to
+// (a campaign scope narrows by it); "" when rows carry no village.
+func (t *Table) VillageColumn() string {
+	if t.VillageCol != "" {
+		return t.VillageCol
+	}
+	switch t.Name {
+	case "villages", "persons", "cadres", "beneficiaries", "ledger", "disclosures":
+		return "village_id"
+	}
+	return ""
+}
+
+var contractAsOf = map[string]string{"ledger": "date", "payments": "paid_on", "disclosures": "posted_on", "beneficiaries": "approved_on", "cadres": "term_start"}

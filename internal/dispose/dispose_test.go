@@ -71,3 +71,29 @@ func TestValidate(t *testing.T) {
 		t.Fatal("missing file should have no events")
 	}
 }
+
+func TestWorkflowMoves(t *testing.T) {
+	for _, tc := range []struct {
+		from, to string
+		ok       bool
+	}{
+		{Pending, Assigned, true},
+		{Assigned, Verifying, true},
+		{Pending, Verifying, true},
+		{Verifying, Closed, false}, // only through a conclusion
+		{Closed, Verifying, true},
+		{Assigned, Assigned, false},
+		{Pending, "done", false},
+	} {
+		t.Run(tc.from+"->"+tc.to, func(t *testing.T) {
+			if got := CanMove(tc.from, tc.to); got != tc.ok {
+				t.Fatalf("CanMove(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.ok)
+			}
+		})
+	}
+	for _, c := range Conclusions {
+		if ConclusionStatus[c] == "" || ConclusionLabels[c] == "" {
+			t.Errorf("conclusion %s has no disposition status or label", c)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -43,13 +44,16 @@ type Compiled struct {
 
 type compiledEscalation struct {
 	when     *vm.Program
-	severity string
+	severity findings.Severity
 }
 
 // Plan is a compiled rule set.
 type Plan struct {
 	Rules    []*Compiled
 	Settings *SettingsResolver
+	// Declared are the detectors of the views the rule files declare
+	// (views:), compiled for this rule set.
+	Declared []Detector
 }
 
 // Check compiles every rule and validates settings and overrides without
@@ -66,8 +70,28 @@ func Compile(set *rules.Set, extra []*rules.Override, geo Geography) (*Plan, rul
 	var errs rules.Errors
 	plan := &Plan{}
 	byID := map[string]*Compiled{}
+	decl, e := declaredViews(set)
+	errs = append(errs, e...)
+	plan.Declared = decl
+	lookup := func(name string) (ViewSpec, Detector, bool) {
+		for _, d := range decl {
+			for _, v := range d.Views() {
+				if v.Name == name {
+					return v, d, true
+				}
+			}
+		}
+		if set != nil {
+			for _, v := range set.Views() {
+				if v.Name == name { // declared, but it did not compile
+					return ViewSpec{}, nil, true
+				}
+			}
+		}
+		return LookupView(name)
+	}
 	for _, r := range set.Rules() {
-		c, e := compileRule(r)
+		c, e := compileRule(r, lookup)
 		errs = append(errs, e...)
 		if c != nil && len(e) == 0 {
 			plan.Rules = append(plan.Rules, c)
@@ -75,17 +99,20 @@ func Compile(set *rules.Set, extra []*rules.Override, geo Geography) (*Plan, rul
 		}
 	}
 	errs = append(errs, resolveScopes(set, extra, geo, byID)...)
-	res, e := NewSettingsResolver(set, extra, geo)
-	errs = append(errs, e...)
+	res, e2 := newSettingsResolver(set, extra, geo, append(Detectors(), decl...))
+	errs = append(errs, e2...)
 	plan.Settings = res
 	errs.Sort()
 	return plan, errs
 }
 
-func compileRule(r *rules.Rule) (c *Compiled, errs rules.Errors) {
-	view, det, ok := LookupView(r.On)
+func compileRule(r *rules.Rule, lookup func(string) (ViewSpec, Detector, bool)) (c *Compiled, errs rules.Errors) {
+	view, det, ok := lookup(r.On)
 	if !ok {
 		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: on: no table or view %q%s (see `xiaowei views`)", r.ID, r.On, didYouMean(r.On, viewNames()))}}
+	}
+	if det == nil && view.Name == "" {
+		return nil, rules.Errors{{Pos: r.OnPos, Msg: fmt.Sprintf("rule %s: on: view %q has errors (reported at its declaration)", r.ID, r.On)}}
 	}
 	c = &Compiled{Rule: r, View: view, Detector: det, amountCol: -1, defaults: map[string]any{}, used: map[string]bool{}}
 	for _, p := range r.Params {
@@ -204,11 +231,16 @@ func compileExpr(src string, env any, asBool bool, used map[string]bool) (prog *
 
 // exprError maps an expr error inside a rule string to its file position.
 func exprError(r *rules.Rule, src rules.Expr, what string, err error) *rules.Error {
+	return exprErrorAt(src, "rule "+r.ID+": "+what, err)
+}
+
+// exprErrorAt maps an expr error inside src to its file position.
+func exprErrorAt(src rules.Expr, what string, err error) *rules.Error {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		return &rules.Error{Pos: src.At(fe.Line, fe.Column), Msg: fmt.Sprintf("rule %s: %s: %s", r.ID, what, fe.Message)}
+		return &rules.Error{Pos: src.At(fe.Line, fe.Column), Msg: fmt.Sprintf("%s: %s", what, fe.Message)}
 	}
-	return &rules.Error{Pos: src.Pos, Msg: fmt.Sprintf("rule %s: %s: %v", r.ID, what, err)}
+	return &rules.Error{Pos: src.Pos, Msg: fmt.Sprintf("%s: %v", what, err)}
 }
 
 // resolveScopes validates overrides and builds each rule's param sets.
@@ -272,11 +304,11 @@ func resolveScopes(set *rules.Set, extra []*rules.Override, geo Geography, byID 
 		villageOv := map[string][]rules.RuleOverride{}
 		for _, l := range per[id] {
 			switch l.scope.Level() {
-			case 0:
+			case rules.ScopeDefault:
 				defaults = append(defaults, l.ro)
-			case 1:
+			case rules.ScopeTown:
 				townOv[l.scope.TownID] = append(townOv[l.scope.TownID], l.ro)
-			case 2:
+			case rules.ScopeVillage:
 				villageOv[l.scope.VillageID] = append(villageOv[l.scope.VillageID], l.ro)
 			}
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/money"
-	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -182,7 +181,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		}
 	}
 	findings.Sort(res.Findings)
-	res.Findings = findings.Merge(res.Findings, rules.SeverityRank)
+	res.Findings = findings.Merge(res.Findings)
 	sort.SliceStable(res.Stats, func(i, j int) bool { return res.Stats[i].RuleID < res.Stats[j].RuleID })
 	return res, nil
 }
@@ -321,7 +320,7 @@ func (ev *evaluator) finding(c *Compiled, t *table.Table, i int, village string,
 		if err != nil {
 			return nil, fmt.Errorf("escalate: %w", err)
 		}
-		if b, _ := out.(bool); b && rules.SeverityRank(esc.severity) > rules.SeverityRank(f.Severity) {
+		if b, _ := out.(bool); b && esc.severity.Rank() > f.Severity.Rank() {
 			f.Severity = esc.severity
 			break
 		}

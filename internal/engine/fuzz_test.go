@@ -35,7 +35,7 @@ func FuzzCompileWhen(f *testing.F) {
 			When:    rules.Expr{Src: when, Pos: rules.Pos{File: "f.yaml", Line: 7, Col: 11}},
 			Subject: rules.Expr{Src: "entry:{{entry_id}}"}, Message: rules.Expr{Src: "m"},
 			Params: []rules.Param{{Name: "threshold", Value: int64(1000)}}, Enabled: true}
-		_, errs := compileRule(r)
+		_, errs := compileRule(r, LookupView)
 		for _, e := range errs {
 			if e.Pos.File != "f.yaml" || e.Pos.Line < 7 {
 				t.Fatalf("error not placed in the file: %v", e)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -121,10 +122,18 @@ func (s *SettingsResolver) Defaults(detector string) map[string]any { return s.b
 // NewSettingsResolver layers detector defaults, rule-file settings and
 // override settings, checking every name and type.
 func NewSettingsResolver(set *rules.Set, extra []*rules.Override, geo Geography) (*SettingsResolver, rules.Errors) {
+	decl, errs := declaredViews(set)
+	s, e := newSettingsResolver(set, extra, geo, append(Detectors(), decl...))
+	return s, append(errs, e...)
+}
+
+func newSettingsResolver(set *rules.Set, extra []*rules.Override, geo Geography, dets []Detector) (*SettingsResolver, rules.Errors) {
 	s := &SettingsResolver{base: map[string]layer{}, town: map[string]map[string]layer{}, village: map[string]map[string]layer{}, geo: geo,
 		Applied: map[string]map[string]map[string]any{}}
 	specs := map[string]map[string]SettingSpec{}
-	for _, d := range Detectors() {
+	var names []string
+	for _, d := range dets {
+		names = append(names, d.Name())
 		l := layer{}
 		specs[d.Name()] = map[string]SettingSpec{}
 		for _, sp := range d.Settings() {
@@ -145,7 +154,7 @@ func NewSettingsResolver(set *rules.Set, extra []*rules.Override, geo Geography)
 				sp, ok := specs[det][name]
 				if !ok {
 					if _, dok := specs[det]; !dok {
-						errs = append(errs, &rules.Error{Pos: st.Pos, Msg: fmt.Sprintf("settings: no detector %q (known: %v)", det, detectorNames())})
+						errs = append(errs, &rules.Error{Pos: st.Pos, Msg: fmt.Sprintf("settings: no detector %q (known: %v)", det, names)})
 					} else {
 						errs = append(errs, &rules.Error{Pos: st.Pos, Msg: fmt.Sprintf("settings: detector %s has no setting %q", det, name)})
 					}
@@ -177,14 +186,14 @@ func NewSettingsResolver(set *rules.Set, extra []*rules.Override, geo Geography)
 	}
 	for _, o := range allOverrides(set, extra) {
 		switch o.Scope.Level() {
-		case 0:
+		case rules.ScopeDefault:
 			apply(s.base, o.Settings, "default")
-		case 1:
+		case rules.ScopeTown:
 			if s.town[o.Scope.TownID] == nil {
 				s.town[o.Scope.TownID] = map[string]layer{}
 			}
 			apply(s.town[o.Scope.TownID], o.Settings, o.Scope.String())
-		case 2:
+		case rules.ScopeVillage:
 			if s.village[o.Scope.VillageID] == nil {
 				s.village[o.Scope.VillageID] = map[string]layer{}
 			}
@@ -192,14 +201,6 @@ func NewSettingsResolver(set *rules.Set, extra []*rules.Override, geo Geography)
 		}
 	}
 	return s, errs
-}
-
-func detectorNames() []string {
-	var out []string
-	for _, d := range Detectors() {
-		out = append(out, d.Name())
-	}
-	return out
 }
 
 // allOverrides lists override blocks in a stable order: default scope
@@ -221,7 +222,7 @@ func allOverrides(set *rules.Set, extra []*rules.Override) []*rules.Override {
 // enabled flag; villages share sets.
 type paramSet struct {
 	values   map[string]any
-	severity string
+	severity findings.Severity
 	enabled  bool
 	scope    string        // "default", "town:…", "village:…"
 	env      reflect.Value // pointer to the params struct for expr

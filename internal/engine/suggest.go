@@ -56,7 +56,7 @@ func editDistance(a, b string) int {
 // viewNames lists every table and view a rule can read.
 func viewNames() []string {
 	var out []string
-	for _, t := range contract.Tables {
+	for _, t := range contract.All() {
 		out = append(out, t.Name)
 	}
 	for _, d := range Detectors() {
@@ -75,3 +75,7 @@ func colNames(cols []table.Col) []string {
 	}
 	return out
 }
+
+// DidYouMean is didYouMean for other checkers (declared views): ` (did you
+// mean "x"?)` or "".
+func DidYouMean(name string, candidates []string) string { return didYouMean(name, candidates) }

@@ -18,6 +18,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -155,12 +156,31 @@ func LookupView(name string) (ViewSpec, Detector, bool) {
 	return ViewSpec{}, nil, false
 }
 
+// viewCompiler compiles the views a rule set declares in `views:` blocks
+// (internal/views installs it from init, the way detectors register
+// themselves, so the engine does not import it).
+var viewCompiler func(set *rules.Set) ([]Detector, rules.Errors)
+
+// SetViewCompiler installs the compiler of declared views.
+func SetViewCompiler(f func(set *rules.Set) ([]Detector, rules.Errors)) { viewCompiler = f }
+
+func declaredViews(set *rules.Set) ([]Detector, rules.Errors) {
+	if viewCompiler == nil || set == nil {
+		return nil, nil
+	}
+	return viewCompiler(set)
+}
+
 // contractDateCols places contract-table rows in time for the run window.
 var contractDateCols = map[string]string{"ledger": "date", "payments": "paid_on", "disclosures": "posted_on", "beneficiaries": "approved_on"}
 
 // ContractView is the view spec of a contract table as loaded.
 func ContractView(t *contract.Table) ViewSpec {
-	return ViewSpec{Name: t.Name, Cols: table.ContractCols(t), Needs: []string{t.Name}, DateCol: contractDateCols[t.Name],
+	dc := contractDateCols[t.Name]
+	if t.DateCol != "" {
+		dc = t.DateCol
+	}
+	return ViewSpec{Name: t.Name, Cols: table.ContractCols(t), Needs: []string{t.Name}, DateCol: dc,
 		Doc: "contract table " + t.Name}
 }
 

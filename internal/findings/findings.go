@@ -21,7 +21,7 @@ type Finding struct {
 	FindingID string         `json:"finding_id"`
 	RuleID    string         `json:"rule_id"`
 	Family    string         `json:"family"`
-	Severity  string         `json:"severity"`
+	Severity  Severity       `json:"severity"`
 	VillageID string         `json:"village_id"`
 	Subject   string         `json:"subject"`
 	Period    string         `json:"period"`
@@ -94,7 +94,7 @@ func Sort(fs []*Finding) { sort.SliceStable(fs, func(i, j int) bool { return Les
 // several rows, e.g. a beneficiary related to two cadres) into the first,
 // keeping the others' evidence under "also" and the highest severity.
 // Input must be sorted; output keeps the order.
-func Merge(fs []*Finding, rank func(string) int) []*Finding {
+func Merge(fs []*Finding) []*Finding {
 	out := fs[:0]
 	byID := make(map[string]*Finding, len(fs))
 	for _, f := range fs {
@@ -104,7 +104,7 @@ func Merge(fs []*Finding, rank func(string) int) []*Finding {
 			out = append(out, f)
 			continue
 		}
-		if rank(f.Severity) > rank(first.Severity) {
+		if f.Severity.Rank() > first.Severity.Rank() {
 			first.Severity = f.Severity
 		}
 		if f.Amount != nil && (first.Amount == nil || f.Amount.Fen > first.Amount.Fen) {
@@ -163,10 +163,11 @@ func (a *Amount) String() string {
 // would keep the whole buffer alive: a partitioned run keeps findings of
 // ~180 counties and must not keep ~180 counties of column buffers.
 func (f *Finding) Detach() {
-	for _, s := range []*string{&f.FindingID, &f.RuleID, &f.Family, &f.Severity, &f.VillageID, &f.Subject, &f.Period,
+	for _, s := range []*string{&f.FindingID, &f.RuleID, &f.Family, &f.VillageID, &f.Subject, &f.Period,
 		&f.Message, &f.Title, &f.TownID, &f.Responsible, &f.RuleHash, &f.Disposition} {
 		*s = strings.Clone(*s)
 	}
+	f.Severity = Severity(strings.Clone(string(f.Severity)))
 	if f.Evidence != nil {
 		f.Evidence = detachValue(f.Evidence).(map[string]any)
 	}

@@ -7,8 +7,6 @@ import (
 	"unsafe"
 )
 
-func rank(s string) int { return map[string]int{"low": 0, "medium": 1, "high": 2, "critical": 3}[s] }
-
 func TestIDIsStableAndSeparatesFields(t *testing.T) {
 	a := ID("CASH-LARGE", "entry:E1", "2024-01")
 	if a != ID("CASH-LARGE", "entry:E1", "2024-01") || len(a) != 32 {
@@ -21,13 +19,13 @@ func TestIDIsStableAndSeparatesFields(t *testing.T) {
 }
 
 func TestMergeKeepsFirstAndHighestSeverity(t *testing.T) {
-	mk := func(order int, sev string, fen int64, cadre string) *Finding {
+	mk := func(order int, sev Severity, fen int64, cadre string) *Finding {
 		return &Finding{FindingID: ID("REL-KIN", "person:P1", "C1"), RuleID: "REL-KIN", Subject: "person:P1", Period: "C1",
 			Severity: sev, Amount: &Amount{Fen: fen}, Order: order, Evidence: map[string]any{"cadre": cadre, "params": map[string]any{}}}
 	}
 	fs := []*Finding{mk(0, "medium", 100, "A"), mk(1, "high", 300, "B"), mk(2, "low", 50, "C")}
 	Sort(fs)
-	out := Merge(fs, rank)
+	out := Merge(fs)
 	if len(out) != 1 {
 		t.Fatalf("merged to %d findings, want 1", len(out))
 	}

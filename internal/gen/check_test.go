@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -425,6 +426,7 @@ func refCheck(t *testing.T, dir string, asOf civil.Date) map[string]bool {
 			}
 		}
 	}
+	majorCheck(t, dir, asOf, add, persons)
 	return got
 }
 
@@ -477,3 +479,181 @@ func compareFindings(t *testing.T, dir string, asOf civil.Date) map[string]bool 
 	}
 	return want
 }
+
+// majorCheck re-implements the power-list item's rules
+// (../shared/power-items.md) plainly, row by row.
+func majorCheck(t *testing.T, dir string, asOf civil.Date, add func(rule, subj string), persons map[string]map[string]string) {
+	t.Helper()
+	r := powerList.Rules
+	decisions := readTable(t, dir, powerList.Tables.Decision.Name)
+	contracts := readTable(t, dir, powerList.Tables.Contract.Name)
+	links := readTable(t, dir, powerList.Tables.Payment.Name)
+	cadreRows := readTable(t, dir, "cadres")
+	declared := map[[2]string]string{} // either direction: the close sets are closed under inversion
+	for _, k := range readTable(t, dir, "kinship") {
+		declared[[2]string{k["person_id"], k["relative_id"]}] = k["relation"]
+		declared[[2]string{k["relative_id"], k["person_id"]}] = k["relation"]
+	}
+	num := func(s string) (int, bool) {
+		if s == "" {
+			return 0, false
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, true
+	}
+	passes := func(d map[string]string) bool {
+		el, ok1 := num(d["eligible"])
+		at, ok2 := num(d["attended"])
+		ag, ok3 := num(d["agreed"])
+		return ok1 && ok2 && ok3 && 2*at > el && 2*ag > at
+	}
+	type mkey struct{ village, matter string }
+	byMatter := map[mkey][]map[string]string{}
+	for _, d := range decisions {
+		if date(t, d["date"]) > asOf {
+			continue
+		}
+		k := mkey{d["village_id"], d["matter_id"]}
+		byMatter[k] = append(byMatter[k], d)
+	}
+	firstPass := func(k mkey) (civil.Date, bool) {
+		var best civil.Date
+		ok := false
+		for _, d := range byMatter[k] {
+			if d["step"] == "resolve" && passes(d) && (!ok || date(t, d["date"]) < best) {
+				best, ok = date(t, d["date"]), true
+			}
+		}
+		return best, ok
+	}
+	first := func(k mkey, step string) (civil.Date, bool) {
+		var best civil.Date
+		ok := false
+		for _, d := range byMatter[k] {
+			if d["step"] == step && (!ok || date(t, d["date"]) < best) {
+				best, ok = date(t, d["date"]), true
+			}
+		}
+		return best, ok
+	}
+	var signed []map[string]string
+	for _, c := range contracts {
+		if date(t, c["signed_on"]) <= asOf {
+			signed = append(signed, c)
+		}
+	}
+	for k := range byMatter {
+		res, ok := firstPass(k)
+		if !ok {
+			continue
+		}
+		for _, s := range []string{"proposal", "consult", "review"} {
+			if d, ok := first(k, s); !ok || d > res {
+				add(r.Order, "matter:"+k.village+"/"+k.matter)
+			}
+		}
+		if res+7 <= asOf {
+			published := false
+			for _, d := range byMatter[k] {
+				dd := date(t, d["date"])
+				published = published || d["step"] == "publish_resolution" && dd >= res && dd <= res+7
+			}
+			if !published {
+				add(r.NotPublished, "matter:"+k.village+"/"+k.matter)
+			}
+		}
+	}
+	for _, ds := range byMatter {
+		for _, d := range ds {
+			if d["step"] == "resolve" && !passes(d) {
+				add(r.Quorum, "decision:"+d["decision_id"])
+			}
+		}
+	}
+	for _, c := range signed {
+		k := mkey{c["village_id"], c["matter_id"]}
+		amt, day := fen(t, c["amount"]), date(t, c["signed_on"])
+		var matterAmt money.Fen
+		for _, d := range byMatter[k] {
+			if d["amount"] != "" && c["matter_id"] != "" {
+				matterAmt = max(matterAmt, fen(t, d["amount"]))
+			}
+		}
+		res, ok := firstPass(k)
+		if (amt >= 5000000 || matterAmt >= 5000000) && (c["matter_id"] == "" || !ok || res > day) {
+			add(r.NoDecision, "contract:"+c["contract_id"])
+		}
+		if c["category"] == "project" && amt >= 10000000 && (c["procurement"] == "direct" || c["procurement"] == "negotiation") {
+			add(r.Direct, "contract:"+c["contract_id"])
+		}
+		// A cadre of the village in office on the day, anyone in their
+		// household, or a close declared relative (not grandparents or
+		// grandchildren).
+		owner := c["counterparty_owner_id"]
+		for _, cd := range cadreRows {
+			if cd["village_id"] != c["village_id"] || date(t, cd["term_start"]) > day || (cd["term_end"] != "" && date(t, cd["term_end"]) < day) {
+				continue
+			}
+			p := cd["person_id"]
+			sameHH := persons[owner] != nil && persons[p] != nil && persons[owner]["household_id"] == persons[p]["household_id"]
+			if owner != "" && (owner == p || sameHH || declared[[2]string{p, owner}] != "" && prjClose[declared[[2]string{p, owner}]]) {
+				add(r.Related, "contract:"+c["contract_id"])
+			}
+		}
+	}
+	// PRJ-SPLIT: any set of qualifying contracts of one owner (or name) and
+	// category within 90 days (day 90 included) summing to 100,000.00.
+	type skey struct{ village, owner, cat string }
+	groups := map[skey][]map[string]string{}
+	for _, c := range signed {
+		if c["procurement"] == "public_bidding" || c["procurement"] == "invited_bidding" || fen(t, c["amount"]) >= 10000000 {
+			continue
+		}
+		o := c["counterparty_owner_id"]
+		if o == "" {
+			o = c["counterparty"]
+		}
+		k := skey{c["village_id"], o, c["category"]}
+		groups[k] = append(groups[k], c)
+	}
+	for _, g := range groups {
+		for _, a := range g {
+			var set []map[string]string
+			var sum money.Fen
+			for _, b := range g {
+				da, db := date(t, a["signed_on"]), date(t, b["signed_on"])
+				if db >= da && db <= da+90 {
+					set = append(set, b)
+					sum += fen(t, b["amount"])
+				}
+			}
+			if len(set) >= 2 && sum >= 10000000 {
+				for _, b := range set {
+					add(r.Split, "contract:"+b["contract_id"])
+				}
+			}
+		}
+	}
+	// PRJ-OVERPAY: linked ledger out entries on or before as_of above 110%.
+	ledger := map[string]map[string]string{}
+	for _, e := range readTable(t, dir, "ledger") {
+		ledger[e["entry_id"]] = e
+	}
+	paid := map[string]money.Fen{}
+	for _, l := range links {
+		e := ledger[l["entry_id"]]
+		if e != nil && e["direction"] == "out" && date(t, e["date"]) <= asOf {
+			paid[l["contract_id"]] += fen(t, e["amount"])
+		}
+	}
+	for _, c := range signed {
+		if p, ok := paid[c["contract_id"]]; ok && p*10 > fen(t, c["amount"])*11 {
+			add(r.Overpay, "contract:"+c["contract_id"])
+		}
+	}
+}
+
+var prjClose = map[string]bool{"spouse": true, "parent": true, "child": true, "sibling": true, "parent_in_law": true, "child_in_law": true, "sibling_in_law": true}

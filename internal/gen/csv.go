@@ -50,20 +50,54 @@ func (v *village) pid(p int32) string {
 	return v.persons[p].id
 }
 
+// rowWriters append each contract table's rows for one village, in the
+// table order of gen.go; each returns the grown buffer and its row count.
+// The major item's tables (tDecisions, tContracts, tContractPayments) have
+// no entry: serializeMajor (major.go) writes them after serialize.
+var rowWriters = [nTables]func(v *village, b []byte) ([]byte, int){
+	tVillages:    (*village).villageRows,
+	tPersons:     (*village).personRows,
+	tKinship:     (*village).kinshipRows,
+	tCadres:      (*village).cadreRows,
+	tBenef:       (*village).beneficiaryRows,
+	tPayments:    (*village).paymentRows,
+	tLedger:      (*village).ledgerRows,
+	tDisclosures: (*village).disclosureRows,
+}
+
+// serialize writes the village's rows of every table, and its expected
+// findings, into a pooled buffer set.
 func (v *village) serialize() *villageOut {
 	o := getOut()
-	vid := v.g.villageID
-	row := func(t int, b []byte) { o.buf[t] = append(b, '\n'); o.rows[t]++ }
+	for t, w := range rowWriters {
+		if w == nil {
+			continue // a major-item table: serializeMajor
+		}
+		var n int
+		o.buf[t], n = w(v, o.buf[t])
+		o.rows[t] += int64(n)
+	}
+	for _, x := range v.exp {
+		s := x.subj
+		if x.e != nil {
+			s = "entry:" + x.e.id
+		}
+		o.exp = append(o.exp, x.rule+","+s)
+	}
+	return o
+}
 
-	b := o.buf[tVillages]
-	for _, s := range []string{vid, v.g.villageName, v.g.townID, v.g.townName, v.g.countyID} {
+func (v *village) villageRows(b []byte) ([]byte, int) {
+	for _, s := range []string{v.g.villageID, v.g.villageName, v.g.townID, v.g.townName, v.g.countyID} {
 		b = field(b, s)
 		b = append(b, ',')
 	}
 	b = field(b, v.g.countyName)
-	row(tVillages, b)
+	return append(b, '\n'), 1
+}
 
-	b = o.buf[tPersons]
+func (v *village) personRows(b []byte) ([]byte, int) {
+	vid := v.g.villageID
 	for i := range v.persons {
 		p := &v.persons[i]
 		b = append(b, p.id...)
@@ -84,11 +118,11 @@ func (v *village) serialize() *villageOut {
 		b = append(b, ',')
 		b = dateCell(b, p.death)
 		b = append(b, '\n')
-		o.rows[tPersons]++
 	}
-	o.buf[tPersons] = b
+	return b, len(v.persons)
+}
 
-	b = o.buf[tKinship]
+func (v *village) kinshipRows(b []byte) ([]byte, int) {
 	for _, k := range v.kin {
 		b = append(b, v.pid(k.a)...)
 		b = append(b, ',')
@@ -96,11 +130,12 @@ func (v *village) serialize() *villageOut {
 		b = append(b, ',')
 		b = append(b, k.rel...)
 		b = append(b, '\n')
-		o.rows[tKinship]++
 	}
-	o.buf[tKinship] = b
+	return b, len(v.kin)
+}
 
-	b = o.buf[tCadres]
+func (v *village) cadreRows(b []byte) ([]byte, int) {
+	vid := v.g.villageID
 	for _, c := range v.cadres {
 		b = append(b, v.pid(c.p)...)
 		b = append(b, ',')
@@ -112,11 +147,14 @@ func (v *village) serialize() *villageOut {
 		b = append(b, ',')
 		b = dateCell(b, c.end)
 		b = append(b, '\n')
-		o.rows[tCadres]++
 	}
-	o.buf[tCadres] = b
+	return b, len(v.cadres)
+}
 
-	b = o.buf[tBenef]
+// beneficiaryRows writes one row per case member.
+func (v *village) beneficiaryRows(b []byte) ([]byte, int) {
+	vid := v.g.villageID
+	n := 0
 	for _, c := range v.cases {
 		for _, m := range c.members {
 			b = append(b, c.id...)
@@ -139,12 +177,13 @@ func (v *village) serialize() *villageOut {
 			b = append(b, ',')
 			b = strconv.AppendBool(b, c.filed)
 			b = append(b, '\n')
-			o.rows[tBenef]++
+			n++
 		}
 	}
-	o.buf[tBenef] = b
+	return b, n
+}
 
-	b = o.buf[tPayments]
+func (v *village) paymentRows(b []byte) ([]byte, int) {
 	for _, p := range v.pays {
 		b = append(b, p.id...)
 		b = append(b, ',')
@@ -164,11 +203,12 @@ func (v *village) serialize() *villageOut {
 		b = append(b, ',')
 		b = append(b, v.pid(p.holder)...)
 		b = append(b, '\n')
-		o.rows[tPayments]++
 	}
-	o.buf[tPayments] = b
+	return b, len(v.pays)
+}
 
-	b = o.buf[tLedger]
+func (v *village) ledgerRows(b []byte) ([]byte, int) {
+	vid := v.g.villageID
 	for _, e := range v.ledger {
 		b = append(b, e.id...)
 		b = append(b, ',')
@@ -199,11 +239,12 @@ func (v *village) serialize() *villageOut {
 		b = append(b, ',')
 		b = append(b, v.pid(e.approver)...)
 		b = append(b, '\n')
-		o.rows[tLedger]++
 	}
-	o.buf[tLedger] = b
+	return b, len(v.ledger)
+}
 
-	b = o.buf[tDisclosures]
+func (v *village) disclosureRows(b []byte) ([]byte, int) {
+	vid := v.g.villageID
 	for _, d := range v.discl {
 		b = append(b, d.id...)
 		b = append(b, ',')
@@ -221,16 +262,6 @@ func (v *village) serialize() *villageOut {
 			b = money.Append(b, d.amount)
 		}
 		b = append(b, '\n')
-		o.rows[tDisclosures]++
 	}
-	o.buf[tDisclosures] = b
-
-	for _, x := range v.exp {
-		s := x.subj
-		if x.e != nil {
-			s = "entry:" + x.e.id
-		}
-		o.exp = append(o.exp, x.rule+","+s)
-	}
-	return o
+	return b, len(v.discl)
 }

@@ -72,8 +72,10 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// TableNames are the contract tables the generator writes, in contract order.
-var TableNames = []string{"villages", "persons", "kinship", "cadres", "beneficiaries", "payments", "ledger", "disclosures"}
+// TableNames are the tables the generator writes: the contract's, in
+// contract order, then the power-list item's (powerlist.yaml).
+var TableNames = []string{"villages", "persons", "kinship", "cadres", "beneficiaries", "payments", "ledger", "disclosures",
+	powerList.Tables.Decision.Name, powerList.Tables.Contract.Name, powerList.Tables.Payment.Name}
 
 const (
 	tVillages = iota
@@ -84,6 +86,9 @@ const (
 	tPayments
 	tLedger
 	tDisclosures
+	tDecisions
+	tContracts
+	tContractPayments
 	nTables
 )
 
@@ -96,6 +101,9 @@ var headers = [nTables]string{
 	"payment_id,case_id,person_id,program,period,amount,paid_on,account_no,account_holder_id",
 	"entry_id,village_id,date,voucher_no,account,direction,amount,category,counterparty,summary,handled_by,approved_by",
 	"disclosure_id,village_id,item,period,posted_on,removed_on,amount_total",
+	powerList.Tables.Decision.Header,
+	powerList.Tables.Contract.Header,
+	powerList.Tables.Payment.Header,
 }
 
 // Stats reports what a run wrote.

@@ -170,6 +170,8 @@ func (v *village) noteSplit(cp string, d civil.Date, amt money.Fen) {
 	v.cashSim.recent[cp] = append(l[:k], dated{d, amt})
 }
 
+// buildLedger writes the village's journal day by day. One loop over the
+// days (over 80 lines): the order of a day's entries is the journal's.
 func (v *village) buildLedger() {
 	cfg := v.cfg
 	st := &v.cashSim

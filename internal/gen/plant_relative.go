@@ -55,6 +55,11 @@ func (v *village) anyMember(program string, notHH int32) (*caseT, *member) {
 	return c, c.members[0]
 }
 
+// plantRelative plants the relative-family anomalies this village was
+// dealt. It is long (over 80 lines) because it is a list of independent
+// plantings, one block per rule with its story in a comment, that share
+// the village's picks (the cadres and households already used); a function
+// per planting would pass that shared state around for no gain in reading.
 func (v *village) plantRelative() (after []func()) {
 	if v.kind["REL-SELF"] {
 		// A cadre's own nuclear household (cadre, spouse, children) gets 低保: REL-SELF for the cadre, REL-KIN for each

@@ -117,6 +117,7 @@ type village struct {
 	nextVch  int
 	cashSim  cashState
 	cashPlan []*cashPlanting
+	major    *majorState
 }
 
 func (v *village) expectSubj(rule, subj string) {
@@ -147,7 +148,10 @@ func generateVillage(cfg *Config, i int) *villageOut {
 	v.buildDisclosures()
 	v.plantDisclosure()
 	v.numberLedger()
-	return v.serialize()
+	v.buildMajor()
+	o := v.serialize()
+	v.serializeMajor(o)
+	return o
 }
 
 // ---- persons and households ----

@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -114,7 +115,7 @@ func (d *directory) contacts(village string) []Person {
 			}
 		}
 		if pick != "" {
-			out = append(out, Person{PersonID: pick, Role: role, RoleLabel: RoleLabels[role], VillageID: village})
+			out = append(out, Person{PersonID: pick, Role: role, RoleLabel: contract.RoleLabels[role], VillageID: village})
 		}
 	}
 	return out
@@ -139,7 +140,7 @@ func (d *directory) resolve(ls []*Lead) {
 		if l.Person != nil {
 			l.Person.Name = names[l.Person.PersonID]
 			if r, ok := d.best(d.cadres[l.Person.PersonID], l.VillageID); ok {
-				l.Person.Role, l.Person.RoleLabel, l.Person.VillageID = r.role, RoleLabels[r.role], r.villageID
+				l.Person.Role, l.Person.RoleLabel, l.Person.VillageID = r.role, contract.RoleLabels[r.role], r.villageID
 			}
 		}
 		for i := range l.Contacts {

@@ -41,8 +41,8 @@ import (
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
-// Severity weights of the score.
-var Weights = map[string]float64{"critical": 40, "high": 20, "medium": 8, "low": 2}
+// Weights are the severities' weights in the score.
+var Weights = map[findings.Severity]float64{findings.Critical: 40, findings.High: 20, findings.Medium: 8, findings.Low: 2}
 
 // Score constants.
 const (
@@ -51,18 +51,6 @@ const (
 	RepeatFactor   = 0.25
 	AmountUnit     = 10000 // yuan: the amount factor is 1 + log10(1 + amount/AmountUnit)
 )
-
-// RoleLabels are cadre roles in Chinese.
-var RoleLabels = map[string]string{
-	"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
-	"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长",
-}
-
-// FamilyLabels are rule families in Chinese.
-var FamilyLabels = map[string]string{"disclosure": "公开", "cash": "现金管理", "relative": "优亲厚友", "data_quality": "数据质量"}
-
-// SeverityLabels are severities in Chinese.
-var SeverityLabels = map[string]string{"critical": "严重", "high": "高", "medium": "中", "low": "低"}
 
 // Person is someone a lead names.
 type Person struct {
@@ -75,35 +63,35 @@ type Person struct {
 
 // RuleHit is one rule that fired in a lead.
 type RuleHit struct {
-	RuleID   string           `json:"rule_id"`
-	Title    string           `json:"title"`
-	Family   string           `json:"family"`
-	Severity string           `json:"severity"`
-	Findings int              `json:"findings"`
-	Amount   *findings.Amount `json:"amount"`
-	Score    float64          `json:"score"`
+	RuleID   string            `json:"rule_id"`
+	Title    string            `json:"title"`
+	Family   string            `json:"family"`
+	Severity findings.Severity `json:"severity"`
+	Findings int               `json:"findings"`
+	Amount   *findings.Amount  `json:"amount"`
+	Score    float64           `json:"score"`
 }
 
 // Lead is one accountability lead.
 type Lead struct {
-	LeadID      string           `json:"lead_id"`
-	Rank        int              `json:"rank"`
-	Kind        string           `json:"kind"` // person | village
-	Key         string           `json:"key"`  // person:<id> or village:<id>
-	Person      *Person          `json:"person,omitempty"`
-	Contacts    []Person         `json:"contacts,omitempty"` // village leads: cashier and director
-	VillageID   string           `json:"village_id"`
-	VillageName string           `json:"village_name"`
-	TownID      string           `json:"town_id"`
-	TownName    string           `json:"town_name"`
-	Severity    string           `json:"severity"`
-	Score       float64          `json:"score"`
-	Amount      *findings.Amount `json:"amount"`
-	Confirmed   bool             `json:"confirmed"`
-	Families    []string         `json:"families"`
-	Rules       []RuleHit        `json:"rules"`
-	FindingIDs  []string         `json:"finding_ids"`
-	Verify      []string         `json:"verify"`
+	LeadID      string            `json:"lead_id"`
+	Rank        int               `json:"rank"`
+	Kind        string            `json:"kind"` // person | village
+	Key         string            `json:"key"`  // person:<id> or village:<id>
+	Person      *Person           `json:"person,omitempty"`
+	Contacts    []Person          `json:"contacts,omitempty"` // village leads: cashier and director
+	VillageID   string            `json:"village_id"`
+	VillageName string            `json:"village_name"`
+	TownID      string            `json:"town_id"`
+	TownName    string            `json:"town_name"`
+	Severity    findings.Severity `json:"severity"`
+	Score       float64           `json:"score"`
+	Amount      *findings.Amount  `json:"amount"`
+	Confirmed   bool              `json:"confirmed"`
+	Families    []string          `json:"families"`
+	Rules       []RuleHit         `json:"rules"`
+	FindingIDs  []string          `json:"finding_ids"`
+	Verify      []string          `json:"verify"`
 }
 
 // RuleInfo is what a lead needs from a rule.
@@ -225,10 +213,10 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 			ruleOrder = append(ruleOrder, f.RuleID)
 		}
 		a.hit.Findings++
-		if rules.SeverityRank(f.Severity) > rules.SeverityRank(a.hit.Severity) {
+		if f.Severity.Rank() > a.hit.Severity.Rank() {
 			a.hit.Severity = f.Severity
 		}
-		if rules.SeverityRank(f.Severity) > rules.SeverityRank(l.Severity) {
+		if f.Severity.Rank() > l.Severity.Rank() {
 			l.Severity = f.Severity
 		}
 		fams[f.Family] = true
@@ -282,7 +270,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 	// What to verify: each rule's text, most severe rule first.
 	hits := append([]RuleHit(nil), l.Rules...)
 	sort.SliceStable(hits, func(i, j int) bool {
-		return rules.SeverityRank(hits[i].Severity) > rules.SeverityRank(hits[j].Severity)
+		return hits[i].Severity.Rank() > hits[j].Severity.Rank()
 	})
 	seen := map[string]bool{}
 	for _, h := range hits {
@@ -329,7 +317,7 @@ func fillVerify(v string, ev map[string]any) string {
 }
 
 // RuleScore is one rule's part of a lead's score.
-func RuleScore(severity string, fen int64, n int) float64 {
+func RuleScore(severity findings.Severity, fen int64, n int) float64 {
 	yuan := float64(fen) / 100
 	return Weights[severity] * (1 + math.Log10(1+yuan/AmountUnit)) * (1 + RepeatFactor*math.Log2(float64(max(n, 1))))
 }

@@ -27,7 +27,7 @@ const (
 func loadTable(t *testing.T, name, body string) *table.Table {
 	t.Helper()
 	spec, _ := contract.Lookup(name)
-	tb, _, rej, err := load.LoadTable(context.Background(), spec, name+".csv", strings.NewReader(spec.Header()+"\n"+body), load.Options{})
+	tb, _, rej, err := load.Table(context.Background(), spec, name+".csv", strings.NewReader(spec.Header()+"\n"+body), load.Options{})
 	if err != nil || len(rej) > 0 {
 		t.Fatalf("%s: %v %v", name, err, rej)
 	}
@@ -50,7 +50,7 @@ func tables(t *testing.T) map[string]*table.Table {
 }
 
 func fnd(rule, family, sev, village, subject, resp string, fen int64) *findings.Finding {
-	f := &findings.Finding{RuleID: rule, Family: family, Severity: sev, VillageID: village, Subject: subject, Period: "2018-05",
+	f := &findings.Finding{RuleID: rule, Family: family, Severity: findings.Severity(sev), VillageID: village, Subject: subject, Period: "2018-05",
 		Responsible: resp, Title: rule}
 	f.FindingID = findings.ID(rule, subject, f.Period)
 	if fen > 0 {

@@ -15,8 +15,16 @@ import (
 // TxWriter stores a run's leads (OUT/leads.jsonl, from the leads post
 // step) inside the transaction that records the run, so a run is never
 // stored without its leads. It writes nothing when the run made no leads
-// file.
+// file. The workbench's leads (work_leads) are brought up to date in the
+// same transaction, never touching their workflow state; a new lead is due
+// store.DefaultDueDays after today.
 func TxWriter(st *store.Store, out *run.Outcome) store.TxWriter {
+	return TxWriterDue(st, out, store.DefaultDueDays)
+}
+
+// TxWriterDue is TxWriter with the due period of new leads (the serve
+// configuration's web.due_days).
+func TxWriterDue(st *store.Store, out *run.Outcome, dueDays int) store.TxWriter {
 	return func(ctx context.Context, tx pgx.Tx, runID string) error {
 		b, ok := out.Extra["leads.jsonl"]
 		if !ok {
@@ -26,7 +34,10 @@ func TxWriter(st *store.Store, out *run.Outcome) store.TxWriter {
 		if err != nil {
 			return fmt.Errorf("leads: %w", err)
 		}
-		return saveTx(ctx, tx, st, runID, ls)
+		if err := saveTx(ctx, tx, st, runID, ls); err != nil {
+			return err
+		}
+		return st.SyncWorkLeads(ctx, tx, runID, dueDays)
 	}
 }
 

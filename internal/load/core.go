@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -158,7 +159,7 @@ func (l *loader) grow(n int) {
 		switch c.kind {
 		case contract.Date:
 			c.d32 = make([]arrow.Date32, n)
-		case contract.Money:
+		case contract.Money, contract.Int:
 			c.i64 = make([]int64, n)
 		case contract.Bool:
 			c.bl = make([]bool, n)
@@ -290,6 +291,16 @@ func (l *loader) setString(c *column, i int, s string) {
 			return
 		}
 		l.setMoney(c, i, f, s)
+	case contract.Int:
+		// Declared tables only (counts such as a vote's attendance): a
+		// whole number in decimal, no separators.
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			l.reject(i, c.name, s, "want a whole number")
+			return
+		}
+		c.valid[i] = true
+		c.i64[i] = v
 	case contract.Bool:
 		switch s {
 		case "true":

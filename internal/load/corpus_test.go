@@ -50,7 +50,7 @@ func loadCase(t *testing.T, dir string) string {
 	t.Chdir(dir) // error messages and rejects then name the file as "ledger.csv"
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	tb, st, rejects, err := load.LoadFile(context.Background(), spec, name, load.Options{Mem: mem})
+	tb, st, rejects, err := load.File(context.Background(), spec, name, load.Options{Mem: mem})
 	if err != nil {
 		if tb != nil {
 			t.Errorf("error %v but a table was returned", err)
@@ -197,7 +197,7 @@ func TestCorpusGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		spec, _ := contract.Lookup("ledger")
-		tb, _, _, err := load.LoadFile(context.Background(), spec, filepath.Join(src, "ledger.csv"), load.Options{})
+		tb, _, _, err := load.File(context.Background(), spec, filepath.Join(src, "ledger.csv"), load.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestCorpusSentinels(t *testing.T) {
 		"header_duplicate_column": load.ErrHeader,
 	} {
 		spec, _ := contract.Lookup("ledger")
-		_, _, _, err := load.LoadFile(context.Background(), spec, filepath.Join(corpusDir, dir, "ledger.csv"), load.Options{})
+		_, _, _, err := load.File(context.Background(), spec, filepath.Join(corpusDir, dir, "ledger.csv"), load.Options{})
 		if !errors.Is(err, want) {
 			t.Errorf("%s: got %v, want %v", dir, err, want)
 		}

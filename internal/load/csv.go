@@ -20,10 +20,10 @@ import (
 // amortise the per-chunk work, small enough to stay in cache.
 const csvChunk = 4096
 
-// LoadTable reads one table as CSV from r. path only names the source in
+// Table reads one table as CSV from r. path only names the source in
 // errors, rejects and stats. Used by Load, by rule tests with inline CSV and
 // by other sources.
-func LoadTable(ctx context.Context, spec *contract.Table, path string, r io.Reader, opts Options) (*table.Table, TableStats, []Reject, error) {
+func Table(ctx context.Context, spec *contract.Table, path string, r io.Reader, opts Options) (*table.Table, TableStats, []Reject, error) {
 	return loadCSV(ctx, spec, path, r, 0, opts)
 }
 

@@ -31,7 +31,7 @@ func FuzzLoadCorpus(f *testing.F) {
 		spec := contract.Tables[int(which)%len(contract.Tables)]
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
-		tb, st, rejects, err := load.LoadTable(context.Background(), spec, "f.csv", strings.NewReader(string(in)), load.Options{Mem: mem})
+		tb, st, rejects, err := load.Table(context.Background(), spec, "f.csv", strings.NewReader(string(in)), load.Options{Mem: mem})
 		if err != nil {
 			if tb != nil {
 				t.Fatal("error and a table")

@@ -19,7 +19,7 @@ func FuzzLoadTable(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
-		tb, st, rejects, err := LoadTable(context.Background(), spec(t, "ledger"), "f.csv", strings.NewReader(in), Options{Mem: mem})
+		tb, st, rejects, err := Table(context.Background(), spec(t, "ledger"), "f.csv", strings.NewReader(in), Options{Mem: mem})
 		if err != nil {
 			return // whole-file problems (header) are errors by design
 		}

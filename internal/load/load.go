@@ -135,7 +135,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	d := &Dataset{Dir: dir, Tables: map[string]*table.Table{}}
 	var jobs []job
 	if opts.Sources != nil {
-		for _, spec := range contract.Tables {
+		for _, spec := range contract.All() {
 			src, ok := opts.Sources[spec.Name]
 			switch {
 			case ok:
@@ -152,7 +152,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		} else if !fi.IsDir() {
 			return nil, fmt.Errorf("dataset folder %s is not a directory", dir)
 		}
-		for _, spec := range contract.Tables {
+		for _, spec := range contract.All() {
 			csvPath := filepath.Join(dir, spec.Name+".csv")
 			pqPath := filepath.Join(dir, spec.Name+".parquet")
 			hasCSV, err := exists(csvPath)

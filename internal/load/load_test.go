@@ -321,7 +321,7 @@ func TestLoadTableCSV(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			tb, st, rejects, err := LoadTable(context.Background(), spec(t, tc.table), "in.csv", strings.NewReader(tc.csv), Options{Mem: mem})
+			tb, st, rejects, err := Table(context.Background(), spec(t, tc.table), "in.csv", strings.NewReader(tc.csv), Options{Mem: mem})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -429,7 +429,7 @@ func TestParquetRoundTrip(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for name, in := range inputs {
-		orig, _, rejects, err := LoadTable(context.Background(), spec(t, name), name+".csv", strings.NewReader(in), Options{Mem: mem})
+		orig, _, rejects, err := Table(context.Background(), spec(t, name), name+".csv", strings.NewReader(in), Options{Mem: mem})
 		if err != nil || len(rejects) > 0 {
 			t.Fatalf("%s: %v %+v", name, err, rejects)
 		}
@@ -594,7 +594,7 @@ func TestParquetForeignTypes(t *testing.T) {
 
 func TestParquetTruncated(t *testing.T) {
 	in := ledgerHeader + "\n" + ledgerRow("E1", "2024-01-02", "1") + "\n"
-	tb, _, _, err := LoadTable(context.Background(), spec(t, "ledger"), "x", strings.NewReader(in), Options{})
+	tb, _, _, err := Table(context.Background(), spec(t, "ledger"), "x", strings.NewReader(in), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -618,7 +618,7 @@ func TestParquetTruncated(t *testing.T) {
 func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _, _, err := LoadTable(ctx, spec(t, "ledger"), "x", strings.NewReader(ledgerHeader+"\n"+ledgerRow("E1", "2024-01-02", "1")+"\n"), Options{})
+	_, _, _, err := Table(ctx, spec(t, "ledger"), "x", strings.NewReader(ledgerHeader+"\n"+ledgerRow("E1", "2024-01-02", "1")+"\n"), Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}

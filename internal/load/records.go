@@ -12,7 +12,7 @@ import (
 
 // Record is one row from a source that is not a contract CSV (an Excel
 // sheet, a re-encoded or re-mapped export), already converted to contract
-// text: LoadRecords validates it with the same per-cell rules, rejects and
+// text: Records validates it with the same per-cell rules, rejects and
 // row accounting as a contract CSV.
 type Record struct {
 	// Line is the source's own row or line number, reported in rejects.
@@ -35,12 +35,12 @@ type CellError struct {
 	Column, Value, Reason string
 }
 
-// LoadRecords reads one table from already-decoded records. header names
+// Records reads one table from already-decoded records. header names
 // the columns of every Record's Fields (contract names; others are kept as
-// extra text columns, as LoadTable does). next returns false when there are
-// no more records. Read = Loaded + Rejected holds as for LoadTable; the
+// extra text columns, as Table does). next returns false when there are
+// no more records. Read = Loaded + Rejected holds as for Table; the
 // stats carry no SHA256 (the caller hashes its source).
-func LoadRecords(ctx context.Context, spec *contract.Table, path string, header []string, next func() (Record, bool, error), opts Options) (*table.Table, TableStats, []Reject, error) {
+func Records(ctx context.Context, spec *contract.Table, path string, header []string, next func() (Record, bool, error), opts Options) (*table.Table, TableStats, []Reject, error) {
 	none := TableStats{Table: spec.Name, File: path}
 	extras, err := matchHeader(spec, path, header)
 	if err != nil {
@@ -120,9 +120,9 @@ func LoadRecords(ctx context.Context, spec *contract.Table, path string, header 
 	return t, l.stats(""), rejects, nil
 }
 
-// LoadFile reads one contract table from a contract file: <x>.parquet as
+// File reads one contract table from a contract file: <x>.parquet as
 // Parquet, anything else as contract CSV.
-func LoadFile(ctx context.Context, spec *contract.Table, path string, opts Options) (*table.Table, TableStats, []Reject, error) {
+func File(ctx context.Context, spec *contract.Table, path string, opts Options) (*table.Table, TableStats, []Reject, error) {
 	if strings.EqualFold(filepath.Ext(path), ".parquet") {
 		return loadParquetFile(ctx, spec, path, opts)
 	}

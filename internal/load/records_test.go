@@ -29,7 +29,7 @@ func TestLoadRecords(t *testing.T) {
 		i++
 		return recs[i-1], true, nil
 	}
-	tbl, st, rejects, err := LoadRecords(context.Background(), spec, "v.xlsx", header, next, Options{})
+	tbl, st, rejects, err := Records(context.Background(), spec, "v.xlsx", header, next, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,9 @@
 // (subsidy.cadre_scope), and a town lies in one county (its code starts
 // with the county's), so a cadre row is needed only in its own county.
 //
+// Tables declared in rule files (contract.Declared) go to the county of
+// their village column; those without one are copied to every county.
+//
 // Findings of a county run are kept only for that county's villages (rows
 // copied from other counties produce their findings in their own county),
 // and findings with no known village only from the first county.
@@ -61,6 +64,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
 )
 
@@ -213,9 +217,15 @@ func SplitCSV(ctx context.Context, dir string) (*Plan, error) {
 			return nil, fmt.Errorf("split %s: %w", name, err)
 		}
 	}
+	// tables declared in rule files (internal/contract) depend only on the
+	// villages: they go with ledger and disclosures
+	b := append([]string(nil), groupB...)
+	for _, t := range contract.Declared() {
+		b = append(b, t.Name)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for g, names := range [][]string{groupA, groupB} {
+	for g, names := range [][]string{groupA, b} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -370,6 +380,16 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		return nil
 	}
 	vi, pi, ri, ci, hi := index(head, "village_id"), index(head, "person_id"), index(head, "relative_id"), index(head, "case_id"), index(head, "handled_by")
+	// A table declared in a rule file goes to the county of its village
+	// column; one without a village column (a link table such as contract
+	// payments) is copied to every county, where it joins that county's rows.
+	declared, hasVillage := false, false
+	if spec, ok := contract.Lookup(name); ok && spec.Source != "" {
+		declared = true
+		if vc := spec.VillageColumn(); vc != "" {
+			vi, hasVillage = index(head, vc), true
+		}
+	}
 	r.only(vi, pi, ri, ci, hi)
 	// keys in their normal form (internal/ident), as the run matches them:
 	// a case or person id written with a zero-width space must land in the
@@ -398,6 +418,14 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		rows++
 		part := int32(0)
 		many = many[:0]
+		switch {
+		case declared && hasVillage:
+			part = villagePart()
+		case declared:
+			for q := range parts {
+				many = append(many, int32(q))
+			}
+		}
 		switch name {
 		case "villages", "ledger", "disclosures":
 			part = villagePart()

@@ -8,12 +8,9 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
-	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/mask"
 	"github.com/neijiang/xiaowei/internal/money"
 	"github.com/neijiang/xiaowei/internal/rules"
@@ -31,11 +28,9 @@ type Options struct {
 	MaxRejects  int    // rejected rows listed (default 200)
 }
 
-var sevOrder = []string{"critical", "high", "medium", "low"}
+var sevColor = map[findings.Severity]string{findings.Critical: "#8b1a1a", findings.High: "#d9480f", findings.Medium: "#d4a017", findings.Low: "#6c757d"}
 
-var sevColor = map[string]string{"critical": "#8b1a1a", "high": "#d9480f", "medium": "#d4a017", "low": "#6c757d"}
-
-var familyColor = map[string]string{"disclosure": "#1f6feb", "cash": "#b35900", "relative": "#8250df", "data_quality": "#57606a"}
+var familyColor = map[string]string{"disclosure": "#1f6feb", "cash": "#b35900", "relative": "#8250df", "major": "#1a7f37", "data_quality": "#57606a"}
 
 // evidenceLabels translate common evidence keys for inspectors.
 var evidenceLabels = map[string]string{
@@ -137,10 +132,10 @@ func NewMasker(d *Data, unmasked bool) *mask.Masker {
 	return m
 }
 
-func sevLabel(s string) string { return leads.SeverityLabels[s] }
+func sevLabel(s findings.Severity) string { return s.Label() }
 
 func famLabel(f string) string {
-	if l := leads.FamilyLabels[f]; l != "" {
+	if l := rules.FamilyLabels[f]; l != "" {
 		return l
 	}
 	return f
@@ -151,225 +146,6 @@ func yuan(a *findings.Amount) string {
 		return ""
 	}
 	return money.Grouped(a.Fen)
-}
-
-func build(d *Data, o Options) *page {
-	m := NewMasker(d, o.Unmasked)
-	if o.MaxRejects == 0 {
-		o.MaxRejects = 200
-	}
-	s := d.Summary
-	p := &page{CSP: CSP, Masked: !o.Unmasked, Generated: o.GeneratedAt, AsOf: s.AsOf, Title: "村级小微权力监督问题线索报告"}
-	if d.Campaign != nil {
-		p.Campaign = true
-		p.Title = d.Campaign.Name
-		p.Description = d.Campaign.Description
-		p.Subtitle = "专项督查报告"
-	} else {
-		p.Subtitle = "例行监督报告"
-	}
-	switch {
-	case s.From != "" || s.To != "":
-		p.Window = fmt.Sprintf("%s 至 %s", orDash(s.From, "开始"), orDash(s.To, s.AsOf))
-	default:
-		p.Window = "全部期间"
-	}
-	p.Scope = scopeText(d)
-
-	// Findings by id, with their place.
-	byID := map[string]*findings.Finding{}
-	for _, f := range d.Findings {
-		byID[f.FindingID] = f
-	}
-	fv := func(f *findings.Finding) findingView {
-		v := findingView{ID: f.FindingID, RuleID: f.RuleID, Title: f.Title, Family: famLabel(f.Family), Severity: f.Severity, SevLabel: sevLabel(f.Severity),
-			Subject: m.Text(f.Subject), Period: m.Text(f.Period), Amount: yuan(f.Amount), Message: m.Text(f.Message), Village: d.placeName(f.VillageID)}
-		if f.Disposition != "" {
-			v.Disposition, v.DispLabel = f.Disposition, dispose.Labels[f.Disposition]
-			if d.Dispositions != nil {
-				if st, ok := d.Dispositions.Findings[f.FindingID]; ok {
-					v.DispNote = fmt.Sprintf("%s（%s，%s）", m.Text(st.Reason), st.By, st.At[:min(10, len(st.At))])
-				}
-			}
-		}
-		ev := m.Evidence(f.Evidence)
-		keys := make([]string, 0, len(ev))
-		for k := range ev {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			label := evidenceLabels[k]
-			if label == "" {
-				label = k
-			} else {
-				label += "（" + k + "）"
-			}
-			v.Evidence = append(v.Evidence, kv{label, evidenceString(ev[k])})
-		}
-		return v
-	}
-
-	// Overview.
-	var amount money.Sum // checked: each lead's amount fits, their total may not
-	for _, l := range d.Leads {
-		if l.Amount != nil {
-			amount.Add(l.Amount.Fen)
-		}
-	}
-	amountText := money.Grouped(amount.Total)
-	if amount.Err != nil {
-		amountText = "超出可计算范围"
-	}
-	disposed, villages := 0, map[string]bool{}
-	bySev := map[string]int{}
-	for _, f := range d.Findings {
-		if f.Disposition != "" {
-			disposed++
-		}
-		villages[f.VillageID] = true
-		bySev[f.Severity]++
-	}
-	confirmed := 0
-	for _, l := range d.Leads {
-		if l.Confirmed {
-			confirmed++
-		}
-	}
-	p.Cards = []card{
-		{"问题线索", fmt.Sprint(len(d.Leads)), fmt.Sprintf("其中已核实 %d 条", confirmed)},
-		{"发现问题", fmt.Sprint(len(d.Findings)), fmt.Sprintf("严重 %d · 高 %d · 中 %d · 低 %d", bySev["critical"], bySev["high"], bySev["medium"], bySev["low"])},
-		{"涉及金额（元）", amountText, "线索所涉金额合计，同一事项只计一次"},
-		{"涉及村（社区）", fmt.Sprint(len(villages)), fmt.Sprintf("覆盖 %d 个村（社区）", len(d.Places))},
-		{"已处置", fmt.Sprint(disposed), "误报、暂缓或已核实的发现"},
-	}
-	p.Charts = charts(d)
-	if len(d.Trend) > 1 {
-		p.Trend = &chart{Title: "历次运行趋势", Caption: "每次运行的发现数（新增 / 已整改）", SVG: trendSVG(d.Trend)}
-	}
-
-	// Leads.
-	for _, l := range d.Leads {
-		lv := leadView{Rank: l.Rank, ID: l.LeadID, Kind: l.Kind, Place: l.VillageName, Town: l.TownName, Severity: l.Severity, SevLabel: sevLabel(l.Severity),
-			Score: fmt.Sprintf("%.1f", l.Score), Amount: yuan(l.Amount), Confirmed: l.Confirmed}
-		if l.Person != nil {
-			lv.Who = m.Name(l.Person.Name)
-			if lv.Who == "" {
-				lv.Who = m.ID(l.Person.PersonID)
-			}
-			lv.Role = l.Person.RoleLabel
-			if lv.Role == "" {
-				lv.Role = "非村干部"
-			}
-		} else {
-			lv.Who = l.VillageName + "（村账务与公开）"
-			lv.Role = "村级责任"
-			var cs []string
-			for _, c := range l.Contacts {
-				cs = append(cs, c.RoleLabel+" "+m.Name(c.Name))
-			}
-			lv.Contacts = strings.Join(cs, "、")
-		}
-		var fams []string
-		for _, f := range l.Families {
-			fams = append(fams, famLabel(f))
-		}
-		lv.Families = strings.Join(fams, "、")
-		for _, r := range l.Rules {
-			lv.Rules = append(lv.Rules, ruleView{RuleID: r.RuleID, Title: r.Title, Family: famLabel(r.Family), Severity: r.Severity, SevLabel: sevLabel(r.Severity),
-				Amount: yuan(r.Amount), Findings: r.Findings, Score: fmt.Sprintf("%.1f", r.Score)})
-		}
-		for _, v := range l.Verify {
-			lv.Verify = append(lv.Verify, m.Text(v))
-		}
-		for _, id := range l.FindingIDs {
-			if f := byID[id]; f != nil {
-				lv.Findings = append(lv.Findings, fv(f))
-			}
-		}
-		lv.Search = strings.Join([]string{lv.Who, lv.Role, lv.Place, lv.Town, lv.Families, lv.Contacts}, " ")
-		p.Leads = append(p.Leads, lv)
-	}
-
-	// Villages.
-	leadsPer := map[string]int{}
-	for _, l := range d.Leads {
-		leadsPer[l.VillageID]++
-	}
-	perV := map[string][]*findings.Finding{}
-	var vids []string
-	for _, f := range d.Findings {
-		if perV[f.VillageID] == nil {
-			vids = append(vids, f.VillageID)
-		}
-		perV[f.VillageID] = append(perV[f.VillageID], f)
-	}
-	sort.Slice(vids, func(i, j int) bool {
-		ti, tj := d.Places[vids[i]].TownID, d.Places[vids[j]].TownID
-		if ti != tj {
-			return ti < tj
-		}
-		return vids[i] < vids[j]
-	})
-	for _, vid := range vids {
-		fs := perV[vid]
-		pl := d.Places[vid]
-		vv := villageView{ID: vid, Name: orDash(pl.VillageName, vid), Town: pl.TownName, Count: len(fs), Leads: leadsPer[vid]}
-		fams := map[string]int{}
-		subj := map[string]int64{}
-		for _, f := range fs {
-			fams[f.Family]++
-			if f.Amount != nil && f.Amount.Fen > subj[f.Subject] {
-				subj[f.Subject] = f.Amount.Fen
-			}
-			vv.Findings = append(vv.Findings, fv(f))
-		}
-		var tot int64
-		for _, a := range subj {
-			tot += a
-		}
-		vv.Amount = money.Grouped(tot)
-		var fl []string
-		for _, fam := range slices.Sorted(maps.Keys(fams)) {
-			fl = append(fl, fmt.Sprintf("%s %d", famLabel(fam), fams[fam]))
-		}
-		vv.Families = strings.Join(fl, " · ")
-		sort.SliceStable(vv.Findings, func(i, j int) bool {
-			return rules.SeverityRank(vv.Findings[i].Severity) > rules.SeverityRank(vv.Findings[j].Severity)
-		})
-		p.Villages = append(p.Villages, vv)
-	}
-
-	// Dispositions.
-	if d.Dispositions != nil {
-		for _, id := range dispose.SortedIDs(d.Dispositions.Findings) {
-			st := d.Dispositions.Findings[id]
-			dv := dispView{Target: "发现 " + short(id), Status: st.Status, Label: dispose.Labels[st.Status], Until: st.Until, Reason: m.Text(st.Reason), By: st.By, At: st.At, Active: "生效"}
-			if !st.Active {
-				dv.Active = "已过期"
-			}
-			if f := byID[id]; f != nil {
-				dv.Title, dv.Village = f.Title, d.placeName(f.VillageID)
-			}
-			p.Disposed = append(p.Disposed, dv)
-		}
-	}
-
-	// Data quality.
-	p.Tables = s.Tables
-	p.RejectsTotal = len(d.Rejects)
-	for i, r := range d.Rejects {
-		if i >= o.MaxRejects {
-			p.RejectsMore = len(d.Rejects) - o.MaxRejects
-			break
-		}
-		r.Value = m.Field(r.Column, r.Value)
-		r.Reason = m.Text(r.Reason)
-		p.Rejects = append(p.Rejects, r)
-	}
-	p.Missing, p.Skipped, p.BadRules = s.MissingTables, s.SkippedRules, s.BadRules
-	p.Score = "得分 = Σ各规则 严重程度权重 ×（1 + log10(1 + 金额/10000)）×（1 + 0.25 × log2(该规则发现数)）＋ 15 ×（规则数 − 1）＋ 25 ×（问题类别数 − 1）；权重：严重 40、高 20、中 8、低 2。已核实的线索排在最前。"
-	return p
 }
 
 func (d *Data) placeName(vid string) string {
@@ -478,7 +254,7 @@ func charts(d *Data) []chart {
 	var out []chart
 	fam := map[string]int{}
 	famLeads := map[string]int{}
-	sev := map[string]int{}
+	sev := map[findings.Severity]int{}
 	type townAgg struct {
 		name  string
 		n     int
@@ -514,7 +290,7 @@ func charts(d *Data) []chart {
 	}
 	out = append(out, chart{Title: "按问题类别", Caption: "各类别的发现数与涉及线索数", SVG: hbars(fb, "按问题类别")})
 	var sb []bar
-	for _, s := range sevOrder {
+	for _, s := range slices.Backward(findings.Severities) {
 		sb = append(sb, bar{Label: sevLabel(s), Value: float64(sev[s]), Text: fmt.Sprintf("%d", sev[s]), Color: sevColor[s]})
 	}
 	out = append(out, chart{Title: "按严重程度", Caption: "发现数", SVG: hbars(sb, "按严重程度")})

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/neijiang/xiaowei/internal/findings"
 	"go.yaml.in/yaml/v3"
 
 	rulefiles "github.com/neijiang/xiaowei/rules"
@@ -134,6 +135,9 @@ func LoadDirs(paths []string) (*Set, error) {
 		}
 	}
 	errs = append(errs, set.checkDuplicates()...)
+	if len(errs) == 0 {
+		errs = set.DeclareTables()
+	}
 	if len(errs) > 0 {
 		errs.Sort()
 		return set, errs
@@ -161,7 +165,7 @@ func (s *Set) add(path string, src []byte) Errors {
 	kind := ""
 	for i := 0; i < len(doc.Content); i += 2 {
 		switch k := doc.Content[i].Value; k {
-		case "rules", "settings":
+		case "rules", "settings", "tables", "views":
 			kind = pick(kind, "rules")
 		case "overrides":
 			kind = pick(kind, "overrides")
@@ -183,7 +187,7 @@ func (s *Set) add(path string, src []byte) Errors {
 	case "mixed":
 		p.errs = append(p.errs, p.at(doc, "a file holds rules (with settings), overrides or tests, not several"))
 	default:
-		p.errs = append(p.errs, p.at(doc, "want a top-level rules, overrides or tests key"))
+		p.errs = append(p.errs, p.at(doc, "want a top-level rules (with settings, tables, views), overrides or tests key"))
 	}
 	return p.errs
 }
@@ -385,6 +389,8 @@ func (p *parser) ruleFile(doc *yaml.Node) *File {
 			})
 		},
 		"settings": func(v *yaml.Node) { f.Settings = p.settings(v) },
+		"tables":   func(v *yaml.Node) { f.Tables = p.tables(v) },
+		"views":    func(v *yaml.Node) { f.Views = p.views(v) },
 	})
 	return f
 }
@@ -410,7 +416,7 @@ func (p *parser) rule(n *yaml.Node) *Rule {
 				p.errorf(v, "family: %q must be lower_snake_case", r.Family)
 			}
 		}),
-		"severity": mark("severity", func(v *yaml.Node) { r.Severity = p.oneOf(v, "severity", Severities) }),
+		"severity": mark("severity", func(v *yaml.Node) { r.Severity = findings.Severity(p.oneOf(v, "severity", severityNames)) }),
 		"on":       mark("on", func(v *yaml.Node) { r.On = p.str(v, "on"); r.OnPos = p.pos(v) }),
 		"when":     mark("when", func(v *yaml.Node) { r.When = p.expr(v, "when") }),
 		"params":   func(v *yaml.Node) { r.Params = p.params(v) },
@@ -427,7 +433,7 @@ func (p *parser) rule(n *yaml.Node) *Rule {
 				e := Escalation{Pos: p.pos(en)}
 				p.fields(en, "escalate", map[string]func(*yaml.Node){
 					"when":     func(v *yaml.Node) { e.When = p.expr(v, "escalate.when") },
-					"severity": func(v *yaml.Node) { e.Severity = p.oneOf(v, "escalate.severity", Severities) },
+					"severity": func(v *yaml.Node) { e.Severity = findings.Severity(p.oneOf(v, "escalate.severity", severityNames)) },
 				})
 				if e.When.Src == "" || e.Severity == "" {
 					p.errorf(en, "escalate: needs both when and severity")
@@ -591,7 +597,7 @@ func (p *parser) override(n *yaml.Node) *Override {
 						b := p.boolean(v, "enabled")
 						ro.Enabled = &b
 					},
-					"severity": func(v *yaml.Node) { ro.Severity = p.oneOf(v, "severity", Severities) },
+					"severity": func(v *yaml.Node) { ro.Severity = findings.Severity(p.oneOf(v, "severity", severityNames)) },
 				})
 				o.Rules = append(o.Rules, ro)
 			}

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/neijiang/xiaowei/internal/findings"
 )
 
 // Pos is a position in a file: 1-based line and column.
@@ -59,21 +61,15 @@ func (es Errors) Sort() {
 	})
 }
 
-// Severities in increasing order.
-var Severities = []string{"low", "medium", "high", "critical"}
-
-// SeverityRank orders severities; unknown is -1.
-func SeverityRank(s string) int {
-	for i, v := range Severities {
-		if v == s {
-			return i
-		}
-	}
-	return -1
-}
+// severityNames are the severities a rule file may name.
+var severityNames = findings.SeverityNames()
 
 // Families the shipped rules use; a rule file may add others.
 var Families = []string{"disclosure", "cash", "relative", "data_quality"}
+
+// FamilyLabels are the shipped families in Chinese, as leads and reports
+// show them; a family a rule file adds shows under its own name.
+var FamilyLabels = map[string]string{"disclosure": "公开", "cash": "现金管理", "relative": "优亲厚友", "major": "重大事项", "data_quality": "数据质量"}
 
 // Statuses of a rule.
 var Statuses = []string{"stable", "experimental", "deprecated"}
@@ -115,7 +111,7 @@ func (e Expr) At(line, col int) Pos {
 // Escalation raises a finding's severity when its condition holds.
 type Escalation struct {
 	When     Expr
-	Severity string
+	Severity findings.Severity
 	Pos      Pos
 }
 
@@ -133,7 +129,7 @@ type Rule struct {
 	Title          string
 	Description    string
 	Family         string
-	Severity       string
+	Severity       findings.Severity
 	On             string
 	When           Expr
 	Params         []Param
@@ -183,6 +179,8 @@ type File struct {
 	SHA256   string
 	Rules    []*Rule
 	Settings Settings
+	Tables   []*TableDecl // declared optional tables (declare.go)
+	Views    []*ViewDecl  // declared views (declare.go)
 }
 
 // Scope says where an override applies: everywhere, a town, or a village.
@@ -191,15 +189,26 @@ type Scope struct {
 	VillageID string
 }
 
-// Level orders scopes: village beats town beats default.
-func (s Scope) Level() int {
+// ScopeLevel is how specific an override's scope is; a more specific
+// level is applied later and wins (village beats town beats default).
+type ScopeLevel int
+
+// The scope levels, least specific first.
+const (
+	ScopeDefault ScopeLevel = iota
+	ScopeTown
+	ScopeVillage
+)
+
+// Level is the scope's level.
+func (s Scope) Level() ScopeLevel {
 	switch {
 	case s.VillageID != "":
-		return 2
+		return ScopeVillage
 	case s.TownID != "":
-		return 1
+		return ScopeTown
 	}
-	return 0
+	return ScopeDefault
 }
 
 func (s Scope) String() string {
@@ -217,7 +226,7 @@ type RuleOverride struct {
 	RuleID   string
 	Params   []Param
 	Enabled  *bool
-	Severity string
+	Severity findings.Severity
 	Pos      Pos
 }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/neijiang/xiaowei/internal/findings"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -28,7 +29,7 @@ type TestCase struct {
 type ExpectedFinding struct {
 	Rule     string
 	Subject  string
-	Severity string
+	Severity findings.Severity
 	Amount   string
 	Period   string
 	Pos      Pos
@@ -74,7 +75,7 @@ func (p *parser) testCase(n *yaml.Node) *TestCase {
 				p.fields(en, "expect", map[string]func(*yaml.Node){
 					"rule":     func(v *yaml.Node) { e.Rule = p.str(v, "rule") },
 					"subject":  func(v *yaml.Node) { e.Subject = p.str(v, "subject") },
-					"severity": func(v *yaml.Node) { e.Severity = p.oneOf(v, "severity", Severities) },
+					"severity": func(v *yaml.Node) { e.Severity = findings.Severity(p.oneOf(v, "severity", severityNames)) },
 					"amount":   func(v *yaml.Node) { e.Amount = p.str(v, "amount") },
 					"period":   func(v *yaml.Node) { e.Period = p.str(v, "period") },
 				})

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
@@ -81,7 +80,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 			return res
 		}
 	}
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		src, given := tc.Tables[spec.Name]
 		text := ""
 		if given {
@@ -91,7 +90,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 		} else {
 			text = spec.Header() + "\n" // an absent required table is empty
 		}
-		t, _, rejects, err := load.LoadTable(ctx, spec, fmt.Sprintf("%s[%s]", file, spec.Name), strings.NewReader(text), load.Options{AsOf: scope.AsOf})
+		t, _, rejects, err := load.Table(ctx, spec, fmt.Sprintf("%s[%s]", file, spec.Name), strings.NewReader(text), load.Options{AsOf: scope.AsOf})
 		if err != nil {
 			res.Err = fmt.Errorf("tables.%s: %w", spec.Name, err)
 			return res
@@ -139,7 +138,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 	}
 	for key, f := range got {
 		if !seen[key] {
-			res.Unexpected = append(res.Unexpected, key+" ["+f.Severity+"] "+f.Message)
+			res.Unexpected = append(res.Unexpected, key+" ["+string(f.Severity)+"] "+f.Message)
 		}
 	}
 	sort.Strings(res.Missing)
@@ -148,23 +147,11 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 	return res
 }
 
+// testScopeNames are a test case's date fields as written.
+var testScopeNames = run.ScopeNames{AsOf: "as_of", From: "from", To: "to"}
+
 func parseScope(tc *rules.TestCase) (run.Scope, error) {
-	var s run.Scope
-	var err error
-	if s.AsOf, err = civil.Parse(tc.AsOf); err != nil {
-		return s, fmt.Errorf("as_of: %w", err)
-	}
-	if tc.From != "" {
-		if s.From, err = civil.Parse(tc.From); err != nil {
-			return s, fmt.Errorf("from: %w", err)
-		}
-	}
-	if tc.To != "" {
-		if s.To, err = civil.Parse(tc.To); err != nil {
-			return s, fmt.Errorf("to: %w", err)
-		}
-	}
-	return s, nil
+	return run.ParseScope(run.ScopeText{AsOf: tc.AsOf, From: tc.From, To: tc.To}, testScopeNames)
 }
 
 // Report prints results like a test runner and returns the failure count.

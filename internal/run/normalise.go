@@ -45,7 +45,7 @@ func identKind(tbl string, c contract.Column) (ident.Kind, bool) {
 // own is released.
 func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator) ([]ident.Change, error) {
 	var changes []ident.Change
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() { // declared tables too: their ids join like any other
 		t := tables[spec.Name]
 		if t == nil {
 			continue

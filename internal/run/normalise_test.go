@@ -36,7 +36,7 @@ func TestNormaliseTables(t *testing.T) {
 	callers := map[string]*table.Table{}
 	for name, rows := range src {
 		spec, _ := contract.Lookup(name)
-		tb, _, rejects, err := load.LoadTable(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
+		tb, _, rejects, err := load.Table(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
 		if err != nil || len(rejects) > 0 {
 			t.Fatalf("%s: %v %v", name, err, rejects)
 		}
@@ -110,7 +110,7 @@ func TestPipelineNormalisesBeforeScope(t *testing.T) {
 	callers := map[string]*table.Table{}
 	for name, rows := range src {
 		spec, _ := contract.Lookup(name)
-		tb, _, rejects, err := load.LoadTable(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
+		tb, _, rejects, err := load.Table(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
 		if err != nil || len(rejects) > 0 {
 			t.Fatalf("%s: %v %v", name, err, rejects)
 		}

@@ -173,7 +173,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, _, _, err := load.LoadTable(ctx, spec, path, f, load.Options{AsOf: o.Scope.AsOf, NoHash: true})
+		t, _, _, err := load.Table(ctx, spec, path, f, load.Options{AsOf: o.Scope.AsOf, NoHash: true})
 		f.Close()
 		if err != nil {
 			return nil, err
@@ -186,7 +186,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		m.Loaded -= plan.Copies[m.Table]
 	}
 	findings.Sort(all)
-	all = findings.Merge(all, rules.SeverityRank)
+	all = findings.Merge(all)
 	ev.Result = &engine.Result{Findings: all}
 	merged.Names = slices.Sorted(maps.Keys(names))
 	for _, id := range slices.Sorted(maps.Keys(ruleStats)) {

@@ -257,12 +257,10 @@ func checkView(d engine.Detector, name string, t *table.Table) error {
 	return fmt.Errorf("detector %s: built undeclared view %s", d.Name(), name)
 }
 
-// asOfCols are the columns that date a row: a row dated after as_of did
-// not exist yet on that day and is not read (domain.md).
-var asOfCols = map[string]string{"ledger": "date", "payments": "paid_on", "disclosures": "posted_on", "beneficiaries": "approved_on", "cadres": "term_start"}
-
-// villageTables are the tables a campaign scope narrows by village_id.
-var villageTables = []string{"villages", "persons", "cadres", "beneficiaries", "ledger", "disclosures"}
+// The column that dates a row (contract.Table.AsOfCol): a row dated after
+// as_of did not exist yet on that day and is not read (domain.md). A
+// campaign scope narrows the tables with a village column
+// (contract.Table.VillageColumn).
 
 func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, mem memory.Allocator) (map[string]*table.Table, []ScopeStats, error) {
 	out := make(map[string]*table.Table, len(tables))
@@ -283,7 +281,7 @@ func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, me
 		}
 	}
 	var stats []ScopeStats
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		t := out[spec.Name]
 		if t == nil || t.Len() == 0 {
 			continue
@@ -292,13 +290,13 @@ func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, me
 		keep := make([]bool, t.Len())
 		dropped := 0
 		var dates *array.Date32
-		if c, ok := asOfCols[spec.Name]; ok && s.AsOf != 0 {
+		if c := spec.AsOfCol(); c != "" && s.AsOf != 0 {
 			dates = t.Date(c)
 		}
 		var vids *array.String
 		var inScopeKeys map[string]bool
-		if inScope != nil && contains(villageTables, spec.Name) {
-			vids, inScopeKeys = t.Str("village_id"), inScope
+		if vc := spec.VillageColumn(); inScope != nil && vc != "" {
+			vids, inScopeKeys = t.Str(vc), inScope
 		} else if casesInScope != nil && spec.Name == "payments" {
 			vids, inScopeKeys = t.Str("case_id"), casesInScope
 		}

@@ -358,7 +358,7 @@ func countFindings(fs []*findings.Finding) FindingCounts {
 	c := FindingCounts{Total: len(fs), ByRule: map[string]int{}, BySeverity: map[string]int{}, ByFamily: map[string]int{}}
 	for _, f := range fs {
 		c.ByRule[f.RuleID]++
-		c.BySeverity[f.Severity]++
+		c.BySeverity[string(f.Severity)]++
 		c.ByFamily[f.Family]++
 	}
 	return c

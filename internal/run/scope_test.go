@@ -1,85 +1,57 @@
 package run
 
 import (
-	"context"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/neijiang/xiaowei/internal/civil"
-	"github.com/neijiang/xiaowei/internal/contract"
-	"github.com/neijiang/xiaowei/internal/table"
 )
 
-func build(t *testing.T, name string, rows []map[string]string) *table.Table {
-	t.Helper()
-	spec, _ := contract.Lookup(name)
-	b := table.NewBuilder(nil, name, table.ContractCols(spec))
-	for _, r := range rows {
-		for k, v := range r {
-			c := b.Col(k)
-			switch spec.Columns[c].Kind {
-			case contract.Date:
-				b.SetDate(c, civil.MustParse(v))
-			case contract.Money:
-				b.SetInt(c, 100)
-			case contract.Bool:
-				b.SetBool(c, v == "true")
-			default:
-				b.SetStr(c, v)
+func TestParseScope(t *testing.T) {
+	yaml := ScopeNames{AsOf: "as_of", From: "campaign.from", To: "campaign.to"}
+	d := func(s string) civil.Date {
+		v, err := civil.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name  string
+		text  ScopeText
+		names ScopeNames
+		want  Scope
+		err   string
+	}{
+		{"all given", ScopeText{"2025-06-30", "2024-01-01", "2024-12-31"}, FlagNames,
+			Scope{AsOf: d("2025-06-30"), From: d("2024-01-01"), To: d("2024-12-31")}, ""},
+		{"nothing given", ScopeText{}, FlagNames, Scope{}, ""},
+		{"window without as_of", ScopeText{"", "2024-01-01", "2024-03-31"}, yaml,
+			Scope{From: d("2024-01-01"), To: d("2024-03-31")}, ""},
+		{"to on as_of", ScopeText{"2024-12-31", "", "2024-12-31"}, FlagNames,
+			Scope{AsOf: d("2024-12-31"), To: d("2024-12-31")}, ""},
+		{"bad as_of", ScopeText{"2025-02-30", "", ""}, FlagNames, Scope{},
+			`--as-of: "2025-02-30" is not a calendar date`},
+		{"from after to", ScopeText{"", "2024-05-01", "2024-04-30"}, yaml, Scope{},
+			"campaign.from 2024-05-01 is after campaign.to 2024-04-30"},
+		{"to after as_of", ScopeText{"2024-06-30", "", "2024-12-31"}, FlagNames, Scope{},
+			"--to 2024-12-31 is after --as-of 2024-06-30: nothing dated after as_of is read"},
+		{"every problem", ScopeText{"x", "2024-13-01", "y"}, FlagNames, Scope{},
+			"--as-of: \"x\" is not a date: want YYYY-MM-DD\n--from: \"2024-13-01\" is not a calendar date\n--to: \"y\" is not a date: want YYYY-MM-DD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseScope(tc.text, tc.names)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
 			}
-		}
-		b.Next()
-	}
-	return b.Finish()
-}
-
-// A campaign scope narrows every table to its villages; payments, which
-// have no village, follow their case; rows after as_of are cut and counted.
-func TestApplyScopeCampaignAndAsOf(t *testing.T) {
-	tables := map[string]*table.Table{
-		"villages": build(t, "villages", []map[string]string{
-			{"village_id": "V1", "town_id": "T1"}, {"village_id": "V2", "town_id": "T2"}}),
-		"beneficiaries": build(t, "beneficiaries", []map[string]string{
-			{"case_id": "C1", "village_id": "V1", "approved_on": "2024-01-01"},
-			{"case_id": "C2", "village_id": "V2", "approved_on": "2024-01-01"}}),
-		"payments": build(t, "payments", []map[string]string{
-			{"payment_id": "P1", "case_id": "C1", "paid_on": "2024-02-01"},
-			{"payment_id": "P2", "case_id": "C2", "paid_on": "2024-02-01"},
-			{"payment_id": "P3", "case_id": "C1", "paid_on": "2025-07-01"}}),
-	}
-	defer func() {
-		for _, tb := range tables {
-			tb.Release()
-		}
-	}()
-	out, stats, err := applyScope(context.Background(), tables, Scope{AsOf: civil.MustParse("2025-06-30"), Towns: []string{"T1"}}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		for name, tb := range out {
-			if tb != tables[name] {
-				tb.Release()
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	}()
-	ids := func(tb *table.Table, col string) []string {
-		var s []string
-		for i := 0; i < tb.Len(); i++ {
-			s = append(s, tb.Str(col).Value(i))
-		}
-		return s
-	}
-	if got := ids(out["payments"], "payment_id"); len(got) != 1 || got[0] != "P1" {
-		t.Errorf("payments in scope = %v, want [P1]", got)
-	}
-	if got := ids(out["villages"], "village_id"); len(got) != 1 || got[0] != "V1" {
-		t.Errorf("villages in scope = %v", got)
-	}
-	for _, st := range stats {
-		if st.Table == "payments" && (st.AfterAsOf != 1 || st.OutOfScope != 1) {
-			t.Errorf("payments stats %+v, want 1 after as_of and 1 out of scope", st)
-		}
+			if got.AsOf != tc.want.AsOf || got.From != tc.want.From || got.To != tc.want.To {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }

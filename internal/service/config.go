@@ -5,10 +5,8 @@
 package service
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -18,7 +16,9 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
+	"github.com/neijiang/xiaowei/internal/yamlpos"
 )
 
 // Config is the serve configuration file (see docs/serve.example.yaml).
@@ -43,6 +43,34 @@ type Config struct {
 	Retention Retention `yaml:"retention"`
 	// ShutdownTimeout bounds the wait for a cancelled job at SIGTERM.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Web is the inspectors' workbench served beside /healthz and /metrics.
+	Web Web `yaml:"web"`
+	// TLS: serve HTTPS with this certificate and key (both or neither).
+	TLS TLS `yaml:"tls"`
+}
+
+// Web configures the workbench (docs/workbench.md).
+type Web struct {
+	Enabled *bool `yaml:"enabled"` // default true
+	// Public are the paths answered without a session (default /healthz
+	// and /metrics); every other path needs one.
+	Public          []string `yaml:"public"`
+	IdleTimeout     Duration `yaml:"idle_timeout"`     // default 30m
+	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 12h
+	DueDays         int      `yaml:"due_days"`         // a new lead is due this many days after it first appears; default 30
+	MaxFailures     int      `yaml:"max_failures"`     // failed sign-ins before a lockout; default 5
+	Lockout         Duration `yaml:"lockout"`          // default 15m
+	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
+	proxies []netip.Prefix
+}
+
+// TLS names a certificate and key (PEM files).
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Nightly is the nightly supervision over every village.
@@ -78,7 +106,7 @@ type Duration struct{ time.Duration }
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return err // yamlpos places it at the value
 	}
 	d.Duration = v
 	return nil
@@ -93,14 +121,14 @@ func LoadConfig(path string) (*Config, error) {
 	return ParseConfig(b, path)
 }
 
-// ParseConfig parses a config strictly (unknown keys are errors) and fills
-// defaults.
+// ParseConfig parses a config strictly and fills defaults. Every problem
+// is reported at once at its name:line:col, like a rule file: unknown or
+// repeated keys, values of the wrong type, bad schedules and windows.
 func ParseConfig(b []byte, name string) (*Config, error) {
 	c := &Config{}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	d, problems := yamlpos.Decode(name, b, c)
+	if len(problems) > 0 {
+		return nil, problems.Err()
 	}
 	if c.Database == "" {
 		c.Database = os.Getenv("DATABASE_URL")
@@ -123,66 +151,83 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	if c.ShutdownTimeout.Duration == 0 {
 		c.ShutdownTimeout.Duration = 30 * time.Second
 	}
-	var problems []string
+	if c.Web.Public == nil {
+		c.Web.Public = []string{"/healthz", "/metrics"}
+	}
+	if c.Web.DueDays < 0 {
+		problems = append(problems, d.At("web.due_days", "web.due_days: must not be negative"))
+	}
+	for i, p := range c.Web.TrustedProxies {
+		pf, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				problems = append(problems, d.At(fmt.Sprintf("web.trusted_proxies[%d]", i), "web.trusted_proxies %q: want an address or CIDR", p))
+				continue
+			}
+			pf = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Web.proxies = append(c.Web.proxies, pf)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		problems = append(problems, d.At("tls", "tls: give both cert and key, or neither"))
+	}
 	if c.Database == "" {
-		problems = append(problems, "no database: set database: or DATABASE_URL")
+		problems = append(problems, d.At("database", "no database: set database: or DATABASE_URL"))
 	} else if err := store.CheckURL(c.Database); err != nil {
-		problems = append(problems, err.Error())
+		problems = append(problems, d.At("database", "%v", err))
 	}
 	for name, p := range map[string]Policy{"run_dirs": c.Retention.RunDirs, "stored_runs": c.Retention.StoredRuns} {
 		if p.Keep < 0 {
-			problems = append(problems, fmt.Sprintf("retention.%s.keep %d: want 0 or more", name, p.Keep))
+			problems = append(problems, d.At("retention."+name+".keep", "retention.%s.keep %d: want 0 or more", name, p.Keep))
 		}
 	}
 	if len(c.RuleDirs()) == 0 {
-		problems = append(problems, "builtin_rules: false needs at least one folder in rules:")
+		problems = append(problems, d.At("builtin_rules", "builtin_rules: false needs at least one folder in rules:"))
 	}
 	if _, err := parseSpec(c.Nightly.Schedule); err != nil {
-		problems = append(problems, fmt.Sprintf("nightly.schedule %q: %v", c.Nightly.Schedule, err))
+		problems = append(problems, d.At("nightly.schedule", "nightly.schedule %q: %v", c.Nightly.Schedule, err))
 	}
 	seen := map[string]bool{}
 	for i, cp := range c.Campaigns {
 		where := fmt.Sprintf("campaigns[%d]", i)
 		if cp.Name == "" {
-			problems = append(problems, where+": name is required")
+			problems = append(problems, d.At(where+".name", "%s: name is required", where))
 		} else if seen[cp.Name] {
-			problems = append(problems, where+": duplicate name "+cp.Name)
+			problems = append(problems, d.At(where+".name", "%s: duplicate name %s", where, cp.Name))
 		} else if strings.ContainsAny(cp.Name, "/\\") {
-			problems = append(problems, where+": name must not contain / or \\")
+			problems = append(problems, d.At(where+".name", "%s: name must not contain / or \\", where))
 		}
 		seen[cp.Name] = true
 		if (cp.Schedule == "") == (cp.Once == "") {
-			problems = append(problems, where+": give exactly one of schedule and once")
+			problems = append(problems, d.At(where, "%s: give exactly one of schedule and once", where))
 		}
 		if cp.Schedule != "" {
 			if _, err := parseSpec(cp.Schedule); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.schedule %q: %v", where, cp.Schedule, err))
+				problems = append(problems, d.At(where+".schedule", "%s.schedule %q: %v", where, cp.Schedule, err))
 			}
 		}
 		if cp.Once != "" {
 			if _, err := parseOnce(cp.Once); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.once: %v", where, err))
+				problems = append(problems, d.At(where+".once", "%s.once: %v", where, err))
 			}
 		}
-		var err error
-		if cp.From != "" {
-			if cp.from, err = civil.Parse(cp.From); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.from: %v", where, err))
-			}
+		w, err := run.ParseScope(run.ScopeText{From: cp.From, To: cp.To}, run.ScopeNames{From: where + ".from", To: where + ".to"})
+		for _, e := range scopeErrors(err) {
+			problems = append(problems, d.At(where+"."+e.Field, "%v", e))
 		}
-		if cp.To != "" {
-			if cp.to, err = civil.Parse(cp.To); err != nil {
-				problems = append(problems, fmt.Sprintf("%s.to: %v", where, err))
-			}
-		}
-		if cp.from != 0 && cp.to != 0 && cp.from > cp.to {
-			problems = append(problems, where+": from is after to")
-		}
+		cp.from, cp.to = w.From, w.To
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s:\n  %s", name, strings.Join(problems, "\n  "))
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// scopeErrors are run.ParseScope's problems (none for a nil error).
+func scopeErrors(err error) run.ScopeErrors {
+	es, _ := err.(run.ScopeErrors)
+	return es
 }
 
 // RuleDirs is the rule path list of the nightly run: the shipped set
@@ -217,3 +262,6 @@ func (o onceSchedule) Next(after time.Time) time.Time {
 	}
 	return time.Time{}
 }
+
+// WebEnabled says whether the workbench is served.
+func (c *Config) WebEnabled() bool { return c.Web.Enabled == nil || *c.Web.Enabled }

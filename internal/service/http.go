@@ -6,9 +6,42 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/neijiang/xiaowei/internal/web"
 )
 
-func (s *Service) handler() http.Handler {
+// handler serves /healthz, /metrics and /runs, and the workbench for
+// every other path. Only the configured public paths answer without a
+// session.
+func (s *Service) handler() (http.Handler, error) {
+	api := s.apiHandler()
+	if !s.cfg.WebEnabled() {
+		return api, nil
+	}
+	wb, err := web.New(s.st, web.Config{IdleTimeout: s.cfg.Web.IdleTimeout.Duration, AbsoluteTimeout: s.cfg.Web.AbsoluteTimeout.Duration,
+		DueDays: s.cfg.Web.DueDays, TLS: s.cfg.TLS.Cert != "", TrustedProxies: s.cfg.Web.proxies, MaxFailures: s.cfg.Web.MaxFailures,
+		Lockout: s.cfg.Web.Lockout.Duration}, s.log)
+	if err != nil {
+		return nil, err
+	}
+	public := map[string]bool{}
+	for _, p := range s.cfg.Web.Public {
+		public[p] = true
+	}
+	protected := wb.Protect(api)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case public[p] && (p == "/healthz" || p == "/metrics" || p == "/runs"):
+			api.ServeHTTP(w, r)
+		case p == "/healthz" || p == "/metrics" || p == "/runs":
+			protected.ServeHTTP(w, r)
+		default:
+			wb.ServeHTTP(w, r)
+		}
+	}), nil
+}
+
+func (s *Service) apiHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", s.metrics.InstrumentHandler("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -143,7 +143,7 @@ func (m *Metrics) completed(job string, out *run.Outcome, rec *store.Recorded) {
 	m.findings.DeletePartialMatch(prometheus.Labels{"job": job})
 	counts := map[[2]string]int{}
 	for _, f := range out.Findings {
-		counts[[2]string{f.Family, f.Severity}]++
+		counts[[2]string{f.Family, string(f.Severity)}]++
 	}
 	for k, n := range counts {
 		m.findings.WithLabelValues(job, k[0], k[1]).Set(float64(n))

@@ -43,14 +43,14 @@ func (a *Age) UnmarshalYAML(n *yaml.Node) error {
 	if d, ok := strings.CutSuffix(v, "d"); ok {
 		days, err := strconv.Atoi(d)
 		if err != nil || days < 0 {
-			return fmt.Errorf("line %d: max_age %q: want days like 90d, or a duration like 720h", n.Line, v)
+			return fmt.Errorf("max_age %q: want days like 90d, or a duration like 720h", v) // yamlpos places it
 		}
 		a.Duration = time.Duration(days) * 24 * time.Hour
 		return nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
-		return fmt.Errorf("line %d: max_age %q: want days like 90d, or a duration like 720h", n.Line, v)
+		return fmt.Errorf("max_age %q: want days like 90d, or a duration like 720h", v) // yamlpos places it
 	}
 	a.Duration = d
 	return nil

@@ -84,9 +84,9 @@ func TestRetentionConfig(t *testing.T) {
 		{"days and a duration", "retention:\n  run_dirs: {max_age: 30d, keep: 14}\n  stored_runs: {max_age: 8760h}\n",
 			Retention{RunDirs: Policy{MaxAge: Age{30 * 24 * time.Hour}, Keep: 14}, StoredRuns: Policy{MaxAge: Age{8760 * time.Hour}}}, ""},
 		{"absent keeps all", "", Retention{}, ""},
-		{"bad age", "retention:\n  run_dirs: {max_age: 30 days}\n", Retention{}, `line 3: max_age "30 days"`},
+		{"bad age", "retention:\n  run_dirs: {max_age: 30 days}\n", Retention{}, `serve.yaml:3:23: retention.run_dirs.max_age: max_age "30 days": want days like 90d`},
 		{"negative keep", "retention:\n  stored_runs: {keep: -1}\n", Retention{}, "retention.stored_runs.keep -1"},
-		{"unknown key", "retention:\n  run_dir: {keep: 1}\n", Retention{}, "field run_dir not found"},
+		{"unknown key", "retention:\n  run_dir: {keep: 1}\n", Retention{}, `serve.yaml:3:3: retention: unknown field "run_dir" (known: run_dirs, stored_runs)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := ParseConfig([]byte("database: postgres://x@h/db\n"+tc.yaml), "serve.yaml")

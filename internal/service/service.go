@@ -157,9 +157,20 @@ func (s *Service) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
 	s.mu.Unlock()
-	srv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
+	h, err := s.handler()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
+	go func() {
+		if s.cfg.TLS.Cert != "" {
+			httpDone <- srv.ServeTLS(ln, s.cfg.TLS.Cert, s.cfg.TLS.Key)
+			return
+		}
+		httpDone <- srv.Serve(ln)
+	}()
 	s.log.Info("http listening", "addr", s.Addr())
 
 	// Jobs get a context of their own, cancelled at shutdown: cron.Stop

@@ -58,7 +58,7 @@ func setup(t *testing.T) (*Config, *store.Store) {
 	if _, err := st.Import(ctx, ds, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ParseConfig([]byte(fmt.Sprintf("database: %s\nschema: %s\nlisten: 127.0.0.1:0\nout_dir: %s\nrules: [%s]\nbuiltin_rules: false\n",
+	cfg, err := ParseConfig([]byte(fmt.Sprintf("database: %s\nschema: %s\nlisten: 127.0.0.1:0\nweb: {public: [/healthz, /metrics, /runs]}\nout_dir: %s\nrules: [%s]\nbuiltin_rules: false\n",
 		url, schema, filepath.Join(dir, "out"), rules)), "test")
 	if err != nil {
 		t.Fatal(err)

@@ -319,9 +319,65 @@ func writeExport(t testing.TB, from, out string) {
 	}
 	f.SetColStyle("公开台账", "E", dateStyle)
 	saveBook(t, f, filepath.Join(out, "公开记录.xlsx"))
+
+	// The power-list item of rules/major.yaml (四议两公开 and contracts): the
+	// town's 村级重大事项 workbook, one sheet per declared table, headers the
+	// declaration's aliases, steps and procurement in Chinese (mapped by
+	// values: in sources.yaml), dates as Excel dates.
+	f = newBook(t)
+	optDate := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return excelTime(t, s)
+	}
+	optNum := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		n := 0
+		fmt.Sscan(s, &n)
+		return n
+	}
+	optAmt := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return float64(fen(t, s)) / 100
+	}
+	f.SetSheetName("Sheet1", "决策记录")
+	ix, recs = readContractCSV(t, from, "decisions")
+	setRow(t, f, "决策记录", 1, []any{"决策编号", "村代码", "事项编号", "事项名称", "事项类别", "涉及金额", "步骤", "会议日期", "应到人数", "实到人数", "同意人数"})
+	for i, r := range recs {
+		setRow(t, f, "决策记录", i+2, []any{r[ix["decision_id"]], r[ix["village_id"]], r[ix["matter_id"]], r[ix["matter"]], matterCatCN[r[ix["category"]]],
+			optAmt(r[ix["amount"]]), stepCN[r[ix["step"]]], optDate(r[ix["date"]]), optNum(r[ix["eligible"]]), optNum(r[ix["attended"]]), optNum(r[ix["agreed"]])})
+	}
+	f.SetColStyle("决策记录", "H", dateStyle)
+	f.NewSheet("合同台账")
+	ix, recs = readContractCSV(t, from, "contracts")
+	setRow(t, f, "合同台账", 1, []any{"合同编号", "村代码", "事项编号", "合同名称", "合同类别", "合同相对方", "相对方身份证号", "合同金额", "签订日期", "采购方式"})
+	for i, r := range recs {
+		setRow(t, f, "合同台账", i+2, []any{r[ix["contract_id"]], r[ix["village_id"]], r[ix["matter_id"]], r[ix["name"]], contractCatCN[r[ix["category"]]],
+			r[ix["counterparty"]], r[ix["counterparty_owner_id"]], optAmt(r[ix["amount"]]), optDate(r[ix["signed_on"]]), procCN[r[ix["procurement"]]]})
+	}
+	f.SetColStyle("合同台账", "I", dateStyle)
+	f.NewSheet("合同付款")
+	ix, recs = readContractCSV(t, from, "contract_payments")
+	setRow(t, f, "合同付款", 1, []any{"分录编号", "合同编号"})
+	for i, r := range recs {
+		setRow(t, f, "合同付款", i+2, []any{r[ix["entry_id"]], r[ix["contract_id"]]})
+	}
+	saveBook(t, f, filepath.Join(out, "村级重大事项.xlsx"))
 }
 
-var exportFiles = []string{"村社区名录.csv", "户籍人口.csv", "亲属关系备案.csv", "低保特困对象.csv", "资金发放明细.csv", "村干部名册.xlsx", "财务台账.xlsx", "公开记录.xlsx"}
+var (
+	matterCatCN   = map[string]string{"project": "工程项目", "asset": "资产资源", "fund": "资金使用", "other": "其他"}
+	stepCN        = map[string]string{"proposal": "党组织提议", "consult": "两委会商议", "review": "党员大会审议", "resolve": "村民代表会议决议", "publish_resolution": "决议公开", "publish_result": "实施结果公开"}
+	contractCatCN = map[string]string{"project": "工程", "goods": "货物", "service": "服务", "lease": "资产租赁"}
+	procCN        = map[string]string{"public_bidding": "公开招标", "invited_bidding": "邀请招标", "negotiation": "竞争性谈判", "direct": "直接委托"}
+)
+
+var exportFiles = []string{"村社区名录.csv", "户籍人口.csv", "亲属关系备案.csv", "低保特困对象.csv", "资金发放明细.csv", "村干部名册.xlsx", "财务台账.xlsx", "公开记录.xlsx", "村级重大事项.xlsx"}
 
 // TestExportFixtureUpToDate regenerates the mapped fixture and checks the
 // committed files are what the generator writes from fixtures/shizhong.

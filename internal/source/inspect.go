@@ -203,7 +203,7 @@ func sheetSize(ctx context.Context, f *excelize.File, sheet string) (string, err
 // names best (by share of its required columns found).
 func guessTable(m *Mapping, file, sheet string) (string, float64, string) {
 	best, bestScore, why := "", 0.0, ""
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		tm := &TableMap{Table: spec.Name, File: file, Sheet: sheet, Columns: map[string]*ColumnMap{}}
 		p, _ := open(m, tm)
 		if p == nil {

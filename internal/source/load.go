@@ -217,6 +217,13 @@ func candidates(m *Mapping, tm *TableMap, col string) []string {
 	}
 	out := []string{col}
 	out = append(out, m.Aliases[col]...)
+	// A declared table's own aliases (its rule file names the headers its
+	// exports use) come before the built-in ones.
+	if spec, ok := contract.Lookup(tm.Table); ok {
+		if c, ok := spec.Column(col); ok {
+			out = append(out, c.Aliases...)
+		}
+	}
 	return append(out, builtinAliases[col]...)
 }
 
@@ -493,7 +500,7 @@ func LoadTable(ctx context.Context, m *Mapping, tm *TableMap, opts load.Options)
 	spec, _ := contract.Lookup(tm.Table)
 	path := m.FilePath(tm)
 	if strings.EqualFold(filepath.Ext(path), ".parquet") {
-		return load.LoadFile(ctx, spec, path, opts)
+		return load.File(ctx, spec, path, opts)
 	}
 	p, err := open(m, tm)
 	if err != nil {
@@ -504,7 +511,7 @@ func LoadTable(ctx context.Context, m *Mapping, tm *TableMap, opts load.Options)
 	for k, cv := range p.convs {
 		header[k] = cv.col.Name
 	}
-	t, st, rejects, err := load.LoadRecords(ctx, spec, path, header, p.rows(), opts)
+	t, st, rejects, err := load.Records(ctx, spec, path, header, p.rows(), opts)
 	if err != nil {
 		return nil, st, nil, err
 	}
@@ -547,7 +554,7 @@ func Load(ctx context.Context, m *Mapping, opts load.Options) (*load.Dataset, er
 	}
 	d := &load.Dataset{Dir: m.Dir, Tables: map[string]*table.Table{}}
 	var tms []*TableMap
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		if tm, ok := m.Tables[spec.Name]; ok {
 			tms = append(tms, tm)
 		} else if spec.Optional {

@@ -167,25 +167,27 @@ tables:
 func TestWrongMappingErrors(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "v.csv", gbk(t, villagesCN))
-	for _, tc := range []struct{ yaml, want string }{
-		{"tables: {villagez: v.csv}", "sources.yaml:1: tables.villagez: not a contract table"},
-		{"tables:\n  villages:\n    file: v.csv\n    columns: {village_nam: 村名称}", "sources.yaml:4: tables.villages.columns.village_nam: not a column of villages"},
-		{"tables:\n  villages:\n    fil: v.csv", "sources.yaml:3: unknown key \"fil\""},
-		{"tables:\n  ledger:\n    file: x.xlsx\n    columns: {account: {from: 科目, values: {现金: money}}}", `"money" is not a value of ledger.account`},
-		{"tables:\n  ledger:\n    file: x.xlsx\n    columns: {date: {from: 日期, unit: 万元}}", "only money columns have a unit"},
-		{"tables:\n  villages: {file: v.csv, encoding: big5}", "encoding \"big5\""},
-		{"version: 2\ntables: {villages: v.csv}", "only version 1"},
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown table", "tables: {villagez: v.csv}", "sources.yaml:1:10: tables.villagez: not a contract table"},
+		{"unknown column", "tables:\n  villages:\n    file: v.csv\n    columns: {village_nam: 村名称}", "sources.yaml:4:15: tables.villages.columns.village_nam: not a column of villages"},
+		{"unknown key", "tables:\n  villages:\n    fil: v.csv", "sources.yaml:3:5: unknown key \"fil\""},
+		{"value not in enum", "tables:\n  ledger:\n    file: x.xlsx\n    columns: {account: {from: 科目, values: {现金: money}}}", `"money" is not a value of ledger.account`},
+		{"unit on a date", "tables:\n  ledger:\n    file: x.xlsx\n    columns: {date: {from: 日期, unit: 万元}}", "only money columns have a unit"},
+		{"bad encoding", "tables:\n  villages: {file: v.csv, encoding: big5}", "encoding \"big5\""},
+		{"bad version", "version: 2\ntables: {villages: v.csv}", "only version 1"},
 		// duplicate keys are refused, as the rule parser does, at every level
-		{"tables:\n  villages:\n    file: v.csv\n    columns:\n      village_name: 村名称\n      village_name: 村社区名", "sources.yaml:6: tables.villages.columns.village_name given twice (first on line 5)"},
-		{"tables:\n  villages: v.csv\n  villages: v2.csv", "sources.yaml:3: tables.villages given twice (first on line 2)"},
-		{"aliases: {village_name: [村名]}\naliases: {village_name: [村社区]}\ntables: {villages: v.csv}", "sources.yaml:2: aliases given twice (first on line 1)"},
+		{"repeated column", "tables:\n  villages:\n    file: v.csv\n    columns:\n      village_name: 村名称\n      village_name: 村社区名", "sources.yaml:6:7: tables.villages.columns.village_name given twice (first on line 5)"},
+		{"repeated table", "tables:\n  villages: v.csv\n  villages: v2.csv", "sources.yaml:3:3: tables.villages given twice (first on line 2)"},
+		{"repeated section", "aliases: {village_name: [村名]}\naliases: {village_name: [村社区]}\ntables: {villages: v.csv}", "sources.yaml:2:1: aliases given twice (first on line 1)"},
 		// a mapping saved as GBK: the bad byte's line and column
-		{"tables:\n  villages:\n    file: v.csv\n    columns: {village_name: \xb4\xe5\xc3\xfb}", "sources.yaml:4:29: byte 0xB4 is not UTF-8: save the mapping as UTF-8"},
+		{"not UTF-8", "tables:\n  villages:\n    file: v.csv\n    columns: {village_name: \xb4\xe5\xc3\xfb}", "sources.yaml:4:29: byte 0xB4 is not UTF-8: save the mapping as UTF-8"},
 	} {
-		_, err := ParseMapping(filepath.Join(dir, "sources.yaml"), []byte(tc.yaml))
-		if err == nil || !errors.Is(err, ErrMapping) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: %v; want ErrMapping with %q", tc.yaml, err, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseMapping(filepath.Join(dir, "sources.yaml"), []byte(tc.yaml))
+			if err == nil || !errors.Is(err, ErrMapping) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: %v; want ErrMapping with %q", tc.yaml, err, tc.want)
+			}
+		})
 	}
 	// A mapped header the file does not have: the error lists the header.
 	m := mapping(t, dir, "tables:\n  villages:\n    file: v.csv\n    columns: {village_name: 村社区名}\n")
@@ -221,7 +223,7 @@ func TestParquetAndContractCSV(t *testing.T) {
 	dir := t.TempDir()
 	spec, _ := contract.Lookup("villages")
 	const csv = "village_id,village_name,town_id,town_name,county_id,county_name\n511002103201,梅堂湾村,511002103,朝阳镇,511002,市中区\n"
-	tbl, _, _, err := load.LoadTable(context.Background(), spec, "v.csv", strings.NewReader(csv), load.Options{})
+	tbl, _, _, err := load.Table(context.Background(), spec, "v.csv", strings.NewReader(csv), load.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@
 //
 // A mapped table goes: file → decoded text rows (each with its source
 // position) → header aliases and value conversion (dates, money, enums) →
-// the loader's own per-cell validation (load.LoadRecords), so the rejects
+// the loader's own per-cell validation (load.Records), so the rejects
 // report and the Read = Loaded + Rejected accounting are the contract
 // loader's. Rejects point at the original file, sheet and cell.
 package source
@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/yamlpos"
 )
 
 // ErrMapping marks a bad mapping file (exit 2 on the command line).
@@ -81,12 +82,22 @@ func ReadMapping(path string) (*Mapping, error) {
 
 type mapErrs struct {
 	path string
-	list []string
+	list yamlpos.Errors
 }
 
-func (e *mapErrs) add(line int, format string, args ...any) {
-	e.list = append(e.list, fmt.Sprintf("%s:%d: %s", e.path, line, fmt.Sprintf(format, args...)))
+// add reports a problem at n's line and column, in the style of rule files
+// (file:line:col: message).
+func (e *mapErrs) add(n *yaml.Node, format string, args ...any) {
+	e.list = append(e.list, &yamlpos.Error{File: e.path, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)})
 }
+
+// mappingError is every problem of a mapping file, one file:line:col a
+// line in file order, like rule files; it is ErrMapping (exit 2).
+type mappingError struct{ errs yamlpos.Errors }
+
+func (e *mappingError) Error() string        { return e.errs.Err().Error() }
+func (e *mappingError) Is(target error) bool { return target == ErrMapping }
+func (e *mappingError) Unwrap() error        { return e.errs.Err() }
 
 // ParseMapping parses a mapping; path names it in errors and sets the
 // folder files are relative to.
@@ -95,37 +106,38 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 		Aliases: map[string][]string{}, Values: map[string]map[string]string{}}
 	errs := &mapErrs{path: path}
 	if line, col, b, bad := firstNonUTF8(src); bad {
-		return nil, fmt.Errorf("%s:%d:%d: byte 0x%02X is not UTF-8: save the mapping as UTF-8: %w", path, line, col, b, ErrMapping)
+		return nil, &mappingError{yamlpos.Errors{{File: path, Line: line, Col: col, Msg: fmt.Sprintf("byte 0x%02X is not UTF-8: save the mapping as UTF-8", b)}}}
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", path, err, ErrMapping)
+		return nil, &mappingError{yamlpos.Errors{yamlpos.Syntax(path, err)}}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: want a mapping with tables: %w", path, root.Line, ErrMapping)
+		errs.add(root, "want a mapping with tables:")
+		return nil, &mappingError{errs.list}
 	}
 	dupKeys(root, errs, "")
 	eachKey(root, errs, []string{"version", "tables", "aliases", "values"}, func(k string, kn, v *yaml.Node) {
 		switch k {
 		case "version":
 			if v.Value != "1" {
-				errs.add(v.Line, "version %q: only version 1 exists", v.Value)
+				errs.add(v, "version %q: only version 1 exists", v.Value)
 			}
 		case "tables":
 			if v.Kind != yaml.MappingNode {
-				errs.add(v.Line, "tables: want a mapping of contract table names")
+				errs.add(v, "tables: want a mapping of contract table names")
 				return
 			}
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				name, tv := v.Content[i].Value, v.Content[i+1]
 				spec, ok := contract.Lookup(name)
 				if !ok {
-					errs.add(v.Content[i].Line, "tables.%s: not a contract table (tables: %s)", name, tableNames())
+					errs.add(v.Content[i], "tables.%s: not a contract table or one the rule folders declare (tables: %s)", name, tableNames())
 					continue
 				}
 				if tm := parseTable(spec, tv, errs); tm != nil {
@@ -147,17 +159,17 @@ func ParseMapping(path string, src []byte) (*Mapping, error) {
 		}
 	})
 	if len(m.Tables) == 0 && len(errs.list) == 0 {
-		errs.add(root.Line, "no tables: say which file holds which contract table under tables:")
+		errs.add(root, "no tables: say which file holds which contract table under tables:")
 	}
 	if len(errs.list) > 0 {
-		return nil, fmt.Errorf("%s: %w", strings.Join(errs.list, "\n"), ErrMapping)
+		return nil, &mappingError{errs.list}
 	}
 	return m, nil
 }
 
 func tableNames() string {
 	var n []string
-	for _, t := range contract.Tables {
+	for _, t := range contract.All() {
 		n = append(n, t.Name)
 	}
 	return strings.Join(n, ", ")
@@ -175,7 +187,7 @@ func eachKey(n *yaml.Node, errs *mapErrs, allowed []string, fn func(k string, kn
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !slices.Contains(allowed, k.Value) {
-			errs.add(k.Line, "unknown key %q (want one of: %s)", k.Value, strings.Join(allowed, ", "))
+			errs.add(k, "unknown key %q (want one of: %s)", k.Value, strings.Join(allowed, ", "))
 			continue
 		}
 		fn(k.Value, k, n.Content[i+1])
@@ -217,7 +229,7 @@ func dupKeys(n *yaml.Node, errs *mapErrs, where string) {
 				name = where + "." + k.Value
 			}
 			if line, ok := first[k.Value]; ok {
-				errs.add(k.Line, "%s given twice (first on line %d)", name, line)
+				errs.add(k, "%s given twice (first on line %d)", name, line)
 			} else {
 				first[k.Value] = k.Line
 			}
@@ -233,19 +245,19 @@ func dupKeys(n *yaml.Node, errs *mapErrs, where string) {
 // eachColumnKey walks a mapping keyed by contract column names (any table).
 func eachColumnKey(n *yaml.Node, errs *mapErrs, where string, fn func(col string, v *yaml.Node)) {
 	if n.Kind != yaml.MappingNode {
-		errs.add(n.Line, "%s: want a mapping keyed by contract column names", where)
+		errs.add(n, "%s: want a mapping keyed by contract column names", where)
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		col := n.Content[i].Value
 		found := false
-		for _, t := range contract.Tables {
+		for _, t := range contract.All() {
 			if _, ok := t.Column(col); ok {
 				found = true
 			}
 		}
 		if !found {
-			errs.add(n.Content[i].Line, "%s.%s: no contract table has a column %s", where, col, col)
+			errs.add(n.Content[i], "%s.%s: no contract table has a column %s", where, col, col)
 			continue
 		}
 		fn(col, n.Content[i+1])
@@ -256,7 +268,7 @@ func strings1(n *yaml.Node, errs *mapErrs, where string) ([]string, bool) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Value == "" {
-			errs.add(n.Line, "%s: empty name", where)
+			errs.add(n, "%s: empty name", where)
 			return nil, false
 		}
 		return []string{n.Value}, true
@@ -264,31 +276,31 @@ func strings1(n *yaml.Node, errs *mapErrs, where string) ([]string, bool) {
 		var out []string
 		for _, c := range n.Content {
 			if c.Kind != yaml.ScalarNode || c.Value == "" {
-				errs.add(c.Line, "%s: want header names", where)
+				errs.add(c, "%s: want header names", where)
 				return nil, false
 			}
 			out = append(out, c.Value)
 		}
 		if len(out) == 0 {
-			errs.add(n.Line, "%s: empty list", where)
+			errs.add(n, "%s: empty list", where)
 			return nil, false
 		}
 		return out, true
 	}
-	errs.add(n.Line, "%s: want a header name or a list of them", where)
+	errs.add(n, "%s: want a header name or a list of them", where)
 	return nil, false
 }
 
 func valueMap(n *yaml.Node, errs *mapErrs, where string) map[string]string {
 	if n.Kind != yaml.MappingNode {
-		errs.add(n.Line, "%s: want source value: contract value pairs", where)
+		errs.add(n, "%s: want source value: contract value pairs", where)
 		return nil
 	}
 	vm := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if v.Kind != yaml.ScalarNode {
-			errs.add(v.Line, "%s.%s: want a contract value", where, k.Value)
+			errs.add(v, "%s.%s: want a contract value", where, k.Value)
 			continue
 		}
 		vm[k.Value] = v.Value
@@ -304,7 +316,7 @@ func parseTable(spec *contract.Table, n *yaml.Node, errs *mapErrs) *TableMap {
 		return tm
 	}
 	if n.Kind != yaml.MappingNode {
-		errs.add(n.Line, "%s: want a file name or a mapping with file:", where)
+		errs.add(n, "%s: want a file name or a mapping with file:", where)
 		return nil
 	}
 	before := len(errs.list)
@@ -316,11 +328,11 @@ func parseTable(spec *contract.Table, n *yaml.Node, errs *mapErrs) *TableMap {
 			tm.Sheet = v.Value
 		case "header_row":
 			if err := v.Decode(&tm.HeaderRow); err != nil || tm.HeaderRow < 0 {
-				errs.add(v.Line, "%s.header_row: want a row number (1 = first row; 0 or absent = detect)", where)
+				errs.add(v, "%s.header_row: want a row number (1 = first row; 0 or absent = detect)", where)
 			}
 		case "encoding":
 			if _, ok := normEncoding(v.Value); !ok {
-				errs.add(v.Line, "%s.encoding %q: want auto, utf-8 or gb18030 (gbk)", where, v.Value)
+				errs.add(v, "%s.encoding %q: want auto, utf-8 or gb18030 (gbk)", where, v.Value)
 			}
 			tm.Encoding = v.Value
 		case "skip_rows":
@@ -329,14 +341,14 @@ func parseTable(spec *contract.Table, n *yaml.Node, errs *mapErrs) *TableMap {
 			}
 		case "columns":
 			if v.Kind != yaml.MappingNode {
-				errs.add(v.Line, "%s.columns: want a mapping of contract column: source header", where)
+				errs.add(v, "%s.columns: want a mapping of contract column: source header", where)
 				return
 			}
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				col, cv := v.Content[i], v.Content[i+1]
 				c, ok := spec.Column(col.Value)
 				if !ok {
-					errs.add(col.Line, "%s.columns.%s: not a column of %s (columns: %s)", where, col.Value, spec.Name, columnNames(spec))
+					errs.add(col, "%s.columns.%s: not a column of %s (columns: %s)", where, col.Value, spec.Name, columnNames(spec))
 					continue
 				}
 				if cm := parseColumn(spec, c, cv, errs, where+".columns."+c.Name); cm != nil {
@@ -346,7 +358,7 @@ func parseTable(spec *contract.Table, n *yaml.Node, errs *mapErrs) *TableMap {
 		}
 	})
 	if tm.File == "" {
-		errs.add(n.Line, "%s: file: is required", where)
+		errs.add(n, "%s: file: is required", where)
 	}
 	if len(errs.list) > before {
 		return nil
@@ -373,15 +385,15 @@ func parseColumn(spec *contract.Table, c contract.Column, n *yaml.Node, errs *ma
 			if c.Kind == contract.Enum {
 				for src, to := range cm.Values {
 					if !slices.Contains(c.Enum, to) {
-						errs.add(v.Line, "%s.values: %s → %q is not a value of %s.%s (want one of: %s)", where, src, to, spec.Name, c.Name, strings.Join(c.Enum, ", "))
+						errs.add(v, "%s.values: %s → %q is not a value of %s.%s (want one of: %s)", where, src, to, spec.Name, c.Name, strings.Join(c.Enum, ", "))
 					}
 				}
 			}
 		case "unit":
 			if _, ok := units[v.Value]; !ok {
-				errs.add(v.Line, "%s.unit %q: want 元 or 万元", where, v.Value)
+				errs.add(v, "%s.unit %q: want 元 or 万元", where, v.Value)
 			} else if c.Kind != contract.Money {
-				errs.add(v.Line, "%s.unit: only money columns have a unit (%s is %s)", where, c.Name, c.Kind)
+				errs.add(v, "%s.unit: only money columns have a unit (%s is %s)", where, c.Name, c.Kind)
 			}
 			cm.Unit = v.Value
 		case "value":
@@ -390,7 +402,7 @@ func parseColumn(spec *contract.Table, c contract.Column, n *yaml.Node, errs *ma
 		}
 	})
 	if cm.Const != nil && len(cm.From) > 0 {
-		errs.add(n.Line, "%s: from: and value: are exclusive (value: is the same in every row)", where)
+		errs.add(n, "%s: from: and value: are exclusive (value: is the same in every row)", where)
 	}
 	return cm
 }
@@ -398,7 +410,7 @@ func parseColumn(spec *contract.Table, c contract.Column, n *yaml.Node, errs *ma
 // sortedTables lists the mapping's tables in contract order.
 func (m *Mapping) sortedTables() []*TableMap {
 	var out []*TableMap
-	for _, t := range contract.Tables {
+	for _, t := range contract.All() {
 		if tm, ok := m.Tables[t.Name]; ok {
 			out = append(out, tm)
 		}

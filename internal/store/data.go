@@ -51,6 +51,11 @@ func (s *Store) Import(ctx context.Context, ds *load.Dataset, opt ImportOptions)
 			if !ok || t == nil {
 				continue
 			}
+			if spec.Source != "" { // declared in a rule file: no migration made it
+				if err := s.ensureDeclared(ctx, tx, spec); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.Exec(ctx, "truncate "+s.D(spec.Name)); err != nil {
 				return fmt.Errorf("import %s: %w", spec.Name, err)
 			}
@@ -80,6 +85,11 @@ func (s *Store) Import(ctx context.Context, ds *load.Dataset, opt ImportOptions)
 		}
 		if opt.DropAbsent {
 			for _, name := range ds.Missing {
+				if spec, ok := contract.Lookup(name); ok && spec.Source != "" {
+					if err := s.ensureDeclared(ctx, tx, spec); err != nil {
+						return err
+					}
+				}
 				if _, err := tx.Exec(ctx, "truncate "+s.D(name)); err != nil {
 					return err
 				}
@@ -110,6 +120,15 @@ func newArrowSource(spec *contract.Table, t *table.Table) (*arrowSource, error) 
 	for _, c := range spec.Columns {
 		if !t.Has(c.Name) {
 			return nil, fmt.Errorf("import %s: loaded table has no column %s", spec.Name, c.Name)
+		}
+		if a, ok := t.Column(c.Name).(*array.Int64); ok && c.Kind == contract.Int {
+			s.get = append(s.get, func(i int) any {
+				if a.IsNull(i) {
+					return nil
+				}
+				return a.Value(i)
+			})
+			continue
 		}
 		switch a := t.Column(c.Name).(type) {
 		case *array.String:
@@ -222,7 +241,7 @@ func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, pl
 		err error
 	}
 	var specs []*contract.Table
-	for _, spec := range contract.Tables {
+	for _, spec := range contract.All() {
 		if _, have := imported[spec.Name]; !have {
 			if spec.Optional {
 				ds.Missing = append(ds.Missing, spec.Name)
@@ -371,7 +390,7 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 		switch c.Kind {
 		case contract.Date:
 			dest = append(dest, &dates[j])
-		case contract.Money:
+		case contract.Money, contract.Int:
 			dest = append(dest, &ints[j])
 		case contract.Bool:
 			dest = append(dest, &bools[j])
@@ -397,6 +416,8 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 			switch c.Kind {
 			case contract.Date:
 				valid = dates[j].Valid
+			case contract.Int:
+				valid = ints[j].Valid
 			case contract.Money:
 				valid = ints[j].Valid
 				if valid && (spec.Name == "ledger" || spec.Name == "payments") && c.Name == "amount" && ints[j].Int64 <= 0 {
@@ -431,7 +452,7 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 				} else {
 					f.AppendNull()
 				}
-			case contract.Money:
+			case contract.Money, contract.Int:
 				if ints[j].Valid {
 					f.(*array.Int64Builder).Append(ints[j].Int64)
 				} else {

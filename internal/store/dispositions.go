@@ -25,8 +25,19 @@ type Disposition struct {
 }
 
 // AddDisposition appends the decision to disposition_events and makes it
-// the current one in dispositions, in one transaction.
+// the current one in dispositions, in one transaction. A decision on a lead
+// the workbench knows also closes its workflow there (one model for the
+// command line, file runs and the web).
 func (s *Store) AddDisposition(ctx context.Context, d Disposition) error {
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if err := s.addDispositionTx(ctx, tx, d); err != nil {
+			return err
+		}
+		return s.syncDispositionTx(ctx, tx, d)
+	})
+}
+
+func (s *Store) addDispositionTx(ctx context.Context, tx pgx.Tx, d Disposition) error {
 	var until any
 	if d.Until != "" {
 		u, err := civil.Parse(d.Until)
@@ -39,19 +50,17 @@ func (s *Store) AddDisposition(ctx context.Context, d Disposition) error {
 		d.DecidedAt = time.Now()
 	}
 	ids := nonNil(d.FindingIDs)
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "insert into "+s.T("disposition_events")+
-			" (finding_or_lead_id, kind, finding_ids, status, until, reason, decided_by, decided_at) values ($1,$2,$3,$4,$5,$6,$7,$8)",
-			d.ID, d.Kind, ids, d.Status, until, d.Reason, d.DecidedBy, d.DecidedAt); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "insert into "+s.T("dispositions")+
-			` (finding_or_lead_id, kind, finding_ids, status, until, reason, decided_by, decided_at) values ($1,$2,$3,$4,$5,$6,$7,$8)
-			on conflict (finding_or_lead_id, kind) do update set finding_ids = excluded.finding_ids, status = excluded.status,
-			until = excluded.until, reason = excluded.reason, decided_by = excluded.decided_by, decided_at = excluded.decided_at`,
-			d.ID, d.Kind, ids, d.Status, until, d.Reason, d.DecidedBy, d.DecidedAt)
+	if _, err := tx.Exec(ctx, "insert into "+s.T("disposition_events")+
+		" (finding_or_lead_id, kind, finding_ids, status, until, reason, decided_by, decided_at) values ($1,$2,$3,$4,$5,$6,$7,$8)",
+		d.ID, d.Kind, ids, d.Status, until, d.Reason, d.DecidedBy, d.DecidedAt); err != nil {
 		return err
-	})
+	}
+	_, err := tx.Exec(ctx, "insert into "+s.T("dispositions")+
+		` (finding_or_lead_id, kind, finding_ids, status, until, reason, decided_by, decided_at) values ($1,$2,$3,$4,$5,$6,$7,$8)
+		on conflict (finding_or_lead_id, kind) do update set finding_ids = excluded.finding_ids, status = excluded.status,
+		until = excluded.until, reason = excluded.reason, decided_by = excluded.decided_by, decided_at = excluded.decided_at`,
+		d.ID, d.Kind, ids, d.Status, until, d.Reason, d.DecidedBy, d.DecidedAt)
+	return err
 }
 
 // DispositionEvents returns every decision ever made, in the order recorded.

@@ -227,7 +227,7 @@ func (b *Builder) Finish() *Table {
 func ContractCols(t *contract.Table) []Col {
 	cols := make([]Col, len(t.Columns))
 	for i, c := range t.Columns {
-		cols[i] = Col{Name: c.Name, Kind: c.Kind}
+		cols[i] = Col{Name: c.Name, Kind: c.Kind, Doc: c.Doc}
 	}
 	return cols
 }

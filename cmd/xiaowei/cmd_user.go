@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/neijiang/xiaowei/internal/auth"
+	"github.com/neijiang/xiaowei/internal/store"
+	"github.com/neijiang/xiaowei/internal/web"
+)
+
+func init() {
+	register(command{name: "user", summary: "manage workbench accounts: user add|passwd|disable|enable|list", run: cmdUser})
+}
+
+// cmdUser manages the workbench's accounts. The password is read from
+// --password-file or the first line of standard input (never from a flag,
+// which other users could see in the process list).
+func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return badInput(errors.New("usage: xiaowei user add|passwd|disable|enable|list --db URL [--schema S] [NAME] [--role R --town T1,T2 --name 姓名 --password-file F]"))
+	}
+	sub := args[0]
+	fs := newFlags("user "+sub, "--db URL [NAME] [flags]", stdout)
+	dbURL := fs.String("db", os.Getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL)")
+	schema := fs.String("schema", store.DefaultSchema, "service schema")
+	role := fs.String("role", "", "add: "+strings.Join(auth.Roles, ", "))
+	towns := fs.String("town", "", "add: town ids the account belongs to, comma-separated (town officers and informants)")
+	display := fs.String("name", "", "add: the person's name")
+	pwFile := fs.String("password-file", "", "add, passwd: read the password from this file (default: the first line of standard input)")
+	// Flags may come before or after the account name: parse, take one
+	// positional argument, parse the rest.
+	var pos []string
+	rest := args[1:]
+	for {
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(pos) > 1 {
+		return badInput(fmt.Errorf("user %s: one account name, got %s", sub, strings.Join(pos, " ")))
+	}
+	var name string
+	if len(pos) == 1 {
+		name = pos[0]
+	}
+	if sub != "list" && name == "" {
+		return badInput(fmt.Errorf("user %s: the account name is required", sub))
+	}
+	st, err := store.Open(ctx, *dbURL, *schema)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	actor := "cli:" + os.Getenv("USER")
+	readPW := func() (string, error) {
+		var b []byte
+		var err error
+		if *pwFile != "" {
+			b, err = os.ReadFile(*pwFile)
+		} else {
+			b, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
+		}
+		if err != nil {
+			return "", err
+		}
+		pw, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(pw, "\r"), nil
+	}
+	switch sub {
+	case "add":
+		pw, err := readPW()
+		if err != nil {
+			return err
+		}
+		a, err := web.NewAccount(name, *display, *role, *towns, pw)
+		if err != nil {
+			return badInput(err)
+		}
+		if err := st.AddAccount(ctx, *a, actor); err != nil {
+			return badInput(err)
+		}
+		fmt.Fprintf(stdout, "account %s added (%s)\n", a.Username, a.Role)
+	case "passwd":
+		pw, err := readPW()
+		if err != nil {
+			return err
+		}
+		if err := auth.CheckPassword(pw); err != nil {
+			return badInput(err)
+		}
+		h, err := auth.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		if err := st.SetPassword(ctx, name, h, actor); err != nil {
+			return badInput(err)
+		}
+		fmt.Fprintf(stdout, "password of %s changed; its sessions ended\n", name)
+	case "disable", "enable":
+		if err := st.SetDisabled(ctx, name, sub == "disable", actor); err != nil {
+			return badInput(err)
+		}
+		fmt.Fprintf(stdout, "account %s %sd\n", name, sub)
+	case "list":
+		as, err := st.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USER\tROLE\tTOWNS\tSTATE\tNAME")
+		for _, a := range as {
+			state := "active"
+			if a.Disabled {
+				state = "disabled"
+			} else if !a.LockedUntil.IsZero() && a.LockedUntil.After(a.CreatedAt) && a.FailedLogins > 0 {
+				state = "locked until " + a.LockedUntil.Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, strings.Join(a.Towns, ","), state, a.DisplayName)
+		}
+		return tw.Flush()
+	default:
+		return badInput(fmt.Errorf("user %s: want add, passwd, disable, enable or list", sub))
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package load
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/money"
+)
+
+// The converter path: each Parquet column is staged cell by cell into the
+// loader's columns through a converter chosen for its type, with the same
+// checks and rejects as CSV.
+
+// converter stages n rows of one Arrow column into a loader column.
+type converter func(l *loader, c *column, arr arrow.Array, n int)
+
+// stringer gives uniform access to the Arrow string array flavours.
+type stringer interface {
+	arrow.Array
+	Value(int) string
+}
+
+func isStringType(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+		return true
+	}
+	return false
+}
+
+func convString(l *loader, c *column, arr arrow.Array, n int) {
+	a := arr.(stringer)
+	for i := 0; i < n; i++ {
+		if a.IsNull(i) {
+			l.setNull(c, i)
+		} else {
+			l.setString(c, i, a.Value(i))
+		}
+	}
+}
+
+// converterFor picks how a Parquet column becomes the contract kind; a type
+// that cannot carry the kind exactly is a whole-file error. It is the
+// table of (Parquet type, contract kind) pairs as one switch (over 80
+// lines), so which pairs are accepted is read in one place.
+func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
+	dt := f.Type
+	if isStringType(dt) {
+		return convString, nil
+	}
+	if extra {
+		// Extra columns are kept as text whatever their type.
+		return func(l *loader, c *column, arr arrow.Array, n int) {
+			for i := 0; i < n; i++ {
+				if arr.IsNull(i) {
+					l.setNull(c, i)
+				} else {
+					l.setString(c, i, arr.ValueStr(i))
+				}
+			}
+		}, nil
+	}
+	bad := fmt.Errorf("column %s (%s) has Parquet/Arrow type %s: %w", c.name, c.kind, dt, ErrSchema)
+	switch c.kind {
+	case contract.Date:
+		switch t := dt.(type) {
+		case *arrow.Date32Type:
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Date32)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						l.setDate(c, i, civil.Date(a.Value(i)))
+					}
+				}
+			}, nil
+		case *arrow.Date64Type:
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Date64)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						l.setDate(c, i, civil.FromTime(a.Value(i).ToTime().In(civil.Shanghai)))
+					}
+				}
+			}, nil
+		case *arrow.TimestampType:
+			unit := t.Unit
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Timestamp)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						l.setDate(c, i, civil.FromTime(a.Value(i).ToTime(unit).In(civil.Shanghai)))
+					}
+				}
+			}, nil
+		}
+	case contract.Money:
+		switch t := dt.(type) {
+		case *arrow.Int64Type:
+			if k, ok := f.Metadata.GetValue("kind"); !ok || k != contract.Money.String() {
+				return nil, fmt.Errorf("column %s is int64 without field metadata kind=money, so its unit (yuan or fen) is unknown: %w", c.name, ErrSchema)
+			}
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Int64)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						l.setMoney(c, i, a.Value(i), "")
+					}
+				}
+			}, nil
+		case *arrow.Decimal128Type:
+			if t.Scale < 0 || t.Scale > 2 {
+				return nil, fmt.Errorf("column %s is decimal with scale %d; money has at most two decimals: %w", c.name, t.Scale, ErrSchema)
+			}
+			mul := int64(1)
+			for range 2 - t.Scale {
+				mul *= 10
+			}
+			scale := t.Scale
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Decimal128)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+						continue
+					}
+					v := a.Value(i)
+					hi, lo := v.HighBits(), v.LowBits()
+					fits := (hi == 0 && lo>>63 == 0) || (hi == -1 && lo>>63 == 1)
+					x := int64(lo)
+					if !fits || x > math.MaxInt64/mul || x < math.MinInt64/mul {
+						l.reject(i, c.name, v.ToString(scale), "amount too large")
+						continue
+					}
+					l.setMoney(c, i, money.Fen(x*mul), "")
+				}
+			}, nil
+		}
+	case contract.Int:
+		if dt.ID() == arrow.INT64 {
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Int64)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						c.valid[i] = true
+						c.i64[i] = a.Value(i)
+					}
+				}
+			}, nil
+		}
+	case contract.Bool:
+		if dt.ID() == arrow.BOOL {
+			return func(l *loader, c *column, arr arrow.Array, n int) {
+				a := arr.(*array.Boolean)
+				for i := 0; i < n; i++ {
+					if a.IsNull(i) {
+						l.setNull(c, i)
+					} else {
+						l.setBool(c, i, a.Value(i))
+					}
+				}
+			}, nil
+		}
+	}
+	return nil, bad
+}

@@ -1,0 +1,267 @@
+package load
+
+import (
+	"bytes"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/money"
+)
+
+// The native path's column checks: the per-cell rules of setString,
+// setMoney, setDate, setNull and checkKey, applied to a whole column.
+
+// checkNulls rejects the nulls of a required column.
+func (nc *nativeCheck) checkNulls(c *column, a arrow.Array) {
+	if !c.required || a.NullN() == 0 {
+		return
+	}
+	for i := 0; i < nc.n; i++ {
+		if a.IsNull(i) {
+			nc.reject(i, c.name, "", "required value is empty")
+		}
+	}
+}
+
+// checkDates applies setDate's rule (no date before 1900) and required.
+func (nc *nativeCheck) checkDates(c *column, a *array.Date32) {
+	nc.checkNulls(c, a)
+	nulls := a.NullN() > 0
+	for i, v := range a.Date32Values() {
+		if civil.Date(v) < minDate && !(nulls && a.IsNull(i)) {
+			nc.reject(i, c.name, civil.Date(v).String(), "date before 1900-01-01")
+		}
+	}
+}
+
+// checkMoney applies the money range and the column's amount check
+// (setMoney) and required.
+func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
+	nc.checkNulls(c, a)
+	nulls := a.NullN() > 0
+	for i, v := range a.Int64Values() {
+		if nulls && a.IsNull(i) {
+			continue
+		}
+		if !money.InRange(v) {
+			s := money.Format(v)
+			nc.reject(i, c.name, s, money.RangeError(s).Error())
+			continue
+		}
+		if reason := c.addAbs(v); reason != "" {
+			nc.reject(i, c.name, money.Format(v), reason)
+			continue
+		}
+		if c.check == nil {
+			continue
+		}
+		if reason := c.check(money.Fen(v)); reason != "" {
+			nc.reject(i, c.name, money.Format(money.Fen(v)), reason)
+		}
+	}
+}
+
+// checkStrings applies setString's checks to a text column. An empty
+// string is null on every path (CSV cannot tell them apart), so if the
+// file has non-null empty strings the column is returned with them made
+// null; otherwise nil (the column is kept as is). One pass over the
+// offsets and bytes (over 80 lines): the checks of setString inlined for
+// the whole column, without a call per cell.
+func (nc *nativeCheck) checkStrings(c *column, a *array.String, mem memory.Allocator) arrow.Array {
+	offs := a.ValueOffsets()
+	data := a.ValueBytes()
+	base := offs[0]
+	text := c.kind == contract.ID || c.kind == contract.Text
+	// Whole-column screens: with no NUL byte anywhere, and (for free text)
+	// the whole buffer valid UTF-8 with every cell starting on a character
+	// boundary (so each cell is whole characters), no cell can fail those
+	// checks and the per-cell work is only lengths and nulls.
+	clean := bytes.IndexByte(data, 0) < 0
+	if clean && text {
+		clean = utf8.Valid(data)
+		for i := 0; clean && i < nc.n; i++ {
+			if p := offs[i] - base; p < int32(len(data)) && !utf8.RuneStart(data[p]) {
+				clean = false
+			}
+		}
+	}
+	nulls := a.NullN() > 0
+	var empties []int
+	for i := 0; i < nc.n; i++ {
+		if nulls && a.IsNull(i) {
+			if c.required {
+				nc.reject(i, c.name, "", "required value is empty")
+			}
+			continue
+		}
+		size := int(offs[i+1] - offs[i])
+		if size == 0 {
+			empties = append(empties, i)
+			if c.required {
+				nc.reject(i, c.name, "", "required value is empty")
+			}
+			continue
+		}
+		if size > MaxCell {
+			s := a.Value(i)
+			nc.reject(i, c.name, shownValue(s), fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell))
+			continue
+		}
+		if clean && text {
+			continue
+		}
+		s := a.Value(i)
+		if !clean {
+			if strings.IndexByte(s, 0) >= 0 {
+				nc.reject(i, c.name, shownValue(s), "contains a NUL byte (binary data, not text)")
+				continue
+			}
+			if text && !utf8.ValidString(s) {
+				nc.reject(i, c.name, s, "not valid UTF-8 (save the file as UTF-8, not GBK)")
+				continue
+			}
+		}
+		switch c.kind {
+		case contract.Enum:
+			if !slices.Contains(c.enum, s) {
+				nc.reject(i, c.name, s, c.enumWant)
+			}
+		case contract.Month:
+			if _, err := civil.ParseMonth(s); err != nil {
+				nc.reject(i, c.name, s, "want YYYY-MM")
+			}
+		}
+	}
+	if len(empties) == 0 {
+		return nil
+	}
+	// Make the empty cells null: a new validity bitmap (at the array's
+	// offset) over the same offsets and bytes buffers.
+	d := a.Data()
+	off := d.Offset()
+	bm := memory.NewResizableBuffer(mem)
+	bm.Resize(int(bitutil.BytesForBits(int64(off + nc.n))))
+	bits := bm.Bytes()
+	if nulls {
+		bitutil.CopyBitmap(d.Buffers()[0].Bytes(), off, nc.n, bits, off)
+	} else {
+		bitutil.SetBitsTo(bits, int64(off), int64(nc.n), true)
+	}
+	for _, i := range empties {
+		bitutil.ClearBit(bits, off+i)
+	}
+	nd := array.NewData(d.DataType(), nc.n, []*memory.Buffer{bm, d.Buffers()[1], d.Buffers()[2]}, nil, a.NullN()+len(empties), off)
+	bm.Release()
+	out := array.MakeFromData(nd)
+	nd.Release()
+	return out
+}
+
+// checkKeys rejects each accepted row whose key repeats an earlier accepted
+// row's, as commit/checkKey do: rows with a cell reject take no part, and
+// the reject names the first row. A 64-bit hash indexes the keys; hits are
+// verified against the values, and true collisions fall back to exact
+// string keys. One loop over the rows (over 80 lines) with the hash table
+// and the key columns in locals: this is the native path's hot loop.
+func (nc *nativeCheck) checkKeys() {
+	l := nc.l
+	if len(l.keyCols) == 0 {
+		return
+	}
+	var keys []*array.String
+	for _, kc := range l.keyCols {
+		for ci, c := range l.cols {
+			if c == kc {
+				keys = append(keys, nc.cols[ci].(*array.String))
+			}
+		}
+	}
+	// value is a key cell as the per-cell path stages it: "" when null.
+	value := func(a *array.String, i int) string {
+		if a.IsNull(i) {
+			return ""
+		}
+		return a.Value(i)
+	}
+	// joinKey, keyValues and describeKey as in core.go, over the arrays.
+	joinKey := func(i int) string {
+		var sb strings.Builder
+		for _, a := range keys {
+			sb.WriteString(value(a, i))
+			sb.WriteByte(0)
+		}
+		return sb.String()
+	}
+	keyValues := func(i int) string {
+		vals := make([]string, len(keys))
+		for j, a := range keys {
+			vals[j] = value(a, i)
+		}
+		return strings.Join(vals, ",")
+	}
+	describeKey := func(i int) string {
+		var sb strings.Builder
+		for j, a := range keys {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(l.keyCols[j].name)
+			sb.WriteByte('=')
+			sb.WriteString(value(a, i))
+		}
+		return sb.String()
+	}
+	set := newKeySet(nc.n)
+	var overflow map[string]keyRef
+	var mh maphash.Hash
+	for i := 0; i < nc.n; i++ {
+		if nc.bad[i] {
+			continue
+		}
+		var h uint64
+		if len(keys) == 1 {
+			h = maphash.String(l.seed, value(keys[0], i))
+		} else {
+			mh.SetSeed(l.seed) // also resets
+			for _, a := range keys {
+				mh.WriteString(value(a, i))
+				mh.WriteByte(0)
+			}
+			h = mh.Sum64()
+		}
+		ref := keyRef{row: uint32(i), line: uint32(min(i+1, math.MaxUint32))}
+		prev, dup := set.lookup(h, ref)
+		if dup {
+			for _, a := range keys {
+				if value(a, int(prev.row)) != value(a, i) {
+					dup = false
+					break
+				}
+			}
+			if !dup { // a true hash collision
+				if overflow == nil {
+					overflow = map[string]keyRef{}
+				}
+				k := joinKey(i)
+				if prev, dup = overflow[k]; !dup {
+					overflow[k] = ref
+				}
+			}
+		}
+		if dup {
+			nc.reject(i, strings.Join(l.spec.Key, ","), keyValues(i),
+				fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(i), l.lineWord, prev.line))
+		}
+	}
+}
