@@ -22,6 +22,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/partition"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
 )
@@ -166,4 +167,23 @@ func BenchmarkFloor(b *testing.B) {
 		b.SetBytes(bytes)
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
 	})
+}
+
+// BenchmarkSplit: the county split of a partitioned run (one pass over the
+// CSV: records, key columns, byte ranges, SHA-256), ns per row.
+func BenchmarkSplit(b *testing.B) {
+	d := filepath.Join(dataDir(b), "csv")
+	rows := 0
+	for i := 0; i < b.N; i++ {
+		plan, err := partition.SplitCSV(context.Background(), d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = 0
+		for _, n := range plan.Rows {
+			rows += n
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+	b.ReportMetric(float64(rows), "rows")
 }

@@ -259,3 +259,7 @@ func (rs *ruleScopes) anyEnabled() bool {
 	}
 	return false
 }
+
+// Runs reports whether the rule is enabled for at least one village (or
+// everywhere): a rule disabled by overrides everywhere needs no view.
+func (c *Compiled) Runs() bool { return c.scopes.anyEnabled() }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/neijiang/xiaowei/internal/money"
 )
@@ -154,4 +155,52 @@ func (a *Amount) String() string {
 		return ""
 	}
 	return money.Format(a.Fen)
+}
+
+// Detach copies every string of the finding (and of its evidence) into
+// memory of its own. Strings read from Arrow columns point into the
+// column's data buffer, so a finding kept after its tables are released
+// would keep the whole buffer alive: a partitioned run keeps findings of
+// ~180 counties and must not keep ~180 counties of column buffers.
+func (f *Finding) Detach() {
+	for _, s := range []*string{&f.FindingID, &f.RuleID, &f.Family, &f.VillageID, &f.Subject, &f.Period,
+		&f.Message, &f.Title, &f.TownID, &f.Responsible, &f.RuleHash, &f.Disposition} {
+		*s = strings.Clone(*s)
+	}
+	f.Severity = Severity(strings.Clone(string(f.Severity)))
+	if f.Evidence != nil {
+		f.Evidence = detachValue(f.Evidence).(map[string]any)
+	}
+}
+
+func detachValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.Clone(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[strings.Clone(k)] = detachValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = detachValue(e)
+		}
+		return out
+	case []string:
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = strings.Clone(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]map[string]any, len(x))
+		for i, e := range x {
+			out[i] = detachValue(e).(map[string]any)
+		}
+		return out
+	}
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestIDIsStableAndSeparatesFields(t *testing.T) {
@@ -53,5 +54,30 @@ func TestJSONAmountIsExactTwoDecimals(t *testing.T) {
 	back, err := ReadJSONL(&buf)
 	if err != nil || len(back) != 2 || back[0].Amount.Fen != 16800000 || back[1].Amount != nil {
 		t.Errorf("round trip: %v %+v", err, back)
+	}
+}
+
+// TestDetach: a detached finding holds no string sharing memory with the
+// original (and so with an Arrow buffer) and encodes the same.
+func TestDetach(t *testing.T) {
+	buf := []byte("511002101204entry:E1甲")
+	str := unsafe.String(&buf[0], len(buf)) // like an Arrow Value(i)
+	params := map[string]any{"threshold": 1000, "names": []any{str[:12]}}
+	f := &Finding{RuleID: "R", VillageID: str[:12], Subject: str[12:20], Message: str[20:],
+		Evidence: map[string]any{"entry_id": str[18:20], "params": params, "also": []any{map[string]any{"x": str[:3]}}}}
+	var before bytes.Buffer
+	if err := WriteJSONL(&before, []*Finding{f}); err != nil {
+		t.Fatal(err)
+	}
+	f.Detach()
+	for i := range buf {
+		buf[i] = 'z' // the buffer is reused: a detached finding must not change
+	}
+	var after bytes.Buffer
+	if err := WriteJSONL(&after, []*Finding{f}); err != nil {
+		t.Fatal(err)
+	}
+	if before.String() != after.String() {
+		t.Errorf("detached finding changed with the buffer:\n%s\n%s", before.String(), after.String())
 	}
 }

@@ -31,7 +31,10 @@ func Table(ctx context.Context, spec *contract.Table, path string, r io.Reader, 
 // from the first chunk's bytes per row.
 func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader, size int64, opts Options) (*table.Table, TableStats, []Reject, error) {
 	h := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(r, h), 1<<20)
+	if !opts.NoHash {
+		r = io.TeeReader(r, h)
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
 	// Strip a UTF-8 BOM before the CSV parser sees it: a BOM followed by a
 	// quoted header field would otherwise be a bare-quote error.
 	bomLen := 0
@@ -148,7 +151,11 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	}
 	stop()
 	t, rejects := l.finish()
-	return t, l.stats(hex.EncodeToString(h.Sum(nil))), rejects, nil
+	sum := ""
+	if !opts.NoHash {
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	return t, l.stats(sum), rejects, nil
 }
 
 // isHeader reports whether a record repeats the header (names compared

@@ -39,6 +39,22 @@ type Options struct {
 	// and a later stage filters them.
 	AsOf civil.Date
 	Mem  memory.Allocator // nil = memory.DefaultAllocator
+	// NoHash leaves TableStats.SHA256 of CSV files empty: a partitioned run
+	// hashes the input while splitting it and loads county files whose
+	// hashes nobody reads.
+	NoHash bool
+	// Sources, when set, replaces the files of dir: each table is read from
+	// its Source (CSV bytes); a table without one is absent. A partitioned
+	// run reads each county's rows in place from the input files this way.
+	Sources map[string]Source
+}
+
+// Source is one table's CSV bytes from somewhere other than a file of its
+// own.
+type Source struct {
+	Name string // shown in errors and rejects
+	Size int64  // bytes Open will give (for progress and buffer estimates)
+	Open func() (io.ReadCloser, error)
 }
 
 func (o Options) mem() memory.Allocator {
@@ -114,36 +130,51 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		spec    *contract.Table
 		path    string
 		parquet bool
-	}
-	if fi, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("dataset folder: %w", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("dataset folder %s is not a directory", dir)
+		src     *Source
 	}
 	d := &Dataset{Dir: dir, Tables: map[string]*table.Table{}}
 	var jobs []job
-	for _, spec := range contract.All() {
-		csvPath := filepath.Join(dir, spec.Name+".csv")
-		pqPath := filepath.Join(dir, spec.Name+".parquet")
-		hasCSV, err := exists(csvPath)
-		if err != nil {
-			return nil, err
+	if opts.Sources != nil {
+		for _, spec := range contract.All() {
+			src, ok := opts.Sources[spec.Name]
+			switch {
+			case ok:
+				jobs = append(jobs, job{spec: spec, path: src.Name, src: &src})
+			case spec.Optional:
+				d.Missing = append(d.Missing, spec.Name)
+			default:
+				return nil, fmt.Errorf("required table %s: %w", spec.Name, ErrMissingTable)
+			}
 		}
-		hasPQ, err := exists(pqPath)
-		if err != nil {
-			return nil, err
+	} else {
+		if fi, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("dataset folder: %w", err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("dataset folder %s is not a directory", dir)
 		}
-		switch {
-		case hasCSV && hasPQ:
-			return nil, fmt.Errorf("table %s: both %s and %s exist; keep one: %w", spec.Name, csvPath, pqPath, ErrAmbiguous)
-		case hasCSV:
-			jobs = append(jobs, job{spec, csvPath, false})
-		case hasPQ:
-			jobs = append(jobs, job{spec, pqPath, true})
-		case spec.Optional:
-			d.Missing = append(d.Missing, spec.Name)
-		default:
-			return nil, fmt.Errorf("required table %s: %s (or .parquet): %w", spec.Name, csvPath, ErrMissingTable)
+		for _, spec := range contract.All() {
+			csvPath := filepath.Join(dir, spec.Name+".csv")
+			pqPath := filepath.Join(dir, spec.Name+".parquet")
+			hasCSV, err := exists(csvPath)
+			if err != nil {
+				return nil, err
+			}
+			hasPQ, err := exists(pqPath)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case hasCSV && hasPQ:
+				return nil, fmt.Errorf("table %s: both %s and %s exist; keep one: %w", spec.Name, csvPath, pqPath, ErrAmbiguous)
+			case hasCSV:
+				jobs = append(jobs, job{spec: spec, path: csvPath})
+			case hasPQ:
+				jobs = append(jobs, job{spec: spec, path: pqPath, parquet: true})
+			case spec.Optional:
+				d.Missing = append(d.Missing, spec.Name)
+			default:
+				return nil, fmt.Errorf("required table %s: %s (or .parquet): %w", spec.Name, csvPath, ErrMissingTable)
+			}
 		}
 	}
 
@@ -158,7 +189,9 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	sizes := make([]int64, len(jobs))
 	for i, j := range jobs {
 		order[i] = i
-		if fi, err := os.Stat(j.path); err == nil {
+		if j.src != nil {
+			sizes[i] = j.src.Size
+		} else if fi, err := os.Stat(j.path); err == nil {
 			sizes[i] = fi.Size()
 		}
 	}
@@ -176,7 +209,9 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 			for i := range next {
 				j := jobs[i]
 				var r tableResult
-				if j.parquet {
+				if j.src != nil {
+					r.t, r.stats, r.rejects, r.err = loadSource(ctx, j.spec, j.src, opts)
+				} else if j.parquet {
 					r.t, r.stats, r.rejects, r.err = loadParquetFile(ctx, j.spec, j.path, opts)
 				} else {
 					r.t, r.stats, r.rejects, r.err = loadCSVFile(ctx, j.spec, j.path, opts)
@@ -253,6 +288,15 @@ func loadCSVFile(ctx context.Context, spec *contract.Table, path string, opts Op
 		size = fi.Size()
 	}
 	return loadCSV(ctx, spec, path, f, size, opts)
+}
+
+func loadSource(ctx context.Context, spec *contract.Table, src *Source, opts Options) (*table.Table, TableStats, []Reject, error) {
+	r, err := src.Open()
+	if err != nil {
+		return nil, TableStats{Table: spec.Name, File: src.Name}, nil, fmt.Errorf("opening %s: %w", src.Name, err)
+	}
+	defer r.Close()
+	return loadCSV(ctx, spec, src.Name, r, src.Size, opts)
 }
 
 func hashFile(path string) (string, error) {

@@ -2,8 +2,6 @@ package run
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,23 +11,25 @@ import (
 	"slices"
 	"time"
 
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/partition"
 	"github.com/neijiang/xiaowei/internal/rules"
+	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // Partitioned runs (Options.PartitionBy = "county"): the dataset is split
-// by county into a temporary folder (internal/partition), then each county
+// by county (internal/partition: byte ranges of the input, no copies), then each county
 // is loaded, scoped, built and evaluated on its own and released before the
 // next, so peak memory follows the largest county, not the province.
 // Findings are merged and sorted as a whole run sorts them, so
 // findings.jsonl is the same; the summary adds the counties' counts.
 //
 // Limits: post steps see the merged findings but out.Dataset holds only
-// the villages and cadres tables (the last county's; cadres are global);
-// rejected rows carry line numbers of the county files.
+// the villages and cadres tables (reloaded whole after the counties).
+// Rejected rows name the input file and line, like a whole run's.
 
 func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	if o.PartitionBy != "county" {
@@ -44,14 +44,9 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, err
 	}
 	stages := map[string]float64{}
-	tmp, err := os.MkdirTemp(o.PartitionTmp, "xiaowei-partition-*")
-	if err != nil {
-		return nil, fmt.Errorf("partition folder: %w", err)
-	}
-	defer os.RemoveAll(tmp)
 	var plan *partition.Plan
 	if err := timed(stages, "partition", o.Progress, func() error {
-		plan, err = partition.SplitCSV(ctx, o.DataDir, tmp)
+		plan, err = partition.SplitCSV(ctx, o.DataDir)
 		return err
 	}); err != nil {
 		return nil, err
@@ -65,11 +60,18 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	views := map[string]int{}
 	skipped := map[string]SkippedRule{}
 	scoped := map[string]*ScopeStats{}
-	var names []string
+	var totalBytes, doneBytes int64
+	for _, p := range plan.Parts {
+		totalBytes += p.Bytes
+	}
+	var doneRows int
+	loopStart := time.Now()
+	names := map[string]struct{}{}
 	for pi, part := range plan.Parts {
+		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
 		var ds *load.Dataset
-		if err := timed(stages, "load", o.Progress, func() error {
-			ds, err = load.Load(ctx, part.Dir, load.Options{AsOf: o.Scope.AsOf})
+		if err := timed(stages, "load", progress, func() error {
+			ds, err = load.Load(ctx, o.DataDir, load.Options{AsOf: o.Scope.AsOf, NoHash: true, Sources: sources(&part)})
 			return err
 		}); err != nil {
 			return nil, fmt.Errorf("county %s: %w", part.County, err)
@@ -82,24 +84,23 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 				merged.Stats = append(merged.Stats, load.TableStats{Table: st.Table, File: filepath.Join(o.DataDir, st.Table+".csv")})
 			}
 			m := &merged.Stats[i]
-			g := 0
-			if pi > 0 {
-				g = plan.Global[st.Table] // copied rows are counted once
-			}
-			m.Read += st.Read - g
-			m.Loaded += st.Loaded - g
+			m.Read += st.Read
+			m.Loaded += st.Loaded
 			m.Rejected += st.Rejected
+			doneRows += st.Read
 		}
 		merged.Missing = ds.Missing
 		for _, r := range ds.Rejects {
-			r.File = filepath.Join(part.Dir, r.Table+".csv")
+			if t := part.Tables[r.Table]; t != nil {
+				r.File, r.Line = t.Path, t.Line(r.Line) // the input's own file and line
+			}
 			merged.Rejects = append(merged.Rejects, r)
 		}
 		// as_of is bounded against the whole dataset's dates, not one
 		// county's (whose books may end earlier): not checked per county.
 		sc := o.Scope
 		sc.BoundAsOf = false
-		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: sc, Workers: o.Workers, Progress: o.Progress,
+		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: sc, Workers: o.Workers, Progress: progress,
 			MaxFindingsPerRule: o.MaxFindingsPerRule})
 		if err != nil {
 			ds.Release()
@@ -114,6 +115,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		for _, f := range e.Result.Findings {
 			if part.Villages[f.VillageID] || (part.First && !plan.Known(f.VillageID)) {
+				f.Detach() // else its strings pin the county's column buffers
 				all = append(all, f)
 			}
 		}
@@ -148,26 +150,45 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 			}
 		}
 		// The register's names, for masking (names.json, rejected.csv):
-		// the persons tables are released with their county.
-		names = append(names, ds.PersonNames()...)
-		ev = e
-		if pi == len(plan.Parts)-1 {
-			merged.Tables = ds.Tables
-			for name, t := range ds.Tables {
-				if name != "villages" && name != "cadres" {
-					t.Release()
-					delete(merged.Tables, name)
-				}
-			}
-		} else {
-			ds.Release()
+		// the persons tables are released with their county. Kept in a set
+		// as they come: appending each county's distinct names held every
+		// name once per county (26M strings, 2 GB peak on a province).
+		for _, n := range ds.PersonNames() {
+			names[n] = struct{}{}
 		}
+		ev = e
+		ds.Release()
+		doneBytes += part.Bytes
+	}
+	// Post steps (leads) read villages and cadres: small tables, loaded
+	// whole once more so that every county's places and roles are there.
+	merged.Tables = map[string]*table.Table{}
+	for _, name := range []string{"villages", "cadres"} {
+		path := filepath.Join(o.DataDir, name+".csv")
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		spec, _ := contract.Lookup(name)
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		t, _, _, err := load.Table(ctx, spec, path, f, load.Options{AsOf: o.Scope.AsOf, NoHash: true})
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		merged.Tables[name] = t
+	}
+	for i := range merged.Stats { // copied rows are counted once
+		m := &merged.Stats[i]
+		m.Read -= plan.Copies[m.Table]
+		m.Loaded -= plan.Copies[m.Table]
 	}
 	findings.Sort(all)
 	all = findings.Merge(all)
 	ev.Result = &engine.Result{Findings: all}
-	slices.Sort(names)
-	merged.Names = slices.Compact(names)
+	merged.Names = slices.Sorted(maps.Keys(names))
 	for _, id := range slices.Sorted(maps.Keys(ruleStats)) {
 		s := ruleStats[id]
 		s.DurationS = s.Duration.Seconds()
@@ -196,8 +217,8 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		return nil, &StrictError{Rejected: n}
 	}
-	for _, st := range merged.Stats {
-		merged.Stats[statIdx[st.Table]].SHA256 = fileSHA(o.DataDir, st.Table)
+	for i := range merged.Stats {
+		merged.Stats[i].SHA256 = plan.SHA256[merged.Stats[i].Table]
 	}
 	out := &Outcome{Findings: all, Dataset: merged, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
 	return finish(ctx, o, out, set, badRules, started)
@@ -229,16 +250,29 @@ func loadRules(o Options) (*rules.Set, []string, error) {
 	return set, badRules, nil
 }
 
-// fileSHA hashes an input file of the whole dataset for the manifest.
-func fileSHA(dir, table string) string {
-	f, err := os.Open(filepath.Join(dir, table+".csv"))
-	if err != nil {
-		return ""
+// sources reads a county's tables in place from the input files.
+func sources(part *partition.Part) map[string]load.Source {
+	out := map[string]load.Source{}
+	for name, t := range part.Tables {
+		out[name] = load.Source{Name: t.Path, Size: int64(len(t.Head)) + t.Bytes, Open: func() (io.ReadCloser, error) {
+			r, _, _, err := part.Open(name)
+			return r, err
+		}}
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return ""
+	return out
+}
+
+// countyProgress prefixes the stage shown by progress with the county, the
+// rows read so far per second and an estimate of the time left (from the
+// bytes of the counties done against all of them).
+func countyProgress(progress func(string), i, n int, county string, rows int, done, total int64, took time.Duration) func(string) {
+	if progress == nil {
+		return nil
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	head := fmt.Sprintf("county %d/%d %s", i+1, n, county)
+	if done > 0 && took > 0 {
+		left := time.Duration(float64(took) * float64(total-done) / float64(done))
+		head += fmt.Sprintf(" (%.2fM rows/s, ETA %s)", float64(rows)/took.Seconds()/1e6, left.Round(time.Second))
+	}
+	return func(stage string) { progress(head + ": " + stage) }
 }

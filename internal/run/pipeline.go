@@ -168,6 +168,9 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 			continue
 		}
 		runnable = append(runnable, c)
+		if !c.Runs() {
+			continue // disabled everywhere: its view is not built (Evaluate skips it)
+		}
 		if c.Detector == nil {
 			views[c.View.Name] = scoped[c.View.Name]
 			continue

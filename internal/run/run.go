@@ -57,10 +57,8 @@ type Options struct {
 	// Record steps run after the outputs are written (e.g. storing the run
 	// in PostgreSQL); an error fails the run.
 	Record []Step
-	// PartitionBy "county" runs one county at a time (partition.go);
-	// PartitionTmp is where the county files go ("" = the system default).
-	PartitionBy  string
-	PartitionTmp string
+	// PartitionBy "county" runs one county at a time (partition.go).
+	PartitionBy string
 	// Shard, when set, evaluates only the counties of that shard of a run
 	// group (shard.go).
 	Shard *shard.Spec

@@ -1,0 +1,107 @@
+package subsidy
+
+import (
+	"github.com/neijiang/xiaowei/detectors/kinship"
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// linkCols are the positions of beneficiary_links' columns, resolved once.
+type linkCols struct {
+	village, caseID, program, programCN, person, personName, approved, ended, monthly, paidTotal, filed int
+	cadre, cadreName, role, roleCN, cadreVillage, termStart, termEnd, relation, relationCN, path, close int
+}
+
+func newLinkCols(b *table.Builder) linkCols {
+	return linkCols{village: b.Col("village_id"), caseID: b.Col("case_id"), program: b.Col("program"), programCN: b.Col("program_cn"),
+		person: b.Col("person_id"), personName: b.Col("person_name"), approved: b.Col("approved_on"), ended: b.Col("ended_on"),
+		monthly: b.Col("monthly_amount"), paidTotal: b.Col("paid_total"), filed: b.Col("relative_filed"), cadre: b.Col("cadre_id"),
+		cadreName: b.Col("cadre_name"), role: b.Col("cadre_role"), roleCN: b.Col("cadre_role_cn"), cadreVillage: b.Col("cadre_village_id"),
+		termStart: b.Col("term_start"), termEnd: b.Col("term_end"), relation: b.Col("relation"), relationCN: b.Col("relation_cn"),
+		path: b.Col("path"), close: b.Col("close")}
+}
+
+// links builds beneficiary_links.
+func (e *worker) links() (*table.Table, error) {
+	bt := e.in.Tables["beneficiaries"]
+	b := table.NewBuilder(e.in.Mem, ViewLinks, viewCols(ViewLinks))
+	if e.cadres == nil || bt == nil {
+		return b.Finish(), nil
+	}
+	in, o := e.ben, newLinkCols(b)
+	for i := 0; i < bt.Len(); i++ {
+		person, village := in.person.Value(i), in.village.Value(i)
+		from := civil.Date(in.approved.Value(i))
+		to, hasEnd := e.receivingEnd(in.ended, i)
+		closeSet, err := e.closeSet(village)
+		if err != nil {
+			return nil, err
+		}
+		town, err := e.townScope(village)
+		if err != nil {
+			return nil, err
+		}
+		node, known := e.g.Node(person)
+		var cands []kinship.Rel
+		if known {
+			cands = e.candidates(node)
+		}
+		// a person outside the graph can still be a cadre themself
+		for k := -1; k < len(cands); k++ {
+			var other string
+			var rel kinship.Rel
+			if k == -1 {
+				if known {
+					continue // self is cands[0]
+				}
+				other, rel = person, kinship.Rel{Rel: kinship.Self}
+			} else {
+				rel = cands[k]
+				other = e.g.ID(rel.Other)
+			}
+			for _, c32 := range e.cadreIdx[other] {
+				k := int(c32)
+				if !e.inScope(village, e.cVillage.Value(k), town) {
+					continue
+				}
+				tf, tt := e.term(k)
+				if tf > to || tt < from {
+					continue
+				}
+				b.SetStr(o.village, village)
+				b.SetStr(o.caseID, in.caseID.Value(i))
+				b.SetStr(o.program, in.program.Value(i))
+				b.SetStr(o.programCN, programCN(in.program.Value(i)))
+				b.SetStr(o.person, person)
+				e.putName(b, o.personName, node, known)
+				b.SetDate(o.approved, from)
+				if hasEnd {
+					b.SetDate(o.ended, to)
+				}
+				b.SetInt(o.monthly, in.monthly.Value(i))
+				b.SetInt(o.paidTotal, e.paidTotal(i))
+				b.SetBool(o.filed, in.filed.IsValid(i) && in.filed.Value(i))
+				b.SetStr(o.cadre, other)
+				e.putNameOf(b, o.cadreName, other)
+				role := e.cRole.Value(k)
+				b.SetStr(o.role, role)
+				b.SetStr(o.roleCN, roleCN[role])
+				b.SetStr(o.cadreVillage, e.cVillage.Value(k))
+				b.SetDate(o.termStart, tf)
+				if e.cEnd.IsValid(k) && civil.Date(e.cEnd.Value(k)) <= e.asOf {
+					b.SetDate(o.termEnd, tt)
+				}
+				b.SetStr(o.relation, rel.Rel.String())
+				b.SetStr(o.relationCN, rel.Rel.CN())
+				if k == -1 {
+					b.SetStr(o.path, "本人")
+				} else {
+					b.SetStr(o.path, e.g.Path(node, rel))
+				}
+				b.SetBool(o.close, closeSet.Has(rel.Rel))
+				b.Next()
+			}
+		}
+	}
+	return b.Finish(), nil
+}
