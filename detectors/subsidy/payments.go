@@ -76,10 +76,9 @@ func assemble(name string, cols []table.Col, built *table.Table, shared map[stri
 }
 
 // payments builds payment_checks in two passes over payments. The first
-// resolves each row's graph node and counts the households per (account,
-// paid month) with integer keys (account ordinal, month, household
-// ordinal): no key is built from strings per row. The second writes the
-// rows.
+// (paymentHouseholds) resolves each row's graph node and counts the
+// households per (account, paid month) with integer keys; the second
+// (writePayments) writes the rows.
 //
 // The view has one row per payments row, in table order, so the columns
 // that repeat a payments column (payment_id, case_id, …) are that column's
@@ -93,6 +92,31 @@ func (e *worker) payments() (*table.Table, error) {
 	if pt == nil {
 		return table.NewBuilder(e.in.Mem, ViewPayments, cols).Finish(), nil
 	}
+	shared, rest := sharedPaymentCols(pt, cols)
+	b := table.NewBuilder(e.in.Mem, ViewPayments, rest)
+	col := func(name string) int { // -1 for a shared column
+		if _, ok := shared[name]; ok {
+			return -1
+		}
+		return b.Col(name)
+	}
+	in := paymentsInOf(pt)
+	var bvill *array.String // the village of a case is its first beneficiaries row's
+	if bt := e.in.Tables["beneficiaries"]; bt != nil {
+		bvill = bt.Str("village_id")
+	}
+	ph := e.paymentHouseholds(in, pt.Len())
+	c := newPaymentCols(col)
+	e.reservePayments(b, c, in, bvill, pt.Len())
+	if err := e.writePayments(b, c, in, bvill, ph); err != nil {
+		return nil, err
+	}
+	return assemble(ViewPayments, cols, b.Finish(), shared), nil
+}
+
+// sharedPaymentCols picks the payments columns the view takes over as they
+// are (by name) and returns the view's other columns, the ones it builds.
+func sharedPaymentCols(pt *table.Table, cols []table.Col) (map[string]arrow.Array, []table.Col) {
 	shared := map[string]arrow.Array{}
 	for _, c := range []string{"payment_id", "case_id", "person_id", "program", "period", "paid_on", "amount", "account_no", "account_holder_id"} {
 		a := pt.Column(c)
@@ -109,26 +133,25 @@ func (e *worker) payments() (*table.Table, error) {
 			rest = append(rest, c)
 		}
 	}
-	b := table.NewBuilder(e.in.Mem, ViewPayments, rest)
-	col := func(name string) int { // -1 for a shared column
-		if _, ok := shared[name]; ok {
-			return -1
-		}
-		return b.Col(name)
-	}
-	in := paymentsInOf(pt)
-	var bvill *array.String // the village of a case is its first beneficiaries row's
-	if bt := e.in.Tables["beneficiaries"]; bt != nil {
-		bvill = bt.Str("village_id")
-	}
-	n := pt.Len()
+	return shared, rest
+}
 
-	// pass 1: nodes, and households per account and month. A person in a
-	// register household counts as that household (its ordinal); anyone
-	// else as a household of their own: graph nodes after the households,
-	// persons outside the graph after the nodes.
-	node := make([]int32, n) // the beneficiary's node, -1 when unknown
-	gid := make([]int32, n)  // (account, month) group, -1 without account
+// paymentGroups is what the first pass over payments found, per row.
+type paymentGroups struct {
+	node       []int32 // the beneficiary's node, -1 when unknown
+	gid        []int32 // (account, month) group, -1 without account
+	households []int32 // per group: the households paid into that account that month
+}
+
+// paymentHouseholds is the first pass: nodes, and households per account
+// and month, with integer keys (account ordinal, month, household ordinal):
+// no key is built from strings per row. A person in a register household
+// counts as that household (its ordinal); anyone else as a household of
+// their own: graph nodes after the households, persons outside the graph
+// after the nodes.
+func (e *worker) paymentHouseholds(in paymentsIn, n int) paymentGroups {
+	node := make([]int32, n)
+	gid := make([]int32, n)
 	type acctMonthKey struct {
 		acct  int32
 		month civil.Month
@@ -199,13 +222,13 @@ func (e *worker) payments() (*table.Table, error) {
 			}
 		}
 	}
-	seen, groupIdx, acctIdx, outside = nil, nil, nil, nil
+	return paymentGroups{node: node, gid: gid, households: households}
+}
 
-	c := newPaymentCols(col)
-
-	// buffers sized once: columns copied from payments take their bytes,
-	// the others the mean length of their source times the rows (enums
-	// and labels: a few bytes each)
+// reservePayments sizes the builder's buffers once: columns copied from
+// payments take their bytes, the others the mean length of their source
+// times the rows (enums and labels: a few bytes each).
+func (e *worker) reservePayments(b *table.Builder, c paymentCols, in paymentsIn, bvill *array.String, n int) {
 	b.Reserve(n)
 	rows := float64(n)
 	vbytes := avgBytes(bvill)
@@ -225,7 +248,18 @@ func (e *worker) payments() (*table.Table, error) {
 	reserveStr(b, c.holderRel, rows*6)
 	reserveStr(b, c.holderRelCN, rows*8)
 	reserveStr(b, c.holderRoleCN, rows*6)
+}
 
+// writePayments is the second pass: one view row per payments row.
+//
+// Long because it is the view's one hot loop over up to 1.5M payments: each
+// row writes every built column from the same looked-up person, holder and
+// village, and the caches of the previous row's month and holder live
+// across iterations; cutting it per column would look each of those up
+// again per column.
+func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, bvill *array.String, ph paymentGroups) error {
+	node, gid, households := ph.node, ph.gid, ph.households
+	n := len(node)
 	months := map[civil.Month]string{} // paid_month strings, made once per month
 	lastMonth, lastMonthStr := civil.Month(0), ""
 	prevH, prevHN, prevHKnown, havePrevH := "", int32(-1), false, false
@@ -241,7 +275,7 @@ func (e *worker) payments() (*table.Table, error) {
 		}
 		town, err := e.townScope(village)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		paid := civil.Date(in.paidOn.Value(i))
 		b.SetStr(c.village, village)
@@ -323,7 +357,7 @@ func (e *worker) payments() (*table.Table, error) {
 		}
 		b.Next()
 	}
-	return assemble(ViewPayments, cols, b.Finish(), shared), nil
+	return nil
 }
 
 func (e *worker) findRel(a int32, aok bool, b int32, bok bool) (kinship.Relation, bool) {
