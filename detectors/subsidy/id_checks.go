@@ -24,93 +24,14 @@ func newIDCheckCols(b *table.Builder) idCheckCols {
 // (in row order), then those named only by payments.
 func (e *worker) idChecks() (*table.Table, error) {
 	b := table.NewBuilder(e.in.Mem, ViewIDChecks, viewCols(ViewIDChecks))
-	o := newIDCheckCols(b)
-	// persons already listed: graph nodes in a bitmap, others (not in the
-	// graph, rare) in a map
-	doneNode := make([]bool, e.g.Len())
-	doneOther := map[string]struct{}{}
-	first := func(person string, node int32, known bool) bool {
-		if known {
-			if doneNode[node] {
-				return false
-			}
-			doneNode[node] = true
-			return true
-		}
-		if _, ok := doneOther[person]; ok {
-			return false
-		}
-		doneOther[person] = struct{}{}
-		return true
-	}
-	emit := func(person string, node int32, known bool, village, caseID, source string) {
-		row := -1
-		if known {
-			row = e.g.Row(node)
-		}
-		b.SetStr(o.village, village)
-		b.SetStr(o.person, person)
-		b.SetStr(o.caseID, caseID)
-		b.SetStr(o.source, source)
-		b.SetBool(o.inRegister, row >= 0)
-		r := CheckID(person)
-		b.SetBool(o.formatOK, r.FormatOK)
-		b.SetBool(o.checksumOK, r.ChecksumOK)
-		if r.FormatOK {
-			b.SetStr(o.checkExpected, string(r.Expected))
-			b.SetStr(o.idGender, r.Gender)
-		}
-		if r.BirthOK {
-			b.SetDate(o.idBirth, r.Birth)
-		}
-		birthMatch, genderMatch := false, false
-		var problem []byte
-		if !r.FormatOK {
-			problem = append(problem, "身份证号格式不符（应为17位数字加1位校验码）"...)
-		} else if !r.ChecksumOK {
-			problem = append(problem, "校验码应为"...)
-			problem = append(problem, r.Expected)
-		}
-		if row >= 0 {
-			b.SetStr(o.personName, e.names.Value(row))
-			if e.birth.IsValid(row) {
-				bd := civil.Date(e.birth.Value(row))
-				b.SetDate(o.birth, bd)
-				birthMatch = r.BirthOK && bd == r.Birth
-				if !birthMatch {
-					if len(problem) > 0 {
-						problem = append(problem, "；"...)
-					}
-					problem = append(problem, "户籍出生日期"...)
-					problem = bd.AppendString(problem)
-					problem = append(problem, "与身份证号不符"...)
-				}
-			}
-			if e.gend.IsValid(row) {
-				b.SetStr(o.gender, e.gend.Value(row))
-				genderMatch = r.FormatOK && e.gend.Value(row) == r.Gender
-			}
-		} else {
-			if len(problem) > 0 {
-				problem = append(problem, "；"...)
-			}
-			problem = append(problem, "户籍中无此人"...)
-		}
-		b.SetBool(o.birthMatches, birthMatch)
-		b.SetBool(o.genderMatches, genderMatch)
-		if len(problem) == 0 {
-			b.SetStr(o.problem, "")
-		} else {
-			b.SetStr(o.problem, string(problem)) // rare: only a person with a problem
-		}
-		b.Next()
-	}
+	w := idCheckWriter{e: e, b: b, o: newIDCheckCols(b)}
+	seen := newPersonSet(e.g.Len())
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
 		pid, vill, cs := bt.Str("person_id"), bt.Str("village_id"), bt.Str("case_id")
 		for i := 0; i < bt.Len(); i++ {
 			node, known := e.g.Node(pid.Value(i))
-			if first(pid.Value(i), node, known) {
-				emit(pid.Value(i), node, known, vill.Value(i), cs.Value(i), "beneficiaries")
+			if seen.first(pid.Value(i), node, known) {
+				w.emit(pid.Value(i), node, known, vill.Value(i), cs.Value(i), "beneficiaries")
 			}
 		}
 	}
@@ -127,7 +48,7 @@ func (e *worker) idChecks() (*table.Table, error) {
 				prevNode, prevKnown = e.g.Node(p)
 				prev = p
 			}
-			if !first(p, prevNode, prevKnown) {
+			if !seen.first(p, prevNode, prevKnown) {
 				continue
 			}
 			var v string
@@ -139,8 +60,108 @@ func (e *worker) idChecks() (*table.Table, error) {
 					v = e.pvill.Value(e.g.Row(prevNode))
 				}
 			}
-			emit(p, prevNode, prevKnown, v, cs.Value(i), "payments")
+			w.emit(p, prevNode, prevKnown, v, cs.Value(i), "payments")
 		}
 	}
 	return b.Finish(), nil
+}
+
+// personSet holds the persons already listed: graph nodes in a bitmap,
+// others (not in the graph, rare) in a map.
+type personSet struct {
+	node  []bool
+	other map[string]struct{}
+}
+
+func newPersonSet(nodes int) personSet {
+	return personSet{node: make([]bool, nodes), other: map[string]struct{}{}}
+}
+
+// first reports whether person is new to the set, and adds them.
+func (s personSet) first(person string, node int32, known bool) bool {
+	if known {
+		if s.node[node] {
+			return false
+		}
+		s.node[node] = true
+		return true
+	}
+	if _, ok := s.other[person]; ok {
+		return false
+	}
+	s.other[person] = struct{}{}
+	return true
+}
+
+// idCheckWriter writes id_checks rows.
+type idCheckWriter struct {
+	e *worker
+	b *table.Builder
+	o idCheckCols
+}
+
+// emit writes one person's row: the ID number's own checks, then how it
+// agrees with the register.
+func (w idCheckWriter) emit(person string, node int32, known bool, village, caseID, source string) {
+	e, b, o := w.e, w.b, w.o
+	row := -1
+	if known {
+		row = e.g.Row(node)
+	}
+	b.SetStr(o.village, village)
+	b.SetStr(o.person, person)
+	b.SetStr(o.caseID, caseID)
+	b.SetStr(o.source, source)
+	b.SetBool(o.inRegister, row >= 0)
+	r := CheckID(person)
+	b.SetBool(o.formatOK, r.FormatOK)
+	b.SetBool(o.checksumOK, r.ChecksumOK)
+	if r.FormatOK {
+		b.SetStr(o.checkExpected, string(r.Expected))
+		b.SetStr(o.idGender, r.Gender)
+	}
+	if r.BirthOK {
+		b.SetDate(o.idBirth, r.Birth)
+	}
+	birthMatch, genderMatch := false, false
+	var problem []byte
+	if !r.FormatOK {
+		problem = append(problem, "身份证号格式不符（应为17位数字加1位校验码）"...)
+	} else if !r.ChecksumOK {
+		problem = append(problem, "校验码应为"...)
+		problem = append(problem, r.Expected)
+	}
+	if row >= 0 {
+		b.SetStr(o.personName, e.names.Value(row))
+		if e.birth.IsValid(row) {
+			bd := civil.Date(e.birth.Value(row))
+			b.SetDate(o.birth, bd)
+			birthMatch = r.BirthOK && bd == r.Birth
+			if !birthMatch {
+				if len(problem) > 0 {
+					problem = append(problem, "；"...)
+				}
+				problem = append(problem, "户籍出生日期"...)
+				problem = bd.AppendString(problem)
+				problem = append(problem, "与身份证号不符"...)
+			}
+		}
+		if e.gend.IsValid(row) {
+			b.SetStr(o.gender, e.gend.Value(row))
+			genderMatch = r.FormatOK && e.gend.Value(row) == r.Gender
+		}
+	} else {
+		if len(problem) > 0 {
+			problem = append(problem, "；"...)
+		}
+		problem = append(problem, "户籍中无此人"...)
+	}
+	b.SetBool(o.birthMatches, birthMatch)
+	b.SetBool(o.genderMatches, genderMatch)
+	if len(problem) == 0 {
+		b.SetStr(o.problem, "")
+	} else {
+		b.SetStr(o.problem, string(problem)) // rare: only a person with a problem
+	}
+	b.Next()
 }
