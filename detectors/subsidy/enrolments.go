@@ -3,6 +3,8 @@ package subsidy
 import (
 	"sort"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -31,32 +33,8 @@ func (e *worker) enrolments() (*table.Table, error) {
 		return b.Finish(), nil
 	}
 	in := e.ben
-	n := bt.Len()
-	ord := make(map[string]int32, n)
-	grp := make([]int32, n)
-	var ng int32
-	for i := 0; i < n; i++ {
-		g, ok := ord[in.person.Value(i)]
-		if !ok {
-			g = ng
-			ord[in.person.Value(i)] = g
-			ng++
-		}
-		grp[i] = g
-	}
-	start := make([]int32, ng+1)
-	for _, g := range grp {
-		start[g+1]++
-	}
-	for g := int32(0); g < ng; g++ {
-		start[g+1] += start[g]
-	}
-	rows := make([]int32, n)
-	fill := make([]int32, ng)
-	for i, g := range grp {
-		rows[start[g]+fill[g]] = int32(i)
-		fill[g]++
-	}
+	rows, start := groupByPerson(in.person, bt.Len())
+	ng := int32(len(start) - 1)
 	o := newEnrolmentCols(b)
 	for g := int32(0); g < ng; g++ {
 		rs := rows[start[g]:start[g+1]]
@@ -110,4 +88,37 @@ func (e *worker) enrolments() (*table.Table, error) {
 		}
 	}
 	return b.Finish(), nil
+}
+
+// groupByPerson orders rows 0..n-1 by person, persons in order of first
+// appearance and rows in table order within each: person g's rows are
+// rows[start[g]:start[g+1]]. A counting sort: one map lookup per row, no
+// per-person slices.
+func groupByPerson(person *array.String, n int) (rows, start []int32) {
+	ord := make(map[string]int32, n)
+	grp := make([]int32, n)
+	var ng int32
+	for i := 0; i < n; i++ {
+		g, ok := ord[person.Value(i)]
+		if !ok {
+			g = ng
+			ord[person.Value(i)] = g
+			ng++
+		}
+		grp[i] = g
+	}
+	start = make([]int32, ng+1)
+	for _, g := range grp {
+		start[g+1]++
+	}
+	for g := int32(0); g < ng; g++ {
+		start[g+1] += start[g]
+	}
+	rows = make([]int32, n)
+	fill := make([]int32, ng)
+	for i, g := range grp {
+		rows[start[g]+fill[g]] = int32(i)
+		fill[g]++
+	}
+	return rows, start
 }

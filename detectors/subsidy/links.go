@@ -68,40 +68,58 @@ func (e *worker) links() (*table.Table, error) {
 				if tf > to || tt < from {
 					continue
 				}
-				b.SetStr(o.village, village)
-				b.SetStr(o.caseID, in.caseID.Value(i))
-				b.SetStr(o.program, in.program.Value(i))
-				b.SetStr(o.programCN, programCN(in.program.Value(i)))
-				b.SetStr(o.person, person)
-				e.putName(b, o.personName, node, known)
-				b.SetDate(o.approved, from)
-				if hasEnd {
-					b.SetDate(o.ended, to)
-				}
-				b.SetInt(o.monthly, in.monthly.Value(i))
-				b.SetInt(o.paidTotal, e.paidTotal(i))
-				b.SetBool(o.filed, in.filed.IsValid(i) && in.filed.Value(i))
-				b.SetStr(o.cadre, other)
-				e.putNameOf(b, o.cadreName, other)
-				role := e.cRole.Value(k)
-				b.SetStr(o.role, role)
-				b.SetStr(o.roleCN, roleCN[role])
-				b.SetStr(o.cadreVillage, e.cVillage.Value(k))
-				b.SetDate(o.termStart, tf)
-				if e.cEnd.IsValid(k) && civil.Date(e.cEnd.Value(k)) <= e.asOf {
-					b.SetDate(o.termEnd, tt)
-				}
-				b.SetStr(o.relation, rel.Rel.String())
-				b.SetStr(o.relationCN, rel.Rel.CN())
-				if k == -1 {
-					b.SetStr(o.path, "本人")
-				} else {
-					b.SetStr(o.path, e.g.Path(node, rel))
-				}
-				b.SetBool(o.close, closeSet.Has(rel.Rel))
-				b.Next()
+				e.putLink(b, o, linkSubject{row: i, person: person, village: village, node: node, known: known, from: from, to: to, hasEnd: hasEnd},
+					k, other, rel, tf, tt, closeSet)
 			}
 		}
 	}
 	return b.Finish(), nil
+}
+
+// linkSubject is one beneficiaries row as links pairs it with cadres.
+type linkSubject struct {
+	row             int
+	person, village string
+	node            int32
+	known           bool
+	from, to        civil.Date
+	hasEnd          bool
+}
+
+// putLink writes one beneficiary_links row: subject s related by rel to
+// other, who is the cadre of cadres row k with term tf..tt.
+func (e *worker) putLink(b *table.Builder, o linkCols, s linkSubject, k int, other string, rel kinship.Rel, tf, tt civil.Date, closeSet kinship.Set) {
+	in := e.ben
+	b.SetStr(o.village, s.village)
+	b.SetStr(o.caseID, in.caseID.Value(s.row))
+	b.SetStr(o.program, in.program.Value(s.row))
+	b.SetStr(o.programCN, programCN(in.program.Value(s.row)))
+	b.SetStr(o.person, s.person)
+	e.putName(b, o.personName, s.node, s.known)
+	b.SetDate(o.approved, s.from)
+	if s.hasEnd {
+		b.SetDate(o.ended, s.to)
+	}
+	b.SetInt(o.monthly, in.monthly.Value(s.row))
+	b.SetInt(o.paidTotal, e.paidTotal(s.row))
+	b.SetBool(o.filed, in.filed.IsValid(s.row) && in.filed.Value(s.row))
+	b.SetStr(o.cadre, other)
+	e.putNameOf(b, o.cadreName, other)
+	role := e.cRole.Value(k)
+	b.SetStr(o.role, role)
+	b.SetStr(o.roleCN, roleCN[role])
+	b.SetStr(o.cadreVillage, e.cVillage.Value(k))
+	b.SetDate(o.termStart, tf)
+	if e.cEnd.IsValid(k) && civil.Date(e.cEnd.Value(k)) <= e.asOf {
+		b.SetDate(o.termEnd, tt)
+	}
+	b.SetStr(o.relation, rel.Rel.String())
+	b.SetStr(o.relationCN, rel.Rel.CN())
+	if k == -1 {
+		b.SetStr(o.path, "本人")
+	} else {
+		b.SetStr(o.path, e.g.Path(s.node, rel))
+	}
+	b.SetBool(o.close, closeSet.Has(rel.Rel))
+	b.Next()
 }
