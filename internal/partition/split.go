@@ -49,8 +49,6 @@
 package partition
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -60,121 +58,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"sync"
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
 )
-
-// Part is one county.
-type Part struct {
-	County   string
-	Name     string
-	Villages map[string]bool
-	First    bool // receives rows whose county is unknown
-	// Bytes is the size of the county's records in all tables (progress).
-	Bytes int64
-	// Tables holds the county's part of each input table present.
-	Tables map[string]*Ranges
-}
-
-// Range is a run of consecutive records of an input file.
-type Range struct {
-	Off, Len int64 // bytes
-	Line     int   // input line of its first record
-	Lines    int   // lines it spans
-}
-
-// Ranges is one county's part of one input file: the file's header and the
-// ranges holding the county's records, in file order.
-type Ranges struct {
-	Path     string
-	Head     []byte // the header record as read (shared by every county)
-	HeadLine int    // its line in the input
-	Ranges   []Range
-	Bytes    int64 // sum of the ranges' lengths
-	vstart   []int // virtual line of each range's first record
-}
-
-// Open returns the county's CSV bytes of table: the header, then its
-// records read in place from the input file. ok is false when the input
-// has no such table.
-func (p *Part) Open(table string) (r io.ReadCloser, size int64, ok bool, err error) {
-	t := p.Tables[table]
-	if t == nil {
-		return nil, 0, false, nil
-	}
-	f, err := os.Open(t.Path)
-	if err != nil {
-		return nil, 0, true, err
-	}
-	return &rangeReader{f: f, path: t.Path, head: t.Head, rs: t.Ranges}, int64(len(t.Head)) + t.Bytes, true, nil
-}
-
-// Line maps a line of the county's table as Open gives it (the header is
-// line 1) back to the line of the input file.
-func (t *Ranges) Line(v int) int {
-	if len(t.Ranges) == 0 || v < t.vstart[0] {
-		return t.HeadLine + v - 1
-	}
-	k := sort.Search(len(t.vstart), func(i int) bool { return t.vstart[i] > v }) - 1
-	return t.Ranges[k].Line + v - t.vstart[k]
-}
-
-func (t *Ranges) add(off, n int64, line, lines int) {
-	t.Bytes += n
-	if k := len(t.Ranges) - 1; k >= 0 && t.Ranges[k].Off+t.Ranges[k].Len == off {
-		t.Ranges[k].Len += n
-		t.Ranges[k].Lines += lines
-		return
-	}
-	t.Ranges = append(t.Ranges, Range{Off: off, Len: n, Line: line, Lines: lines})
-}
-
-func (t *Ranges) finish(headLines int) {
-	t.vstart = make([]int, len(t.Ranges))
-	v := 1 + headLines
-	for k, r := range t.Ranges {
-		t.vstart[k] = v
-		v += r.Lines
-	}
-}
-
-type rangeReader struct {
-	f    *os.File
-	path string
-	head []byte
-	rs   []Range
-	pos  int64 // within rs[0]
-}
-
-func (r *rangeReader) Read(p []byte) (int, error) {
-	if len(r.head) > 0 {
-		n := copy(p, r.head)
-		r.head = r.head[n:]
-		return n, nil
-	}
-	for len(r.rs) > 0 && r.pos >= r.rs[0].Len {
-		r.rs, r.pos = r.rs[1:], 0
-	}
-	if len(r.rs) == 0 {
-		return 0, io.EOF
-	}
-	want := min(int64(len(p)), r.rs[0].Len-r.pos)
-	n, err := r.f.ReadAt(p[:want], r.rs[0].Off+r.pos)
-	r.pos += int64(n)
-	if int64(n) == want {
-		return n, nil
-	}
-	if err == io.EOF {
-		err = fmt.Errorf("%s changed while the run read it: %w", r.path, io.ErrUnexpectedEOF)
-	}
-	return n, err
-}
-
-func (r *rangeReader) Close() error { return r.f.Close() }
 
 // Plan is the result of a split.
 type Plan struct {
@@ -262,17 +151,6 @@ type splitter struct {
 	need       map[string][]int32
 	caseCounty map[string]int32
 	benCounty  map[string]int32 // beneficiary person_id -> part (first case)
-}
-
-func addPart(s []int32, p int32) []int32 {
-	i := sort.Search(len(s), func(i int) bool { return s[i] >= p })
-	if i < len(s) && s[i] == p {
-		return s
-	}
-	s = append(s, 0)
-	copy(s[i+1:], s[i:])
-	s[i] = p
-	return s
 }
 
 func (s *splitter) villages() error {
@@ -379,29 +257,8 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		s.setSHA(name, h)
 		return nil
 	}
-	vi, pi, ri, ci, hi := index(head, "village_id"), index(head, "person_id"), index(head, "relative_id"), index(head, "case_id"), index(head, "handled_by")
-	// A table declared in a rule file goes to the county of its village
-	// column; one without a village column (a link table such as contract
-	// payments) is copied to every county, where it joins that county's rows.
-	declared, hasVillage := false, false
-	if spec, ok := contract.Lookup(name); ok && spec.Source != "" {
-		declared = true
-		if vc := spec.VillageColumn(); vc != "" {
-			vi, hasVillage = index(head, vc), true
-		}
-	}
-	r.only(vi, pi, ri, ci, hi)
-	// keys in their normal form (internal/ident), as the run matches them:
-	// a case or person id written with a zero-width space must land in the
-	// same county as its plain form
-	villagePart := func() int32 {
-		if v, ok := r.key(vi, ident.Code); ok {
-			if p, ok := s.county[string(v)]; ok { // no allocation: map lookup by string(bytes)
-				return p
-			}
-		}
-		return 0
-	}
+	t := routeOf(name, head)
+	r.only(t.vi, t.pi, t.ri, t.ci, t.hi)
 	rows, copies := 0, 0
 	var many []int32 // parts of the current row when more than one
 	for {
@@ -416,65 +273,8 @@ func (s *splitter) table(ctx context.Context, name string) error {
 			return ctx.Err()
 		}
 		rows++
-		part := int32(0)
-		many = many[:0]
-		switch {
-		case declared && hasVillage:
-			part = villagePart()
-		case declared:
-			for q := range parts {
-				many = append(many, int32(q))
-			}
-		}
-		switch name {
-		case "villages", "ledger", "disclosures":
-			part = villagePart()
-		case "cadres":
-			part = villagePart()
-			if p, ok := r.key(pi, ident.Person); ok {
-				s.need[string(p)] = addPart(s.need[string(p)], part)
-			}
-		case "beneficiaries":
-			part = villagePart()
-			if c, ok := r.key(ci, ident.Code); ok {
-				s.caseCounty[string(c)] = part
-			}
-			if p, ok := r.key(pi, ident.Person); ok {
-				if _, seen := s.benCounty[string(p)]; !seen {
-					s.benCounty[string(p)] = part
-				}
-			}
-			if h, ok := r.key(hi, ident.Person); ok && len(h) > 0 {
-				s.need[string(h)] = addPart(s.need[string(h)], part)
-			}
-		case "persons":
-			part = villagePart()
-			if p, ok := r.key(pi, ident.Person); ok {
-				if n := s.need[string(p)]; len(n) > 0 {
-					many = addPart(append(many, n...), part)
-				}
-			}
-		case "kinship":
-			for _, col := range []int{pi, ri} {
-				if p, ok := r.key(col, ident.Person); ok {
-					for _, q := range s.need[string(p)] {
-						many = addPart(many, q)
-					}
-					if q, ok := s.benCounty[string(p)]; ok {
-						many = addPart(many, q)
-					}
-				}
-			}
-			if len(many) == 1 {
-				part, many = many[0], many[:0]
-			}
-		case "payments":
-			if c, ok := r.key(ci, ident.Code); ok {
-				if p, ok := s.caseCounty[string(c)]; ok {
-					part = p
-				}
-			}
-		}
+		var part int32
+		part, many = s.route(t, r, many[:0])
 		if len(many) > 1 {
 			copies += len(many) - 1
 			for _, q := range many {
@@ -509,225 +309,4 @@ func (p *Plan) Known(village string) bool {
 		}
 	}
 	return false
-}
-
-// records reads CSV records as raw bytes plus the positions of their
-// fields. A record without '"' is one line split at its commas in place; a
-// record with a quote is parsed as RFC 4180 and may span lines.
-type records struct {
-	r        *bufio.Reader
-	file     string
-	line     int   // lines read so far
-	consumed int64 // bytes read so far
-
-	// the current record in the input: offset, length, first line, lines
-	recOff            int64
-	recLen            int64
-	recLine, recLines int
-	headLines         int // lines of the header record
-	limit             int // fields split per plain record (0 = all)
-
-	raw     []byte // the current record's bytes, newline included
-	fields  [][2]int
-	dec     []byte // decoded fields of a quoted record
-	decoded bool   // fields index dec instead of raw
-	headRaw []byte
-}
-
-func newRecords(f io.Reader, file string) *records {
-	return &records{r: bufio.NewReaderSize(f, 1<<20), file: file}
-}
-
-func (r *records) header() ([]string, error) {
-	if _, err := r.next(); err != nil {
-		return nil, err
-	}
-	r.headRaw = append([]byte(nil), r.raw...)
-	r.headLines = r.recLines
-	if len(r.headRaw) > 0 && r.headRaw[len(r.headRaw)-1] != '\n' {
-		r.headRaw = append(r.headRaw, '\n')
-	}
-	head := make([]string, len(r.fields))
-	for i := range head {
-		b, _ := r.field(i)
-		head[i] = string(b)
-	}
-	return head, nil
-}
-
-// key is the i-th field in its normal form for k (internal/ident); a
-// field of printable ASCII (nearly every one) is returned as is, no copy.
-func (r *records) key(i int, k ident.Kind) ([]byte, bool) {
-	b, ok := r.field(i)
-	if !ok || ident.PlainBytes(b, k) {
-		return b, ok
-	}
-	s, _ := ident.Normalize(string(b), k)
-	return []byte(s), true
-}
-
-// field is the i-th field of the current record (false when absent).
-func (r *records) field(i int) ([]byte, bool) {
-	if i < 0 || i >= len(r.fields) {
-		return nil, false
-	}
-	f := r.fields[i]
-	if r.decoded {
-		return r.dec[f[0]:f[1]], true
-	}
-	return r.raw[f[0]:f[1]], true
-}
-
-// next reads one record; the returned bytes end with '\n' (one is added to
-// a last line without it) and stay valid until the next call.
-func (r *records) next() ([]byte, error) {
-	start := r.line + 1
-	r.recOff = r.consumed
-	r.raw = r.raw[:0]
-	defer func() {
-		r.recLen, r.recLine, r.recLines = r.consumed-r.recOff, start, r.line-start+1
-	}()
-	r.fields = r.fields[:0]
-	r.decoded = false
-	for {
-		line, err := r.r.ReadSlice('\n')
-		r.consumed += int64(len(line))
-		if err == bufio.ErrBufferFull {
-			r.raw = append(r.raw, line...)
-			continue
-		}
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("%s: %w", r.file, err)
-		}
-		if len(line) > 0 || len(r.raw) > 0 {
-			if err != io.EOF || len(line) > 0 {
-				r.line++
-			}
-		}
-		r.raw = append(r.raw, line...)
-		if err == io.EOF {
-			if len(r.raw) == 0 {
-				return nil, io.EOF
-			}
-			if r.raw[len(r.raw)-1] != '\n' {
-				r.raw = append(r.raw, '\n')
-			}
-		}
-		if bytes.IndexByte(r.raw, '"') < 0 {
-			// skip blank lines as encoding/csv does
-			if isBlank(r.raw) {
-				if err == io.EOF {
-					return nil, io.EOF
-				}
-				r.raw = r.raw[:0]
-				start = r.line + 1
-				r.recOff = r.consumed
-				continue
-			}
-			r.splitPlain()
-			return r.raw, nil
-		}
-		done, perr := r.splitQuoted(start)
-		if perr != nil {
-			return nil, perr
-		}
-		if done {
-			return r.raw, nil
-		}
-		if err == io.EOF {
-			return nil, fmt.Errorf("%s line %d: quoted field not closed before the end of the file (partitioned runs need well-formed CSV)", r.file, start)
-		}
-	}
-}
-
-func isBlank(b []byte) bool {
-	for _, c := range b {
-		if c != '\n' && c != '\r' {
-			return false
-		}
-	}
-	return true
-}
-
-// trimEOL is the record's length without its line end.
-func trimEOL(b []byte) int {
-	n := len(b)
-	if n > 0 && b[n-1] == '\n' {
-		n--
-	}
-	if n > 0 && b[n-1] == '\r' {
-		n--
-	}
-	return n
-}
-
-// splitPlain splits a line without quotes at its commas, up to r.limit
-// fields (the split reads a few leading key columns; the long text columns
-// after them are never looked at).
-func (r *records) splitPlain() {
-	end := trimEOL(r.raw)
-	from := 0
-	for r.limit == 0 || len(r.fields) < r.limit {
-		j := bytes.IndexByte(r.raw[from:end], ',')
-		if j < 0 {
-			r.fields = append(r.fields, [2]int{from, end})
-			return
-		}
-		r.fields = append(r.fields, [2]int{from, from + j})
-		from += j + 1
-	}
-}
-
-// only makes field look at no field after the last of cols (-1 = absent).
-func (r *records) only(cols ...int) {
-	r.limit = max(slices.Max(cols)+1, 1)
-}
-
-// splitQuoted parses r.raw as one RFC 4180 record into r.dec; done is false
-// while a quoted field is still open at the end of the bytes read.
-func (r *records) splitQuoted(start int) (done bool, err error) {
-	r.fields = r.fields[:0]
-	r.dec = r.dec[:0]
-	r.decoded = true
-	b := r.raw
-	end := trimEOL(b)
-	i := 0
-	for {
-		from := len(r.dec)
-		if i < end && b[i] == '"' {
-			i++
-			for {
-				j := bytes.IndexByte(b[i:], '"')
-				if j < 0 {
-					return false, nil // the field goes on past this line
-				}
-				r.dec = append(r.dec, b[i:i+j]...)
-				i += j + 1
-				if i < len(b) && b[i] == '"' {
-					r.dec = append(r.dec, '"')
-					i++
-					continue
-				}
-				break
-			}
-			if i < end && b[i] != ',' {
-				return false, fmt.Errorf("%s line %d: extraneous or missing \" in quoted field (partitioned runs need well-formed CSV)", r.file, start)
-			}
-		} else {
-			j := i
-			for j < end && b[j] != ',' {
-				if b[j] == '"' {
-					return false, fmt.Errorf("%s line %d: bare \" in non-quoted field (partitioned runs need well-formed CSV)", r.file, start)
-				}
-				j++
-			}
-			r.dec = append(r.dec, b[i:j]...)
-			i = j
-		}
-		r.fields = append(r.fields, [2]int{from, len(r.dec)})
-		if i >= end {
-			return true, nil
-		}
-		i++ // the comma
-	}
 }
