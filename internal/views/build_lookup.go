@@ -1,0 +1,136 @@
+package views
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// lookupOp joins the rows of right.
+type lookupOp struct {
+	right     source
+	left      [][]int
+	rightKeys [][]int
+	inner     bool
+	expand    bool
+	take      []int // expanded: right columns to take
+	aggs      []agg // otherwise: aggregates per match group
+}
+
+func (b *builder) lookup(v *view, t *table.Table) ([]arrow.Array, error) {
+	op := v.lookup
+	r, err := b.source(op.right)
+	if err != nil {
+		return nil, err
+	}
+	// Index the input's keys (slots), then stream the looked-up rows past
+	// the index: the map holds only the input's distinct keys, and a right
+	// row costs one key encoding and one probe, with no allocation, however
+	// large the looked-up table (a ledger) is.
+	n := t.Len()
+	lk := newKeyer(t, op.left)
+	slotOf := map[string]int32{}
+	match := make([]int32, n)
+	for i := 0; i < n; i++ {
+		match[i] = -1
+		kb, ok := lk.key(i)
+		if !ok {
+			continue
+		}
+		s, seen := slotOf[string(kb)]
+		if !seen {
+			s = int32(len(slotOf))
+			slotOf[string(kb)] = s
+		}
+		match[i] = s
+	}
+	nslots := len(slotOf)
+	rk := newKeyer(r, op.rightKeys)
+	rslot := make([]int32, r.Len()) // the slot of each right row, -1 = no input row wants it
+	hits := make([]int32, nslots)
+	for i := range rslot {
+		rslot[i] = -1
+		if kb, ok := rk.key(i); ok {
+			if s, ok := slotOf[string(kb)]; ok {
+				rslot[i] = s
+				hits[s]++
+			}
+		}
+	}
+	for i, s := range match {
+		if s >= 0 && hits[s] == 0 {
+			match[i] = -1 // no row to look up: a left row without a match
+		}
+	}
+	var leftRows []int32 // rows of t in the output, in order
+	var out []arrow.Array
+	if op.expand {
+		// Rows of each slot, in right order (CSR).
+		start := make([]int32, nslots+1)
+		for s := 0; s < nslots; s++ {
+			start[s+1] = start[s] + hits[s]
+		}
+		rows := make([]int32, start[nslots])
+		fill := append([]int32(nil), start[:nslots]...)
+		for i, s := range rslot {
+			if s >= 0 {
+				rows[fill[s]] = int32(i)
+				fill[s]++
+			}
+		}
+		var rightRows []int32
+		for i := 0; i < n; i++ {
+			s := match[i]
+			if s < 0 {
+				if !op.inner {
+					leftRows = append(leftRows, int32(i))
+					rightRows = append(rightRows, -1)
+				}
+				continue
+			}
+			for _, rr := range rows[start[s]:start[s+1]] {
+				leftRows = append(leftRows, int32(i))
+				rightRows = append(rightRows, rr)
+			}
+		}
+		for i := range t.Cols {
+			out = append(out, take(b.mem, t.Rec.Column(i), leftRows))
+		}
+		for _, c := range op.take {
+			out = append(out, take(b.mem, r.Rec.Column(c), rightRows))
+		}
+		return out, nil
+	}
+	accs := make([]*accum, len(op.aggs))
+	for k, a := range op.aggs {
+		accs[k] = newAccum(a, r, nslots)
+		for i, s := range rslot {
+			if s >= 0 {
+				accs[k].add(s, i)
+			}
+		}
+	}
+	at := match
+	if op.inner {
+		at = at[:0:0]
+		for i := 0; i < n; i++ {
+			if match[i] >= 0 {
+				leftRows = append(leftRows, int32(i))
+				at = append(at, match[i])
+			}
+		}
+		for i := range t.Cols {
+			out = append(out, take(b.mem, t.Rec.Column(i), leftRows))
+		}
+	} else {
+		for i := range t.Cols {
+			a := t.Rec.Column(i)
+			a.Retain()
+			out = append(out, a)
+		}
+	}
+	for _, x := range accs {
+		out = append(out, x.emit(b.mem, at))
+	}
+	return out, nil
+}
