@@ -20,33 +20,8 @@ type seqOp struct {
 func (b *builder) sequence(v *view, t *table.Table) []arrow.Array {
 	op := v.seq
 	gid, first := groups(t, op.keys)
-	ns := len(op.steps)
-	stepIdx := make(map[string]int, ns)
-	for i, s := range op.steps {
-		stepIdx[s] = i
-	}
-	steps := t.Rec.Column(op.step).(*array.String)
-	dates := t.Rec.Column(op.order).(*array.Date32)
-	ng := len(first)
-	firstOn := make([]int32, ng*ns) // date+1; 0 = none
-	counted := make([]int64, ng)
-	for i, g := range gid {
-		if g < 0 || steps.IsNull(i) {
-			continue
-		}
-		k, ok := stepIdx[steps.Value(i)]
-		if !ok {
-			continue
-		}
-		counted[g]++
-		if dates.IsNull(i) {
-			continue
-		}
-		d := int32(dates.Value(i)) + 1
-		if s := &firstOn[int(g)*ns+k]; *s == 0 || d < *s {
-			*s = d
-		}
-	}
+	ns, ng := len(op.steps), len(first)
+	firstOn, counted := firstSteps(op, t, gid, ng)
 	var out []arrow.Array
 	for _, ii := range op.keys {
 		out = append(out, coalesceTake(b.mem, t, ii, first))
@@ -99,4 +74,37 @@ func (b *builder) sequence(v *view, t *table.Table) []arrow.Array {
 		rows.Append(counted[g])
 	}
 	return append(out, missing.NewArray(), count.NewArray(), order.NewArray(), rows.NewArray())
+}
+
+// firstSteps finds, per group and step, the date of the step's first
+// occurrence (firstOn[g*steps+k], date+1; 0 = none) and counts the group's
+// rows naming a step.
+func firstSteps(op *seqOp, t *table.Table, gid []int32, ng int) (firstOn []int32, counted []int64) {
+	ns := len(op.steps)
+	stepIdx := make(map[string]int, ns)
+	for i, s := range op.steps {
+		stepIdx[s] = i
+	}
+	steps := t.Rec.Column(op.step).(*array.String)
+	dates := t.Rec.Column(op.order).(*array.Date32)
+	firstOn = make([]int32, ng*ns) // date+1; 0 = none
+	counted = make([]int64, ng)
+	for i, g := range gid {
+		if g < 0 || steps.IsNull(i) {
+			continue
+		}
+		k, ok := stepIdx[steps.Value(i)]
+		if !ok {
+			continue
+		}
+		counted[g]++
+		if dates.IsNull(i) {
+			continue
+		}
+		d := int32(dates.Value(i)) + 1
+		if s := &firstOn[int(g)*ns+k]; *s == 0 || d < *s {
+			*s = d
+		}
+	}
+	return firstOn, counted
 }
