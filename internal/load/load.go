@@ -126,61 +126,92 @@ type tableResult struct {
 // goroutine per core); results are assembled in contract order so the output
 // does not depend on scheduling.
 func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
-	type job struct {
-		spec    *contract.Table
-		path    string
-		parquet bool
-		src     *Source
-	}
 	d := &Dataset{Dir: dir, Tables: map[string]*table.Table{}}
-	var jobs []job
+	jobs, missing, err := planLoad(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	d.Missing = missing
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]tableResult, len(jobs))
+	runLoads(ctx, cancel, jobs, opts, results)
+	if errs := loadErrors(ctx, results); len(errs) > 0 {
+		for _, r := range results {
+			r.t.Release()
+		}
+		return nil, errors.Join(errs...)
+	}
+	for _, r := range results {
+		d.Tables[r.stats.Table] = r.t
+		d.Stats = append(d.Stats, r.stats)
+		d.Rejects = append(d.Rejects, r.rejects...)
+	}
+	return d, nil
+}
+
+// loadJob is one table to load: a named source, or a file of dir.
+type loadJob struct {
+	spec    *contract.Table
+	path    string
+	parquet bool
+	src     *Source
+}
+
+// planLoad lists the tables to load, in contract order, and the optional
+// ones absent; a required table absent, or a table present as both CSV and
+// Parquet, is an error.
+func planLoad(dir string, opts Options) (jobs []loadJob, missing []string, err error) {
 	if opts.Sources != nil {
 		for _, spec := range contract.All() {
 			src, ok := opts.Sources[spec.Name]
 			switch {
 			case ok:
-				jobs = append(jobs, job{spec: spec, path: src.Name, src: &src})
+				jobs = append(jobs, loadJob{spec: spec, path: src.Name, src: &src})
 			case spec.Optional:
-				d.Missing = append(d.Missing, spec.Name)
+				missing = append(missing, spec.Name)
 			default:
-				return nil, fmt.Errorf("required table %s: %w", spec.Name, ErrMissingTable)
+				return nil, nil, fmt.Errorf("required table %s: %w", spec.Name, ErrMissingTable)
 			}
 		}
 	} else {
 		if fi, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("dataset folder: %w", err)
+			return nil, nil, fmt.Errorf("dataset folder: %w", err)
 		} else if !fi.IsDir() {
-			return nil, fmt.Errorf("dataset folder %s is not a directory", dir)
+			return nil, nil, fmt.Errorf("dataset folder %s is not a directory", dir)
 		}
 		for _, spec := range contract.All() {
 			csvPath := filepath.Join(dir, spec.Name+".csv")
 			pqPath := filepath.Join(dir, spec.Name+".parquet")
 			hasCSV, err := exists(csvPath)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			hasPQ, err := exists(pqPath)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			switch {
 			case hasCSV && hasPQ:
-				return nil, fmt.Errorf("table %s: both %s and %s exist; keep one: %w", spec.Name, csvPath, pqPath, ErrAmbiguous)
+				return nil, nil, fmt.Errorf("table %s: both %s and %s exist; keep one: %w", spec.Name, csvPath, pqPath, ErrAmbiguous)
 			case hasCSV:
-				jobs = append(jobs, job{spec: spec, path: csvPath})
+				jobs = append(jobs, loadJob{spec: spec, path: csvPath})
 			case hasPQ:
-				jobs = append(jobs, job{spec: spec, path: pqPath, parquet: true})
+				jobs = append(jobs, loadJob{spec: spec, path: pqPath, parquet: true})
 			case spec.Optional:
-				d.Missing = append(d.Missing, spec.Name)
+				missing = append(missing, spec.Name)
 			default:
-				return nil, fmt.Errorf("required table %s: %s (or .parquet): %w", spec.Name, csvPath, ErrMissingTable)
+				return nil, nil, fmt.Errorf("required table %s: %s (or .parquet): %w", spec.Name, csvPath, ErrMissingTable)
 			}
 		}
 	}
+	return jobs, missing, nil
+}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make([]tableResult, len(jobs))
+// runLoads loads jobs into results (same order), one worker per core; the
+// first error cancels the rest.
+func runLoads(ctx context.Context, cancel context.CancelFunc, jobs []loadJob, opts Options, results []tableResult) {
 	// Workers (one per core) take the largest files first: the load lasts
 	// as long as its longest table, so that one must not start last behind
 	// smaller ones (a few big tables dominate: ledger, persons, payments).
@@ -224,7 +255,12 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		}()
 	}
 	wg.Wait()
+}
 
+// loadErrors are the load's errors: the tables' own, without the
+// cancellations the first error caused (only the caller's cancellation
+// when that is all there is).
+func loadErrors(ctx context.Context, results []tableResult) []error {
 	var errs []error
 	for _, r := range results {
 		if r.err != nil && !(errors.Is(r.err, context.Canceled) && ctx.Err() != nil) {
@@ -240,18 +276,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		for _, r := range results {
-			r.t.Release()
-		}
-		return nil, errors.Join(errs...)
-	}
-	for _, r := range results {
-		d.Tables[r.stats.Table] = r.t
-		d.Stats = append(d.Stats, r.stats)
-		d.Rejects = append(d.Rejects, r.rejects...)
-	}
-	return d, nil
+	return errs
 }
 
 // Sentinel errors, for callers that want to tell whole-file problems apart.
