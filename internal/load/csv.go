@@ -47,25 +47,9 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	cr.FieldsPerRecord = -1 // field counts are checked per row, as rejects
 
 	none := TableStats{Table: spec.Name, File: path}
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, none, nil, fmt.Errorf("%s: %w", path, ErrEmpty)
-	}
-	if err != nil {
-		return nil, none, nil, fmt.Errorf("reading header of %s: %w", path, err)
-	}
-	header = append([]string(nil), header...)
-	extras, err := matchHeader(spec, path, header)
+	l, header, err := csvLoader(spec, path, cr, opts)
 	if err != nil {
 		return nil, none, nil, err
-	}
-	l := newLoader(spec, path, "line", extras, opts.mem())
-	for _, c := range l.cols {
-		for j, name := range header {
-			if strings.TrimSpace(name) == c.name {
-				c.src = j
-			}
-		}
 	}
 	l.grow(csvChunk)
 	// The records after the header are split by a splitter (same results
@@ -85,26 +69,7 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	// Parsing CSV and validating cells take similar time, so a reader
 	// goroutine parses chunks of records while this one validates and
 	// commits the previous chunk. Chunks are recycled through free.
-	rctx, cancel := context.WithCancel(ctx)
-	chunks := make(chan *csvBatch, 2)
-	free := make(chan *csvBatch, 3)
-	for range 3 {
-		free <- &csvBatch{fields: make([]string, csvChunk*nfields), buf: make([]byte, 0, 1<<18), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(chunks)
-		readCSV(rctx, sp, nfields, free, chunks)
-	}()
-	// Stop and wait for the reader before returning: it reads r, which the
-	// caller may close as soon as we return.
-	stop := func() {
-		cancel()
-		for range chunks {
-		}
-		<-done
-	}
+	chunks, free, stop := startCSVReader(ctx, sp, nfields)
 
 	var offset int64
 	estimate := func() int {
@@ -114,23 +79,7 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 		return int(float64(size)/float64(offset+int64(bomLen))*float64(l.read)*1.05) + csvChunk
 	}
 	for b := range chunks {
-		for k := 0; k < b.n; k++ {
-			i := l.startRow(b.lines[k])
-			if b.rowErr[k] != "" {
-				l.reject(i, "", "", b.rowErr[k])
-				continue
-			}
-			rec := b.fields[k*nfields : (k+1)*nfields]
-			if isHeader(rec, header) {
-				// Two exports concatenated: one reject for the row, not
-				// one per column that fails to parse as data.
-				l.reject(i, "", "", "repeated header row (files concatenated?)")
-				continue
-			}
-			for _, c := range l.cols {
-				l.setString(c, i, rec[c.src])
-			}
-		}
+		l.takeCSVChunk(b, header, nfields)
 		offset = b.offset
 		err := b.err
 		if err == nil {
@@ -156,6 +105,79 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 		sum = hex.EncodeToString(h.Sum(nil))
 	}
 	return t, l.stats(sum), rejects, nil
+}
+
+// csvLoader reads the header and makes the table's loader, each contract
+// column at its position in the file.
+func csvLoader(spec *contract.Table, path string, cr *csv.Reader, opts Options) (*loader, []string, error) {
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading header of %s: %w", path, err)
+	}
+	header = append([]string(nil), header...)
+	extras, err := matchHeader(spec, path, header)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := newLoader(spec, path, "line", extras, opts.mem())
+	for _, c := range l.cols {
+		for j, name := range header {
+			if strings.TrimSpace(name) == c.name {
+				c.src = j
+			}
+		}
+	}
+	return l, header, nil
+}
+
+// startCSVReader starts the goroutine that parses chunks of records from
+// sp, recycled through free; stop cancels it and waits for it to end.
+func startCSVReader(ctx context.Context, sp *splitter, nfields int) (chunks <-chan *csvBatch, free chan<- *csvBatch, stop func()) {
+	rctx, cancel := context.WithCancel(ctx)
+	ch := make(chan *csvBatch, 2)
+	fr := make(chan *csvBatch, 3)
+	for range 3 {
+		fr <- &csvBatch{fields: make([]string, csvChunk*nfields), buf: make([]byte, 0, 1<<18), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(ch)
+		readCSV(rctx, sp, nfields, fr, ch)
+	}()
+	// loadCSV stops and waits for the reader before returning: it reads r,
+	// which loadCSV's caller may close as soon as it returns.
+	stop = func() {
+		cancel()
+		for range ch {
+		}
+		<-done
+	}
+	return ch, fr, stop
+}
+
+// takeCSVChunk validates a chunk of records into the loader's rows.
+func (l *loader) takeCSVChunk(b *csvBatch, header []string, nfields int) {
+	for k := 0; k < b.n; k++ {
+		i := l.startRow(b.lines[k])
+		if b.rowErr[k] != "" {
+			l.reject(i, "", "", b.rowErr[k])
+			continue
+		}
+		rec := b.fields[k*nfields : (k+1)*nfields]
+		if isHeader(rec, header) {
+			// Two exports concatenated: one reject for the row, not
+			// one per column that fails to parse as data.
+			l.reject(i, "", "", "repeated header row (files concatenated?)")
+			continue
+		}
+		for _, c := range l.cols {
+			l.setString(c, i, rec[c.src])
+		}
+	}
 }
 
 // isHeader reports whether a record repeats the header (names compared
