@@ -74,41 +74,15 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 		return nil, st, nil, err
 	}
 	l = newLoader(spec, path, "row", extras, opts.mem())
-	convs := make([]converter, len(l.cols))
-	for ci, c := range l.cols {
-		for j, name := range names {
-			if strings.TrimSpace(name) == c.name {
-				c.src = j
-			}
-		}
-		convs[ci], err = converterFor(c, schema.Field(c.src), ci >= len(spec.Columns))
-		if err != nil {
-			l.abort()
-			return nil, st, nil, fmt.Errorf("%s: %w", path, err)
-		}
+	convs, err := parquetConverters(l, spec, path, names, schema)
+	if err != nil {
+		l.abort()
+		return nil, st, nil, err
 	}
 
 	native := nativeParquet && nativeSchema(l, schema)
 	if native {
-		// The native path keeps pqarrow's arrays as the table's columns, so
-		// it reads the whole file as one batch: no second copy to join
-		// chunks (v2000: 3.4 instead of 4.5 GB allocated, peak RSS 2.1
-		// instead of 2.6 GB). PreAllocBinaryData sizes each string buffer
-		// from the row group's metadata instead of growing it by doubling.
-		// The per-cell path keeps small batches: it stages a batch's cells.
-		props := pqarrow.ArrowReadProperties{BatchSize: max(pr.NumRows(), 1), PreAllocBinaryData: true}
-		// A string column whose pages are all dictionary-encoded (a
-		// village_id, an enum, a repeated counterparty) is read as its
-		// dictionary and indices and expanded by undict into a buffer of
-		// the exact size: pqarrow would otherwise append each value to a
-		// builder grown by doubling from the (tiny) encoded size. The
-		// column types are fixed when the reader is made, so make it again.
-		for _, c := range l.cols {
-			if schema.Field(c.src).Type.ID() == arrow.STRING && dictEncoded(pr, c.src) {
-				props.SetReadDict(c.src, true)
-			}
-		}
-		if fr, err = pqarrow.NewFileReader(pr, props, opts.mem()); err != nil {
+		if fr, err = pqarrow.NewFileReader(pr, nativeReadProps(pr, l, schema), opts.mem()); err != nil {
 			l.abort()
 			return nil, st, nil, fmt.Errorf("reading parquet %s: %w", path, err)
 		}
@@ -130,6 +104,54 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 		}
 		return t, l.stats(sum), rejects, nil
 	}
+	return l.loadConverted(ctx, rr, convs, total, path, sum)
+}
+
+// parquetConverters finds each loader column in the file's schema and
+// the converter from the file's type to the column's.
+func parquetConverters(l *loader, spec *contract.Table, path string, names []string, schema *arrow.Schema) ([]converter, error) {
+	var err error
+	convs := make([]converter, len(l.cols))
+	for ci, c := range l.cols {
+		for j, name := range names {
+			if strings.TrimSpace(name) == c.name {
+				c.src = j
+			}
+		}
+		convs[ci], err = converterFor(c, schema.Field(c.src), ci >= len(spec.Columns))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return convs, nil
+}
+
+// nativeReadProps are the read properties of the native path.
+func nativeReadProps(pr *file.Reader, l *loader, schema *arrow.Schema) pqarrow.ArrowReadProperties {
+	// The native path keeps pqarrow's arrays as the table's columns, so
+	// it reads the whole file as one batch: no second copy to join
+	// chunks (v2000: 3.4 instead of 4.5 GB allocated, peak RSS 2.1
+	// instead of 2.6 GB). PreAllocBinaryData sizes each string buffer
+	// from the row group's metadata instead of growing it by doubling.
+	// The per-cell path keeps small batches: it stages a batch's cells.
+	props := pqarrow.ArrowReadProperties{BatchSize: max(pr.NumRows(), 1), PreAllocBinaryData: true}
+	// A string column whose pages are all dictionary-encoded (a
+	// village_id, an enum, a repeated counterparty) is read as its
+	// dictionary and indices and expanded by undict into a buffer of
+	// the exact size: pqarrow would otherwise append each value to a
+	// builder grown by doubling from the (tiny) encoded size. The
+	// column types are fixed when the reader is made, so make it again.
+	for _, c := range l.cols {
+		if schema.Field(c.src).Type.ID() == arrow.STRING && dictEncoded(pr, c.src) {
+			props.SetReadDict(c.src, true)
+		}
+	}
+	return props
+}
+
+// loadConverted is the per-cell path: each batch's cells converted to the
+// contract's types and checked like CSV cells.
+func (l *loader) loadConverted(ctx context.Context, rr pqarrow.RecordReader, convs []converter, total int, path, sum string) (*table.Table, TableStats, []Reject, error) {
 	estimate := func() int { return total }
 	for rr.Next() {
 		rec := rr.RecordBatch()
@@ -154,7 +176,7 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 		l.abort()
 		return nil, l.stats(sum), nil, fmt.Errorf("reading parquet %s: read %d rows, file says %d", path, l.read, total)
 	}
-	t, rejects = l.finish()
+	t, rejects := l.finish()
 	return t, l.stats(sum), rejects, nil
 }
 
