@@ -68,85 +68,12 @@ func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 	bad := fmt.Errorf("column %s (%s) has Parquet/Arrow type %s: %w", c.name, c.kind, dt, ErrSchema)
 	switch c.kind {
 	case contract.Date:
-		switch t := dt.(type) {
-		case *arrow.Date32Type:
-			return func(l *loader, c *column, arr arrow.Array, n int) {
-				a := arr.(*array.Date32)
-				for i := 0; i < n; i++ {
-					if a.IsNull(i) {
-						l.setNull(c, i)
-					} else {
-						l.setDate(c, i, civil.Date(a.Value(i)))
-					}
-				}
-			}, nil
-		case *arrow.Date64Type:
-			return func(l *loader, c *column, arr arrow.Array, n int) {
-				a := arr.(*array.Date64)
-				for i := 0; i < n; i++ {
-					if a.IsNull(i) {
-						l.setNull(c, i)
-					} else {
-						l.setDate(c, i, civil.FromTime(a.Value(i).ToTime().In(civil.Shanghai)))
-					}
-				}
-			}, nil
-		case *arrow.TimestampType:
-			unit := t.Unit
-			return func(l *loader, c *column, arr arrow.Array, n int) {
-				a := arr.(*array.Timestamp)
-				for i := 0; i < n; i++ {
-					if a.IsNull(i) {
-						l.setNull(c, i)
-					} else {
-						l.setDate(c, i, civil.FromTime(a.Value(i).ToTime(unit).In(civil.Shanghai)))
-					}
-				}
-			}, nil
+		if cv := dateConverter(dt); cv != nil {
+			return cv, nil
 		}
 	case contract.Money:
-		switch t := dt.(type) {
-		case *arrow.Int64Type:
-			if k, ok := f.Metadata.GetValue("kind"); !ok || k != contract.Money.String() {
-				return nil, fmt.Errorf("column %s is int64 without field metadata kind=money, so its unit (yuan or fen) is unknown: %w", c.name, ErrSchema)
-			}
-			return func(l *loader, c *column, arr arrow.Array, n int) {
-				a := arr.(*array.Int64)
-				for i := 0; i < n; i++ {
-					if a.IsNull(i) {
-						l.setNull(c, i)
-					} else {
-						l.setMoney(c, i, a.Value(i), "")
-					}
-				}
-			}, nil
-		case *arrow.Decimal128Type:
-			if t.Scale < 0 || t.Scale > 2 {
-				return nil, fmt.Errorf("column %s is decimal with scale %d; money has at most two decimals: %w", c.name, t.Scale, ErrSchema)
-			}
-			mul := int64(1)
-			for range 2 - t.Scale {
-				mul *= 10
-			}
-			scale := t.Scale
-			return func(l *loader, c *column, arr arrow.Array, n int) {
-				a := arr.(*array.Decimal128)
-				for i := 0; i < n; i++ {
-					if a.IsNull(i) {
-						l.setNull(c, i)
-						continue
-					}
-					v := a.Value(i)
-					hi, lo := v.HighBits(), v.LowBits()
-					fits := (hi == 0 && lo>>63 == 0) || (hi == -1 && lo>>63 == 1)
-					x := int64(lo)
-					if !fits || x > math.MaxInt64/mul || x < math.MinInt64/mul {
-						l.reject(i, c.name, v.ToString(scale), "amount too large")
-						continue
-					}
-					l.setMoney(c, i, money.Fen(x*mul), "")
-				}
-			}, nil
+		if cv, err := moneyConverter(c, f); cv != nil || err != nil {
+			return cv, err
 		}
 	case contract.Int:
 		if dt.ID() == arrow.INT64 {
@@ -177,4 +104,97 @@ func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 		}
 	}
 	return nil, bad
+}
+
+// dateConverter converts a date, date64 or timestamp column (timestamps
+// and date64 as their Asia/Shanghai calendar date); nil for another type.
+func dateConverter(dt arrow.DataType) converter {
+	switch t := dt.(type) {
+	case *arrow.Date32Type:
+		return func(l *loader, c *column, arr arrow.Array, n int) {
+			a := arr.(*array.Date32)
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) {
+					l.setNull(c, i)
+				} else {
+					l.setDate(c, i, civil.Date(a.Value(i)))
+				}
+			}
+		}
+	case *arrow.Date64Type:
+		return func(l *loader, c *column, arr arrow.Array, n int) {
+			a := arr.(*array.Date64)
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) {
+					l.setNull(c, i)
+				} else {
+					l.setDate(c, i, civil.FromTime(a.Value(i).ToTime().In(civil.Shanghai)))
+				}
+			}
+		}
+	case *arrow.TimestampType:
+		unit := t.Unit
+		return func(l *loader, c *column, arr arrow.Array, n int) {
+			a := arr.(*array.Timestamp)
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) {
+					l.setNull(c, i)
+				} else {
+					l.setDate(c, i, civil.FromTime(a.Value(i).ToTime(unit).In(civil.Shanghai)))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// moneyConverter converts an int64 column of fen (only with field metadata
+// kind=money: a bare int64 could be yuan) or a decimal with at most two
+// decimals; nil, nil for another type.
+func moneyConverter(c *column, f arrow.Field) (converter, error) {
+	dt := f.Type
+	switch t := dt.(type) {
+	case *arrow.Int64Type:
+		if k, ok := f.Metadata.GetValue("kind"); !ok || k != contract.Money.String() {
+			return nil, fmt.Errorf("column %s is int64 without field metadata kind=money, so its unit (yuan or fen) is unknown: %w", c.name, ErrSchema)
+		}
+		return func(l *loader, c *column, arr arrow.Array, n int) {
+			a := arr.(*array.Int64)
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) {
+					l.setNull(c, i)
+				} else {
+					l.setMoney(c, i, a.Value(i), "")
+				}
+			}
+		}, nil
+	case *arrow.Decimal128Type:
+		if t.Scale < 0 || t.Scale > 2 {
+			return nil, fmt.Errorf("column %s is decimal with scale %d; money has at most two decimals: %w", c.name, t.Scale, ErrSchema)
+		}
+		mul := int64(1)
+		for range 2 - t.Scale {
+			mul *= 10
+		}
+		scale := t.Scale
+		return func(l *loader, c *column, arr arrow.Array, n int) {
+			a := arr.(*array.Decimal128)
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) {
+					l.setNull(c, i)
+					continue
+				}
+				v := a.Value(i)
+				hi, lo := v.HighBits(), v.LowBits()
+				fits := (hi == 0 && lo>>63 == 0) || (hi == -1 && lo>>63 == 1)
+				x := int64(lo)
+				if !fits || x > math.MaxInt64/mul || x < math.MinInt64/mul {
+					l.reject(i, c.name, v.ToString(scale), "amount too large")
+					continue
+				}
+				l.setMoney(c, i, money.Fen(x*mul), "")
+			}
+		}, nil
+	}
+	return nil, nil
 }
