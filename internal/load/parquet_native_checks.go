@@ -80,22 +80,8 @@ func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
 // the whole column, without a call per cell.
 func (nc *nativeCheck) checkStrings(c *column, a *array.String, mem memory.Allocator) arrow.Array {
 	offs := a.ValueOffsets()
-	data := a.ValueBytes()
-	base := offs[0]
 	text := c.kind == contract.ID || c.kind == contract.Text
-	// Whole-column screens: with no NUL byte anywhere, and (for free text)
-	// the whole buffer valid UTF-8 with every cell starting on a character
-	// boundary (so each cell is whole characters), no cell can fail those
-	// checks and the per-cell work is only lengths and nulls.
-	clean := bytes.IndexByte(data, 0) < 0
-	if clean && text {
-		clean = utf8.Valid(data)
-		for i := 0; clean && i < nc.n; i++ {
-			if p := offs[i] - base; p < int32(len(data)) && !utf8.RuneStart(data[p]) {
-				clean = false
-			}
-		}
-	}
+	clean := nc.cleanStrings(a, text)
 	nulls := a.NullN() > 0
 	var empties []int
 	for i := 0; i < nc.n; i++ {
@@ -146,22 +132,48 @@ func (nc *nativeCheck) checkStrings(c *column, a *array.String, mem memory.Alloc
 	if len(empties) == 0 {
 		return nil
 	}
-	// Make the empty cells null: a new validity bitmap (at the array's
-	// offset) over the same offsets and bytes buffers.
+	return nullEmpties(a, nc.n, empties, mem)
+}
+
+// cleanStrings is the whole-column screen: with no NUL byte anywhere,
+// and (for free text) the whole buffer valid UTF-8 with every cell
+// starting on a character boundary (so each cell is whole characters), no
+// cell can fail those checks and the per-cell work is only lengths and
+// nulls.
+func (nc *nativeCheck) cleanStrings(a *array.String, text bool) bool {
+	offs := a.ValueOffsets()
+	data := a.ValueBytes()
+	base := offs[0]
+	clean := bytes.IndexByte(data, 0) < 0
+	if clean && text {
+		clean = utf8.Valid(data)
+		for i := 0; clean && i < nc.n; i++ {
+			if p := offs[i] - base; p < int32(len(data)) && !utf8.RuneStart(data[p]) {
+				clean = false
+			}
+		}
+	}
+	return clean
+}
+
+// nullEmpties makes the empty cells of a null: a new validity bitmap (at
+// the array's offset) over the same offsets and bytes buffers.
+func nullEmpties(a *array.String, n int, empties []int, mem memory.Allocator) arrow.Array {
+	nulls := a.NullN() > 0
 	d := a.Data()
 	off := d.Offset()
 	bm := memory.NewResizableBuffer(mem)
-	bm.Resize(int(bitutil.BytesForBits(int64(off + nc.n))))
+	bm.Resize(int(bitutil.BytesForBits(int64(off + n))))
 	bits := bm.Bytes()
 	if nulls {
-		bitutil.CopyBitmap(d.Buffers()[0].Bytes(), off, nc.n, bits, off)
+		bitutil.CopyBitmap(d.Buffers()[0].Bytes(), off, n, bits, off)
 	} else {
-		bitutil.SetBitsTo(bits, int64(off), int64(nc.n), true)
+		bitutil.SetBitsTo(bits, int64(off), int64(n), true)
 	}
 	for _, i := range empties {
 		bitutil.ClearBit(bits, off+i)
 	}
-	nd := array.NewData(d.DataType(), nc.n, []*memory.Buffer{bm, d.Buffers()[1], d.Buffers()[2]}, nil, a.NullN()+len(empties), off)
+	nd := array.NewData(d.DataType(), n, []*memory.Buffer{bm, d.Buffers()[1], d.Buffers()[2]}, nil, a.NullN()+len(empties), off)
 	bm.Release()
 	out := array.MakeFromData(nd)
 	nd.Release()
@@ -187,41 +199,7 @@ func (nc *nativeCheck) checkKeys() {
 			}
 		}
 	}
-	// value is a key cell as the per-cell path stages it: "" when null.
-	value := func(a *array.String, i int) string {
-		if a.IsNull(i) {
-			return ""
-		}
-		return a.Value(i)
-	}
-	// joinKey, keyValues and describeKey as in core.go, over the arrays.
-	joinKey := func(i int) string {
-		var sb strings.Builder
-		for _, a := range keys {
-			sb.WriteString(value(a, i))
-			sb.WriteByte(0)
-		}
-		return sb.String()
-	}
-	keyValues := func(i int) string {
-		vals := make([]string, len(keys))
-		for j, a := range keys {
-			vals[j] = value(a, i)
-		}
-		return strings.Join(vals, ",")
-	}
-	describeKey := func(i int) string {
-		var sb strings.Builder
-		for j, a := range keys {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(l.keyCols[j].name)
-			sb.WriteByte('=')
-			sb.WriteString(value(a, i))
-		}
-		return sb.String()
-	}
+	ka := keyArrays{keys: keys, cols: l.keyCols}
 	set := newKeySet(nc.n)
 	var overflow map[string]keyRef
 	var mh maphash.Hash
@@ -231,11 +209,11 @@ func (nc *nativeCheck) checkKeys() {
 		}
 		var h uint64
 		if len(keys) == 1 {
-			h = maphash.String(l.seed, value(keys[0], i))
+			h = maphash.String(l.seed, ka.value(keys[0], i))
 		} else {
 			mh.SetSeed(l.seed) // also resets
 			for _, a := range keys {
-				mh.WriteString(value(a, i))
+				mh.WriteString(ka.value(a, i))
 				mh.WriteByte(0)
 			}
 			h = mh.Sum64()
@@ -244,7 +222,7 @@ func (nc *nativeCheck) checkKeys() {
 		prev, dup := set.lookup(h, ref)
 		if dup {
 			for _, a := range keys {
-				if value(a, int(prev.row)) != value(a, i) {
+				if ka.value(a, int(prev.row)) != ka.value(a, i) {
 					dup = false
 					break
 				}
@@ -253,15 +231,60 @@ func (nc *nativeCheck) checkKeys() {
 				if overflow == nil {
 					overflow = map[string]keyRef{}
 				}
-				k := joinKey(i)
+				k := ka.joinKey(i)
 				if prev, dup = overflow[k]; !dup {
 					overflow[k] = ref
 				}
 			}
 		}
 		if dup {
-			nc.reject(i, strings.Join(l.spec.Key, ","), keyValues(i),
-				fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(i), l.lineWord, prev.line))
+			nc.reject(i, strings.Join(l.spec.Key, ","), ka.keyValues(i),
+				fmt.Sprintf("duplicate key %s, first on %s %d", ka.describeKey(i), l.lineWord, prev.line))
 		}
 	}
+}
+
+// keyArrays are a table's key columns as arrays; joinKey, keyValues and
+// describeKey as in keys.go, over the arrays.
+type keyArrays struct {
+	keys []*array.String
+	cols []*column
+}
+
+// value is a key cell as the per-cell path stages it: "" when null.
+func (keyArrays) value(a *array.String, i int) string {
+	if a.IsNull(i) {
+		return ""
+	}
+	return a.Value(i)
+}
+
+func (ka keyArrays) joinKey(i int) string {
+	var sb strings.Builder
+	for _, a := range ka.keys {
+		sb.WriteString(ka.value(a, i))
+		sb.WriteByte(0)
+	}
+	return sb.String()
+}
+
+func (ka keyArrays) keyValues(i int) string {
+	vals := make([]string, len(ka.keys))
+	for j, a := range ka.keys {
+		vals[j] = ka.value(a, i)
+	}
+	return strings.Join(vals, ",")
+}
+
+func (ka keyArrays) describeKey(i int) string {
+	var sb strings.Builder
+	for j, a := range ka.keys {
+		if j > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(ka.cols[j].name)
+		sb.WriteByte('=')
+		sb.WriteString(ka.value(a, i))
+	}
+	return sb.String()
 }
