@@ -53,8 +53,39 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 	if m == nil {
 		m = &Mapping{Tables: map[string]*TableMap{}, Aliases: map[string][]string{}, Values: map[string]map[string]string{}}
 	}
-	var tm *TableMap
-	var from string
+	tm, from := mappedTable(m, file, o)
+	o.mk = registerMasker(ctx, m, file, o.Unmasked)
+	if err := describeFormat(ctx, w, file, m, tm); err != nil {
+		return err
+	}
+	tm, err = chooseTable(w, m, file, o, tm, from)
+	if tm == nil || err != nil {
+		return err
+	}
+	if strings.EqualFold(filepath.Ext(file), ".parquet") {
+		return inspectLoad(ctx, w, m, tm, nil, o)
+	}
+	p, err := open(m, tm)
+	if p == nil {
+		fmt.Fprintf(w, "error: %v\n", err)
+		return nil
+	}
+	if err == nil {
+		defer p.rr.close()
+	}
+	describePlan(w, p)
+	if err != nil {
+		fmt.Fprintf(w, "\nmapping error:\n  %v\n", err)
+		return nil
+	}
+	sampleAndTypes(w, p, o.Rows, o.mk)
+	p.rr.close()
+	return inspectLoad(ctx, w, m, tm, p, o)
+}
+
+// mappedTable is the mapping's table for file (matching --table and
+// --sheet when given), and where the mapping says so; nil without one.
+func mappedTable(m *Mapping, file string, o InspectOptions) (tm *TableMap, from string) {
 	if o.Mapping != nil {
 		for _, t := range m.ForFile(file) {
 			if (o.Table == "" || t.Table == o.Table) && (o.Sheet == "" || t.Sheet == o.Sheet || t.Sheet == "") {
@@ -71,12 +102,12 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 			}
 		}
 	}
-	o.mk = registerMasker(ctx, m, file, o.Unmasked)
-	abs, _ := filepath.Abs(file)
-	synthetic := func(table string) *TableMap {
-		return &TableMap{Table: table, File: abs, Sheet: o.Sheet, Columns: map[string]*ColumnMap{}}
-	}
+	return tm, from
+}
 
+// describeFormat lists an xlsx file's sheets, or says a CSV file's
+// encoding and separator.
+func describeFormat(ctx context.Context, w io.Writer, file string, m *Mapping, tm *TableMap) error {
 	if isXLSX(file) {
 		if err := listSheets(ctx, w, file, m, tm); err != nil {
 			return err
@@ -99,12 +130,23 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 		fmt.Fprintf(w, "encoding: %s (%s); separator %q\n", got, how, string(c.cr.Comma))
 	}
 
+	return nil
+}
+
+// chooseTable says which table the file is read as: the mapping's, the
+// one --table names, or the one its header looks like; nil when none is
+// recognised (said on w, not an error).
+func chooseTable(w io.Writer, m *Mapping, file string, o InspectOptions, tm *TableMap, from string) (*TableMap, error) {
+	abs, _ := filepath.Abs(file)
+	synthetic := func(table string) *TableMap {
+		return &TableMap{Table: table, File: abs, Sheet: o.Sheet, Columns: map[string]*ColumnMap{}}
+	}
 	switch {
 	case tm != nil:
 		fmt.Fprintf(w, "table: %s (mapping %s)\n", tm.Table, from)
 	case o.Table != "":
 		if _, ok := contract.Lookup(o.Table); !ok {
-			return fmt.Errorf("--table %s: not a contract table (tables: %s)", o.Table, tableNames())
+			return nil, fmt.Errorf("--table %s: not a contract table (tables: %s)", o.Table, tableNames())
 		}
 		tm = synthetic(o.Table)
 		fmt.Fprintf(w, "table: %s (--table; built-in header aliases)\n", tm.Table)
@@ -112,31 +154,13 @@ func Inspect(ctx context.Context, w io.Writer, file string, o InspectOptions) er
 		best, score, why := guessTable(m, file, o.Sheet)
 		if best == "" {
 			fmt.Fprintf(w, "table: none recognised: no header row in the first %d rows names a contract column; say --table and write columns: in a mapping\n", headerScan)
-			return nil
+			return nil, nil
 		}
 		tm = synthetic(best)
 		fmt.Fprintf(w, "table: %s (guessed: %s; say --table to choose)\n", best, why)
 		_ = score
 	}
-	if strings.EqualFold(filepath.Ext(file), ".parquet") {
-		return inspectLoad(ctx, w, m, tm, nil, o)
-	}
-	p, err := open(m, tm)
-	if p == nil {
-		fmt.Fprintf(w, "error: %v\n", err)
-		return nil
-	}
-	if err == nil {
-		defer p.rr.close()
-	}
-	describePlan(w, p)
-	if err != nil {
-		fmt.Fprintf(w, "\nmapping error:\n  %v\n", err)
-		return nil
-	}
-	sampleAndTypes(w, p, o.Rows, o.mk)
-	p.rr.close()
-	return inspectLoad(ctx, w, m, tm, p, o)
+	return tm, nil
 }
 
 func describePlan(w io.Writer, p *plan) {
