@@ -113,28 +113,41 @@ func sampleAndTypes(w io.Writer, p *plan, n int, m *mask.Masker) {
 		if len(parts) == 0 {
 			parts = []string{"all empty"}
 		}
-		extra := ""
-		if len(c.values) > 0 {
-			var used []string
-			vs := map[string]bool{}
-			for _, r := range raws {
-				for k, cc := range p.convs {
-					if cc == c && k < len(r) {
-						if to, ok := c.values[strings.TrimSpace(r[k])]; ok && !vs[r[k]] {
-							vs[r[k]] = true
-							used = append(used, r[k]+"→"+to)
-						}
-					}
-				}
-			}
-			slices.Sort(used)
-			if len(used) > 0 {
-				extra = "  values: " + strings.Join(used, ", ")
-			}
-		}
+		extra := usedValues(p, c, raws)
 		fmt.Fprintf(tw, "  %s %s\t→ %s\t%s%s\n", p.colName(c.src), c.header, c.col.Name, strings.Join(parts, ", "), extra)
 	}
 	tw.Flush()
+	printSamples(w, p, samples, m)
+}
+
+// usedValues lists the mapped values (raw→contract) of column c that the
+// sampled rows use, for the types table; "" when none.
+func usedValues(p *plan, c *colConv, raws [][]string) string {
+	extra := ""
+	if len(c.values) > 0 {
+		var used []string
+		vs := map[string]bool{}
+		for _, r := range raws {
+			for k, cc := range p.convs {
+				if cc == c && k < len(r) {
+					if to, ok := c.values[strings.TrimSpace(r[k])]; ok && !vs[r[k]] {
+						vs[r[k]] = true
+						used = append(used, r[k]+"→"+to)
+					}
+				}
+			}
+		}
+		slices.Sort(used)
+		if len(used) > 0 {
+			extra = "  values: " + strings.Join(used, ", ")
+		}
+	}
+	return extra
+}
+
+// printSamples shows the sample rows as loaded: each converted cell and
+// what it was converted from, then the cells that could not be.
+func printSamples(w io.Writer, p *plan, samples []load.Record, m *mask.Masker) {
 	fmt.Fprintf(w, "\nsample rows as loaded (raw → contract):\n")
 	for _, rec := range samples {
 		fmt.Fprintf(w, "  %s %d:\n", rowWord(p), rec.Line)
