@@ -161,26 +161,11 @@ func Period(s string) string {
 // ￥1,234.50, 1234.5元, RMB 1234.50, 1.2万元; scale is the column's unit
 // (4 = 万元, stated in the mapping or the header). A value with float noise
 // (1234.5599999999999, as spreadsheets store decimals) is rounded to the
-// fen; any other third decimal is an error. One function (just over 80
-// lines): each accepted way of writing an amount is one step of a single
-// left-to-right scan, so what is accepted can be read in one place.
+// fen; any other third decimal is an error. Each accepted way of writing
+// an amount is one step of a single left-to-right scan (sign and currency,
+// unit, grouping, decimals), so what is accepted can be read in one place.
 func ParseMoney(s string, scale int) (money.Fen, error) {
-	t := strings.TrimSpace(s)
-	neg := false
-	if strings.HasPrefix(t, "(") && strings.HasSuffix(t, ")") || strings.HasPrefix(t, "（") && strings.HasSuffix(t, "）") {
-		neg = true
-		t = strings.Trim(t, "()（）")
-	}
-	for _, p := range []string{"RMB", "CNY", "¥", "￥"} {
-		t = strings.TrimSpace(strings.TrimPrefix(t, p))
-	}
-	if strings.HasPrefix(t, "-") {
-		neg = !neg
-		t = strings.TrimSpace(t[1:])
-		for _, p := range []string{"¥", "￥"} {
-			t = strings.TrimPrefix(t, p)
-		}
-	}
+	t, neg := moneySign(strings.TrimSpace(s))
 	switch {
 	case strings.HasSuffix(t, "万元"):
 		t, scale = strings.TrimSuffix(t, "万元"), 4
@@ -269,4 +254,26 @@ func checkGrouping(s, t string) error {
 		return fmt.Errorf("%q has misplaced thousands separators: want 1,234,567.89 (groups of three digits) or no separators", s)
 	}
 	return nil
+}
+
+// moneySign strips an amount's sign and currency: accounting parentheses,
+// a currency prefix (RMB, CNY, ¥, ￥) and a minus (¥ and ￥ may also follow
+// it); neg says the amount is negative (parentheses and a minus cancel).
+func moneySign(t string) (string, bool) {
+	neg := false
+	if strings.HasPrefix(t, "(") && strings.HasSuffix(t, ")") || strings.HasPrefix(t, "（") && strings.HasSuffix(t, "）") {
+		neg = true
+		t = strings.Trim(t, "()（）")
+	}
+	for _, p := range []string{"RMB", "CNY", "¥", "￥"} {
+		t = strings.TrimSpace(strings.TrimPrefix(t, p))
+	}
+	if strings.HasPrefix(t, "-") {
+		neg = !neg
+		t = strings.TrimSpace(t[1:])
+		for _, p := range []string{"¥", "￥"} {
+			t = strings.TrimPrefix(t, p)
+		}
+	}
+	return t, neg
 }
