@@ -90,7 +90,7 @@ func main() {
 		if a, _ := st.GetAccount(ctx, name); a != nil {
 			continue
 		}
-		a, err := web.NewAccount(name, "", role, town, pw)
+		a, err := web.NewAccount(name, "", role, town, "", pw)
 		if err != nil {
 			log.Fatal(err)
 		}

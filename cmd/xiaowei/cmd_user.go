@@ -23,7 +23,7 @@ func init() {
 // which other users could see in the process list).
 func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return badInput(errors.New("usage: xiaowei user add|passwd|disable|enable|list --db URL [--schema S] [NAME] [--role R --town T1,T2 --name 姓名 --password-file F]"))
+		return badInput(errors.New("usage: xiaowei user add|passwd|disable|enable|list --db URL [--schema S] [NAME] [--role R (--town T1,T2 | --village V) --name 姓名 --password-file F]"))
 	}
 	sub := args[0]
 	fs := newFlags("user "+sub, "--db URL [NAME] [flags]", stdout)
@@ -31,6 +31,7 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	schema := fs.String("schema", store.DefaultSchema, "service schema")
 	role := fs.String("role", "", "add: "+strings.Join(auth.Roles, ", "))
 	towns := fs.String("town", "", "add: town ids the account belongs to, comma-separated (town officers and informants)")
+	village := fs.String("village", "", "add: informants: the village id it watches (its town is derived from the imported villages)")
 	display := fs.String("name", "", "add: the person's name")
 	pwFile := fs.String("password-file", "", "add, passwd: read the password from this file (default: the first line of standard input)")
 	// Flags may come before or after the account name: parse, take one
@@ -85,7 +86,7 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		a, err := web.NewAccount(name, *display, *role, *towns, pw)
+		a, err := web.NewAccount(name, *display, *role, *towns, *village, pw)
 		if err != nil {
 			return badInput(err)
 		}
@@ -120,7 +121,7 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USER\tROLE\tTOWNS\tSTATE\tNAME")
+		fmt.Fprintln(tw, "USER\tROLE\tTOWNS\tVILLAGE\tSTATE\tNAME")
 		for _, a := range as {
 			state := "active"
 			if a.Disabled {
@@ -128,7 +129,11 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			} else if !a.LockedUntil.IsZero() && a.LockedUntil.After(a.CreatedAt) && a.FailedLogins > 0 {
 				state = "locked until " + a.LockedUntil.Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, strings.Join(a.Towns, ","), state, a.DisplayName)
+			v := a.Village
+			if v == "" {
+				v = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, strings.Join(a.Towns, ","), v, state, a.DisplayName)
 		}
 		return tw.Flush()
 	default:

@@ -190,6 +190,10 @@ func TestUserCommand(t *testing.T) {
 	short := filepath.Join(dir, "short")
 	os.WriteFile(short, []byte("short\n"), 0o600)
 	db := []string{"--db", dbURL, "--schema", schema}
+	// Villages for informants' --village: the shipped fixture's.
+	if code := dispatch(ctx, append([]string{"import", "--data", filepath.Join("..", "..", "fixtures", "shizhong")}, db...), io.Discard, io.Discard); code != exitOK {
+		t.Fatalf("import: exit %d", code)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -199,9 +203,15 @@ func TestUserCommand(t *testing.T) {
 		{"add a town officer", []string{"add", "zhen1", "--role", "town", "--town", "511002101", "--password-file", pw}, exitOK, "account zhen1 added (town)"},
 		{"add again", []string{"add", "zhen1", "--role", "town", "--town", "511002101", "--password-file", pw}, exitBadInput, "already exists"},
 		{"town officer without a town", []string{"add", "zhen2", "--role", "town", "--password-file", pw}, exitBadInput, "needs --town"},
+		{"informant of a village", []string{"add", "xxy1", "--role", "informant", "--village", "511002101204", "--password-file", pw}, exitOK, "account xxy1 added (informant)"},
+		{"informant of an unknown village", []string{"add", "xxy2", "--role", "informant", "--village", "511002999999", "--password-file", pw}, exitBadInput, `village "511002999999": unknown village`},
+		{"village of another town", []string{"add", "xxy3", "--role", "informant", "--village", "511002101204", "--town", "511002103", "--password-file", pw}, exitBadInput, "is in town 511002101"},
+		{"town officer with a village", []string{"add", "zhen3", "--role", "town", "--town", "511002101", "--village", "511002101204", "--password-file", pw}, exitBadInput, "for informants only"},
+		{"informant without village or town", []string{"add", "xxy4", "--role", "informant", "--password-file", pw}, exitBadInput, "needs --village"},
 		{"unknown role", []string{"add", "x", "--role", "boss", "--password-file", pw}, exitBadInput, `role "boss"`},
 		{"short password", []string{"add", "x", "--role", "leader", "--password-file", short}, exitBadInput, "password too short"},
-		{"list", []string{"list"}, exitOK, "zhen1  town  511002101  active"},
+		{"list", []string{"list"}, exitOK, "zhen1  town       511002101  -             active"},
+		{"list the informant's village", []string{"list"}, exitOK, "xxy1   informant  511002101  511002101204  active"},
 		{"disable", []string{"disable", "zhen1"}, exitOK, "account zhen1 disabled"},
 		{"list disabled", []string{"list"}, exitOK, "disabled"},
 		{"passwd", []string{"passwd", "zhen1", "--password-file", pw}, exitOK, "password of zhen1 changed"},

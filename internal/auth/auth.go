@@ -47,6 +47,9 @@ type Scope struct {
 	User  string
 	Role  string
 	Towns []string // town officers and informants: the towns they belong to
+	// Village narrows an informant to the one village it watches: it may
+	// file only about that village ('' = any village of its towns).
+	Village string
 }
 
 // AllLeads says whether the scope sees every lead.
@@ -70,6 +73,22 @@ func (s Scope) CanReveal() bool { return s.Role == District || s.Role == Town }
 // CanFile says whether the scope may file a lead (informants; district
 // inspectors may too, e.g. from a phone call).
 func (s Scope) CanFile() bool { return s.Role == Informant || s.Role == District }
+
+// MayFileAbout says whether the scope may file a lead about a village of
+// that town: district inspectors anywhere, an informant in its own village
+// (or, without one, in its towns).
+func (s Scope) MayFileAbout(village, town string) bool {
+	if !s.CanFile() {
+		return false
+	}
+	if s.Role == District {
+		return true
+	}
+	if s.Village != "" {
+		return village == s.Village
+	}
+	return slices.Contains(s.Towns, town)
+}
 
 // IsAdmin says whether the scope manages accounts and reads the audit log.
 func (s Scope) IsAdmin() bool { return s.Role == Admin }

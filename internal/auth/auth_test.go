@@ -78,3 +78,31 @@ func TestThrottle(t *testing.T) {
 		t.Fatal("still refused after the window")
 	}
 }
+
+// Who may file about which village: district anywhere, an informant in its
+// own village (or its towns when it has no village), nobody else.
+func TestMayFileAbout(t *testing.T) {
+	const t1, t2, v1, v3, v2 = "T1", "T2", "V1", "V3", "V2" // V1, V3 in T1; V2 in T2
+	for _, tc := range []struct {
+		name    string
+		sc      Scope
+		village string
+		town    string
+		want    bool
+	}{
+		{"district anywhere", Scope{Role: District}, v2, t2, true},
+		{"village informant, own village", Scope{Role: Informant, Towns: []string{t1}, Village: v1}, v1, t1, true},
+		{"village informant, other village of its town", Scope{Role: Informant, Towns: []string{t1}, Village: v1}, v3, t1, false},
+		{"village informant, other town", Scope{Role: Informant, Towns: []string{t1}, Village: v1}, v2, t2, false},
+		{"town informant, its town", Scope{Role: Informant, Towns: []string{t1}}, v3, t1, true},
+		{"town informant, other town", Scope{Role: Informant, Towns: []string{t1}}, v2, t2, false},
+		{"town officer", Scope{Role: Town, Towns: []string{t1}}, v1, t1, false},
+		{"leader", Scope{Role: Leader}, v1, t1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.sc.MayFileAbout(tc.village, tc.town); got != tc.want {
+				t.Fatalf("MayFileAbout(%s, %s) = %v, want %v", tc.village, tc.town, got, tc.want)
+			}
+		})
+	}
+}

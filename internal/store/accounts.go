@@ -21,6 +21,7 @@ type Account struct {
 	PasswordHash string
 	Role         string
 	Towns        []string
+	Village      string // informants: the one village they may file about ('' = any village of their towns)
 	Disabled     bool
 	FailedLogins int
 	LockedUntil  time.Time // zero = not locked
@@ -29,7 +30,7 @@ type Account struct {
 
 // Scope is the account's scope for store queries.
 func (a *Account) Scope() auth.Scope {
-	return auth.Scope{User: a.Username, Role: a.Role, Towns: a.Towns}
+	return auth.Scope{User: a.Username, Role: a.Role, Towns: a.Towns, Village: a.Village}
 }
 
 // ErrExists means the account already exists.
@@ -39,12 +40,12 @@ var ErrExists = errors.New("account already exists")
 // scope: the two are deliberately indistinguishable.
 var ErrNotFound = errors.New("not found")
 
-const accountCols = "username, display_name, password_hash, role, towns, disabled, failed_logins, locked_until, created_at"
+const accountCols = "username, display_name, password_hash, role, towns, village_id, disabled, failed_logins, locked_until, created_at"
 
 func scanAccount(r pgx.Row) (*Account, error) {
 	a := &Account{}
 	var locked pgtype.Timestamptz
-	if err := r.Scan(&a.Username, &a.DisplayName, &a.PasswordHash, &a.Role, &a.Towns, &a.Disabled, &a.FailedLogins, &locked, &a.CreatedAt); err != nil {
+	if err := r.Scan(&a.Username, &a.DisplayName, &a.PasswordHash, &a.Role, &a.Towns, &a.Village, &a.Disabled, &a.FailedLogins, &locked, &a.CreatedAt); err != nil {
 		return nil, err
 	}
 	if locked.Valid {
@@ -53,11 +54,32 @@ func scanAccount(r pgx.Row) (*Account, error) {
 	return a, nil
 }
 
+// ErrUnknownVillage means an account names a village the store does not
+// know (import the data first).
+var ErrUnknownVillage = errors.New("unknown village")
+
 // AddAccount creates an account (PasswordHash already hashed) and logs it.
+// An account with a village gets that village's town as its only town, read
+// from the villages table, so the two can never disagree; an unknown village
+// is refused.
 func (s *Store) AddAccount(ctx context.Context, a Account, actor string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "insert into "+s.T("accounts")+" (username, display_name, password_hash, role, towns) values ($1,$2,$3,$4,$5)",
-			a.Username, a.DisplayName, a.PasswordHash, a.Role, nonNil(a.Towns))
+		if a.Village != "" {
+			var town string
+			err := tx.QueryRow(ctx, "select town_id from "+s.D("villages")+" where village_id = $1", a.Village).Scan(&town)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("village %q: %w (not in %s.villages; import the data first)", a.Village, ErrUnknownVillage, s.Data)
+			}
+			if err != nil {
+				return fmt.Errorf("village %q: %w", a.Village, err)
+			}
+			if len(a.Towns) > 0 && (len(a.Towns) != 1 || a.Towns[0] != town) {
+				return fmt.Errorf("village %q is in town %s, not %s: give --village alone", a.Village, town, strings.Join(a.Towns, ","))
+			}
+			a.Towns = []string{town}
+		}
+		_, err := tx.Exec(ctx, "insert into "+s.T("accounts")+" (username, display_name, password_hash, role, towns, village_id) values ($1,$2,$3,$4,$5,$6)",
+			a.Username, a.DisplayName, a.PasswordHash, a.Role, nonNil(a.Towns), a.Village)
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" {
 			return fmt.Errorf("%s: %w", a.Username, ErrExists)
@@ -66,7 +88,7 @@ func (s *Store) AddAccount(ctx context.Context, a Account, actor string) error {
 			return err
 		}
 		return s.auditTx(ctx, tx, AuditEntry{Actor: actor, Action: "user_add",
-			After: map[string]any{"username": a.Username, "role": a.Role, "towns": nonNil(a.Towns)}})
+			After: map[string]any{"username": a.Username, "role": a.Role, "towns": nonNil(a.Towns), "village": a.Village}})
 	})
 }
 
@@ -171,7 +193,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash string, idle, absolute
 		s.T("accounts")+" a using (username) where s.token_hash = $1", tokenHash)
 	a := &Account{}
 	var locked pgtype.Timestamptz
-	err := row.Scan(&ss.CSRF, &ss.Created, &lastSeen, &a.Username, &a.DisplayName, &a.PasswordHash, &a.Role, &a.Towns, &a.Disabled,
+	err := row.Scan(&ss.CSRF, &ss.Created, &lastSeen, &a.Username, &a.DisplayName, &a.PasswordHash, &a.Role, &a.Towns, &a.Village, &a.Disabled,
 		&a.FailedLogins, &locked, &a.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil

@@ -841,8 +841,8 @@ type FiledLead struct {
 }
 
 // FileLead enters an informant's report into the queue as a 待分派 lead
-// marked 信息员报告, in a village of the filer's towns (district inspectors
-// may file anywhere). It returns the new lead id.
+// marked 信息员报告, in the filer's own village (or, for an informant without
+// one, a village of its towns; district inspectors may file anywhere). It returns the new lead id.
 func (s *Store) FileLead(ctx context.Context, sc auth.Scope, f FiledLead, dueDays int) (string, error) {
 	if !sc.CanFile() {
 		return "", ErrForbidden
@@ -868,7 +868,7 @@ func (s *Store) FileLead(ctx context.Context, sc auth.Scope, f FiledLead, dueDay
 	var vname, town, tname string
 	err := s.pool.QueryRow(ctx, "select village_name, town_id, coalesce(town_name,'') from "+s.D("villages")+" where village_id = $1", f.VillageID).
 		Scan(&vname, &town, &tname)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !sc.AllLeads() && !sc.InTown(town)) {
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !sc.MayFileAbout(f.VillageID, town)) {
 		return "", fmt.Errorf("village %q: not one of your villages", f.VillageID)
 	}
 	if err != nil {
@@ -897,10 +897,11 @@ func (s *Store) FileLead(ctx context.Context, sc auth.Scope, f FiledLead, dueDay
 // Village is a village for pickers.
 type Village struct{ VillageID, VillageName, TownID, TownName string }
 
-// Villages lists the villages in scope (all for district and leader).
+// Villages lists the villages in scope (all for district and leader; an
+// informant with a village, that village only).
 func (s *Store) Villages(ctx context.Context, sc auth.Scope) ([]Village, error) {
 	rows, err := s.pool.Query(ctx, "select village_id, village_name, town_id, coalesce(town_name,'') from "+s.D("villages")+
-		" where $1 or town_id = any($2) order by town_id, village_id", sc.AllLeads(), nonNil(sc.Towns))
+		" where ($1 or town_id = any($2)) and ($3 = '' or village_id = $3) order by town_id, village_id", sc.AllLeads(), nonNil(sc.Towns), sc.Village)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ import (
 const (
 	T1, T2   = "511002101", "511002103"
 	V1, V2   = "511002101204", "511002103201"
+	V3       = "511002101205"                             // a second village of T1, without people: informant xv1 watches V1 only
 	P1, P2   = "511002198001011234", "511002197505052345" // resident ID numbers: never shown unmasked
 	Password = "correct-horse-battery"
 )
@@ -109,11 +110,11 @@ func newEnv(t *testing.T) *env {
 	os.WriteFile(filepath.Join(e.rule, "cash.yaml"), []byte(personRule), 0o644)
 	e.importData(baseLedger)
 	e.runOnce()
-	for _, a := range []struct{ user, role, towns string }{
-		{"qu", "district", ""}, {"qu2", "district", ""}, {"zhen1", "town", T1}, {"zhen2", "town", T2},
-		{"ld", "leader", ""}, {"xx1", "informant", T1}, {"adm", "admin", ""},
+	for _, a := range []struct{ user, role, towns, village string }{
+		{"qu", "district", "", ""}, {"qu2", "district", "", ""}, {"zhen1", "town", T1, ""}, {"zhen2", "town", T2, ""},
+		{"ld", "leader", "", ""}, {"xx1", "informant", T1, ""}, {"xv1", "informant", "", V1}, {"adm", "admin", "", ""},
 	} {
-		acc, err := NewAccount(a.user, "", a.role, a.towns, Password)
+		acc, err := NewAccount(a.user, "", a.role, a.towns, a.village, Password)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +138,8 @@ func (e *env) importData(ledger []string) {
 	os.RemoveAll(data)
 	fixturetest.WriteDataset(e.t, data, map[string][]string{
 		"villages": {V1 + "," + csvQuote(hostileVillage) + "," + T1 + ",史家镇,511002,市中区",
-			V2 + ",梅堂湾村," + T2 + ",朝阳镇,511002,市中区"},
+			V2 + ",梅堂湾村," + T2 + ",朝阳镇,511002,市中区",
+			V3 + ",观音村," + T1 + ",史家镇,511002,市中区"},
 		"persons": {P1 + "," + hostileName + ",M,1980-01-01,H1,head," + V1 + ",",
 			P2 + "," + csvQuote(hostileName2) + ",M,1975-05-05,H2,head," + V2 + ","},
 		"ledger": ledger,

@@ -311,9 +311,8 @@ func (s *Server) leadAction(w http.ResponseWriter, r *http.Request) {
 			err = store.ErrForbidden
 			break
 		}
-		reason := strings.TrimSpace(f.Get("reason"))
-		if reason == "" {
-			err = errors.New("查看未脱敏信息须说明理由")
+		var reason string
+		if reason, err = revealReason(f); err != nil {
 			break
 		}
 		if err = s.st.LeadAudit(r.Context(), sc, id, "reveal", reason); err == nil {
@@ -364,38 +363,70 @@ func outcomesOf(f url.Values) ([]store.Outcome, error) {
 	return out, nil
 }
 
-// exportRows reads the whole filtered queue (up to 100,000 leads).
-func (s *Server) exportRows(w http.ResponseWriter, r *http.Request, format string) ([]store.QueueRow, bool) {
+// revealReason is the reason a user gives for seeing unmasked personal
+// data (on a lead page or in an export): required, so every reveal in the
+// audit log says why.
+func revealReason(f url.Values) (string, error) {
+	reason := strings.TrimSpace(f.Get("reason"))
+	if reason == "" {
+		return "", errors.New("查看未脱敏信息须说明理由")
+	}
+	return reason, nil
+}
+
+// exportRows reads the whole filtered queue (up to 100,000 leads). A GET
+// is the masked export anyone who sees leads may take; a POST (CSRF-checked,
+// with a reason) is the unmasked export, only for the roles that may reveal
+// on a lead page, and it is logged as export_unmasked with its reason.
+func (s *Server) exportRows(w http.ResponseWriter, r *http.Request, format string) ([]store.QueueRow, masker, bool) {
 	sc := scope(r)
-	if !sc.SeesLeads() {
+	reveal := r.Method == http.MethodPost
+	if !sc.SeesLeads() || (reveal && !sc.CanReveal()) {
 		http.Error(w, "无权导出", http.StatusForbidden)
-		return nil, false
+		return nil, masker{}, false
+	}
+	var reason string
+	if reveal {
+		var err error
+		if reason, err = revealReason(r.PostForm); err != nil {
+			http.Error(w, "导出未脱敏数据失败："+err.Error(), http.StatusBadRequest)
+			return nil, masker{}, false
+		}
 	}
 	f, bad := filterOf(r.URL.Query())
 	if len(bad) > 0 {
 		http.Error(w, strings.Join(bad, "；"), http.StatusBadRequest)
-		return nil, false
+		return nil, masker{}, false
 	}
 	f.Page, f.PerPage = 1, maxExport
 	rows, total, _, err := s.st.Queue(r.Context(), sc, f)
 	if err != nil {
 		s.fail(w, r, err)
-		return nil, false
+		return nil, masker{}, false
 	}
 	if total > len(rows) { // never a silently cut export
 		http.Error(w, fmt.Sprintf("当前筛选共 %d 条线索，超过导出上限 %d 条，请缩小筛选范围后再导出", total, maxExport), http.StatusRequestEntityTooLarge)
-		return nil, false
+		return nil, masker{}, false
 	}
-	_ = s.st.Audit(r.Context(), store.AuditEntry{Actor: sc.User, Action: "export", Note: fmt.Sprintf("%s, %d leads, filter %s", format, len(rows), r.URL.RawQuery)})
-	return rows, true
+	if !reveal {
+		_ = s.st.Audit(r.Context(), store.AuditEntry{Actor: sc.User, Action: "export", Note: fmt.Sprintf("%s, %d leads, filter %s", format, len(rows), r.URL.RawQuery)})
+		return rows, newMasker(false), true
+	}
+	// Unmasked data leaves only once its audit entry is written.
+	if err := s.st.Audit(r.Context(), store.AuditEntry{Actor: sc.User, Action: "export_unmasked", Note: reason,
+		After: map[string]any{"format": format, "rows": len(rows), "filter": r.URL.RawQuery, "reason": reason}}); err != nil {
+		s.fail(w, r, err)
+		return nil, masker{}, false
+	}
+	return rows, newMasker(true), true
 }
 
 var exportHeader = []string{"线索编号", "来源", "镇街", "村", "涉及人员", "严重程度", "评分", "涉及金额（元）", "问题类别", "规则", "发现数", "状态", "承办人", "结论", "办理期限", "超期", "首次发现", "摘要"}
 
-// exportRecord is one lead as exported: masked, and with every cell that a
-// spreadsheet would read as a formula made inert.
-func exportRecord(q store.QueueRow) []string {
-	m := newMasker(false)
+// exportRecord is one lead as exported: masked unless m reveals, and with
+// every cell that a spreadsheet would read as a formula made inert (also
+// unmasked: a revealed name can be a formula as well).
+func exportRecord(q store.QueueRow, m masker) []string {
 	amount := ""
 	if q.HasAmount {
 		amount = money.Format(money.Fen(q.AmountFen))
@@ -432,7 +463,7 @@ func inert(s string) string {
 }
 
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
-	rows, ok := s.exportRows(w, r, "csv")
+	rows, m, ok := s.exportRows(w, r, "csv")
 	if !ok {
 		return
 	}
@@ -442,7 +473,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(w)
 	cw.Write(exportHeader)
 	for _, q := range rows {
-		cw.Write(exportRecord(q))
+		cw.Write(exportRecord(q, m))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -451,7 +482,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
-	rows, ok := s.exportRows(w, r, "xlsx")
+	rows, m, ok := s.exportRows(w, r, "xlsx")
 	if !ok {
 		return
 	}
@@ -477,7 +508,7 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, q := range rows {
-		if err := put(i+2, exportRecord(q)); err != nil {
+		if err := put(i+2, exportRecord(q, m)); err != nil {
 			s.fail(w, r, err)
 			return
 		}

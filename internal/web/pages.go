@@ -142,7 +142,7 @@ func (s *Server) userAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	a, err := NewAccount(f.Get("username"), f.Get("display_name"), f.Get("role"), f.Get("towns"), f.Get("password"))
+	a, err := NewAccount(f.Get("username"), f.Get("display_name"), f.Get("role"), f.Get("towns"), f.Get("village"), f.Get("password"))
 	if err == nil {
 		err = s.st.AddAccount(r.Context(), *a, sc.User)
 	}
@@ -156,7 +156,9 @@ func (s *Server) userAdd(w http.ResponseWriter, r *http.Request) {
 
 // NewAccount checks and builds an account with a hashed password (the web
 // form and `xiaowei user add` share it).
-func NewAccount(user, display, role, towns, password string) (*store.Account, error) {
+// An informant may be given a village instead of towns: the store derives
+// its town from the villages table and refuses an unknown village.
+func NewAccount(user, display, role, towns, village, password string) (*store.Account, error) {
 	user = strings.TrimSpace(user)
 	var problems []string
 	if user == "" || strings.ContainsAny(user, " \t\r\n/") || len(user) > 64 {
@@ -171,8 +173,14 @@ func NewAccount(user, display, role, towns, password string) (*store.Account, er
 			ts = append(ts, t)
 		}
 	}
-	if (role == auth.Town || role == auth.Informant) && len(ts) == 0 {
-		problems = append(problems, "a town officer or informant needs --town (town ids, comma-separated)")
+	village = strings.TrimSpace(village)
+	switch {
+	case village != "" && role != auth.Informant:
+		problems = append(problems, "--village is for informants only (a town officer's scope is whole towns)")
+	case role == auth.Town && len(ts) == 0:
+		problems = append(problems, "a town officer needs --town (town ids, comma-separated)")
+	case role == auth.Informant && len(ts) == 0 && village == "":
+		problems = append(problems, "an informant needs --village (its village id) or --town")
 	}
 	if err := auth.CheckPassword(password); err != nil {
 		problems = append(problems, err.Error())
@@ -184,7 +192,7 @@ func NewAccount(user, display, role, towns, password string) (*store.Account, er
 	if err != nil {
 		return nil, err
 	}
-	return &store.Account{Username: user, DisplayName: strings.TrimSpace(display), Role: role, Towns: ts, PasswordHash: h}, nil
+	return &store.Account{Username: user, DisplayName: strings.TrimSpace(display), Role: role, Towns: ts, Village: village, PasswordHash: h}, nil
 }
 
 func (s *Server) userChange(w http.ResponseWriter, r *http.Request) {

@@ -73,7 +73,7 @@ var funcs = template.FuncMap{
 var actionLabels = map[string]string{
 	"first_seen": "首次发现", "opened": "首次发现", "reopened": "再次出现（重新打开）", "resolved": "问题消失（已整改）", "assign": "分派", "status": "状态变更",
 	"conclude": "办结", "outcome": "问责结果", "outcome_added": "补录问责结果", "comment": "批注", "due": "办理期限", "reveal": "查看未脱敏信息",
-	"filed": "信息员报告", "export": "导出", "login": "登录", "login_failed": "登录失败", "logout": "退出",
+	"filed": "信息员报告", "export": "导出", "export_unmasked": "导出未脱敏数据", "login": "登录", "login_failed": "登录失败", "logout": "退出",
 	"user_add": "新增账户", "user_passwd": "重置密码", "user_disable": "停用账户", "user_enable": "启用账户",
 }
 
