@@ -78,20 +78,7 @@ func (s *Store) RunFindings(ctx context.Context, runID string) ([]*findings.Find
 
 // AllVillages lists every imported village, ordered by village_id.
 func (s *Store) AllVillages(ctx context.Context) ([]Village, error) {
-	rows, err := s.pool.Query(ctx, "select village_id, village_name, town_id, coalesce(town_name, '') from "+s.D("villages")+" order by village_id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Village
-	for rows.Next() {
-		var v Village
-		if err := rows.Scan(&v.VillageID, &v.VillageName, &v.TownID, &v.TownName); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collectVillages(s.pool.Query(ctx, "select village_id, village_name, town_id, coalesce(town_name, '') from "+s.D("villages")+" order by village_id"))
 }
 
 // TrendRow is one run's counts in a trend.

@@ -902,19 +902,15 @@ type Village struct{ VillageID, VillageName, TownID, TownName string }
 func (s *Store) Villages(ctx context.Context, sc auth.Scope) ([]Village, error) {
 	rows, err := s.pool.Query(ctx, "select village_id, village_name, town_id, coalesce(town_name,'') from "+s.D("villages")+
 		" where ($1 or town_id = any($2)) and ($3 = '' or village_id = $3) order by town_id, village_id", sc.AllLeads(), nonNil(sc.Towns), sc.Village)
+	return collectVillages(rows, err)
+}
+
+// collectVillages reads village rows (id, name, town id, town name).
+func collectVillages(rows pgx.Rows, err error) ([]Village, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Village
-	for rows.Next() {
-		var v Village
-		if err := rows.Scan(&v.VillageID, &v.VillageName, &v.TownID, &v.TownName); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Village])
 }
 
 // Assignees lists the active accounts leads can be assigned to.
