@@ -66,8 +66,8 @@ func main() {
 	if _, err := st.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
-	var have int
-	if err := st.Pool.QueryRow(ctx, "select count(*) from "+st.T("work_leads")).Scan(&have); err != nil {
+	have, err := st.WorkLeadCount(ctx)
+	if err != nil {
 		log.Fatal(err)
 	}
 	if have == 0 {

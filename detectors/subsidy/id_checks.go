@@ -24,7 +24,19 @@ func newIDCheckCols(b *table.Builder) idCheckCols {
 // (in row order), then those named only by payments.
 func (e *worker) idChecks() (*table.Table, error) {
 	b := table.NewBuilder(e.in.Mem, ViewIDChecks, viewCols(ViewIDChecks))
-	w := idCheckWriter{e: e, b: b, o: newIDCheckCols(b)}
+	// DQ-BAD-ID judges the ID number as written: a 15-digit number the
+	// run upgraded to 18 digits for matching (ident.Upgrade15) is still
+	// checked, and reported, in the form the subsidy tables hold
+	// (keyed by table and normal form: the row a person is listed from)
+	written15 := map[[2]string]string{}
+	for _, c := range e.in.Altered {
+		if c.Upgraded && c.Column == "person_id" && (c.Table == "beneficiaries" || c.Table == "payments") {
+			if _, ok := written15[[2]string{c.Table, c.Normalised}]; !ok {
+				written15[[2]string{c.Table, c.Normalised}] = c.Original
+			}
+		}
+	}
+	w := idCheckWriter{e: e, b: b, o: newIDCheckCols(b), written15: written15}
 	seen := newPersonSet(e.g.Len())
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
 		pid, vill, cs := bt.Str("person_id"), bt.Str("village_id"), bt.Str("case_id")
@@ -95,9 +107,10 @@ func (s personSet) first(person string, node int32, known bool) bool {
 
 // idCheckWriter writes id_checks rows.
 type idCheckWriter struct {
-	e *worker
-	b *table.Builder
-	o idCheckCols
+	e         *worker
+	b         *table.Builder
+	o         idCheckCols
+	written15 map[[2]string]string // 15-digit IDs as written, by (table, normal form)
 }
 
 // emit writes one person's row: the ID number's own checks, then how it
@@ -108,12 +121,16 @@ func (w idCheckWriter) emit(person string, node int32, known bool, village, case
 	if known {
 		row = e.g.Row(node)
 	}
+	asWritten, old := w.written15[[2]string{source, person}]
+	if !old {
+		asWritten = person
+	}
 	b.SetStr(o.village, village)
 	b.SetStr(o.person, person)
 	b.SetStr(o.caseID, caseID)
 	b.SetStr(o.source, source)
 	b.SetBool(o.inRegister, row >= 0)
-	r := CheckID(person)
+	r := CheckID(asWritten)
 	b.SetBool(o.formatOK, r.FormatOK)
 	b.SetBool(o.checksumOK, r.ChecksumOK)
 	if r.FormatOK {
@@ -127,6 +144,9 @@ func (w idCheckWriter) emit(person string, node int32, known bool, village, case
 	var problem []byte
 	if !r.FormatOK {
 		problem = append(problem, "身份证号格式不符（应为17位数字加1位校验码）"...)
+		if old {
+			problem = append(problem, "，系15位旧号码，比对时已按GB 11643升为18位"...)
+		}
 	} else if !r.ChecksumOK {
 		problem = append(problem, "校验码应为"...)
 		problem = append(problem, r.Expected)
