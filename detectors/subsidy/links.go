@@ -115,11 +115,9 @@ func (e *worker) putLink(b *table.Builder, o linkCols, s linkSubject, k int, oth
 	}
 	b.SetStr(o.relation, rel.Rel.String())
 	b.SetStr(o.relationCN, rel.Rel.CN())
-	if k == -1 {
-		b.SetStr(o.path, "本人")
-	} else {
-		b.SetStr(o.path, e.g.Path(s.node, rel))
-	}
+	// Path says 本人 for Self, also for a person outside the graph (the
+	// only relation such a person can have here).
+	b.SetStr(o.path, e.g.Path(s.node, rel))
 	b.SetBool(o.close, closeSet.Has(rel.Rel))
 	b.Next()
 }
