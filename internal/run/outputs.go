@@ -121,3 +121,16 @@ func WriteFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// strictFailure ends a --strict run that saw rejected rows: rejected.csv is
+// written (so the person sees which rows) and the run fails.
+func strictFailure(dir string, ds *load.Dataset) error {
+	if err := writeRejects(dir, ds); err != nil {
+		return err
+	}
+	n := 0
+	for _, st := range ds.Stats {
+		n += st.Rejected
+	}
+	return &StrictError{Rejected: n}
+}

@@ -92,14 +92,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	m.finish(ev, plan, o.MaxFindingsPerRule)
 	if o.Strict && len(merged.Rejects) > 0 {
-		if err := writeRejects(o.OutDir, merged); err != nil {
-			return nil, err
-		}
-		n := 0
-		for _, st := range merged.Stats {
-			n += st.Rejected
-		}
-		return nil, &StrictError{Rejected: n}
+		return nil, strictFailure(o.OutDir, merged)
 	}
 	for i := range merged.Stats {
 		merged.Stats[i].SHA256 = plan.SHA256[merged.Stats[i].Table]

@@ -110,15 +110,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, err
 	}
 	if o.Strict && len(ds.Rejects) > 0 {
-		n := 0
-		for _, s := range ds.Stats {
-			n += s.Rejected
-		}
-		if err := writeRejects(o.OutDir, ds); err != nil {
-			return nil, err
-		}
+		err := strictFailure(o.OutDir, ds)
 		ds.Release()
-		return nil, &StrictError{Rejected: n}
+		return nil, err
 	}
 	var shardInfo *ShardInfo
 	var inShard func(*findings.Finding) bool
