@@ -159,36 +159,8 @@ func compileRule(r *rules.Rule, lookup func(string) (ViewSpec, Detector, bool)) 
 			}
 		}
 	}
-	tpl := func(src rules.Expr, what string) *template {
-		if src.Src == "" {
-			return nil
-		}
-		t, e := parseTemplate(src, view.Cols, c.defaults, "rule "+r.ID+": "+what)
-		errs = append(errs, e...)
-		return t
-	}
-	c.subject = tpl(r.Subject, "subject")
-	c.period = tpl(r.Period, "period")
-	c.message = tpl(r.Message, "message")
-	c.responsible = tpl(r.Responsible, "responsible")
-	if len(r.Evidence) == 0 {
-		for i := range view.Cols {
-			c.evidence = append(c.evidence, i)
-		}
-	} else {
-		for k, name := range r.Evidence {
-			i := columnIndex(view.Cols, name)
-			if i < 0 {
-				pos := r.Pos
-				if k < len(r.EvidencePos) {
-					pos = r.EvidencePos[k]
-				}
-				errs = append(errs, &rules.Error{Pos: pos, Msg: fmt.Sprintf("rule %s: evidence: unknown column %q in view %s%s", r.ID, name, view.Name, didYouMean(name, colNames(view.Cols)))})
-				continue
-			}
-			c.evidence = append(c.evidence, i)
-		}
-	}
+	errs = append(errs, c.compileTemplates(r)...)
+	errs = append(errs, c.resolveEvidence(r)...)
 	return c, errs
 }
 
@@ -374,4 +346,48 @@ func fieldIndex(t reflect.Type, exprName string) int {
 		}
 	}
 	return -1
+}
+
+// compileTemplates parses the rule's text templates against its view.
+func (c *Compiled) compileTemplates(r *rules.Rule) rules.Errors {
+	var errs rules.Errors
+	tpl := func(src rules.Expr, what string) *template {
+		if src.Src == "" {
+			return nil
+		}
+		t, e := parseTemplate(src, c.View.Cols, c.defaults, "rule "+r.ID+": "+what)
+		errs = append(errs, e...)
+		return t
+	}
+	c.subject = tpl(r.Subject, "subject")
+	c.period = tpl(r.Period, "period")
+	c.message = tpl(r.Message, "message")
+	c.responsible = tpl(r.Responsible, "responsible")
+	return errs
+}
+
+// resolveEvidence finds the evidence columns (none listed: all of the
+// view's); an unknown column is an error at its own line.
+func (c *Compiled) resolveEvidence(r *rules.Rule) rules.Errors {
+	view := c.View
+	var errs rules.Errors
+	if len(r.Evidence) == 0 {
+		for i := range view.Cols {
+			c.evidence = append(c.evidence, i)
+		}
+		return nil
+	}
+	for k, name := range r.Evidence {
+		i := columnIndex(view.Cols, name)
+		if i < 0 {
+			pos := r.Pos
+			if k < len(r.EvidencePos) {
+				pos = r.EvidencePos[k]
+			}
+			errs = append(errs, &rules.Error{Pos: pos, Msg: fmt.Sprintf("rule %s: evidence: unknown column %q in view %s%s", r.ID, name, view.Name, didYouMean(name, colNames(view.Cols)))})
+			continue
+		}
+		c.evidence = append(c.evidence, i)
+	}
+	return errs
 }
