@@ -144,8 +144,8 @@ func drive(base string, names []string, pw string, towns int, think time.Duratio
 // fill generates the synthetic district when the schema holds no leads;
 // it returns the leads the schema held before (0: generated now).
 func fill(ctx context.Context, st *store.Store, schema string, towns, nLeads, nFindings int) (int, error) {
-	var have int
-	if err := st.Pool.QueryRow(ctx, "select count(*) from "+st.T("work_leads")).Scan(&have); err != nil {
+	have, err := st.WorkLeadCount(ctx)
+	if err != nil {
 		return 0, err
 	}
 	if have > 0 {

@@ -81,7 +81,7 @@ func cmdFinish(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("leads of run group %s: %w", *group, err)
 	}
 	meta := store.RunMeta{RunID: store.NewRunID(started), StartedAt: started, Version: versionString()}
-	rec, _, err := st.FinishGroup(ctx, *group, meta, leads.TxWriter(st, &run.Outcome{Extra: map[string][]byte{"leads.jsonl": ledger}}))
+	rec, _, err := st.FinishGroup(ctx, *group, meta, st.LeadsWriter(&run.Outcome{Extra: map[string][]byte{"leads.jsonl": ledger}}, store.DefaultDueDays))
 	if errors.Is(err, store.ErrGroupFinished) {
 		fmt.Fprintf(stdout, "%v\n", err) // another finish won the race: the group is recorded
 		return nil

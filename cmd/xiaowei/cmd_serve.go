@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/service"
 	"github.com/neijiang/xiaowei/internal/store"
@@ -49,7 +48,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// `xiaowei run --db`, with decisions read from the database.
 	svc.Prepare = prepareServiceRun
 	svc.InTx = func(st *store.Store, out *run.Outcome) []store.TxWriter {
-		return []store.TxWriter{leads.TxWriterDue(st, out, cfg.Web.DueDays)}
+		return []store.TxWriter{st.LeadsWriter(out, cfg.Web.DueDays)}
 	}
 	if *check {
 		fmt.Fprintln(stdout, "configuration ok")

@@ -74,6 +74,10 @@ func evasionPayment(pid string) string {
 
 const sibling = "511002196001011328"
 
+// sibling15 is her first-generation 15-digit ID: sibling without the "19"
+// of the birth year and the check character.
+const sibling15 = "511002600101132"
+
 // evasionRules are evaluated in every case: the conflict rules an ID can
 // hide, the data-quality rules a broken ID used to raise instead, and the
 // tampering rules. The expect lists are exact for these rules.
@@ -208,6 +212,41 @@ func TestEvasion(t *testing.T) {
 			expect: `
       - {rule: REL-ACCOUNT, subject: "payment:Y1", severity: high}
       - {rule: DQ-ID-ALTERED, subject: "payment:Y1", severity: high, period: payments.account_holder_id}`,
+		},
+		{
+			// the relative registered under her first-generation 15-digit
+			// ID (register and kinship filing), the case and payments under
+			// the 18-digit one: one person, so REL-KIN again; the mixed
+			// forms are the tampering signal
+			name: "id15_relative_in_register_18_in_case_and_payments",
+			tables: evasionVillages + evasionCadres + evasionPersons(sibling15, "王秀英") + evasionKinship(sibling15) +
+				evasionCase(sibling) + evasionPayment(sibling),
+			expect: `
+      - {rule: REL-KIN, subject: "person:511002196001011328", severity: high}
+      - {rule: DQ-ID-ALTERED, subject: "person:511002196001011328", severity: high, period: persons.person_id}
+      - {rule: DQ-ID-ALTERED, subject: "person:511002196202021418", severity: high, period: kinship.relative_id}`,
+		},
+		{
+			// the same person in the old form everywhere (an old register):
+			// REL-KIN, no tampering finding, and DQ-BAD-ID judges the case's
+			// ID as written, as before (15 digits is not the GB 11643 form)
+			name: "id15_everywhere_is_old_not_altered",
+			tables: evasionVillages + evasionCadres + evasionPersons(sibling15, "王秀英") + evasionKinship(sibling15) +
+				evasionCase(sibling15) + strings.Replace(evasionPayment(sibling15), ","+sibling+"\n", ","+sibling15+"\n", 1),
+			expect: `
+      - {rule: REL-KIN, subject: "person:511002196001011328", severity: high}
+      - {rule: DQ-BAD-ID, subject: "person:511002196001011328", severity: medium}`,
+		},
+		{
+			// only the case in the old form: linked, reported as altered
+			// (mixed with the register's 18 digits) and as a bad ID
+			name: "id15_in_case_only",
+			tables: evasionVillages + evasionCadres + evasionPersons(sibling, "王秀英") + evasionKinship(sibling) +
+				evasionCase(sibling15) + evasionPayment(sibling),
+			expect: `
+      - {rule: REL-KIN, subject: "person:511002196001011328", severity: high}
+      - {rule: DQ-ID-ALTERED, subject: "case:B2", severity: high, period: beneficiaries.person_id}
+      - {rule: DQ-BAD-ID, subject: "person:511002196001011328", severity: medium}`,
 		},
 		{
 			// control: the same data written plainly gives the conflict and

@@ -220,7 +220,7 @@ func TestFaultSIGKILLLoop(t *testing.T) {
 			// one whole run more, never part of one, leads included.
 			t.Logf("kill %d after %s: the run had committed", i, delay)
 			if got, want := newestRunLeads(t, url, schema), bytes.Count(now["leads.jsonl"], []byte("\n")); got != want {
-				t.Errorf("kill %d after %s: the run was recorded with %d of its %d leads: a run and its leads must commit in one transaction (store.Record with leads.TxWriter)", i, delay, got, want)
+				t.Errorf("kill %d after %s: the run was recorded with %d of its %d leads: a run and its leads must commit in one transaction (store.Record with Store.LeadsWriter)", i, delay, got, want)
 			}
 		default:
 			t.Errorf("kill %d after %s: database changed without one completed run (runs %d -> %d)", i, delay, runs, nruns)

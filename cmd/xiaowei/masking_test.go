@@ -15,13 +15,16 @@ import (
 // The hostile additions to the fixture register (masking_test): a
 // first-generation 15-digit ID (a beneficiary, so DQ-BAD-ID reports it),
 // a register name and an 18-digit ID glued to Latin letters inside a
-// ledger summary, a duplicated person (its ID lands in rejected.csv) and a
-// rejected summary holding a register name.
+// ledger summary, a duplicated person (its ID lands in rejected.csv), a
+// rejected summary holding a register name, and register IDs written in
+// digit groups (spaces, dashes) inside ledger summaries.
 var maskingAdditions = map[string][]string{
 	"persons.csv":       {"511002680131001,杜泽民,M,1968-01-31,5110021012049999,head,511002101204,", "511002196801310019,钟建平,M,1968-01-31,5110021012040001,head,511002101204,"},
 	"beneficiaries.csv": {"TK511002101204-9999,tekun,511002680131001,511002101204,2024-01-01,2024-01-15,,500.00,511002196801310019,false"},
 	"ledger.csv": {"L511002101204999991,511002101204,2024-03-01,PZ202403-99991,cash,out,60000.00,expense,某饭店,陪同许琴考察ID511002196909260009,511002198409060018,",
-		"L511002101204999992,511002101204,2024-03-02,PZ202403-99992,cash,out,30.00,expense,某饭店,\"陪同许琴\x00\",511002198409060018,"},
+		"L511002101204999992,511002101204,2024-03-02,PZ202403-99992,cash,out,30.00,expense,某饭店,\"陪同许琴\x00\",511002198409060018,",
+		"L511002101204999993,511002101204,2024-03-03,PZ202403-99993,cash,out,60000.00,expense,某饭店,代领人身份证5110 0219 8409 0600 18,511002198409060018,",
+		"L511002101204999994,511002101204,2024-03-04,PZ202403-99994,cash,out,60000.00,expense,某饭店,经办人511002-19690926-0009签收,511002198409060018,"},
 }
 
 // TestMaskingScanEveryOutput runs the fixture (with the additions above)
@@ -73,7 +76,7 @@ func TestMaskingScanEveryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"511002680131001", "陪同许琴考察ID511002196909260009"} {
+	for _, want := range []string{"511002680131001", "陪同许琴考察ID511002196909260009", "5110 0219 8409 0600 18", "511002-19690926-0009"} {
 		if !bytes.Contains(evidence, []byte(want)) {
 			t.Errorf("findings.jsonl lacks %q: the fixture additions did not reach the outputs", want)
 		}
@@ -95,7 +98,7 @@ func TestMaskingScanEveryOutput(t *testing.T) {
 	}
 
 	forms := registerForms(t, filepath.Join(data, "persons.csv"))
-	if len(forms) < 3*1250 {
+	if len(forms) < 5*1250 {
 		t.Fatalf("only %d forms from the register", len(forms))
 	}
 	for name, text := range outputs {
@@ -113,8 +116,10 @@ func TestMaskingScanEveryOutput(t *testing.T) {
 }
 
 // registerForms lists every form an ID or a name of the register can take
-// in text: the ID as written and with full-width digits (an ID glued to
-// letters contains the first), the name and, for names of three or more
+// in text: the ID as written, with full-width digits (an ID glued to
+// letters contains the first), in digit groups (4-4-4-4-2 with spaces,
+// 6-8-4 with dashes; the masker reads any single-space or dash grouping,
+// internal/mask), the name and, for names of three or more
 // characters, the name with spaces between them. One-character names are
 // left out (the masker does not learn them, see internal/mask).
 func registerForms(t *testing.T, persons string) []string {
@@ -133,6 +138,9 @@ func registerForms(t *testing.T, persons string) []string {
 	for _, r := range recs[1:] {
 		id, name := r[0], r[1]
 		forms = append(forms, id, fullWidth.Replace(id))
+		if len(id) == 18 {
+			forms = append(forms, id[:4]+" "+id[4:8]+" "+id[8:12]+" "+id[12:16]+" "+id[16:], id[:6]+"-"+id[6:14]+"-"+id[14:])
+		}
 		if rs := strings.Split(name, ""); len(rs) >= 2 {
 			forms = append(forms, name)
 			if len(rs) >= 3 {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/neijiang/xiaowei/internal/civil"
-	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/shard"
@@ -78,7 +77,7 @@ func init() {
 				defer st.Close()
 				meta.Campaign = o.Campaign
 				// The run's leads commit in the same transaction as the run.
-				_, err := st.Record(ctx, meta, o, out, leads.TxWriter(st, out))
+				_, err := st.Record(ctx, meta, o, out, st.LeadsWriter(out, store.DefaultDueDays))
 				return err
 			}})
 			return nil

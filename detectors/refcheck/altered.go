@@ -10,7 +10,8 @@ import (
 // alteredView lists every identifier (and register name) the run
 // normalised before the checks (internal/run normaliseTables, package
 // ident): a zero-width space, full-width digits, a stray space, a
-// lower-case x or account dashes. The checks already match on the normal
+// lower-case x or account dashes, or a 15-digit ID number upgraded to 18
+// digits when the same person is also written in the 18-digit form. The checks already match on the normal
 // form; the view is for the data-quality rules DQ-ID-ALTERED and
 // DQ-NAME-ALTERED, because an export from the office being supervised that
 // writes one person two ways may be hiding a link.
@@ -37,7 +38,8 @@ var alteredCols = []table.Col{
 	{Name: "normal_name", Kind: contract.Text, Doc: "field_kind name: the normal form"},
 	{Name: "alteration", Kind: contract.Text, Doc: "what was removed or replaced, in Chinese (不可见字符零宽空格(U+200B)×1、全角字符×18…)"},
 	{Name: "duplicate", Kind: contract.Bool, Doc: "the field is part of the table's key and, in normal form, the row's key equals another row's (one record entered twice; the loader's duplicate check could not see it)"},
-	{Name: "duplicate_note", Kind: contract.Text, Doc: "a Chinese sentence saying so when duplicate, else empty (for messages)"},
+	{Name: "duplicate_note", Kind: contract.Text, Doc: "Chinese sentences for messages, else empty: the 15-digit ID's person is also written in the 18-digit form (mixed_forms); the key is a duplicate"},
+	{Name: "mixed_forms", Kind: contract.Bool, Doc: "field_kind person_id: the value is a 15-digit ID number whose 18-digit form is written elsewhere in the run (one person in both forms)"},
 }
 
 var alteredSpec = engine.ViewSpec{Name: alteredView, Doc: "identifier and name values written in a non-normal form (invisible characters, full-width, spaces, lower-case x, account dashes)",
@@ -53,7 +55,7 @@ func buildAltered(in *engine.Input) *table.Table {
 	b := table.NewBuilder(in.Mem, alteredView, alteredCols)
 	cVil, cSrc, cSub, cField, cKind, cAlt := b.Col("village_id"), b.Col("source_table"), b.Col("subject"), b.Col("field"),
 		b.Col("field_kind"), b.Col("alteration")
-	cDup, cNote, cCN := b.Col("duplicate"), b.Col("duplicate_note"), b.Col("source_table_cn")
+	cDup, cNote, cCN, cMix := b.Col("duplicate"), b.Col("duplicate_note"), b.Col("source_table_cn"), b.Col("mixed_forms")
 	written := map[ident.Kind][2]int{
 		ident.Person:  {b.Col("written_person_id"), b.Col("normal_person_id")},
 		ident.Account: {b.Col("written_account"), b.Col("normal_account")},
@@ -61,6 +63,9 @@ func buildAltered(in *engine.Input) *table.Table {
 		ident.Name:    {b.Col("written_name"), b.Col("normal_name")},
 	}
 	for _, c := range in.Altered {
+		if c.Upgraded && !c.Mixed && len(c.Original) == 15 {
+			continue // only written in the old 15-digit form: an old register, not an alteration
+		}
 		if c.VillageID != "" {
 			b.SetStr(cVil, c.VillageID)
 		}
@@ -74,9 +79,13 @@ func buildAltered(in *engine.Input) *table.Table {
 		b.SetStr(w[1], c.Normalised)
 		b.SetStr(cAlt, ident.Describe(c.Original, c.Kind))
 		b.SetBool(cDup, c.Duplicate)
+		b.SetBool(cMix, c.Mixed)
 		note := ""
+		if c.Mixed {
+			note = "；同一人在本次数据中另有以18位号码登记的记录，新旧号码混用会使比对把同一人当作两人"
+		}
 		if c.Duplicate {
-			note = "；按规范写法，该行与同表另一行的主键相同，即同一记录被登记了两次"
+			note += "；按规范写法，该行与同表另一行的主键相同，即同一记录被登记了两次"
 		}
 		b.SetStr(cNote, note)
 		b.Next()

@@ -43,17 +43,33 @@ func (e *worker) idChecks() (*table.Table, error) {
 		doneOther[person] = struct{}{}
 		return true
 	}
+	// DQ-BAD-ID judges the ID number as written: a 15-digit number the
+	// run upgraded to 18 digits for matching (ident.Upgrade15) is still
+	// checked, and reported, in the form the subsidy tables hold
+	// (keyed by table and normal form: the row a person is listed from)
+	written15 := map[[2]string]string{}
+	for _, c := range e.in.Altered {
+		if c.Upgraded && c.Column == "person_id" && (c.Table == "beneficiaries" || c.Table == "payments") {
+			if _, ok := written15[[2]string{c.Table, c.Normalised}]; !ok {
+				written15[[2]string{c.Table, c.Normalised}] = c.Original
+			}
+		}
+	}
 	emit := func(person string, node int32, known bool, village, caseID, source string) {
 		row := -1
 		if known {
 			row = e.g.Row(node)
+		}
+		asWritten, old := written15[[2]string{source, person}]
+		if !old {
+			asWritten = person
 		}
 		b.SetStr(o.village, village)
 		b.SetStr(o.person, person)
 		b.SetStr(o.caseID, caseID)
 		b.SetStr(o.source, source)
 		b.SetBool(o.inRegister, row >= 0)
-		r := CheckID(person)
+		r := CheckID(asWritten)
 		b.SetBool(o.formatOK, r.FormatOK)
 		b.SetBool(o.checksumOK, r.ChecksumOK)
 		if r.FormatOK {
@@ -67,6 +83,9 @@ func (e *worker) idChecks() (*table.Table, error) {
 		var problem []byte
 		if !r.FormatOK {
 			problem = append(problem, "身份证号格式不符（应为17位数字加1位校验码）"...)
+			if old {
+				problem = append(problem, "，系15位旧号码，比对时已按GB 11643升为18位"...)
+			}
 		} else if !r.ChecksumOK {
 			problem = append(problem, "校验码应为"...)
 			problem = append(problem, r.Expected)

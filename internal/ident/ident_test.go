@@ -32,6 +32,19 @@ func TestNormalize(t *testing.T) {
 		{"name_zero_width", "张\u200b三", Name, "张三", true, "不可见字符零宽空格(U+200B)×1"},
 		{"name_minority_dot_kept", "买买提·艾力", Name, "买买提·艾力", false, ""},
 		{"name_full_width_latin", "ＡＢ张", Name, "AB张", true, "全角字符×2"},
+		// first-generation 15-digit numbers (check characters computed
+		// independently): the GB 11643 example and others
+		{"id15_gb_example", "110105491231002", Person, "11010519491231002X", true, "15位旧身份证号（已按GB 11643升为18位比对）"},
+		{"id15_upgraded", "511002400101001", Person, "511002194001010019", true, "15位旧身份证号（已按GB 11643升为18位比对）"},
+		{"id15_full_width", "５１１００２４００１０１００１", Person, "511002194001010019", true, "全角字符×15、15位旧身份证号（已按GB 11643升为18位比对）"},
+		{"id15_zero_width", "511002400101001\u200b", Person, "511002194001010019", true, "不可见字符零宽空格(U+200B)×1、15位旧身份证号（已按GB 11643升为18位比对）"},
+		{"id15_leap_day_1948", "511002480229001", Person, "511002194802290014", true, "15位旧身份证号（已按GB 11643升为18位比对）"},
+		{"id15_bad_date_kept", "511002401301001", Person, "511002401301001", false, ""},
+		{"id15_feb29_non_leap_kept", "511002490229001", Person, "511002490229001", false, ""},
+		{"id15_feb29_1900_kept", "511002000229001", Person, "511002000229001", false, ""},
+		{"id15_letter_kept", "51100240010100A", Person, "51100240010100A", false, ""},
+		{"id15_code_column_kept", "511002400101001", Code, "511002400101001", false, ""},
+		{"id15_account_kept", "511002400101001", Account, "511002400101001", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, changed := Normalize(tc.in, tc.k)
@@ -61,6 +74,37 @@ func TestCleanNoAlloc(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { Normalize(s, Person) }); n != 0 {
 			t.Errorf("Normalize(%q) allocates %v times", s, n)
 		}
+	}
+}
+
+// TestPlainColumn: a column is plain only if no person-id value is a
+// 15-digit ID number, found by the offsets' lengths.
+func TestPlainColumn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vals []string
+		k    Kind
+		want bool
+	}{
+		{"ids_18", []string{id, "11010519491231002X"}, Person, true},
+		{"one_id_15", []string{id, "511002400101001", "P1"}, Person, false},
+		{"id_15_last", []string{"P1", "110105491231002"}, Person, false},
+		{"fifteen_bytes_not_an_id", []string{"CASE-0000000001", "511002401301001"}, Person, true},
+		{"id_15_in_code_column", []string{"511002400101001"}, Code, true},
+		{"lower_x", []string{"11010519491231002x"}, Person, false},
+		{"empty", nil, Person, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b []byte
+			offs := []int32{0}
+			for _, v := range tc.vals {
+				b = append(b, v...)
+				offs = append(offs, int32(len(b)))
+			}
+			if got := PlainColumn(b, offs, tc.k); got != tc.want {
+				t.Errorf("PlainColumn(%q, %s) = %v", tc.vals, tc.k, got)
+			}
+		})
 	}
 }
 

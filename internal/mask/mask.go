@@ -112,6 +112,12 @@ func plausibleBirth(run []rune, at, n int) bool {
 //     internal/money), and an entry id of 15 digits is masked only if it
 //     happens to look like an ID, which errs on the safe side.
 //   - 16 to 19 digits, not glued to letters: an account number.
+//
+// Runs separated by one space or dash (a chain) are also read together,
+// because people group an ID's digits the way they read it (5110 0219 8409
+// 0600 18, 511002-19840906-0018) and such a form would otherwise slip past
+// as short numbers; see groupedWindow for which windows of a chain are
+// masked. The masked form is written without the separators.
 func maskNumbers(s string) string {
 	if !strings.ContainsFunc(s, isDigit) {
 		return s
@@ -119,43 +125,126 @@ func maskNumbers(s string) string {
 	r := []rune(s)
 	var b strings.Builder
 	last := 0
+	replace := func(i, j int, out string) {
+		if out == "" {
+			return
+		}
+		b.WriteString(string(r[last:i]))
+		b.WriteString(out)
+		last = j
+	}
+	var groups [][2]int // the current chain's runs, [start, end)
 	for i := 0; i < len(r); {
 		if !isDigit(r[i]) {
 			i++
 			continue
 		}
-		j := i
-		for j < len(r) && isDigit(r[j]) {
-			j++
+		groups = groups[:0]
+		for {
+			j := i
+			for j < len(r) && isDigit(r[j]) {
+				j++
+			}
+			x := j < len(r) && isX(r[j])
+			if x && (j-i == 17 || len(groups) > 0) {
+				j++ // a check character ends the run, and the chain
+			}
+			groups = append(groups, [2]int{i, j})
+			if x || j+1 >= len(r) || !isSep(r[j]) || !isDigit(r[j+1]) {
+				break
+			}
+			i = j + 1
 		}
-		if j-i == 17 && j < len(r) && isX(r[j]) {
-			j++
+		for g := 0; g < len(groups); {
+			if e, out := groupedWindow(r, groups[g:]); e > 0 {
+				replace(groups[g][0], groups[g+e][1], out)
+				g += e + 1
+				continue
+			}
+			gi, gj := groups[g][0], groups[g][1]
+			replace(gi, gj, maskRun(r, gi, gj))
+			g++
 		}
-		glued := i > 0 && isLatin(r[i-1]) || j < len(r) && (isLatin(r[j]) || isX(r[j]))
-		starred := i > 0 && r[i-1] == '*' || j < len(r) && r[j] == '*'
-		run := r[i:j]
-		out := ""
-		switch n := len(run); {
-		case starred:
-		case n == 18 && (!glued || plausibleBirth(run, 6, 8)):
-			out = ID(string(run))
-		case n == 15 && plausibleBirth(run, 6, 6):
-			out = ID(string(run))
-		case n >= 16 && n <= 19 && !glued:
-			out = Account(string(run))
-		}
-		if out != "" {
-			b.WriteString(string(r[last:i]))
-			b.WriteString(out)
-			last = j
-		}
-		i = j
+		i = groups[len(groups)-1][1]
 	}
 	if last == 0 {
 		return s
 	}
 	b.WriteString(string(r[last:]))
 	return b.String()
+}
+
+// isSep is a separator people group digits with: one space or dash
+// (ASCII or full-width).
+func isSep(r rune) bool { return r == ' ' || r == '-' || r == '\u3000' || r == '－' }
+
+// maskRun masks the single digit run r[i:j] (the rules of maskNumbers), or
+// returns "" to leave it.
+func maskRun(r []rune, i, j int) string {
+	glued := i > 0 && isLatin(r[i-1]) || j < len(r) && (isLatin(r[j]) || isX(r[j]))
+	starred := i > 0 && r[i-1] == '*' || j < len(r) && r[j] == '*'
+	run := r[i:j]
+	switch n := len(run); {
+	case starred:
+	case n == 18 && (!glued || plausibleBirth(run, 6, 8)):
+		return ID(string(run))
+	case n == 15 && plausibleBirth(run, 6, 6):
+		return ID(string(run))
+	case n >= 16 && n <= 19 && !glued:
+		return Account(string(run))
+	}
+	return ""
+}
+
+// groupedWindow looks for the longest window groups[0..e] (e >= 1: two or
+// more runs joined by single separators) that is a grouped ID, else the
+// longest that is a grouped account, and returns e and its masked form, or
+// 0 and "". A window is
+//   - an ID when its characters add up to 18 (the last may be X) with a
+//     plausible YYYYMMDD birth date at 7–14, or to 15 digits with a
+//     plausible YYMMDD at 7–12;
+//   - an account when it is three or more runs, all but the last of four
+//     digits (6217 0000 1111 2222), adding up to 16–19 digits, not glued
+//     to letters.
+//
+// The ID wins over the account because an ID grouped in fours (5110 0219
+// 8409 0600 18) starts with a 16-digit window in fours. Dates (2024-01-01:
+// 8 digits), amounts (1,234.56: a comma is no separator), voucher numbers
+// (PZ202401-00001: 11) and phone numbers (138 0000 0000: 11) are never a
+// window; a window already starred is left.
+func groupedWindow(r []rune, groups [][2]int) (int, string) {
+	first := groups[0][0]
+	if first > 0 && r[first-1] == '*' {
+		return 0, ""
+	}
+	idEnd, accEnd := 0, 0
+	var idOut, accOut string
+	n := groups[0][1] - first
+	four := n == 4
+	digits := append([]rune(nil), r[first:groups[0][1]]...)
+	for e := 1; e < len(groups) && n <= 19; e++ {
+		g := groups[e]
+		n += g[1] - g[0]
+		digits = append(digits, r[g[0]:g[1]]...)
+		end := g[1]
+		if end < len(r) && r[end] == '*' {
+			break
+		}
+		switch {
+		case n == 18 && plausibleBirth(digits, 6, 8):
+			idEnd, idOut = e, ID(string(digits))
+		case n == 15 && !isX(digits[14]) && plausibleBirth(digits, 6, 6):
+			idEnd, idOut = e, ID(string(digits))
+		case e >= 2 && four && n >= 16 && n <= 19 && !isX(digits[n-1]) &&
+			!(first > 0 && isLatin(r[first-1])) && !(end < len(r) && isLatin(r[end])):
+			accEnd, accOut = e, Account(string(digits))
+		}
+		four = four && g[1]-g[0] == 4
+	}
+	if idEnd > 0 {
+		return idEnd, idOut
+	}
+	return accEnd, accOut
 }
 
 // Masker masks free text and evidence values. It knows the names it has

@@ -136,3 +136,43 @@ func TestTextRegisterNames(t *testing.T) {
 		})
 	}
 }
+
+// TestTextGroupedForms: an ID (or a bank card) written in digit groups
+// separated by single spaces or dashes is masked like the plain form;
+// dates, amounts, voucher numbers and phone numbers, which are digit groups
+// too, stay readable.
+func TestTextGroupedForms(t *testing.T) {
+	m := New(false)
+	for _, c := range []struct{ name, in, want string }{
+		{"spaces 4-4-4-4-2", "身份证5110 0219 8409 0600 18核实", "身份证511002********0018核实"},
+		{"dashes 6-8-4", "511002-19840906-0018", "511002********0018"},
+		{"dashes then check X", "511002-19800101-123X。", "511002********123X。"},
+		{"spaces 6-4-4-4", "号码 511002 1984 0906 0018 已核", "号码 511002********0018 已核"},
+		{"ideographic space", "5110\u30000219\u30008409\u30000600\u300018", "511002********0018"},
+		{"full-width digits grouped", "５１１００２－１９８４０９０６－００１８", "５１１００２********００１８"},
+		{"15 digits grouped", "旧号511002-840906-001", "旧号511002*****6001"},
+		{"after a date", "2024-01-01 5110 0219 8409 0600 18", "2024-01-01 511002********0018"},
+		{"glued to letters, birth date plausible", "ID511002-19840906-0018", "ID511002********0018"},
+		{"bank card in fours", "账号6217 0000 1111 2222转入", "账号6217****2222转入"},
+		{"bank card 19 digits", "6217-0000-1111-2222-333", "6217****2333"},
+		// negatives: decided to stay readable (docs/guarantees.md)
+		{"date", "2024-01-01", "2024-01-01"},
+		{"date range", "2024-01-01 2024-02-01", "2024-01-01 2024-02-01"},
+		{"amount", "1,234.56", "1,234.56"},
+		{"voucher number", "PZ202401-00001", "PZ202401-00001"},
+		{"phone number", "电话138 0000 0000", "电话138 0000 0000"},
+		{"phone number dashes", "138-0000-0000", "138-0000-0000"},
+		{"village id and date", "511002101204-2024-03-01", "511002101204-2024-03-01"},
+		{"18 grouped digits without a birth date", "123456-78901234-5678", "123456-78901234-5678"},
+		{"18 digits in fours read as a card", "1234 5678 9012 3456 78", "1234****5678"},
+		{"case id with a dash", "TK511002101204-9999", "TK511002101204-9999"},
+		{"two spaces are no group", "5110  0219 8409 0600 18", "5110  0219 8409 0600 18"},
+		{"already masked", "511002********0018 8409", "511002********0018 8409"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := m.Text(c.in); got != c.want {
+				t.Errorf("Text(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}

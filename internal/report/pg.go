@@ -3,16 +3,12 @@ package report
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/neijiang/xiaowei/internal/campaign"
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
-	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/leads"
 	"github.com/neijiang/xiaowei/internal/run"
 	"github.com/neijiang/xiaowei/internal/store"
@@ -22,61 +18,25 @@ import (
 // the findings it saw (those whose last sighting is this run: complete for
 // the latest run of a scope), its leads, the dispositions, the villages and
 // the trend. Rejected rows are not stored: their count is in the summary.
+// Every query is a store method: report only shapes what they return.
 func LoadDB(ctx context.Context, st *store.Store, runID string) (*Data, error) {
 	d := &Data{RunID: runID, Places: map[string]leads.Place{}}
-	var summary, manifest []byte
-	var camp *string
-	var towns, villages []string
-	var asOf time.Time
-	err := st.Pool.QueryRow(ctx, "select summary, manifest, campaign, scope_towns, scope_villages, as_of from "+st.T("runs")+" where run_id = $1", runID).
-		Scan(&summary, &manifest, &camp, &towns, &villages, &asOf)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("no run %s in schema %s", runID, st.Schema)
-	}
+	r, err := st.Run(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
+	towns, villages := r.Towns, r.Villages
 	d.Summary, d.Manifest = &run.Summary{}, &run.Manifest{}
-	if err := json.Unmarshal(summary, d.Summary); err != nil {
+	if err := json.Unmarshal(r.Summary, d.Summary); err != nil {
 		return nil, fmt.Errorf("run summary: %w", err)
 	}
-	if len(manifest) > 0 {
-		json.Unmarshal(manifest, d.Manifest)
+	if len(r.Manifest) > 0 {
+		json.Unmarshal(r.Manifest, d.Manifest)
 	}
-	if camp != nil && *camp != "" {
-		d.Campaign = &campaign.Campaign{Name: *camp, Towns: towns, Villages: villages}
+	if r.Campaign != "" {
+		d.Campaign = &campaign.Campaign{Name: r.Campaign, Towns: towns, Villages: villages}
 	}
-	rows, err := st.Pool.Query(ctx, `select finding_id, rule_id, family, severity, village_id, coalesce(town_id, ''), subject, period,
-		amount::text, coalesce(title, ''), message, coalesce(responsible, ''), coalesce(rule_version, ''), evidence
-		from `+st.T("findings")+` where last_run_id = $1 order by village_id, rule_id, subject, period`, runID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		f := &findings.Finding{}
-		var amount *string
-		var ev []byte
-		if err := rows.Scan(&f.FindingID, &f.RuleID, &f.Family, &f.Severity, &f.VillageID, &f.TownID, &f.Subject, &f.Period,
-			&amount, &f.Title, &f.Message, &f.Responsible, &f.RuleHash, &ev); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if amount != nil {
-			a := &findings.Amount{}
-			if err := a.UnmarshalJSON([]byte(*amount)); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			f.Amount = a
-		}
-		if err := json.Unmarshal(ev, &f.Evidence); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		d.Findings = append(d.Findings, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if d.Findings, err = st.RunFindings(ctx, runID); err != nil {
 		return nil, err
 	}
 	if d.Leads, err = LeadsDB(ctx, st, runID); err != nil {
@@ -86,24 +46,16 @@ func LoadDB(ctx context.Context, st *store.Store, runID string) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Dispositions = dispose.Apply(d.Findings, events, civil.FromTime(asOf), "database")
-	prow, err := st.Pool.Query(ctx, "select village_id, village_name, town_id, coalesce(town_name, '') from "+st.D("villages")+" order by village_id")
+	d.Dispositions = dispose.Apply(d.Findings, events, civil.FromTime(r.AsOf), "database")
+	vs, err := st.AllVillages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for prow.Next() {
-		var p leads.Place
-		if err := prow.Scan(&p.VillageID, &p.VillageName, &p.TownID, &p.TownName); err != nil {
-			prow.Close()
-			return nil, err
-		}
+	for _, v := range vs {
+		p := leads.Place{VillageID: v.VillageID, VillageName: v.VillageName, TownID: v.TownID, TownName: v.TownName}
 		if inScope(p, towns, villages) {
 			d.Places[p.VillageID] = p
 		}
-	}
-	prow.Close()
-	if err := prow.Err(); err != nil {
-		return nil, err
 	}
 	if d.Names, err = st.PersonNames(ctx); err != nil {
 		return nil, err
@@ -132,22 +84,15 @@ func inScope(p leads.Place, towns, villages []string) bool {
 // TrendDB returns up to 12 runs of the same job and campaign up to and
 // including runID, oldest first.
 func TrendDB(ctx context.Context, st *store.Store, runID string) ([]TrendPoint, error) {
-	rows, err := st.Pool.Query(ctx, `select r.run_id, to_char(r.as_of, 'YYYY-MM-DD'), r.findings, r.new_findings, r.resolved from `+st.T("runs")+` r,
-		`+st.T("runs")+` me where me.run_id = $1 and r.job = me.job and r.campaign is not distinct from me.campaign and r.finished_at <= me.finished_at
-		order by r.finished_at desc limit 12`, runID)
+	rows, err := st.Trend(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []TrendPoint
-	for rows.Next() {
-		var p TrendPoint
-		if err := rows.Scan(&p.RunID, &p.AsOf, &p.Findings, &p.New, &p.Resolved); err != nil {
-			return nil, err
-		}
-		out = append([]TrendPoint{p}, out...)
+	for _, r := range rows {
+		out = append(out, TrendPoint{RunID: r.RunID, AsOf: r.AsOf, Findings: r.Findings, New: r.New, Resolved: r.Resolved})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DispositionsDB reads the decision trail (disposition_events) as events.
@@ -172,36 +117,10 @@ func DispositionsDB(ctx context.Context, st *store.Store) ([]dispose.Event, erro
 
 // LeadsDB reads a run's leads (stored with the run) in rank order.
 func LeadsDB(ctx context.Context, st *store.Store, runID string) ([]*leads.Lead, error) {
-	rows, err := st.Pool.Query(ctx, "select payload from "+st.T("leads")+" where run_id = $1 order by (payload->>'rank')::int, lead_id", runID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*leads.Lead
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, err
-		}
-		l := &leads.Lead{}
-		if err := json.Unmarshal(b, l); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return st.RunLeads(ctx, runID)
 }
 
 // LeadDB returns a lead as stored by the latest recorded run that had it.
 func LeadDB(ctx context.Context, st *store.Store, leadID string) (*leads.Lead, error) {
-	var b []byte
-	err := st.Pool.QueryRow(ctx, "select l.payload from "+st.T("leads")+" l join "+st.T("runs")+" r using (run_id) where l.lead_id = $1 order by r.finished_at desc limit 1", leadID).Scan(&b)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("no lead %s in the database", leadID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	l := &leads.Lead{}
-	return l, json.Unmarshal(b, l)
+	return st.LatestLead(ctx, leadID)
 }

@@ -62,8 +62,8 @@ func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator
 			if !ok {
 				return nil, fmt.Errorf("normalise %s.%s: not a string column", spec.Name, c.Name)
 			}
-			if ident.PlainBytes(arr.ValueBytes(), k) {
-				continue // one pass over the bytes: nothing to normalise
+			if ident.PlainColumn(arr.ValueBytes(), arr.ValueOffsets(), k) {
+				continue // one pass over the bytes (and lengths): nothing to normalise
 			}
 			first := len(changes)
 			for i := 0; i < arr.Len(); i++ {
@@ -72,7 +72,8 @@ func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator
 				}
 				v := arr.Value(i)
 				if n, changed := ident.Normalize(v, k); changed {
-					changes = append(changes, ident.Change{Table: spec.Name, Column: c.Name, Kind: k, Row: i, Original: strings.Clone(v), Normalised: n})
+					up := k == ident.Person && len(n) == 18 && ident.Upgraded(v)
+					changes = append(changes, ident.Change{Table: spec.Name, Column: c.Name, Kind: k, Row: i, Original: strings.Clone(v), Normalised: n, Upgraded: up})
 				}
 			}
 			if len(changes) == first {
@@ -103,7 +104,51 @@ func normaliseTables(tables, owned map[string]*table.Table, mem memory.Allocator
 		markDuplicates(changes[tableFirst:], nt, spec.Key)
 	}
 	locate(changes, tables)
+	markMixed(changes, tables)
 	return changes, nil
+}
+
+// markMixed flags the 15-to-18-digit upgrades whose person is also written
+// in the 18-digit form: in the normalised person columns the 18-digit value
+// occurs more often than it was upgraded. Mixed forms of one person across
+// an export are the tampering signal (an old-form relative in the register
+// and the new form in the payments escaped the kin checks); an all-15-digit
+// register is not. Only runs with an upgrade pay for the scan.
+func markMixed(changes []ident.Change, tables map[string]*table.Table) {
+	upgrades := map[string]int{} // normal form -> rows upgraded to it
+	for _, c := range changes {
+		if c.Upgraded {
+			upgrades[c.Normalised]++
+		}
+	}
+	if len(upgrades) == 0 {
+		return
+	}
+	seen := make(map[string]int, len(upgrades))
+	for _, spec := range contract.All() {
+		t := tables[spec.Name]
+		if t == nil {
+			continue
+		}
+		for _, c := range spec.Columns {
+			if k, ok := identKind(spec.Name, c); !ok || k != ident.Person || !t.Has(c.Name) {
+				continue
+			}
+			a := t.Str(c.Name)
+			for i := 0; i < a.Len(); i++ {
+				if a.IsValid(i) && a.ValueLen(i) == 18 {
+					if _, ok := upgrades[a.Value(i)]; ok {
+						seen[a.Value(i)]++
+					}
+				}
+			}
+		}
+	}
+	for x := range changes {
+		if c := &changes[x]; c.Upgraded && seen[c.Normalised] > upgrades[c.Normalised] {
+			c.Mixed = true
+		}
+	}
 }
 
 // markDuplicates flags the changes to a key column whose row, in normal

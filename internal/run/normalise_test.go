@@ -146,3 +146,61 @@ func TestPipelineNormalisesBeforeScope(t *testing.T) {
 		})
 	}
 }
+
+// TestNormaliseUpgrades15: a valid 15-digit ID number in a person column is
+// replaced by its 18-digit form and marked Upgraded; it is Mixed only when
+// the same person is written in the 18-digit form in another row (here the
+// payments), not when every row uses the old form (a second person).
+func TestNormaliseUpgrades15(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	src := map[string]string{
+		"villages": "511002101204,牛桥村,511002101,史家镇,511002,市中区\n",
+		"persons": "511002600101132,王秀英,F,1960-01-01,HH2,head,511002101204,\n" +
+			"511002450101232,吴桂兰,F,1945-01-01,HH11,head,511002101204,\n" +
+			"511002451301232,错日期,F,1945-01-01,HH12,head,511002101204,\n",
+		"payments": "Y1,B2,511002196001011328,dibao,2025-01,600.00,2025-01-10,6217000000000001,511002196001011328\n",
+	}
+	callers := map[string]*table.Table{}
+	for name, rows := range src {
+		spec, _ := contract.Lookup(name)
+		tb, _, rejects, err := load.Table(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
+		if err != nil || len(rejects) > 0 {
+			t.Fatalf("%s: %v %v", name, err, rejects)
+		}
+		callers[name] = tb
+	}
+	defer func() {
+		for _, tb := range callers {
+			tb.Release()
+		}
+	}()
+	normal := maps.Clone(callers)
+	changes, err := normaliseTables(normal, callers, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseNew(normal, callers)
+	want := []ident.Change{
+		{Table: "persons", Column: "person_id", Kind: ident.Person, Row: 0, Original: "511002600101132", Normalised: "511002196001011328",
+			Subject: "person:511002196001011328", VillageID: "511002101204", Upgraded: true, Mixed: true},
+		{Table: "persons", Column: "person_id", Kind: ident.Person, Row: 1, Original: "511002450101232", Normalised: "511002194501012328",
+			Subject: "person:511002194501012328", VillageID: "511002101204", Upgraded: true},
+	}
+	if len(changes) != len(want) {
+		t.Fatalf("%d changes, want %d: %+v", len(changes), len(want), changes)
+	}
+	for i := range want {
+		t.Run(want[i].Normalised, func(t *testing.T) {
+			if changes[i] != want[i] {
+				t.Errorf("change %d:\n got %+v\nwant %+v", i, changes[i], want[i])
+			}
+			if got := normal["persons"].Str("person_id").Value(want[i].Row); got != want[i].Normalised {
+				t.Errorf("table holds %q, want %q", got, want[i].Normalised)
+			}
+		})
+	}
+	if got := normal["persons"].Str("person_id").Value(2); got != "511002451301232" {
+		t.Errorf("a 15-digit value without a calendar birth date is kept as written, got %q", got)
+	}
+}

@@ -47,7 +47,7 @@ func (s *Service) apiHandler() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
-		if err := s.st.Pool.Ping(ctx); err != nil {
+		if err := s.st.Ping(ctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			json.NewEncoder(w).Encode(map[string]string{"status": "database unreachable"})
 			return
@@ -83,29 +83,19 @@ func (s *Service) runsHandler(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 1000 {
 		limit = v
 	}
-	rows, err := s.st.Pool.Query(r.Context(), `select run_id, job, campaign, scheduled_for, as_of::text, started_at, finished_at,
-		findings, new_findings, reopened, resolved, rows_rejected from `+s.st.T("runs")+` order by finished_at desc limit $1`, limit)
+	rows, err := s.st.RecentRuns(r.Context(), limit)
 	if err != nil {
 		http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	defer rows.Close()
 	out := struct {
 		Runs     []RunRow  `json:"runs"`
 		Attempts []Attempt `json:"attempts"`
-	}{Runs: []RunRow{}, Attempts: s.Attempts()}
-	for rows.Next() {
-		var x RunRow
-		if err := rows.Scan(&x.RunID, &x.Job, &x.Campaign, &x.ScheduledFor, &x.AsOf, &x.StartedAt, &x.FinishedAt,
-			&x.Findings, &x.New, &x.Reopened, &x.Resolved, &x.Rejected); err != nil {
-			http.Error(w, "database: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		out.Runs = append(out.Runs, x)
-	}
-	if err := rows.Err(); err != nil {
-		http.Error(w, "database: "+err.Error(), http.StatusInternalServerError)
-		return
+	}{Runs: make([]RunRow, 0, len(rows)), Attempts: s.Attempts()}
+	for _, x := range rows {
+		out.Runs = append(out.Runs, RunRow{RunID: x.RunID, Job: x.Job, Campaign: x.Campaign, ScheduledFor: x.ScheduledFor, AsOf: x.AsOf,
+			StartedAt: x.StartedAt, FinishedAt: x.FinishedAt, Findings: x.Findings, New: x.New, Reopened: x.Reopened,
+			Resolved: x.Resolved, Rejected: x.Rejected})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)

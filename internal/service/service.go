@@ -289,15 +289,8 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 		log.Info("job finished", "outcome", a.Outcome, "stored", a.Stored, "run_id", a.RunID, "seconds", a.Seconds, "findings", a.Findings,
 			"new", a.New, "resolved", a.Resolved, "reopened", a.Reopened, "err", a.Error)
 	}()
-	conn, err := s.st.Pool.Acquire(ctx)
+	release, got, err := s.st.TryJobLock(ctx, j.name)
 	if err != nil {
-		a.Outcome, a.Error = outcomeOf(ctx, err), err.Error()
-		return a
-	}
-	defer conn.Release()
-	key := s.st.LockKey("job:" + j.name)
-	var got bool
-	if err := conn.QueryRow(ctx, "select pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
 		a.Outcome, a.Error = outcomeOf(ctx, err), err.Error()
 		return a
 	}
@@ -305,14 +298,7 @@ func (s *Service) execute(ctx context.Context, j *job, slot time.Time) Attempt {
 		a.Outcome = "locked"
 		return a
 	}
-	defer func() {
-		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := conn.Exec(uctx, "select pg_advisory_unlock($1)", key); err != nil {
-			// The session may be broken: drop it so the lock goes with it.
-			conn.Conn().Close(uctx)
-		}
-	}()
+	defer release()
 	if done, err := s.st.SlotDone(ctx, j.name, slot); err != nil {
 		a.Outcome, a.Error = outcomeOf(ctx, err), err.Error()
 		return a

@@ -63,7 +63,7 @@ var ErrUnknownVillage = errors.New("unknown village")
 // from the villages table, so the two can never disagree; an unknown village
 // is refused.
 func (s *Store) AddAccount(ctx context.Context, a Account, actor string) error {
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if a.Village != "" {
 			var town string
 			err := tx.QueryRow(ctx, "select town_id from "+s.D("villages")+" where village_id = $1", a.Village).Scan(&town)
@@ -110,7 +110,7 @@ func (s *Store) SetDisabled(ctx context.Context, user string, disabled bool, act
 }
 
 func (s *Store) accountChange(ctx context.Context, user, actor, action string, after map[string]any, sql string, arg any) error {
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sql, user, arg)
 		if err != nil {
 			return err
@@ -127,7 +127,7 @@ func (s *Store) accountChange(ctx context.Context, user, actor, action string, a
 
 // Accounts lists every account by name.
 func (s *Store) Accounts(ctx context.Context) ([]*Account, error) {
-	rows, err := s.Pool.Query(ctx, "select "+accountCols+" from "+s.T("accounts")+" order by username")
+	rows, err := s.pool.Query(ctx, "select "+accountCols+" from "+s.T("accounts")+" order by username")
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (s *Store) Accounts(ctx context.Context) ([]*Account, error) {
 
 // GetAccount returns an account, or nil when there is none.
 func (s *Store) GetAccount(ctx context.Context, user string) (*Account, error) {
-	a, err := scanAccount(s.Pool.QueryRow(ctx, "select "+accountCols+" from "+s.T("accounts")+" where username = $1", user))
+	a, err := scanAccount(s.pool.QueryRow(ctx, "select "+accountCols+" from "+s.T("accounts")+" where username = $1", user))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -155,7 +155,7 @@ func (s *Store) GetAccount(ctx context.Context, user string) (*Account, error) {
 // LoginFailed counts a failed sign-in; the max-th failure in a row locks the
 // account until now+lock.
 func (s *Store) LoginFailed(ctx context.Context, user string, max int, lock time.Duration) error {
-	_, err := s.Pool.Exec(ctx, "update "+s.T("accounts")+` set failed_logins = failed_logins + 1,
+	_, err := s.pool.Exec(ctx, "update "+s.T("accounts")+` set failed_logins = failed_logins + 1,
 		locked_until = case when failed_logins + 1 >= $2 then now() + $3::interval else locked_until end where username = $1`,
 		user, max, fmt.Sprintf("%d seconds", int(lock.Seconds())))
 	return err
@@ -163,7 +163,7 @@ func (s *Store) LoginFailed(ctx context.Context, user string, max int, lock time
 
 // LoginSucceeded clears the failure count.
 func (s *Store) LoginSucceeded(ctx context.Context, user string) error {
-	_, err := s.Pool.Exec(ctx, "update "+s.T("accounts")+" set failed_logins = 0, locked_until = null where username = $1", user)
+	_, err := s.pool.Exec(ctx, "update "+s.T("accounts")+" set failed_logins = 0, locked_until = null where username = $1", user)
 	return err
 }
 
@@ -177,7 +177,7 @@ type Session struct {
 
 // CreateSession stores a new session (the token's hash).
 func (s *Store) CreateSession(ctx context.Context, tokenHash, user, csrf string) error {
-	_, err := s.Pool.Exec(ctx, "insert into "+s.T("sessions")+" (token_hash, username, csrf, created_at, last_seen) values ($1,$2,$3,now(),now())",
+	_, err := s.pool.Exec(ctx, "insert into "+s.T("sessions")+" (token_hash, username, csrf, created_at, last_seen) values ($1,$2,$3,now(),now())",
 		tokenHash, user, csrf)
 	return err
 }
@@ -189,7 +189,7 @@ func (s *Store) CreateSession(ctx context.Context, tokenHash, user, csrf string)
 func (s *Store) GetSession(ctx context.Context, tokenHash string, idle, absolute time.Duration) (*Session, error) {
 	ss := &Session{TokenHash: tokenHash}
 	var lastSeen time.Time
-	row := s.Pool.QueryRow(ctx, "select s.csrf, s.created_at, s.last_seen, "+prefixCols("a.", accountCols)+" from "+s.T("sessions")+" s join "+
+	row := s.pool.QueryRow(ctx, "select s.csrf, s.created_at, s.last_seen, "+prefixCols("a.", accountCols)+" from "+s.T("sessions")+" s join "+
 		s.T("accounts")+" a using (username) where s.token_hash = $1", tokenHash)
 	a := &Account{}
 	var locked pgtype.Timestamptz
@@ -206,7 +206,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash string, idle, absolute
 		return nil, s.DeleteSession(ctx, tokenHash)
 	}
 	if now.Sub(lastSeen) > time.Minute {
-		if _, err := s.Pool.Exec(ctx, "update "+s.T("sessions")+" set last_seen = now() where token_hash = $1", tokenHash); err != nil {
+		if _, err := s.pool.Exec(ctx, "update "+s.T("sessions")+" set last_seen = now() where token_hash = $1", tokenHash); err != nil {
 			return nil, err
 		}
 	}
@@ -217,7 +217,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash string, idle, absolute
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := s.Pool.Exec(ctx, "delete from "+s.T("sessions")+" where token_hash = $1", tokenHash)
+	_, err := s.pool.Exec(ctx, "delete from "+s.T("sessions")+" where token_hash = $1", tokenHash)
 	return err
 }
 

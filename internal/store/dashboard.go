@@ -46,12 +46,12 @@ func (s *Store) Dashboard(ctx context.Context, sc auth.Scope, today civil.Date) 
 	w.add("?::date is not null", today.String())
 	scopeLeads(w, sc)
 	W := s.T("work_leads") + " w"
-	if err := s.Pool.QueryRow(ctx, "select count(*), count(*) filter (where w.status <> 'closed' and w.due_on < $1::date), count(*) filter (where w.status = 'closed'), coalesce((sum(w.amount)*100)::bigint, 0) from "+
+	if err := s.pool.QueryRow(ctx, "select count(*), count(*) filter (where w.status <> 'closed' and w.due_on < $1::date), count(*) filter (where w.status = 'closed'), coalesce((sum(w.amount)*100)::bigint, 0) from "+
 		W+" where "+w.sql(), w.args...).Scan(&d.Leads, &d.Overdue, &d.Closed, &d.InvolvedFen); err != nil {
 		return nil, err
 	}
 	counts := func(sql string, args []any) ([]Count, error) {
-		rows, err := s.Pool.Query(ctx, sql, args...)
+		rows, err := s.pool.Query(ctx, sql, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +84,7 @@ func (s *Store) Dashboard(ctx context.Context, sc auth.Scope, today civil.Date) 
 		" on w.lead_id = o.lead_id where "+w.sql()+" group by 1 order by 3 desc, 1", w.args); err != nil {
 		return nil, err
 	}
-	if err := s.Pool.QueryRow(ctx, "select count(distinct o.person || '|' || o.lead_id), count(*), coalesce((sum(o.recovered)*100)::bigint,0) from "+s.T("outcomes")+" o join "+W+
+	if err := s.pool.QueryRow(ctx, "select count(distinct o.person || '|' || o.lead_id), count(*), coalesce((sum(o.recovered)*100)::bigint,0) from "+s.T("outcomes")+" o join "+W+
 		" on w.lead_id = o.lead_id where "+w.sql(), w.args...).Scan(&d.PeopleHeld, &d.Outcomes, &d.RecoveredFen); err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Store) Dashboard(ctx context.Context, sc auth.Scope, today civil.Date) 
 	for _, c := range d.FindingsByTown {
 		d.OpenFindings += c.N
 	}
-	rows, err := s.Pool.Query(ctx, `with r as (select run_id, job, as_of, finished_at from `+s.T("runs")+` order by finished_at desc limit 30)
+	rows, err := s.pool.Query(ctx, `with r as (select run_id, job, as_of, finished_at from `+s.T("runs")+` order by finished_at desc limit 30)
 		select r.run_id, to_char(r.as_of,'YYYY-MM-DD'), r.job,
 			(select count(*) from `+s.T("finding_events")+` e join `+s.T("findings")+` f using (finding_id) where e.run_id = r.run_id and e.event in ('opened','reopened') and `+fw.sql()+`),
 			(select count(*) from `+s.T("finding_events")+` e join `+s.T("findings")+` f using (finding_id) where e.run_id = r.run_id and e.event = 'resolved' and `+fw.sql()+`)
@@ -143,7 +143,7 @@ type CampaignRow struct {
 func (s *Store) Campaigns(ctx context.Context, sc auth.Scope) ([]CampaignRow, error) {
 	w := &whereBuilder{}
 	scopeLeads(w, sc)
-	rows, err := s.Pool.Query(ctx, `with c as (select campaign, count(*) runs, to_char(max(as_of),'YYYY-MM-DD') last_as_of from `+s.T("runs")+
+	rows, err := s.pool.Query(ctx, `with c as (select campaign, count(*) runs, to_char(max(as_of),'YYYY-MM-DD') last_as_of from `+s.T("runs")+
 		` where campaign is not null group by campaign),
 		l as (select cp, count(*) n, count(*) filter (where w.status = 'closed') closed from `+s.T("work_leads")+` w cross join unnest(w.campaigns) cp where `+w.sql()+` group by cp)
 		select c.campaign, c.runs, c.last_as_of, coalesce(l.n,0), coalesce(l.closed,0) from c left join l on l.cp = c.campaign order by c.campaign`, w.args...)

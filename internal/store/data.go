@@ -41,7 +41,7 @@ type ImportResult struct {
 // are not stored.
 func (s *Store) Import(ctx context.Context, ds *load.Dataset, opt ImportOptions) (*ImportResult, error) {
 	res := &ImportResult{}
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", s.LockKey("import")); err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, pl
 	}
 	type meta struct{ file, sha string }
 	imported := map[string]meta{}
-	rows, err := s.Pool.Query(ctx, "select table_name, source_file, sha256 from "+s.T("data_tables"))
+	rows, err := s.pool.Query(ctx, "select table_name, source_file, sha256 from "+s.T("data_tables"))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w (run xiaowei migrate and import first)", s.T("data_tables"), err)
 	}
@@ -318,7 +318,7 @@ func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, pl
 // case's village): the work a village brings to a run, for balancing
 // shards. Every shard reads the same counts, so they agree.
 func (s *Store) VillageRows(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.Pool.Query(ctx, `select village_id, count(*) from (
+	rows, err := s.pool.Query(ctx, `select village_id, count(*) from (
 			select village_id from `+s.D("persons")+` union all select village_id from `+s.D("beneficiaries")+`
 			union all select village_id from `+s.D("ledger")+` union all select village_id from `+s.D("disclosures")+`
 			union all select b.village_id from `+s.D("payments")+` p
@@ -369,7 +369,7 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 		args = append(args, vals)
 	}
 	sel += " order by _row"
-	rows, err := s.Pool.Query(ctx, sel, args...)
+	rows, err := s.pool.Query(ctx, sel, args...)
 	if err != nil {
 		return nil, st, nil, fmt.Errorf("reading %s: %w", spec.Name, err)
 	}
@@ -488,7 +488,7 @@ func dateTime(d civil.Date) time.Time {
 // PersonNames returns the distinct names of the persons register, for
 // masking names in a report's free text.
 func (s *Store) PersonNames(ctx context.Context) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, "select distinct name from "+s.D("persons")+" where name <> '' order by name")
+	rows, err := s.pool.Query(ctx, "select distinct name from "+s.D("persons")+" where name <> '' order by name")
 	if err != nil {
 		return nil, fmt.Errorf("reading person names: %w", err)
 	}

@@ -29,7 +29,7 @@ type Disposition struct {
 // the workbench knows also closes its workflow there (one model for the
 // command line, file runs and the web).
 func (s *Store) AddDisposition(ctx context.Context, d Disposition) error {
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := s.addDispositionTx(ctx, tx, d); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func (s *Store) addDispositionTx(ctx context.Context, tx pgx.Tx, d Disposition) 
 
 // DispositionEvents returns every decision ever made, in the order recorded.
 func (s *Store) DispositionEvents(ctx context.Context) ([]Disposition, error) {
-	rows, err := s.Pool.Query(ctx, "select finding_or_lead_id, kind, finding_ids, status, until, reason, decided_by, decided_at from "+
+	rows, err := s.pool.Query(ctx, "select finding_or_lead_id, kind, finding_ids, status, until, reason, decided_by, decided_at from "+
 		s.T("disposition_events")+" order by id")
 	if err != nil {
 		return nil, err

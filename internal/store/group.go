@@ -60,7 +60,7 @@ func (s *Store) BeginShard(ctx context.Context, group, job string, spec shard.Sp
 	if err := CheckGroupName(group); err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "insert into "+s.T("run_groups")+" (group_id, shards, job, as_of) values ($1, $2, $3, $4) on conflict do nothing",
 			group, spec.Count, job, dateTime(asOf)); err != nil {
 			return fmt.Errorf("run group %s: %w", group, err)
@@ -89,7 +89,7 @@ func (s *Store) BeginShard(ctx context.Context, group, job string, spec shard.Sp
 // FailShard records why a shard failed (best effort: a killed shard
 // cannot, and stays "running", which finish treats the same).
 func (s *Store) FailShard(ctx context.Context, group string, spec shard.Spec, cause error) error {
-	_, err := s.Pool.Exec(ctx, "update "+s.T("shard_runs")+" set status = 'failed', error = $3 where group_id = $1 and shard = $2 and status = 'running'",
+	_, err := s.pool.Exec(ctx, "update "+s.T("shard_runs")+" set status = 'failed', error = $3 where group_id = $1 and shard = $2 and status = 'running'",
 		group, spec.Index, cause.Error())
 	return err
 }
@@ -114,7 +114,7 @@ func (s *Store) RecordShard(ctx context.Context, group string, o *run.Options, o
 	if out.Summary != nil {
 		rejected = out.Summary.Rejected
 	}
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var runID *string
 		if err := tx.QueryRow(ctx, "select run_id from "+s.T("run_groups")+" where group_id = $1 for update", group).Scan(&runID); err != nil {
 			return fmt.Errorf("run group %s: %w", group, err)
@@ -190,7 +190,7 @@ type shardRow struct {
 func (s *Store) FinishGroup(ctx context.Context, group string, m RunMeta, extra ...TxWriter) (*Recorded, *GroupStatus, error) {
 	var rec *Recorded
 	var gs *GroupStatus
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		gs, err = s.groupStatusTx(ctx, tx, group, true)
 		if err != nil {
@@ -336,7 +336,7 @@ func checkShards(n int, shards []shardRow) []string {
 // GroupFindings reads a group's stored findings back, in the order a
 // whole run writes them (for the group's leads).
 func (s *Store) GroupFindings(ctx context.Context, group string) ([]*findings.Finding, error) {
-	rows, err := s.Pool.Query(ctx, `select distinct on (finding_id) finding_id, rule_id, family, severity, village_id, coalesce(town_id, ''),
+	rows, err := s.pool.Query(ctx, `select distinct on (finding_id) finding_id, rule_id, family, severity, village_id, coalesce(town_id, ''),
 		subject, period, amount, coalesce(title, ''), message, coalesce(responsible, ''), coalesce(rule_version, ''), evidence
 		from `+s.T("shard_findings")+` where group_id = $1 order by finding_id, shard`, group)
 	if err != nil {
@@ -391,7 +391,7 @@ func numericFen(n pgtype.Numeric) (int64, error) {
 // leads, and FinishGroup checks again under its lock).
 func (s *Store) CheckGroup(ctx context.Context, group string) (*GroupStatus, error) {
 	var gs *GroupStatus
-	err := pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
 		if gs, err = s.groupStatusTx(ctx, tx, group, false); err != nil || gs.RunID != "" {
 			return err

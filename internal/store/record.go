@@ -56,14 +56,14 @@ func NewRunID(t time.Time) string {
 // SlotDone reports whether job already has a completed run for slot.
 func (s *Store) SlotDone(ctx context.Context, job string, slot time.Time) (bool, error) {
 	var n int
-	err := s.Pool.QueryRow(ctx, "select count(*) from "+s.T("runs")+" where job = $1 and scheduled_for = $2", job, slot).Scan(&n)
+	err := s.pool.QueryRow(ctx, "select count(*) from "+s.T("runs")+" where job = $1 and scheduled_for = $2", job, slot).Scan(&n)
 	return n > 0, err
 }
 
 // LastSlot is the latest slot with a completed run of job (zero if none).
 func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 	var t pgtype.Timestamptz
-	err := s.Pool.QueryRow(ctx, "select max(scheduled_for) from "+s.T("runs")+" where job = $1", job).Scan(&t)
+	err := s.pool.QueryRow(ctx, "select max(scheduled_for) from "+s.T("runs")+" where job = $1", job).Scan(&t)
 	if err != nil || !t.Valid {
 		return time.Time{}, err
 	}
@@ -95,7 +95,7 @@ func (s *Store) Record(ctx context.Context, m RunMeta, o *run.Options, out *run.
 		rs.rejected = out.Summary.Rejected
 	}
 	var rec *Recorded
-	err = commitOnce(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = commitOnce(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		rec, err = s.recordTx(ctx, tx, rs, func(tx pgx.Tx) error {
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{"xw_stage"}, stageColumns, &findingSource{fs: out.Findings, i: -1})
@@ -341,6 +341,6 @@ func commitOnce(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) 
 // what really happened.
 func (s *Store) RunStored(ctx context.Context, runID string) (bool, error) {
 	var ok bool
-	err := s.Pool.QueryRow(ctx, "select exists (select 1 from "+s.T("runs")+" where run_id = $1)", runID).Scan(&ok)
+	err := s.pool.QueryRow(ctx, "select exists (select 1 from "+s.T("runs")+" where run_id = $1)", runID).Scan(&ok)
 	return ok, err
 }

@@ -30,7 +30,7 @@ func (s *Store) PruneRuns(ctx context.Context, k Keep, now time.Time) ([]string,
 	if k.MaxAge > 0 {
 		cutoff = now.Add(-k.MaxAge)
 	}
-	rows, err := s.Pool.Query(ctx, `with ranked as (
+	rows, err := s.pool.Query(ctx, `with ranked as (
 			select run_id, finished_at, row_number() over (partition by job order by finished_at desc, run_id desc) as rn from `+s.T("runs")+`)
 		delete from `+s.T("runs")+` r using ranked k
 		where r.run_id = k.run_id and k.rn > $1 and k.finished_at < $2
@@ -63,7 +63,7 @@ func (s *Store) PruneRuns(ctx context.Context, k Keep, now time.Time) ([]string,
 // age: those an open finding was last seen in (its evidence and report)
 // and those holding a lead an inspector decided on.
 func (s *Store) PinnedRuns(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.Pool.Query(ctx, `select distinct last_run_id from `+s.T("findings")+` where status = 'open'
+	rows, err := s.pool.Query(ctx, `select distinct last_run_id from `+s.T("findings")+` where status = 'open'
 		union select distinct l.run_id from `+s.T("leads")+` l join `+s.T("dispositions")+` d on d.finding_or_lead_id = l.lead_id and d.kind = 'lead'`)
 	if err != nil {
 		return nil, fmt.Errorf("pinned runs: %w", err)
@@ -83,14 +83,14 @@ func (s *Store) PinnedRuns(ctx context.Context) (map[string]bool, error) {
 // RunCount counts the stored runs.
 func (s *Store) RunCount(ctx context.Context) (int, error) {
 	var n int
-	err := s.Pool.QueryRow(ctx, "select count(*) from "+s.T("runs")).Scan(&n)
+	err := s.pool.QueryRow(ctx, "select count(*) from "+s.T("runs")).Scan(&n)
 	return n, err
 }
 
 // LastRuns is the finish time of each job's latest stored run, whoever
 // recorded it (any serve instance, a run --db, a run group's finish).
 func (s *Store) LastRuns(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := s.Pool.Query(ctx, "select job, max(finished_at) from "+s.T("runs")+" group by job")
+	rows, err := s.pool.Query(ctx, "select job, max(finished_at) from "+s.T("runs")+" group by job")
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Store) LastRuns(ctx context.Context) (map[string]time.Time, error) {
 // finished (a shard missing, failed or killed, or finish never ran).
 func (s *Store) UnfinishedGroups(ctx context.Context, age time.Duration) (int, error) {
 	var n int
-	err := s.Pool.QueryRow(ctx, "select count(*) from "+s.T("run_groups")+" where run_id is null and created_at < now() - $1::interval",
+	err := s.pool.QueryRow(ctx, "select count(*) from "+s.T("run_groups")+" where run_id is null and created_at < now() - $1::interval",
 		age.String()).Scan(&n)
 	return n, err
 }

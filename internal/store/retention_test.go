@@ -27,7 +27,7 @@ func TestPruneRuns(t *testing.T) {
 	}
 	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := f.st.Pool.Exec(ctx, q, args...); err != nil {
+		if _, err := f.st.pool.Exec(ctx, q, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -69,7 +69,7 @@ func TestPruneRuns(t *testing.T) {
 		})
 	}
 	var leads int
-	f.st.Pool.QueryRow(ctx, "select count(*) from "+f.st.T("leads")).Scan(&leads)
+	f.st.pool.QueryRow(ctx, "select count(*) from "+f.st.T("leads")).Scan(&leads)
 	if leads != 1 {
 		t.Errorf("%d leads left, want the decided one only (the pruned run's lead goes with it)", leads)
 	}

@@ -30,7 +30,7 @@ var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,40}$`)
 
 // Store is a connection pool and the schema names.
 type Store struct {
-	Pool   *pgxpool.Pool
+	pool   *pgxpool.Pool
 	Schema string // service tables
 	Data   string // contract tables
 }
@@ -59,13 +59,13 @@ func Open(ctx context.Context, dbURL, schema string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", Redact(dbURL), redactErr(err, dbURL))
 	}
-	return &Store{Pool: pool, Schema: schema, Data: schema + "_data"}, nil
+	return &Store{pool: pool, Schema: schema, Data: schema + "_data"}, nil
 }
 
 // Close closes the pool.
 func (s *Store) Close() {
-	if s != nil && s.Pool != nil {
-		s.Pool.Close()
+	if s != nil && s.pool != nil {
+		s.pool.Close()
 	}
 }
 
@@ -210,7 +210,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var applied []string
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", s.LockKey("migrate")); err != nil {
 			return err
 		}
@@ -259,7 +259,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 // Version is the highest applied migration (0 = none).
 func (s *Store) Version(ctx context.Context) (int, error) {
 	var v int32
-	err := s.Pool.QueryRow(ctx, "select coalesce(max(version), 0) from "+s.T("schema_migrations")).Scan(&v)
+	err := s.pool.QueryRow(ctx, "select coalesce(max(version), 0) from "+s.T("schema_migrations")).Scan(&v)
 	return int(v), err
 }
 

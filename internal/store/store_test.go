@@ -99,7 +99,7 @@ type row struct {
 
 func (f *fixture) findings(t *testing.T) map[string]row {
 	t.Helper()
-	rows, err := f.st.Pool.Query(context.Background(), "select subject, status, times_seen, reopened from "+f.st.T("findings"))
+	rows, err := f.st.pool.Query(context.Background(), "select subject, status, times_seen, reopened from "+f.st.T("findings"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func (f *fixture) snapshot(t *testing.T) string {
 	var b strings.Builder
 	for _, tb := range []string{"runs", "findings", "finding_events"} {
 		var s string
-		if err := f.st.Pool.QueryRow(context.Background(), "select coalesce(string_agg(x::text, E'\\n' order by x::text), '') from "+f.st.T(tb)+" x").Scan(&s); err != nil {
+		if err := f.st.pool.QueryRow(context.Background(), "select coalesce(string_agg(x::text, E'\\n' order by x::text), '') from "+f.st.T(tb)+" x").Scan(&s); err != nil {
 			t.Fatal(err)
 		}
 		b.WriteString(tb + ":\n" + s + "\n")
@@ -186,7 +186,7 @@ func TestReadDatasetChecksRows(t *testing.T) {
 	f.importRows(t, ledger())
 	// Another tool writes an empty required id: constraints allow '' but the
 	// contract does not.
-	if _, err := f.st.Pool.Exec(context.Background(), "update "+f.st.D("ledger")+" set village_id = '' where entry_id = 'E3'"); err != nil {
+	if _, err := f.st.pool.Exec(context.Background(), "update "+f.st.D("ledger")+" set village_id = '' where entry_id = 'E3'"); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := f.st.ReadDataset(context.Background(), nil)
@@ -262,7 +262,7 @@ func TestSameRunTwiceThenFixedThenBack(t *testing.T) {
 		t.Errorf("after the relapse: %+v %v", rec, fs)
 	}
 	var events int
-	f.st.Pool.QueryRow(ctx, "select count(*) from "+f.st.T("finding_events")+" where finding_id = (select finding_id from "+f.st.T("findings")+" where subject = 'entry:E2')").Scan(&events)
+	f.st.pool.QueryRow(ctx, "select count(*) from "+f.st.T("finding_events")+" where finding_id = (select finding_id from "+f.st.T("findings")+" where subject = 'entry:E2')").Scan(&events)
 	if events != 3 {
 		t.Errorf("E2 has %d events, want opened, resolved, reopened", events)
 	}
@@ -387,11 +387,11 @@ func TestDispositions(t *testing.T) {
 		t.Fatalf("events %+v %v", evs, err)
 	}
 	var status string
-	f.st.Pool.QueryRow(ctx, "select status from "+f.st.T("dispositions")+" where finding_or_lead_id = 'L1'").Scan(&status)
+	f.st.pool.QueryRow(ctx, "select status from "+f.st.T("dispositions")+" where finding_or_lead_id = 'L1'").Scan(&status)
 	if status != "confirmed" {
 		t.Errorf("current disposition %s", status)
 	}
-	if _, err := f.st.Pool.Exec(ctx, "delete from "+f.st.T("disposition_events")); err == nil {
+	if _, err := f.st.pool.Exec(ctx, "delete from "+f.st.T("disposition_events")); err == nil {
 		t.Error("disposition_events accepted a delete")
 	}
 }
@@ -415,14 +415,14 @@ func TestMoneyRangeRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var amount string
-	if err := f.st.Pool.QueryRow(context.Background(), "select amount::text from "+f.st.T("findings")+" where subject = 'entry:E9'").Scan(&amount); err != nil {
+	if err := f.st.pool.QueryRow(context.Background(), "select amount::text from "+f.st.T("findings")+" where subject = 'entry:E9'").Scan(&amount); err != nil {
 		t.Fatal(err)
 	}
 	if amount != "999999999999.99" {
 		t.Errorf("stored amount %s", amount)
 	}
 	var precision int
-	if err := f.st.Pool.QueryRow(context.Background(), "select numeric_precision from information_schema.columns where table_schema = $1 and table_name = 'leads' and column_name = 'amount'", f.st.Schema).Scan(&precision); err != nil || precision != 19 {
+	if err := f.st.pool.QueryRow(context.Background(), "select numeric_precision from information_schema.columns where table_schema = $1 and table_name = 'leads' and column_name = 'amount'", f.st.Schema).Scan(&precision); err != nil || precision != 19 {
 		t.Errorf("leads.amount precision %d %v, want 19", precision, err)
 	}
 }

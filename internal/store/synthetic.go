@@ -56,7 +56,7 @@ func (s *Store) GenerateWorkbench(ctx context.Context, towns, nLeads, nFindings 
 	// The sizes are integers: written into the statements, not passed as
 	// parameters, because each statement uses a different subset of them.
 	r := strings.NewReplacer("$1", strconv.Itoa(towns), "$2", strconv.Itoa(nFindings), "$3", strconv.Itoa(per), "$4", strconv.Itoa(nLeads))
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for i, q := range steps {
 			if _, err := tx.Exec(ctx, r.Replace(q)); err != nil {
 				return fmt.Errorf("generate step %d: %w", i, err)
@@ -70,7 +70,7 @@ func (s *Store) GenerateWorkbench(ctx context.Context, towns, nLeads, nFindings 
 	// What autovacuum would do soon after a large load: statistics for the
 	// planner, and the visibility map that lets counts use index-only scans.
 	for _, t := range []string{"work_leads", "findings", "finding_events"} {
-		if _, err := s.Pool.Exec(ctx, "vacuum analyze "+s.T(t)); err != nil {
+		if _, err := s.pool.Exec(ctx, "vacuum analyze "+s.T(t)); err != nil {
 			return err
 		}
 	}
@@ -81,7 +81,7 @@ func (s *Store) GenerateWorkbench(ctx context.Context, towns, nLeads, nFindings 
 // benchmark's scratch store).
 func (s *Store) DropSchemas(ctx context.Context) error {
 	for _, sch := range []string{s.Schema, s.Data} {
-		if _, err := s.Pool.Exec(ctx, "drop schema if exists "+pgx.Identifier{sch}.Sanitize()+" cascade"); err != nil {
+		if _, err := s.pool.Exec(ctx, "drop schema if exists "+pgx.Identifier{sch}.Sanitize()+" cascade"); err != nil {
 			return err
 		}
 	}

@@ -49,7 +49,7 @@ func (s *Store) auditTx(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
 
 // Audit appends an entry (sign-ins, reveals, exports).
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error { return s.auditTx(ctx, tx, e) })
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.auditTx(ctx, tx, e) })
 }
 
 // AuditLog returns the newest entries first. Admins and district
@@ -59,7 +59,7 @@ func (s *Store) AuditLog(ctx context.Context, sc auth.Scope, action string, limi
 	if !sc.IsAdmin() && sc.Role != auth.District {
 		return nil, nil
 	}
-	rows, err := s.Pool.Query(ctx, "select id, at, actor, action, coalesce(lead_id,''), coalesce(town_id,''), before, after, note from "+
+	rows, err := s.pool.Query(ctx, "select id, at, actor, action, coalesce(lead_id,''), coalesce(town_id,''), before, after, note from "+
 		s.T("audit")+" where ($1 = '' or action = $1) order by id desc limit $2", action, limit)
 	if err != nil {
 		return nil, err
@@ -312,7 +312,7 @@ func (s *Store) Queue(ctx context.Context, sc auth.Scope, f QueueFilter) (rows [
 	// filter combination then never walks the whole table in score order.
 	b.Queue("select "+queueCols+" from "+s.T("work_leads")+" w join (select w.lead_id from "+s.T("work_leads")+" w where "+w.sql()+
 		" order by "+order+" limit $"+strconv.Itoa(len(args)-1)+" offset $"+strconv.Itoa(len(args))+") page using (lead_id) order by "+order, args...)
-	br := s.Pool.SendBatch(ctx, b)
+	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
 	if f.NoCounts {
 		total = -1
@@ -437,7 +437,7 @@ func (s *Store) Lead(ctx context.Context, sc auth.Scope, id string, today civil.
 	b.Queue("select id, at, actor, action, coalesce(lead_id,''), coalesce(town_id,''), before, after, note from "+
 		s.T("audit")+" where lead_id = $1 order by id", id)
 	b.Queue(related, rw.args...)
-	br := s.Pool.SendBatch(ctx, b)
+	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
 
 	d := &LeadDetail{}
@@ -567,7 +567,7 @@ func (s *Store) change(ctx context.Context, sc auth.Scope, leadID string, versio
 	if !sc.CanWork() {
 		return ErrForbidden
 	}
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		w := &whereBuilder{}
 		scopeLeads(w, sc)
 		w.add("w.lead_id = ?", leadID)
@@ -766,7 +766,7 @@ func (s *Store) Comment(ctx context.Context, sc auth.Scope, leadID, text string)
 	if strings.TrimSpace(text) == "" {
 		return errors.New("empty comment")
 	}
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		w := &whereBuilder{}
 		scopeLeads(w, sc)
 		w.add("w.lead_id = ?", leadID)
@@ -785,7 +785,7 @@ func (s *Store) Comment(ctx context.Context, sc auth.Scope, leadID, text string)
 // LeadAudit logs an access to a lead in scope (a reveal of masked data);
 // ErrNotFound when the lead is outside the scope.
 func (s *Store) LeadAudit(ctx context.Context, sc auth.Scope, leadID, action, note string) error {
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		w := &whereBuilder{}
 		scopeLeads(w, sc)
 		w.add("w.lead_id = ?", leadID)
@@ -866,7 +866,7 @@ func (s *Store) FileLead(ctx context.Context, sc auth.Scope, f FiledLead, dueDay
 		return "", errors.New(strings.Join(problems, "; "))
 	}
 	var vname, town, tname string
-	err := s.Pool.QueryRow(ctx, "select village_name, town_id, coalesce(town_name,'') from "+s.D("villages")+" where village_id = $1", f.VillageID).
+	err := s.pool.QueryRow(ctx, "select village_name, town_id, coalesce(town_name,'') from "+s.D("villages")+" where village_id = $1", f.VillageID).
 		Scan(&vname, &town, &tname)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !sc.MayFileAbout(f.VillageID, town)) {
 		return "", fmt.Errorf("village %q: not one of your villages", f.VillageID)
@@ -882,7 +882,7 @@ func (s *Store) FileLead(ctx context.Context, sc auth.Scope, f FiledLead, dueDay
 	if f.When != "" {
 		summary = "时间：" + f.When + "；" + summary
 	}
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "insert into "+s.T("work_leads")+` (lead_id, source, kind, town_id, town_name, village_id, village_name,
 			person_name, severity, summary, first_seen, last_seen, filed_by, due_on)
 			values ($1,'informant','person',$2,$3,$4,$5,$6,'medium',$7,now(),now(),$8,(now() at time zone 'Asia/Shanghai')::date + $9::int)`,
@@ -900,21 +900,17 @@ type Village struct{ VillageID, VillageName, TownID, TownName string }
 // Villages lists the villages in scope (all for district and leader; an
 // informant with a village, that village only).
 func (s *Store) Villages(ctx context.Context, sc auth.Scope) ([]Village, error) {
-	rows, err := s.Pool.Query(ctx, "select village_id, village_name, town_id, coalesce(town_name,'') from "+s.D("villages")+
+	rows, err := s.pool.Query(ctx, "select village_id, village_name, town_id, coalesce(town_name,'') from "+s.D("villages")+
 		" where ($1 or town_id = any($2)) and ($3 = '' or village_id = $3) order by town_id, village_id", sc.AllLeads(), nonNil(sc.Towns), sc.Village)
+	return collectVillages(rows, err)
+}
+
+// collectVillages reads village rows (id, name, town id, town name).
+func collectVillages(rows pgx.Rows, err error) ([]Village, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Village
-	for rows.Next() {
-		var v Village
-		if err := rows.Scan(&v.VillageID, &v.VillageName, &v.TownID, &v.TownName); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Village])
 }
 
 // Assignees lists the active accounts leads can be assigned to.

@@ -209,69 +209,45 @@ func (x *accum) emit(mem memory.Allocator, at []int32) arrow.Array {
 }
 
 // take builds a new column from arr's rows idx (-1 = null), one typed loop
-// per column.
+// per column type.
 func take(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.Array {
 	switch a := arr.(type) {
 	case *array.String:
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		b.Reserve(len(idx))
-		for _, i := range idx {
-			if i < 0 || a.IsNull(int(i)) {
-				b.AppendNull()
-			} else {
-				b.Append(a.Value(int(i)))
-			}
-		}
-		return b.NewArray()
+		return takeInto(a, array.NewStringBuilder(mem), idx)
 	case *array.Int64:
-		b := array.NewInt64Builder(mem)
-		defer b.Release()
-		b.Reserve(len(idx))
-		for _, i := range idx {
-			if i < 0 || a.IsNull(int(i)) {
-				b.AppendNull()
-			} else {
-				b.Append(a.Value(int(i)))
-			}
-		}
-		return b.NewArray()
+		return takeInto(a, array.NewInt64Builder(mem), idx)
 	case *array.Date32:
-		b := array.NewDate32Builder(mem)
-		defer b.Release()
-		b.Reserve(len(idx))
-		for _, i := range idx {
-			if i < 0 || a.IsNull(int(i)) {
-				b.AppendNull()
-			} else {
-				b.Append(a.Value(int(i)))
-			}
-		}
-		return b.NewArray()
+		return takeInto(a, array.NewDate32Builder(mem), idx)
 	case *array.Float64:
-		b := array.NewFloat64Builder(mem)
-		defer b.Release()
-		for _, i := range idx {
-			if i < 0 || a.IsNull(int(i)) {
-				b.AppendNull()
-			} else {
-				b.Append(a.Value(int(i)))
-			}
-		}
-		return b.NewArray()
+		return takeInto(a, array.NewFloat64Builder(mem), idx)
 	case *array.Boolean:
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		for _, i := range idx {
-			if i < 0 || a.IsNull(int(i)) {
-				b.AppendNull()
-			} else {
-				b.Append(a.Value(int(i)))
-			}
-		}
-		return b.NewArray()
+		return takeInto(a, array.NewBooleanBuilder(mem), idx)
 	}
 	panic("views: take: unsupported column type " + arr.DataType().String())
+}
+
+// takeInto is take's loop for one column type: the type parameters keep
+// Value and Append direct calls (no boxing per row).
+func takeInto[T any, A interface {
+	IsNull(int) bool
+	Value(int) T
+}, B interface {
+	Reserve(int)
+	AppendNull()
+	Append(T)
+	NewArray() arrow.Array
+	Release()
+}](a A, b B, idx []int32) arrow.Array {
+	defer b.Release()
+	b.Reserve(len(idx))
+	for _, i := range idx {
+		if i < 0 || a.IsNull(int(i)) {
+			b.AppendNull()
+		} else {
+			b.Append(a.Value(int(i)))
+		}
+	}
+	return b.NewArray()
 }
 
 // quarterOf numbers calendar quarters.

@@ -189,7 +189,7 @@ func (e *env) runOnce() *store.Recorded {
 	}
 	o.Record = []run.Step{{Name: "record", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
 		var err error
-		rec, err = e.st.Record(ctx, meta, o, out, leads.TxWriter(e.st, out))
+		rec, err = e.st.Record(ctx, meta, o, out, e.st.LeadsWriter(out, store.DefaultDueDays))
 		return err
 	}}}
 	out, err := run.Run(ctx, o)
