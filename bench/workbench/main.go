@@ -66,37 +66,14 @@ func main() {
 	if _, err := st.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
-	have, err := st.WorkLeadCount(ctx)
+	have, err := fill(ctx, st, *schema, *towns, *nLeads, *nFindings)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if have == 0 {
-		t0 := time.Now()
-		if err := st.GenerateWorkbench(ctx, *towns, *nLeads, *nFindings); err != nil {
-			log.Fatal(err)
-		}
-		fmt.Printf("generated %d leads, %d findings in %s\n", *nLeads, *nFindings, time.Since(t0).Round(time.Second))
-	} else {
-		fmt.Printf("reusing %s: %d leads\n", *schema, have)
-	}
 	const pw = "benchmark-password"
-	var names []string
-	for i := 0; i < *users; i++ {
-		name, role, town := fmt.Sprintf("qu%02d", i/2+1), auth.District, ""
-		if i%2 == 1 {
-			name, role, town = fmt.Sprintf("town%02d", (i/2)%*towns+1), auth.Town, fmt.Sprintf("5110021%02d", (i/2)%*towns+1)
-		}
-		names = append(names, name)
-		if a, _ := st.GetAccount(ctx, name); a != nil {
-			continue
-		}
-		a, err := web.NewAccount(name, "", role, town, "", pw)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := st.AddAccount(ctx, *a, "bench"); err != nil {
-			log.Fatal(err)
-		}
+	names, err := addUsers(ctx, st, *users, *towns, pw)
+	if err != nil {
+		log.Fatal(err)
 	}
 
 	wb, err := web.New(st, web.Config{MaxFailures: 1000}, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -113,9 +90,6 @@ func main() {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
-	var budget atomic.Int64
-	budget.Store(int64(*requests))
-	deadline := time.Now().Add(*maxTime)
 	client := &recorder{byKind: map[string][]time.Duration{}}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -125,19 +99,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i, name := range names {
-		wg.Add(1)
-		go func(i int, name string) {
-			defer wg.Done()
-			if err := user(base, name, pw, i, *towns, *think, &budget, deadline, client); err != nil {
-				log.Printf("%s: %v", name, err)
-			}
-		}(i, name)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := drive(base, names, pw, *towns, *think, *requests, time.Now().Add(*maxTime), client)
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("%d users (think %s), %d requests in %s (%.0f req/s), store %d leads / %d findings; load average %s",
 		len(names), *think, rec.total(), elapsed.Round(time.Millisecond), float64(rec.total())/elapsed.Seconds(), have+*nLeads*btoi(have == 0),
@@ -156,6 +118,71 @@ func main() {
 		st.Close()
 		dropSchema(ctx, *dbURL, *schema)
 	}
+}
+
+// drive has every user browse concurrently until the requests or the time
+// run out, the client's times recorded in client; it returns how long
+// that took.
+func drive(base string, names []string, pw string, towns int, think time.Duration, requests int, deadline time.Time, client *recorder) time.Duration {
+	var budget atomic.Int64
+	budget.Store(int64(requests))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, name := range names {
+		wg.Add(1)
+		go func(i int, name string) {
+			defer wg.Done()
+			if err := user(base, name, pw, i, towns, think, &budget, deadline, client); err != nil {
+				log.Printf("%s: %v", name, err)
+			}
+		}(i, name)
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// fill generates the synthetic district when the schema holds no leads;
+// it returns the leads the schema held before (0: generated now).
+func fill(ctx context.Context, st *store.Store, schema string, towns, nLeads, nFindings int) (int, error) {
+	have, err := st.WorkLeadCount(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if have > 0 {
+		fmt.Printf("reusing %s: %d leads\n", schema, have)
+		return have, nil
+	}
+	t0 := time.Now()
+	if err := st.GenerateWorkbench(ctx, towns, nLeads, nFindings); err != nil {
+		return 0, err
+	}
+	fmt.Printf("generated %d leads, %d findings in %s\n", nLeads, nFindings, time.Since(t0).Round(time.Second))
+	return 0, nil
+}
+
+// addUsers makes the benchmark's accounts (unless they exist), alternately
+// a district inspector and a town officer of one of the towns, all with
+// password pw, and returns their names.
+func addUsers(ctx context.Context, st *store.Store, users, towns int, pw string) ([]string, error) {
+	var names []string
+	for i := 0; i < users; i++ {
+		name, role, town := fmt.Sprintf("qu%02d", i/2+1), auth.District, ""
+		if i%2 == 1 {
+			name, role, town = fmt.Sprintf("town%02d", (i/2)%towns+1), auth.Town, fmt.Sprintf("5110021%02d", (i/2)%towns+1)
+		}
+		names = append(names, name)
+		if a, _ := st.GetAccount(ctx, name); a != nil {
+			continue
+		}
+		a, err := web.NewAccount(name, "", role, town, "", pw)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.AddAccount(ctx, *a, "bench"); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
 }
 
 var leadHref = regexp.MustCompile(`href="/leads/(L\d+)"`)

@@ -61,51 +61,17 @@ func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if history {
-		var evs []dispose.Event
-		var err error
-		if st != nil {
-			evs, err = report.DispositionsDB(ctx, st)
-		} else {
-			evs, err = dispose.ReadFile(file)
-		}
-		if err != nil {
-			return err
-		}
-		printHistory(stdout, evs, finding, lead)
-		return nil
+		return showHistory(ctx, st, file, finding, lead, stdout)
 	}
 	e := dispose.Event{At: dispose.Now(), FindingID: finding, LeadID: lead, Status: status, Until: until, Reason: reason, By: by}
-	if lead != "" {
-		var l *leads.Lead
-		var err error
-		switch {
-		case runDir != "":
-			l, err = findLead(runDir, lead)
-		case st != nil:
-			l, err = report.LeadDB(ctx, st, lead)
-		default:
-			return badInput(errors.New("--lead needs --run OUT (or --db): the decision covers the findings the lead holds there"))
-		}
-		if err != nil {
-			return badInput(err)
-		}
-		e.FindingIDs = l.FindingIDs
-	} else if runDir != "" && finding != "" {
-		if err := findFinding(runDir, finding); err != nil {
-			return badInput(err)
-		}
+	if err := resolveTarget(ctx, st, runDir, &e); err != nil {
+		return err
 	}
 	if err := e.Validate(); err != nil {
 		return badInput(err)
 	}
 	if st != nil {
-		id, kind := e.FindingID, "finding"
-		if e.LeadID != "" {
-			id, kind = e.LeadID, "lead"
-		}
-		at, _ := time.Parse(time.RFC3339, e.At)
-		if err := st.AddDisposition(ctx, store.Disposition{ID: id, Kind: kind, FindingIDs: e.FindingIDs, Status: e.Status, Until: e.Until,
-			Reason: e.Reason, DecidedBy: e.By, DecidedAt: at}); err != nil {
+		if err := addDispositionDB(ctx, st, e); err != nil {
 			return err
 		}
 		file = "the database (" + schema + ".disposition_events)"
@@ -118,6 +84,62 @@ func cmdDispose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s: %s %s by %s, recorded in %s\n", e.At, what, status, by, file)
 	return nil
+}
+
+// showHistory prints the trail of decisions (of one finding or lead, or
+// all) from the database when st is set, else from the file.
+func showHistory(ctx context.Context, st *store.Store, file, finding, lead string, stdout io.Writer) error {
+	var evs []dispose.Event
+	var err error
+	if st != nil {
+		evs, err = report.DispositionsDB(ctx, st)
+	} else {
+		evs, err = dispose.ReadFile(file)
+	}
+	if err != nil {
+		return err
+	}
+	printHistory(stdout, evs, finding, lead)
+	return nil
+}
+
+// resolveTarget checks what e decides on: a lead's findings are read from
+// the run's leads.jsonl (or the database) into e.FindingIDs; a finding is
+// checked to exist when a run is given.
+func resolveTarget(ctx context.Context, st *store.Store, runDir string, e *dispose.Event) error {
+	if e.LeadID != "" {
+		var l *leads.Lead
+		var err error
+		switch {
+		case runDir != "":
+			l, err = findLead(runDir, e.LeadID)
+		case st != nil:
+			l, err = report.LeadDB(ctx, st, e.LeadID)
+		default:
+			return badInput(errors.New("--lead needs --run OUT (or --db): the decision covers the findings the lead holds there"))
+		}
+		if err != nil {
+			return badInput(err)
+		}
+		e.FindingIDs = l.FindingIDs
+	} else if runDir != "" && e.FindingID != "" {
+		if err := findFinding(runDir, e.FindingID); err != nil {
+			return badInput(err)
+		}
+	}
+	return nil
+}
+
+// addDispositionDB records e in the database (dispositions,
+// disposition_events).
+func addDispositionDB(ctx context.Context, st *store.Store, e dispose.Event) error {
+	id, kind := e.FindingID, "finding"
+	if e.LeadID != "" {
+		id, kind = e.LeadID, "lead"
+	}
+	at, _ := time.Parse(time.RFC3339, e.At)
+	return st.AddDisposition(ctx, store.Disposition{ID: id, Kind: kind, FindingIDs: e.FindingIDs, Status: e.Status, Until: e.Until,
+		Reason: e.Reason, DecidedBy: e.By, DecidedAt: at})
 }
 
 func findLead(runDir, id string) (*leads.Lead, error) {

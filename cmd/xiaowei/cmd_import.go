@@ -57,23 +57,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer ds.Release()
 	loaded := time.Since(start)
-	nrej := 0
-	for _, s := range ds.Stats {
-		nrej += s.Rejected
-	}
-	if nrej > 0 || *rejects != "" {
-		path := *rejects
-		if path == "" {
-			path = filepath.Join(dir, "rejected.csv")
-		}
-		b, err := run.RejectsCSV(ds)
-		if err != nil {
-			return err
-		}
-		if err := run.WriteFileAtomic(path, b); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "%d rows rejected: %s\n", nrej, path)
+	nrej, err := reportRejects(ds, dir, *rejects, stderr)
+	if err != nil {
+		return err
 	}
 	if *strict && nrej > 0 {
 		return badInput(fmt.Errorf("%d rows rejected; --strict imports nothing", nrej))
@@ -90,19 +76,49 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	printImport(stdout, res, ds.Missing, where, *dropAbsent)
+	fmt.Fprintf(stdout, "imported into %s in %.2fs (validation %.2fs)\n", st.Data, time.Since(start).Seconds(), loaded.Seconds())
+	return nil
+}
+
+// reportRejects counts the rejected rows and, when there are any (or a
+// path is given), writes the report: to path, else DIR/rejected.csv.
+func reportRejects(ds *load.Dataset, dir, path string, stderr io.Writer) (int, error) {
+	nrej := 0
+	for _, s := range ds.Stats {
+		nrej += s.Rejected
+	}
+	if nrej == 0 && path == "" {
+		return 0, nil
+	}
+	if path == "" {
+		path = filepath.Join(dir, "rejected.csv")
+	}
+	b, err := run.RejectsCSV(ds)
+	if err != nil {
+		return nrej, err
+	}
+	if err := run.WriteFileAtomic(path, b); err != nil {
+		return nrej, err
+	}
+	fmt.Fprintf(stderr, "%d rows rejected: %s\n", nrej, path)
+	return nrej, nil
+}
+
+// printImport prints the rows per table and what became of the absent
+// optional tables.
+func printImport(stdout io.Writer, res *store.ImportResult, missing []string, where string, dropAbsent bool) {
 	fmt.Fprintf(stdout, "%-14s %9s %9s %9s\n", "table", "read", "imported", "rejected")
 	for _, s := range res.Tables {
 		fmt.Fprintf(stdout, "%-14s %9d %9d %9d\n", s.Table, s.Read, s.Loaded, s.Rejected)
 	}
-	for _, m := range ds.Missing {
+	for _, m := range missing {
 		kept := "kept its last import"
-		if *dropAbsent {
+		if dropAbsent {
 			kept = "emptied (absent)"
 		}
 		fmt.Fprintf(stdout, "%-14s not in %s: %s\n", m, where, kept)
 	}
-	fmt.Fprintf(stdout, "imported into %s in %.2fs (validation %.2fs)\n", st.Data, time.Since(start).Seconds(), loaded.Seconds())
-	return nil
 }
 
 // isBadDataset says whether a load error is the input's fault (a missing

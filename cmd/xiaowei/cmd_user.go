@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,18 +35,9 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	village := fs.String("village", "", "add: informants: the village id it watches (its town is derived from the imported villages)")
 	display := fs.String("name", "", "add: the person's name")
 	pwFile := fs.String("password-file", "", "add, passwd: read the password from this file (default: the first line of standard input)")
-	// Flags may come before or after the account name: parse, take one
-	// positional argument, parse the rest.
-	var pos []string
-	rest := args[1:]
-	for {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	pos, err := parseAround(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	if len(pos) > 1 {
 		return badInput(fmt.Errorf("user %s: one account name, got %s", sub, strings.Join(pos, " ")))
@@ -66,23 +58,9 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	actor := "cli:" + os.Getenv("USER")
-	readPW := func() (string, error) {
-		var b []byte
-		var err error
-		if *pwFile != "" {
-			b, err = os.ReadFile(*pwFile)
-		} else {
-			b, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
-		}
-		if err != nil {
-			return "", err
-		}
-		pw, _, _ := strings.Cut(string(b), "\n")
-		return strings.TrimRight(pw, "\r"), nil
-	}
 	switch sub {
 	case "add":
-		pw, err := readPW()
+		pw, err := readPassword(*pwFile)
 		if err != nil {
 			return err
 		}
@@ -95,7 +73,7 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "account %s added (%s)\n", a.Username, a.Role)
 	case "passwd":
-		pw, err := readPW()
+		pw, err := readPassword(*pwFile)
 		if err != nil {
 			return err
 		}
@@ -116,28 +94,67 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "account %s %sd\n", name, sub)
 	case "list":
-		as, err := st.Accounts(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USER\tROLE\tTOWNS\tVILLAGE\tSTATE\tNAME")
-		for _, a := range as {
-			state := "active"
-			if a.Disabled {
-				state = "disabled"
-			} else if !a.LockedUntil.IsZero() && a.LockedUntil.After(a.CreatedAt) && a.FailedLogins > 0 {
-				state = "locked until " + a.LockedUntil.Format("2006-01-02 15:04")
-			}
-			v := a.Village
-			if v == "" {
-				v = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, strings.Join(a.Towns, ","), v, state, a.DisplayName)
-		}
-		return tw.Flush()
+		return listAccounts(ctx, st, stdout)
 	default:
 		return badInput(fmt.Errorf("user %s: want add, passwd, disable, enable or list", sub))
 	}
 	return nil
+}
+
+// parseAround parses flags that may come before or after positional
+// arguments: parse, take one positional argument, parse the rest.
+func parseAround(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	rest := args
+	for {
+		if err := parseFlags(fs, rest); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+}
+
+// readPassword is the first line of file, or of standard input when file
+// is "" (so a password never appears in the command line or the shell's
+// history).
+func readPassword(file string) (string, error) {
+	var b []byte
+	var err error
+	if file != "" {
+		b, err = os.ReadFile(file)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
+	}
+	if err != nil {
+		return "", err
+	}
+	pw, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(pw, "\r"), nil
+}
+
+// listAccounts prints the accounts as a table, with each one's state.
+func listAccounts(ctx context.Context, st *store.Store, stdout io.Writer) error {
+	as, err := st.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER\tROLE\tTOWNS\tVILLAGE\tSTATE\tNAME")
+	for _, a := range as {
+		state := "active"
+		if a.Disabled {
+			state = "disabled"
+		} else if !a.LockedUntil.IsZero() && a.LockedUntil.After(a.CreatedAt) && a.FailedLogins > 0 {
+			state = "locked until " + a.LockedUntil.Format("2006-01-02 15:04")
+		}
+		v := a.Village
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, strings.Join(a.Towns, ","), v, state, a.DisplayName)
+	}
+	return tw.Flush()
 }

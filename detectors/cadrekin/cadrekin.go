@@ -94,55 +94,11 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 			isCadre[pid.Value(i)] = true
 		}
 	}
-	// Pass 1: the cadres' households and roles; pass 2: their members.
-	ppid, phh, prel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
-	cadreHH := map[string]string{}   // cadre -> household_id
-	cadreRole := map[string]string{} // cadre -> relation_to_head
-	households := map[string][]member{}
-	for i := 0; i < persons.Len(); i++ {
-		if ppid.IsNull(i) || !isCadre[ppid.Value(i)] || phh.IsNull(i) {
-			continue
-		}
-		if _, dup := cadreHH[ppid.Value(i)]; dup {
-			continue // a person_id listed twice keeps its first row (as kinship.Build)
-		}
-		cadreHH[ppid.Value(i)] = phh.Value(i)
-		cadreRole[ppid.Value(i)] = prel.Value(i)
-		households[phh.Value(i)] = nil
+	homes, err := cadreHouseholds(ctx, persons, isCadre)
+	if err != nil {
+		return nil, err
 	}
-	for i := 0; i < persons.Len(); i++ {
-		if i&65535 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if phh.IsNull(i) || ppid.IsNull(i) {
-			continue
-		}
-		if ms, ok := households[phh.Value(i)]; ok {
-			households[phh.Value(i)] = append(ms, member{ppid.Value(i), prel.Value(i)})
-		}
-	}
-	// Declared relations of cadres, either direction: (A, B, r) says B is
-	// A's r, so A is B's inverse(r).
-	declared := map[string][]kin{}
-	if kt != nil {
-		ka, kb, kr := kt.Str("person_id"), kt.Str("relative_id"), kt.Str("relation")
-		for i := 0; i < kt.Len(); i++ {
-			if ka.IsNull(i) || kb.IsNull(i) || kr.IsNull(i) {
-				continue
-			}
-			r, ok := kinship.ParseRelation(kr.Value(i))
-			if !ok {
-				continue
-			}
-			a, b := ka.Value(i), kb.Value(i)
-			if isCadre[a] {
-				declared[a] = append(declared[a], kin{b, r})
-			}
-			if isCadre[b] {
-				declared[b] = append(declared[b], kin{a, r.Inverse()})
-			}
-		}
-	}
+	declared := declaredKin(kt, isCadre)
 	b := table.NewBuilder(in.Mem, View, cols)
 	cV, cC, cR, cRCN, cS, cE, cP, cRel, cRelCN, cVia := b.Col("village_id"), b.Col("cadre_id"), b.Col("cadre_role"), b.Col("cadre_role_cn"), b.Col("term_start"), b.Col("term_end"),
 		b.Col("person_id"), b.Col("relation"), b.Col("relation_cn"), b.Col("via")
@@ -169,13 +125,13 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		}
 		id := pid.Value(i)
 		emit(i, id, "self", "self")
-		if hh, ok := cadreHH[id]; ok {
-			for _, m := range households[hh] {
+		if hh, ok := homes.hh[id]; ok {
+			for _, m := range homes.members[hh] {
 				if m.id == id {
 					continue
 				}
 				rel := "household"
-				if r := kinship.RoleRelation(cadreRole[id], m.role); r != kinship.None && r != kinship.Self {
+				if r := kinship.RoleRelation(homes.role[id], m.role); r != kinship.None && r != kinship.Self {
 					rel = r.String()
 				}
 				emit(i, m.id, rel, "household")
@@ -186,4 +142,68 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		}
 	}
 	return map[string]*table.Table{View: b.Finish()}, nil
+}
+
+// cadreHomes are the cadres' households in the register.
+type cadreHomes struct {
+	hh      map[string]string   // cadre -> household_id
+	role    map[string]string   // cadre -> relation_to_head
+	members map[string][]member // household_id -> members, register order
+}
+
+// cadreHouseholds reads the register twice. Pass 1: the cadres' households
+// and roles; pass 2: their members.
+func cadreHouseholds(ctx context.Context, persons *table.Table, isCadre map[string]bool) (cadreHomes, error) {
+	ppid, phh, prel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
+	h := cadreHomes{hh: map[string]string{}, role: map[string]string{}, members: map[string][]member{}}
+	for i := 0; i < persons.Len(); i++ {
+		if ppid.IsNull(i) || !isCadre[ppid.Value(i)] || phh.IsNull(i) {
+			continue
+		}
+		if _, dup := h.hh[ppid.Value(i)]; dup {
+			continue // a person_id listed twice keeps its first row (as kinship.Build)
+		}
+		h.hh[ppid.Value(i)] = phh.Value(i)
+		h.role[ppid.Value(i)] = prel.Value(i)
+		h.members[phh.Value(i)] = nil
+	}
+	for i := 0; i < persons.Len(); i++ {
+		if i&65535 == 0 && ctx.Err() != nil {
+			return cadreHomes{}, ctx.Err()
+		}
+		if phh.IsNull(i) || ppid.IsNull(i) {
+			continue
+		}
+		if ms, ok := h.members[phh.Value(i)]; ok {
+			h.members[phh.Value(i)] = append(ms, member{ppid.Value(i), prel.Value(i)})
+		}
+	}
+	return h, nil
+}
+
+// declaredKin is the declared relations of cadres (kt nil: none), either
+// direction: (A, B, r) says B is A's r, so A is B's inverse(r).
+func declaredKin(kt *table.Table, isCadre map[string]bool) map[string][]kin {
+	declared := map[string][]kin{}
+	if kt == nil {
+		return declared
+	}
+	ka, kb, kr := kt.Str("person_id"), kt.Str("relative_id"), kt.Str("relation")
+	for i := 0; i < kt.Len(); i++ {
+		if ka.IsNull(i) || kb.IsNull(i) || kr.IsNull(i) {
+			continue
+		}
+		r, ok := kinship.ParseRelation(kr.Value(i))
+		if !ok {
+			continue
+		}
+		a, b := ka.Value(i), kb.Value(i)
+		if isCadre[a] {
+			declared[a] = append(declared[a], kin{b, r})
+		}
+		if isCadre[b] {
+			declared[b] = append(declared[b], kin{a, r.Inverse()})
+		}
+	}
+	return declared
 }

@@ -13,9 +13,6 @@ import (
 // row depends only on its ledger entry, the village's settings and the
 // handler's terms, never on the replay's balances, so the view is built
 // column by column (columns.go) instead of cell by cell during the replay.
-// Over 80 lines on purpose: the twelve columns are filled in one pass over
-// the rows with their per-village state in locals (the hot loop of the
-// family), not through per-column helpers.
 func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 	L := r.L
 	n := 0
@@ -26,13 +23,54 @@ func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 	for _, seg := range segs {
 		rows = append(rows, seg...)
 	}
+	masks, entitled, names := r.handlerRoles(segs, n)
+	roles, rolesCN := r.roleColumns(masks)
 
-	// Roles per row: a handler's terms in the village are looked up once
-	// per (village, handler), then each row only checks its date against
-	// those few terms. Consecutive rows usually have the same handler.
-	masks := make([]uint16, n)
-	entitled := make([]byte, bitutil.BytesForBits(int64(n)))
-	names := make([]string, n) // handler_name ("" = null)
+	nameBytes, catBytes := 0, 0
+	cats := make([]category, n)
+	for k, row := range rows {
+		cats[k] = categoryOf(L.category.Value(int(row)))
+		nameBytes += len(names[k])
+		catBytes += len(categoryCN[cats[k]])
+	}
+	nameCol, catCN := newStrCol(n, nameBytes), newStrCol(n, catBytes)
+	dates := make([]arrow.Date32, n)
+	amounts := make([]int64, n)
+	ldates, lamounts := L.date.Date32Values(), L.amount.Int64Values()
+	for k, row := range rows {
+		nameCol.addOpt(names[k])
+		catCN.add(categoryCN[cats[k]])
+		dates[k], amounts[k] = ldates[row], lamounts[row]
+	}
+
+	arrs := make([]arrow.Array, len(handlersCols))
+	arrs[cVillage] = gatherStr(L.village, rows, false)
+	arrs[cEntry] = gatherStr(L.entry, rows, false)
+	arrs[cDate] = date32Array(dates)
+	arrs[cHandDir] = gatherStr(L.direction, rows, false)
+	arrs[cHandCat] = gatherStr(L.category, rows, false)
+	arrs[cHandCatCN] = catCN.array()
+	arrs[cHandAmt] = int64Array(amounts)
+	arrs[cHandBy] = gatherStr(L.handledBy, rows, true)
+	arrs[cHandName] = nameCol.array()
+	arrs[cHandRoles] = roles.array()
+	arrs[cHandCN] = rolesCN.array()
+	arrs[cHandEntitl] = boolArray(entitled, n)
+	return newView(vHandlers, handlersCols, arrs, n)
+}
+
+// handlerRoles gives each of the n cash rows (segs in order) its handler's
+// roles on the entry's day (a bit mask), whether one of them is entitled to
+// handle cash in the village (a bitmap), and the handler's name ("" =
+// null). A handler's terms in the village are looked up once per (village,
+// handler), then each row only checks its date against those few terms.
+// Consecutive rows usually have the same handler. This is the family's hot
+// loop: its per-village cache stays in locals.
+func (r *replay) handlerRoles(segs [][]int32, n int) (masks []uint16, entitled []byte, names []string) {
+	L := r.L
+	masks = make([]uint16, n)
+	entitled = make([]byte, bitutil.BytesForBits(int64(n)))
+	names = make([]string, n) // handler_name ("" = null)
 	type hinfo struct {
 		name  string
 		terms []term
@@ -83,8 +121,13 @@ func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 			k++
 		}
 	}
+	return masks, entitled, names
+}
 
-	// roles and roles_cn: a handful of distinct role sets, formatted once.
+// roleColumns are roles and roles_cn: a handful of distinct role sets,
+// formatted once; a first pass sizes the columns' bytes.
+func (r *replay) roleColumns(masks []uint16) (roles, rolesCN *strCol) {
+	n := len(masks)
 	rolesBytes, cnBytes := 0, 0
 	var lastMask uint16
 	lastNames := r.roles.names(0)
@@ -95,7 +138,7 @@ func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 		rolesBytes += len(lastNames.codes)
 		cnBytes += len(lastNames.cn)
 	}
-	roles, rolesCN := newStrCol(n, rolesBytes), newStrCol(n, cnBytes)
+	roles, rolesCN = newStrCol(n, rolesBytes), newStrCol(n, cnBytes)
 	lastMask, lastNames = 0, r.roles.names(0)
 	for _, m := range masks {
 		if m != lastMask {
@@ -104,36 +147,5 @@ func (r *replay) buildHandlers(segs [][]int32) *table.Table {
 		roles.add(lastNames.codes)
 		rolesCN.add(lastNames.cn)
 	}
-
-	nameBytes, catBytes := 0, 0
-	cats := make([]category, n)
-	for k, row := range rows {
-		cats[k] = categoryOf(L.category.Value(int(row)))
-		nameBytes += len(names[k])
-		catBytes += len(categoryCN[cats[k]])
-	}
-	nameCol, catCN := newStrCol(n, nameBytes), newStrCol(n, catBytes)
-	dates := make([]arrow.Date32, n)
-	amounts := make([]int64, n)
-	ldates, lamounts := L.date.Date32Values(), L.amount.Int64Values()
-	for k, row := range rows {
-		nameCol.addOpt(names[k])
-		catCN.add(categoryCN[cats[k]])
-		dates[k], amounts[k] = ldates[row], lamounts[row]
-	}
-
-	arrs := make([]arrow.Array, len(handlersCols))
-	arrs[cVillage] = gatherStr(L.village, rows, false)
-	arrs[cEntry] = gatherStr(L.entry, rows, false)
-	arrs[cDate] = date32Array(dates)
-	arrs[cHandDir] = gatherStr(L.direction, rows, false)
-	arrs[cHandCat] = gatherStr(L.category, rows, false)
-	arrs[cHandCatCN] = catCN.array()
-	arrs[cHandAmt] = int64Array(amounts)
-	arrs[cHandBy] = gatherStr(L.handledBy, rows, true)
-	arrs[cHandName] = nameCol.array()
-	arrs[cHandRoles] = roles.array()
-	arrs[cHandCN] = rolesCN.array()
-	arrs[cHandEntitl] = boolArray(entitled, n)
-	return newView(vHandlers, handlersCols, arrs, n)
+	return roles, rolesCN
 }

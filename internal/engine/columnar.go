@@ -133,17 +133,11 @@ const colBlock = 4096
 
 // runColumnar is evaluator.run for a rule with a translated `when`: the
 // same rows are counted, the same findings built in the same order. It is
-// kept as one loop over blocks (over 80 lines): the per-block state
-// (selection, overflow fallback to the VM, village param set, counters)
-// lives in its locals, and splitting it would pass that state around in
-// the hot path.
+// one loop over blocks, each a run of rows sharing a param set (paramRun):
+// the selection, the overflow fallback to the VM and the counters stay in
+// its locals, in the hot path.
 func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Table, u *unit, e *env) {
-	x := ev.colCtx[u.rule]
-	if x == nil {
-		x = c.col.newCtx(t)
-		x.asOf, x.from, x.to = int(ev.opt.AsOf), int(ev.opt.From), int(ev.opt.To)
-		ev.colCtx[u.rule] = x
-	}
+	x := ev.colCtxFor(c, t, u.rule)
 	g := globals{asOf: ev.opt.AsOf, from: ev.opt.From, to: ev.opt.To}
 	var villages *array.String
 	if t.Index("village_id") >= 0 {
@@ -155,11 +149,7 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 		}
 		return villages.Value(i)
 	}
-	var dates *array.Date32
-	if c.View.DateCol != "" && (ev.opt.From != 0 || ev.opt.To != 0) && t.Index(c.View.DateCol) >= 0 {
-		dates = t.Date(c.View.DateCol)
-	}
-	single := len(c.scopes.sets) == 1
+	dates := ev.windowDates(c, t)
 	var envPS *paramSet
 	streak := -1 << 30 // `when` cannot fail here: only finding construction can
 	for i := u.lo; i < u.hi; {
@@ -169,26 +159,7 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 		if _, off := ev.disabled.Load(u.rule); off {
 			return
 		}
-		// A run of rows sharing a param set, at most one block long.
-		end := min(u.hi, i+colBlock)
-		var ps *paramSet
-		if single {
-			ps = c.scopes.sets[0]
-		} else {
-			v := villageAt(i)
-			ps = c.scopes.set(v)
-			last := v
-			for j := i + 1; j < end; j++ {
-				w := villageAt(j)
-				if w != last {
-					if c.scopes.set(w) != ps {
-						end = j
-						break
-					}
-					last = w
-				}
-			}
-		}
+		end, ps := paramRun(c, villageAt, i, min(u.hi, i+colBlock))
 		if !ps.enabled {
 			i = end
 			continue
@@ -247,3 +218,38 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 // ColumnWise reports whether the rule's `when` is evaluated column-wise
 // (false: through the expr VM, row by row).
 func (c *Compiled) ColumnWise() bool { return c.col != nil }
+
+// colCtxFor is the worker's column context for rule (made on its first
+// chunk), bound to the view's columns and the run's dates.
+func (ev *evaluator) colCtxFor(c *Compiled, t *table.Table, rule int) *vctx {
+	x := ev.colCtx[rule]
+	if x == nil {
+		x = c.col.newCtx(t)
+		x.asOf, x.from, x.to = int(ev.opt.AsOf), int(ev.opt.From), int(ev.opt.To)
+		ev.colCtx[rule] = x
+	}
+	return x
+}
+
+// paramRun is the run of rows from i sharing row i's param set, ending at
+// most at end: the block a selection is computed for with one set of
+// params. A rule with one param set (no village overrides) takes the
+// whole block.
+func paramRun(c *Compiled, villageAt func(int) string, i, end int) (int, *paramSet) {
+	if len(c.scopes.sets) == 1 {
+		return end, c.scopes.sets[0]
+	}
+	v := villageAt(i)
+	ps := c.scopes.set(v)
+	last := v
+	for j := i + 1; j < end; j++ {
+		w := villageAt(j)
+		if w != last {
+			if c.scopes.set(w) != ps {
+				return j, ps
+			}
+			last = w
+		}
+	}
+	return end, ps
+}

@@ -70,10 +70,9 @@ func colKind(k contract.Kind) vkind {
 	}
 }
 
-// node translates one expr node. It is one case per supported node kind
-// (over 80 lines, on purpose): the switch is the supported set, checked
-// arithmetic included, read in one place; anything not listed falls back
-// to the VM.
+// node translates one expr node: one case per supported node kind, so the
+// switch is the supported set, read in one place; anything not listed
+// falls back to the VM.
 func (b *colBuilder) node(n ast.Node) (vnode, bool) {
 	switch n := n.(type) {
 	case *ast.BoolNode:
@@ -88,89 +87,110 @@ func (b *colBuilder) node(n ast.Node) (vnode, bool) {
 	case *ast.StringNode:
 		return constStr(n.Value), true
 	case *ast.ConstantNode:
-		switch v := n.Value.(type) {
-		case bool:
-			return constBool(v), true
-		case int:
-			return constInt(v), true
-		case float64:
-			return constFloat(v), true
-		case string:
-			return constStr(v), true
-		}
-		return nil, false
+		return constant(n)
 	case *ast.IdentifierNode:
 		return b.ident(n)
 	case *ast.MemberNode:
-		id, ok := n.Node.(*ast.IdentifierNode)
-		prop, ok2 := n.Property.(*ast.StringNode)
-		if !ok || !ok2 || id.Value != "params" || n.Optional || n.Method {
-			return nil, false
-		}
-		k, ok := kindOf(n.Type())
-		if !ok {
-			return nil, false
-		}
-		if _, ok := b.defaults[prop.Value]; !ok {
-			return nil, false
-		}
-		return &paramNode{name: prop.Value, k: k, slot: b.slot()}, true
+		return b.param(n)
 	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return nil, false
-		}
-		// int + - * are overflow-checked calls (funcs.go): the same
-		// arithmetic column-wise, with the overflow flagged.
-		if op, isArith := map[string]byte{fnAdd: '+', fnSub: '-', fnMul: '*'}[id.Value]; isArith && len(n.Arguments) == 2 {
-			l, ok := b.node(n.Arguments[0])
-			if !ok || l.kind() != vInt {
-				return nil, false
-			}
-			r, ok := b.node(n.Arguments[1])
-			if !ok || r.kind() != vInt {
-				return nil, false
-			}
-			return &arithNode{op: op, k: vInt, l: l, r: r, slot: b.slot(), checked: true}, true
-		}
-		// day("YYYY-MM-DD") with a literal is a constant date.
-		if id.Value != "day" || len(n.Arguments) != 1 {
-			return nil, false
-		}
-		s, ok := n.Arguments[0].(*ast.StringNode)
-		if !ok {
-			return nil, false
-		}
-		d, err := civil.Parse(s.Value)
-		if err != nil {
-			return nil, false
-		}
-		return constInt(int(d)), true
+		return b.call(n)
 	case *ast.UnaryNode:
-		x, ok := b.node(n.Node)
-		if !ok {
-			return nil, false
-		}
-		switch n.Operator {
-		case "!", "not":
-			if x.kind() != vBool {
-				return nil, false
-			}
-			return &notNode{x: x, slot: b.slot()}, true
-		case "-":
-			if x.kind() != vInt && x.kind() != vFloat {
-				return nil, false
-			}
-			return &negNode{x: x, slot: b.slot()}, true
-		case "+":
-			if x.kind() != vInt && x.kind() != vFloat {
-				return nil, false
-			}
-			return x, true
-		}
-		return nil, false
+		return b.unary(n)
 	case *ast.BinaryNode:
 		return b.binary(n)
+	}
+	return nil, false
+}
+
+// constant is a constant the optimizer folded, of a supported kind.
+func constant(n *ast.ConstantNode) (vnode, bool) {
+	switch v := n.Value.(type) {
+	case bool:
+		return constBool(v), true
+	case int:
+		return constInt(v), true
+	case float64:
+		return constFloat(v), true
+	case string:
+		return constStr(v), true
+	}
+	return nil, false
+}
+
+// param is params.NAME for a declared param of a supported kind.
+func (b *colBuilder) param(n *ast.MemberNode) (vnode, bool) {
+	id, ok := n.Node.(*ast.IdentifierNode)
+	prop, ok2 := n.Property.(*ast.StringNode)
+	if !ok || !ok2 || id.Value != "params" || n.Optional || n.Method {
+		return nil, false
+	}
+	k, ok := kindOf(n.Type())
+	if !ok {
+		return nil, false
+	}
+	if _, ok := b.defaults[prop.Value]; !ok {
+		return nil, false
+	}
+	return &paramNode{name: prop.Value, k: k, slot: b.slot()}, true
+}
+
+// call translates the two calls that cannot fail on a row: checked integer
+// + - * and day() of a literal.
+func (b *colBuilder) call(n *ast.CallNode) (vnode, bool) {
+	id, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, false
+	}
+	// int + - * are overflow-checked calls (funcs.go): the same
+	// arithmetic column-wise, with the overflow flagged.
+	if op, isArith := map[string]byte{fnAdd: '+', fnSub: '-', fnMul: '*'}[id.Value]; isArith && len(n.Arguments) == 2 {
+		l, ok := b.node(n.Arguments[0])
+		if !ok || l.kind() != vInt {
+			return nil, false
+		}
+		r, ok := b.node(n.Arguments[1])
+		if !ok || r.kind() != vInt {
+			return nil, false
+		}
+		return &arithNode{op: op, k: vInt, l: l, r: r, slot: b.slot(), checked: true}, true
+	}
+	// day("YYYY-MM-DD") with a literal is a constant date.
+	if id.Value != "day" || len(n.Arguments) != 1 {
+		return nil, false
+	}
+	s, ok := n.Arguments[0].(*ast.StringNode)
+	if !ok {
+		return nil, false
+	}
+	d, err := civil.Parse(s.Value)
+	if err != nil {
+		return nil, false
+	}
+	return constInt(int(d)), true
+}
+
+// unary translates not, negation and unary plus.
+func (b *colBuilder) unary(n *ast.UnaryNode) (vnode, bool) {
+	x, ok := b.node(n.Node)
+	if !ok {
+		return nil, false
+	}
+	switch n.Operator {
+	case "!", "not":
+		if x.kind() != vBool {
+			return nil, false
+		}
+		return &notNode{x: x, slot: b.slot()}, true
+	case "-":
+		if x.kind() != vInt && x.kind() != vFloat {
+			return nil, false
+		}
+		return &negNode{x: x, slot: b.slot()}, true
+	case "+":
+		if x.kind() != vInt && x.kind() != vFloat {
+			return nil, false
+		}
+		return x, true
 	}
 	return nil, false
 }

@@ -159,36 +159,8 @@ func compileRule(r *rules.Rule, lookup func(string) (ViewSpec, Detector, bool)) 
 			}
 		}
 	}
-	tpl := func(src rules.Expr, what string) *template {
-		if src.Src == "" {
-			return nil
-		}
-		t, e := parseTemplate(src, view.Cols, c.defaults, "rule "+r.ID+": "+what)
-		errs = append(errs, e...)
-		return t
-	}
-	c.subject = tpl(r.Subject, "subject")
-	c.period = tpl(r.Period, "period")
-	c.message = tpl(r.Message, "message")
-	c.responsible = tpl(r.Responsible, "responsible")
-	if len(r.Evidence) == 0 {
-		for i := range view.Cols {
-			c.evidence = append(c.evidence, i)
-		}
-	} else {
-		for k, name := range r.Evidence {
-			i := columnIndex(view.Cols, name)
-			if i < 0 {
-				pos := r.Pos
-				if k < len(r.EvidencePos) {
-					pos = r.EvidencePos[k]
-				}
-				errs = append(errs, &rules.Error{Pos: pos, Msg: fmt.Sprintf("rule %s: evidence: unknown column %q in view %s%s", r.ID, name, view.Name, didYouMean(name, colNames(view.Cols)))})
-				continue
-			}
-			c.evidence = append(c.evidence, i)
-		}
-	}
+	errs = append(errs, c.compileTemplates(r)...)
+	errs = append(errs, c.resolveEvidence(r)...)
 	return c, errs
 }
 
@@ -245,11 +217,26 @@ func exprErrorAt(src rules.Expr, what string, err error) *rules.Error {
 
 // resolveScopes validates overrides and builds each rule's param sets.
 func resolveScopes(set *rules.Set, extra []*rules.Override, geo Geography, byID map[string]*Compiled) rules.Errors {
-	var errs rules.Errors
-	type layered struct {
-		scope rules.Scope
-		ro    rules.RuleOverride
+	per, errs := checkOverrides(set, extra, byID)
+	for id, c := range byID {
+		c.scopes = scopesOf(c, per[id], geo)
 	}
+	return errs
+}
+
+// layered is one rule override with the scope of its block.
+type layered struct {
+	scope rules.Scope
+	ro    rules.RuleOverride
+}
+
+// checkOverrides collects the overrides per rule, in file order, each
+// param converted to its default's type. An override of an unknown rule
+// or param, or of a param with a value of the wrong type, is an error (an
+// override of a rule that exists but did not compile is left out
+// silently: that rule's own error is reported).
+func checkOverrides(set *rules.Set, extra []*rules.Override, byID map[string]*Compiled) (map[string][]layered, rules.Errors) {
+	var errs rules.Errors
 	per := map[string][]layered{}
 	for _, o := range allOverrides(set, extra) {
 		for _, ro := range o.Rules {
@@ -276,71 +263,80 @@ func resolveScopes(set *rules.Set, extra []*rules.Override, geo Geography, byID 
 			per[ro.RuleID] = append(per[ro.RuleID], layered{o.Scope, ro})
 		}
 	}
-	for id, c := range byID {
-		rs := &ruleScopes{byVillage: map[string]int{}, byTown: map[string]int{}, geo: geo}
-		mk := func(base *paramSet, scope string, ros []rules.RuleOverride) *paramSet {
-			ps := &paramSet{values: map[string]any{}, severity: base.severity, enabled: base.enabled, scope: scope}
-			for k, v := range base.values {
-				ps.values[k] = v
-			}
-			for _, ro := range ros {
-				for _, p := range ro.Params {
-					if _, ok := c.defaults[p.Name]; ok {
-						ps.values[p.Name] = p.Value
-					}
-				}
-				if ro.Enabled != nil {
-					ps.enabled = *ro.Enabled
-				}
-				if ro.Severity != "" {
-					ps.severity = ro.Severity
-				}
-			}
-			return ps
+	return per, errs
+}
+
+// scopesOf builds a rule's param sets: the default (the rule's own values
+// with the default-scope overrides), then one per overridden town on top of
+// it, then one per overridden village on top of its town's (or the
+// default).
+func scopesOf(c *Compiled, layers []layered, geo Geography) *ruleScopes {
+	rs := &ruleScopes{byVillage: map[string]int{}, byTown: map[string]int{}, geo: geo}
+	def := &paramSet{values: c.defaults, severity: c.Rule.Severity, enabled: c.Rule.Enabled, scope: "default"}
+	var defaults []rules.RuleOverride
+	townOv := map[string][]rules.RuleOverride{}
+	villageOv := map[string][]rules.RuleOverride{}
+	for _, l := range layers {
+		switch l.scope.Level() {
+		case rules.ScopeDefault:
+			defaults = append(defaults, l.ro)
+		case rules.ScopeTown:
+			townOv[l.scope.TownID] = append(townOv[l.scope.TownID], l.ro)
+		case rules.ScopeVillage:
+			villageOv[l.scope.VillageID] = append(villageOv[l.scope.VillageID], l.ro)
 		}
-		def := &paramSet{values: c.defaults, severity: c.Rule.Severity, enabled: c.Rule.Enabled, scope: "default"}
-		var defaults []rules.RuleOverride
-		townOv := map[string][]rules.RuleOverride{}
-		villageOv := map[string][]rules.RuleOverride{}
-		for _, l := range per[id] {
-			switch l.scope.Level() {
-			case rules.ScopeDefault:
-				defaults = append(defaults, l.ro)
-			case rules.ScopeTown:
-				townOv[l.scope.TownID] = append(townOv[l.scope.TownID], l.ro)
-			case rules.ScopeVillage:
-				villageOv[l.scope.VillageID] = append(villageOv[l.scope.VillageID], l.ro)
-			}
-		}
-		def = mk(def, "default", defaults)
-		rs.sets = append(rs.sets, def)
-		townSet := map[string]*paramSet{}
-		for _, t := range slices.Sorted(maps.Keys(townOv)) {
-			ps := mk(def, "town:"+t, townOv[t])
-			townSet[t] = ps
-			rs.byTown[t] = len(rs.sets)
-			rs.sets = append(rs.sets, ps)
-		}
-		for _, v := range slices.Sorted(maps.Keys(villageOv)) {
-			base := def
-			if t, ok := geo[v]; ok && townSet[t] != nil {
-				base = townSet[t]
-			}
-			ps := mk(base, "village:"+v, villageOv[v])
-			rs.byVillage[v] = len(rs.sets)
-			rs.sets = append(rs.sets, ps)
-		}
-		ptype := c.layout.typ.Field(c.layout.paramsIdx).Type
-		for _, ps := range rs.sets {
-			ps.env = fillParams(ptype, c.paramNames, ps.values)
-			ps.evidence = map[string]any{}
-			for k, v := range ps.values {
-				ps.evidence[k] = v
-			}
-		}
-		c.scopes = rs
 	}
-	return errs
+	def = c.overlay(def, "default", defaults)
+	rs.sets = append(rs.sets, def)
+	townSet := map[string]*paramSet{}
+	for _, t := range slices.Sorted(maps.Keys(townOv)) {
+		ps := c.overlay(def, "town:"+t, townOv[t])
+		townSet[t] = ps
+		rs.byTown[t] = len(rs.sets)
+		rs.sets = append(rs.sets, ps)
+	}
+	for _, v := range slices.Sorted(maps.Keys(villageOv)) {
+		base := def
+		if t, ok := geo[v]; ok && townSet[t] != nil {
+			base = townSet[t]
+		}
+		ps := c.overlay(base, "village:"+v, villageOv[v])
+		rs.byVillage[v] = len(rs.sets)
+		rs.sets = append(rs.sets, ps)
+	}
+	ptype := c.layout.typ.Field(c.layout.paramsIdx).Type
+	for _, ps := range rs.sets {
+		ps.env = fillParams(ptype, c.paramNames, ps.values)
+		ps.evidence = map[string]any{}
+		for k, v := range ps.values {
+			ps.evidence[k] = v
+		}
+	}
+	return rs
+}
+
+// overlay is base with the overrides ros applied in order (a param the
+// rule does not declare is ignored: checkOverrides reported it), named
+// scope.
+func (c *Compiled) overlay(base *paramSet, scope string, ros []rules.RuleOverride) *paramSet {
+	ps := &paramSet{values: map[string]any{}, severity: base.severity, enabled: base.enabled, scope: scope}
+	for k, v := range base.values {
+		ps.values[k] = v
+	}
+	for _, ro := range ros {
+		for _, p := range ro.Params {
+			if _, ok := c.defaults[p.Name]; ok {
+				ps.values[p.Name] = p.Value
+			}
+		}
+		if ro.Enabled != nil {
+			ps.enabled = *ro.Enabled
+		}
+		if ro.Severity != "" {
+			ps.severity = ro.Severity
+		}
+	}
+	return ps
 }
 
 func fieldIndex(t reflect.Type, exprName string) int {
@@ -350,4 +346,48 @@ func fieldIndex(t reflect.Type, exprName string) int {
 		}
 	}
 	return -1
+}
+
+// compileTemplates parses the rule's text templates against its view.
+func (c *Compiled) compileTemplates(r *rules.Rule) rules.Errors {
+	var errs rules.Errors
+	tpl := func(src rules.Expr, what string) *template {
+		if src.Src == "" {
+			return nil
+		}
+		t, e := parseTemplate(src, c.View.Cols, c.defaults, "rule "+r.ID+": "+what)
+		errs = append(errs, e...)
+		return t
+	}
+	c.subject = tpl(r.Subject, "subject")
+	c.period = tpl(r.Period, "period")
+	c.message = tpl(r.Message, "message")
+	c.responsible = tpl(r.Responsible, "responsible")
+	return errs
+}
+
+// resolveEvidence finds the evidence columns (none listed: all of the
+// view's); an unknown column is an error at its own line.
+func (c *Compiled) resolveEvidence(r *rules.Rule) rules.Errors {
+	view := c.View
+	var errs rules.Errors
+	if len(r.Evidence) == 0 {
+		for i := range view.Cols {
+			c.evidence = append(c.evidence, i)
+		}
+		return nil
+	}
+	for k, name := range r.Evidence {
+		i := columnIndex(view.Cols, name)
+		if i < 0 {
+			pos := r.Pos
+			if k < len(r.EvidencePos) {
+				pos = r.EvidencePos[k]
+			}
+			errs = append(errs, &rules.Error{Pos: pos, Msg: fmt.Sprintf("rule %s: evidence: unknown column %q in view %s%s", r.ID, name, view.Name, didYouMean(name, colNames(view.Cols)))})
+			continue
+		}
+		c.evidence = append(c.evidence, i)
+	}
+	return errs
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/findings"
-	"github.com/neijiang/xiaowei/internal/money"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -107,20 +106,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 		opt.MaxFindingsPerRule = DefaultMaxFindingsPerRule
 	}
 	counts := make([]atomic.Int64, len(plan.Rules))
-	var units []*unit
-	for ri, c := range plan.Rules {
-		t := views[c.View.Name]
-		if t == nil || !c.scopes.anyEnabled() {
-			continue
-		}
-		n := t.Len()
-		for lo := 0; lo < n || (lo == 0 && n == 0); lo += chunk {
-			units = append(units, &unit{rule: ri, lo: lo, hi: min(lo+chunk, n), seq: len(units)})
-			if n == 0 {
-				break
-			}
-		}
-	}
+	units := workUnits(plan, views, chunk)
 	work := make(chan *unit)
 	wd := sandboxWatchdog(opt)
 	defer wd.stop()
@@ -148,42 +134,7 @@ func Evaluate(ctx context.Context, plan *Plan, views map[string]*table.Table, op
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-
-	res := &Result{}
-	stats := make([]RuleStats, len(plan.Rules))
-	for i, c := range plan.Rules {
-		stats[i] = RuleStats{RuleID: c.Rule.ID, View: c.View.Name}
-	}
-	for _, u := range units {
-		s := &stats[u.rule]
-		s.Rows += u.stats.Rows
-		s.Fired += u.stats.Fired
-		s.Errors += u.stats.Errors
-		s.Dropped += u.stats.Dropped
-		s.Duration += u.stats.Duration
-		for _, m := range u.stats.Samples {
-			if len(s.Samples) < 5 {
-				s.Samples = append(s.Samples, m)
-			}
-		}
-		res.Findings = append(res.Findings, u.findings...)
-	}
-	for i := range stats {
-		if r, ok := disabled.Load(i); ok {
-			stats[i].Disabled = r.(string)
-		}
-		stats[i].DurationS = stats[i].Duration.Seconds()
-		if d := stats[i].Dropped; d > 0 {
-			stats[i].Capped = CapMessage(opt.MaxFindingsPerRule, d)
-		}
-		if views[plan.Rules[i].View.Name] != nil && plan.Rules[i].scopes.anyEnabled() {
-			res.Stats = append(res.Stats, stats[i])
-		}
-	}
-	findings.Sort(res.Findings)
-	res.Findings = findings.Merge(res.Findings)
-	sort.SliceStable(res.Stats, func(i, j int) bool { return res.Stats[i].RuleID < res.Stats[j].RuleID })
-	return res, nil
+	return gather(plan, views, units, &disabled, opt), nil
 }
 
 type evaluator struct {
@@ -213,12 +164,7 @@ func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*tabl
 	defer func() { u.stats.Duration = time.Since(start) }()
 	c := plan.Rules[u.rule]
 	t := views[c.View.Name]
-	e := ev.envs[u.rule]
-	if e == nil {
-		e = c.layout.newEnv(t, c.used)
-		e.setGlobals(c.scopes.sets[0].env, int(ev.opt.AsOf), int(ev.opt.From), int(ev.opt.To))
-		ev.envs[u.rule] = e
-	}
+	e := ev.envFor(c, t, u.rule)
 	if c.col != nil && !ev.opt.RowWise {
 		ev.runColumnar(ctx, c, t, u, e)
 		return
@@ -232,10 +178,7 @@ func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*tabl
 	if vcol >= 0 {
 		villages = t.Str("village_id")
 	}
-	var dates *array.Date32
-	if c.View.DateCol != "" && (ev.opt.From != 0 || ev.opt.To != 0) && t.Index(c.View.DateCol) >= 0 {
-		dates = t.Date(c.View.DateCol)
-	}
+	dates := ev.windowDates(c, t)
 	lastVillage, ps := "\x00", c.scopes.sets[0]
 	streak := 0
 	for i := u.lo; i < u.hi; i++ {
@@ -308,70 +251,85 @@ func firstLine(s string) string {
 	return s
 }
 
-// finding builds the finding for a row that fired.
-func (ev *evaluator) finding(c *Compiled, t *table.Table, i int, village string, ps *paramSet, g globals, e *env) (*findings.Finding, error) {
-	r := c.Rule
-	f := &findings.Finding{
-		RuleID: r.ID, Family: r.Family, Severity: ps.severity, VillageID: village, Title: r.Title,
-		RuleHash: r.Hash, Order: i, TownID: ev.opt.Towns[village],
-	}
-	for _, esc := range c.escalate {
-		out, err := ev.vm.Run(esc.when, e.ptr)
-		if err != nil {
-			return nil, fmt.Errorf("escalate: %w", err)
+// workUnits cuts each rule's view into chunks of rows, the work the
+// evaluators share; an empty view is one empty unit (its rule is still
+// counted). Rules whose view is absent or that are disabled everywhere get
+// none.
+func workUnits(plan *Plan, views map[string]*table.Table, chunk int) []*unit {
+	var units []*unit
+	for ri, c := range plan.Rules {
+		t := views[c.View.Name]
+		if t == nil || !c.scopes.anyEnabled() {
+			continue
 		}
-		if b, _ := out.(bool); b && esc.severity.Rank() > f.Severity.Rank() {
-			f.Severity = esc.severity
-			break
-		}
-	}
-	f.Subject = c.subject.String(t, i, ps, g, false)
-	if c.period != nil {
-		f.Period = c.period.String(t, i, ps, g, false)
-	}
-	f.Message = c.message.String(t, i, ps, g, true)
-	if c.responsible != nil {
-		f.Responsible = c.responsible.String(t, i, ps, g, false)
-	}
-	switch {
-	case c.amountCol >= 0:
-		a := t.Rec.Column(c.amountCol)
-		if a.IsValid(i) {
-			f.Amount = &findings.Amount{Fen: t.Money(t.Cols[c.amountCol].Name).Value(i)}
-		}
-	case c.amount != nil:
-		out, err := ev.vm.Run(c.amount, e.ptr)
-		if err != nil {
-			return nil, fmt.Errorf("amount: %w", err)
-		}
-		switch x := out.(type) {
-		case float64:
-			fen, err := money.FromYuanChecked(x)
-			if err != nil {
-				return nil, fmt.Errorf("amount: %w", err)
+		n := t.Len()
+		for lo := 0; lo < n || (lo == 0 && n == 0); lo += chunk {
+			units = append(units, &unit{rule: ri, lo: lo, hi: min(lo+chunk, n), seq: len(units)})
+			if n == 0 {
+				break
 			}
-			f.Amount = &findings.Amount{Fen: fen}
-		case int:
-			if int64(x) > money.MaxFen/100 || int64(x) < -money.MaxFen/100 {
-				return nil, fmt.Errorf("amount: %d yuan is out of range: at most 999,999,999,999.99 yuan", x)
-			}
-			f.Amount = &findings.Amount{Fen: int64(x) * 100}
-		case nil:
-		default:
-			return nil, fmt.Errorf("amount: want a number of yuan, got %T", out)
 		}
 	}
-	ev1 := make(map[string]any, len(c.evidence)+2)
-	for _, k := range c.evidence {
-		ev1[t.Cols[k].Name] = cellValue(t.Cols[k].Kind, t.Rec.Column(k), i)
+	return units
+}
+
+// gather adds up the units into per-rule stats (the rules that ran, by id)
+// and the findings, sorted and merged.
+func gather(plan *Plan, views map[string]*table.Table, units []*unit, disabled *sync.Map, opt EvalOptions) *Result {
+	res := &Result{}
+	stats := make([]RuleStats, len(plan.Rules))
+	for i, c := range plan.Rules {
+		stats[i] = RuleStats{RuleID: c.Rule.ID, View: c.View.Name}
 	}
-	if len(ps.evidence) > 0 {
-		ev1["params"] = ps.evidence
+	for _, u := range units {
+		s := &stats[u.rule]
+		s.Rows += u.stats.Rows
+		s.Fired += u.stats.Fired
+		s.Errors += u.stats.Errors
+		s.Dropped += u.stats.Dropped
+		s.Duration += u.stats.Duration
+		for _, m := range u.stats.Samples {
+			if len(s.Samples) < 5 {
+				s.Samples = append(s.Samples, m)
+			}
+		}
+		res.Findings = append(res.Findings, u.findings...)
 	}
-	if ps.scope != "default" {
-		ev1["params_scope"] = ps.scope
+	for i := range stats {
+		if r, ok := disabled.Load(i); ok {
+			stats[i].Disabled = r.(string)
+		}
+		stats[i].DurationS = stats[i].Duration.Seconds()
+		if d := stats[i].Dropped; d > 0 {
+			stats[i].Capped = CapMessage(opt.MaxFindingsPerRule, d)
+		}
+		if views[plan.Rules[i].View.Name] != nil && plan.Rules[i].scopes.anyEnabled() {
+			res.Stats = append(res.Stats, stats[i])
+		}
 	}
-	f.Evidence = ev1
-	f.FindingID = findings.ID(r.ID, f.Subject, f.Period)
-	return f, nil
+	findings.Sort(res.Findings)
+	res.Findings = findings.Merge(res.Findings)
+	sort.SliceStable(res.Stats, func(i, j int) bool { return res.Stats[i].RuleID < res.Stats[j].RuleID })
+	return res
+}
+
+// envFor is the worker's env for rule (made on its first chunk): the
+// struct the VM reads a row from, with the run's globals set.
+func (ev *evaluator) envFor(c *Compiled, t *table.Table, rule int) *env {
+	e := ev.envs[rule]
+	if e == nil {
+		e = c.layout.newEnv(t, c.used)
+		e.setGlobals(c.scopes.sets[0].env, int(ev.opt.AsOf), int(ev.opt.From), int(ev.opt.To))
+		ev.envs[rule] = e
+	}
+	return e
+}
+
+// windowDates is the view's date column when the run has a from/to window
+// (rows dated outside it are not read), nil otherwise.
+func (ev *evaluator) windowDates(c *Compiled, t *table.Table) *array.Date32 {
+	if c.View.DateCol != "" && (ev.opt.From != 0 || ev.opt.To != 0) && t.Index(c.View.DateCol) >= 0 {
+		return t.Date(c.View.DateCol)
+	}
+	return nil
 }

@@ -143,8 +143,66 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 		return Stats{}, err
 	}
 	t0 := time.Now()
+	files, err := createTables(out)
+	if err != nil {
+		return Stats{}, err
+	}
+
+	n := cfg.Villages
+	// The semaphore bounds villages in memory at once.
+	sem := make(chan struct{}, 4*cfg.Workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	slots, wg := startVillages(ctx, &cfg, sem)
+	var st Stats
+	st.Rows = map[string]int64{}
+	var expected []string
+	for i := 0; i < n; i++ {
+		var vo *villageOut
+		select {
+		case vo = <-slots[i]:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			break
+		}
+		// Village chunks are large: write them straight to the files, no
+		// second copy through a bufio buffer, then recycle the buffers.
+		for t := 0; t < nTables && err == nil; t++ {
+			_, err = files[t].Write(vo.buf[t])
+			st.Rows[TableNames[t]] += vo.rows[t]
+		}
+		expected = append(expected, vo.exp...)
+		outPool.Put(vo)
+		<-sem
+		if err != nil {
+			break
+		}
+	}
+	cancel()
+	wg.Wait()
+	for i := range files {
+		if e := files[i].Close(); e != nil && err == nil {
+			err = e
+		}
+	}
+	if err != nil {
+		return st, err
+	}
+	if st.Expected, err = writeExpected(out, expected); err != nil {
+		return st, err
+	}
+	st.Elapsed = time.Since(t0)
+	if s := st.Elapsed.Seconds(); s > 0 {
+		st.RowsPerSec = float64(st.Total()) / s
+	}
+	return st, nil
+}
+
+// createTables creates the tables' files in out, each with its header line.
+func createTables(out string) ([nTables]*os.File, error) {
 	var files [nTables]*os.File
-	var ws [nTables]*os.File
 	closeAll := func() {
 		for _, f := range files {
 			if f != nil {
@@ -156,34 +214,36 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 		f, err := os.Create(filepath.Join(out, name+".csv"))
 		if err != nil {
 			closeAll()
-			return Stats{}, err
+			return files, err
 		}
 		files[i] = f
-		ws[i] = f
 		if _, err := f.WriteString(headers[i] + "\n"); err != nil {
 			closeAll()
-			return Stats{}, err
+			return files, err
 		}
 	}
+	return files, nil
+}
 
-	// Workers generate villages; the writer consumes them in index order.
-	// The semaphore bounds villages in memory at once.
+// startVillages starts the workers that generate villages: village i
+// arrives on slots[i], so the writer consumes them in index order. A village
+// is handed out only after a token is put into sem (the writer takes it back
+// once the village is written); cancelling ctx stops the handing out. The
+// WaitGroup is done when the workers are.
+func startVillages(ctx context.Context, cfg *Config, sem chan struct{}) ([]chan *villageOut, *sync.WaitGroup) {
 	n := cfg.Villages
 	slots := make([]chan *villageOut, n)
 	for i := range slots {
 		slots[i] = make(chan *villageOut, 1)
 	}
-	sem := make(chan struct{}, 4*cfg.Workers)
 	next := make(chan int)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
 	for range cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				slots[i] <- generateVillage(&cfg, i)
+				slots[i] <- generateVillage(cfg, i)
 			}
 		}()
 	}
@@ -202,47 +262,17 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 			}
 		}
 	}()
-	var st Stats
-	st.Rows = map[string]int64{}
-	var expected []string
-	var err error
-	for i := 0; i < n; i++ {
-		var vo *villageOut
-		select {
-		case vo = <-slots[i]:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		if err != nil {
-			break
-		}
-		// Village chunks are large: write them straight to the files, no
-		// second copy through a bufio buffer, then recycle the buffers.
-		for t := 0; t < nTables && err == nil; t++ {
-			_, err = ws[t].Write(vo.buf[t])
-			st.Rows[TableNames[t]] += vo.rows[t]
-		}
-		expected = append(expected, vo.exp...)
-		outPool.Put(vo)
-		<-sem
-		if err != nil {
-			break
-		}
-	}
-	cancel()
-	wg.Wait()
-	for i := range ws {
-		if e := files[i].Close(); e != nil && err == nil {
-			err = e
-		}
-	}
-	if err != nil {
-		return st, err
-	}
+	return slots, &wg
+}
+
+// writeExpected writes expected.csv: the planted findings, sorted, each
+// once; it returns how many.
+func writeExpected(out string, expected []string) (int, error) {
 	sort.Strings(expected)
 	var b strings.Builder
 	b.WriteString("rule_id,subject\n")
 	prev := ""
+	n := 0
 	for _, e := range expected {
 		if e == prev {
 			continue
@@ -250,16 +280,9 @@ func Generate(ctx context.Context, cfg Config, out string) (Stats, error) {
 		prev = e
 		b.WriteString(e)
 		b.WriteByte('\n')
-		st.Expected++
+		n++
 	}
-	if err := os.WriteFile(filepath.Join(out, "expected.csv"), []byte(b.String()), 0o644); err != nil {
-		return st, err
-	}
-	st.Elapsed = time.Since(t0)
-	if s := st.Elapsed.Seconds(); s > 0 {
-		st.RowsPerSec = float64(st.Total()) / s
-	}
-	return st, nil
+	return n, os.WriteFile(filepath.Join(out, "expected.csv"), []byte(b.String()), 0o644)
 }
 
 var outPool = sync.Pool{New: func() any { return &villageOut{} }}

@@ -170,8 +170,11 @@ func (v *village) noteSplit(cp string, d civil.Date, amt money.Fen) {
 	v.cashSim.recent[cp] = append(l[:k], dated{d, amt})
 }
 
-// buildLedger writes the village's journal day by day. One loop over the
-// days (over 80 lines): the order of a day's entries is the journal's.
+// buildLedger writes the village's journal day by day: the cash plans that
+// start that day, the day's drawn entries, then (unless the cash book is
+// quiet) the banking of due receipts and the cash spending. The order of a
+// day's entries is the journal's, and the village's random stream is drawn
+// in it.
 func (v *village) buildLedger() {
 	cfg := v.cfg
 	st := &v.cashSim
@@ -195,40 +198,7 @@ func (v *village) buildLedger() {
 		quiet := v.quietCash(d)
 		cashier := v.cashierOn(d)
 		director := v.cadreOn("director", d)
-		var spend []int
-		for k := 0; k < n; k++ {
-			x := v.r.IntN(100)
-			switch {
-			case x < 15: // bank income
-				s := bankIncomes[v.r.IntN(len(bankIncomes))]
-				v.single(d, false, true, v.fenRange(5000, 120000), "income", s.cp, s.sum, v.acct(d), director)
-			case x < 33: // bank expense, always at or above the tier
-				s := bankExpenses[v.r.IntN(len(bankExpenses))]
-				v.single(d, false, false, v.fenRange(5000, 60000), "expense", s.cp, s.sum, v.acct(d), director)
-			case x < 36:
-				v.single(d, false, false, v.fenRange(10000, 50000), "transfer", "村股份经济合作社", "划转集体经济发展资金", v.acct(d), director)
-			case x < 62: // cash collection
-				if quiet || !v.receiptsAllowed(d) {
-					continue
-				}
-				s := collections[v.r.IntN(len(collections))]
-				e := v.single(d, true, true, v.fenRange(200, 1800), "collection", s.cp, s.sum, cashier, -1)
-				st.R += e.amount
-				st.pending = append(st.pending, pendingReceipt{e: e, due: d.AddDays(v.r.IntN(4))})
-			case x < 72: // cash income
-				if quiet || !v.receiptsAllowed(d) {
-					continue
-				}
-				s := cashIncomes[v.r.IntN(len(cashIncomes))]
-				e := v.single(d, true, true, v.fenRange(300, 1500), "income", s.cp, s.sum, cashier, -1)
-				st.R += e.amount
-				st.pending = append(st.pending, pendingReceipt{e: e, due: d.AddDays(v.r.IntN(4))})
-			default:
-				if !quiet {
-					spend = append(spend, x)
-				}
-			}
-		}
+		spend := v.dayEntries(d, n, quiet, cashier, director)
 		if quiet {
 			continue
 		}
@@ -236,37 +206,88 @@ func (v *village) buildLedger() {
 		for len(st.pending) > 0 && st.pending[0].due <= d {
 			v.bankReceipt(d, cashier)
 		}
-		for _, x := range spend {
-			amt := v.fenRange(50, maxSpendAmt/100)
-			cat := "expense"
-			s := cashExpenses[v.r.IntN(len(cashExpenses))]
-			cp, sum := s.cp, s.sum
-			if x >= 95 {
-				cat, cp, sum = "subsidy_payout", "困难群众", "发放临时救助金"
-			} else {
-				ok := false
-				for try := 0; try < 5 && !ok; try++ {
-					ok = v.okSplit(cp, d, amt)
-					if !ok {
-						s = cashExpenses[v.r.IntN(len(cashExpenses))]
-						cp, sum = s.cp, s.sum
-					}
-				}
-				if !ok {
-					continue
-				}
-				v.noteSplit(cp, d, amt)
-			}
-			if st.S < amt {
-				w := (amt - st.S + v.fenRange(500, 1500) + 9999) / 10000 * 10000
-				v.withdraw(d, w, cashier)
-			}
-			v.single(d, true, false, amt, cat, cp, sum, cashier, director)
-			st.S -= amt
-		}
+		v.daySpend(d, spend, cashier, director)
 		for st.S+st.R > safeDayEnd && len(st.pending) > 0 {
 			v.bankReceipt(d, cashier)
 		}
+	}
+}
+
+// dayEntries draws day d's n entries: bank entries and cash receipts are
+// written at once (receipts wait to be banked), cash spending is returned
+// (its draws) to be written after the day's banking. A quiet cash book
+// takes no cash.
+func (v *village) dayEntries(d civil.Date, n int, quiet bool, cashier, director int32) []int {
+	st := &v.cashSim
+	var spend []int
+	for k := 0; k < n; k++ {
+		x := v.r.IntN(100)
+		switch {
+		case x < 15: // bank income
+			s := bankIncomes[v.r.IntN(len(bankIncomes))]
+			v.single(d, false, true, v.fenRange(5000, 120000), "income", s.cp, s.sum, v.acct(d), director)
+		case x < 33: // bank expense, always at or above the tier
+			s := bankExpenses[v.r.IntN(len(bankExpenses))]
+			v.single(d, false, false, v.fenRange(5000, 60000), "expense", s.cp, s.sum, v.acct(d), director)
+		case x < 36:
+			v.single(d, false, false, v.fenRange(10000, 50000), "transfer", "村股份经济合作社", "划转集体经济发展资金", v.acct(d), director)
+		case x < 62: // cash collection
+			if quiet || !v.receiptsAllowed(d) {
+				continue
+			}
+			s := collections[v.r.IntN(len(collections))]
+			e := v.single(d, true, true, v.fenRange(200, 1800), "collection", s.cp, s.sum, cashier, -1)
+			st.R += e.amount
+			st.pending = append(st.pending, pendingReceipt{e: e, due: d.AddDays(v.r.IntN(4))})
+		case x < 72: // cash income
+			if quiet || !v.receiptsAllowed(d) {
+				continue
+			}
+			s := cashIncomes[v.r.IntN(len(cashIncomes))]
+			e := v.single(d, true, true, v.fenRange(300, 1500), "income", s.cp, s.sum, cashier, -1)
+			st.R += e.amount
+			st.pending = append(st.pending, pendingReceipt{e: e, due: d.AddDays(v.r.IntN(4))})
+		default:
+			if !quiet {
+				spend = append(spend, x)
+			}
+		}
+	}
+	return spend
+}
+
+// daySpend writes day d's cash spending: a payout (draw 95 and up) or an
+// expense whose counterparty is not split that day (five tries, else none),
+// withdrawing cash first when the safe holds too little.
+func (v *village) daySpend(d civil.Date, spend []int, cashier, director int32) {
+	st := &v.cashSim
+	for _, x := range spend {
+		amt := v.fenRange(50, maxSpendAmt/100)
+		cat := "expense"
+		s := cashExpenses[v.r.IntN(len(cashExpenses))]
+		cp, sum := s.cp, s.sum
+		if x >= 95 {
+			cat, cp, sum = "subsidy_payout", "困难群众", "发放临时救助金"
+		} else {
+			ok := false
+			for try := 0; try < 5 && !ok; try++ {
+				ok = v.okSplit(cp, d, amt)
+				if !ok {
+					s = cashExpenses[v.r.IntN(len(cashExpenses))]
+					cp, sum = s.cp, s.sum
+				}
+			}
+			if !ok {
+				continue
+			}
+			v.noteSplit(cp, d, amt)
+		}
+		if st.S < amt {
+			w := (amt - st.S + v.fenRange(500, 1500) + 9999) / 10000 * 10000
+			v.withdraw(d, w, cashier)
+		}
+		v.single(d, true, false, amt, cat, cp, sum, cashier, director)
+		st.S -= amt
 	}
 }
 
@@ -300,99 +321,5 @@ func (v *village) numberLedger() {
 		b = append(b, v.g.villageID...)
 		b = pad(b, i+1, 6)
 		e.id = string(b)
-	}
-}
-
-// quarters owed: periods starting on/after the journal start, due (15 days
-// after the quarter ends) on or before as_of.
-type quarter struct {
-	label      string
-	first, end civil.Date
-}
-
-func (v *village) quartersOwed() []quarter {
-	var qs []quarter
-	y, _, _ := v.cfg.Start.YMD()
-	for ; ; y++ {
-		for q := 0; q < 4; q++ {
-			first := civil.MonthOf(y, 1).First()
-			first = (civil.MonthOf(y, 1) + civil.Month(3*q)).First()
-			end := (civil.MonthOf(y, 1) + civil.Month(3*q+3)).First() - 1
-			if first < v.cfg.Start {
-				continue
-			}
-			if end.AddDays(15) > v.cfg.AsOf {
-				return qs
-			}
-			b := make([]byte, 0, 7)
-			b = pad(b, y, 4)
-			b = append(b, '-', 'Q', byte('1'+q))
-			qs = append(qs, quarter{label: string(b), first: first, end: end})
-		}
-	}
-}
-
-// books is the village's expenditure in [from, to]: outs on both accounts
-// except deposits and withdrawals (domain.md, DIS-MISMATCH).
-func (v *village) books(from, to civil.Date) money.Fen {
-	var s money.Fen
-	for _, e := range v.ledger {
-		if !e.in && e.date >= from && e.date <= to && e.cat != "deposit" && e.cat != "withdrawal" {
-			s += e.amount
-		}
-	}
-	return s
-}
-
-func (v *village) addNotice(item, period string, posted, removed civil.Date) *disclosure {
-	d := &disclosure{id: v.disclosureID(), item: item, period: period, posted: posted, removed: removed}
-	v.discl = append(v.discl, d)
-	return d
-}
-
-// removal keeps a notice up well beyond any minimum, or leaves it posted.
-func (v *village) removal(posted civil.Date, atLeast civil.Date) civil.Date {
-	r := max(posted.AddDays(60+v.r.IntN(40)), atLeast)
-	if r > v.cfg.AsOf || v.r.IntN(3) == 0 {
-		return noDate
-	}
-	return r
-}
-
-func (v *village) buildDisclosures() {
-	for _, q := range v.quartersOwed() {
-		p := q.end.AddDays(1 + v.r.IntN(12))
-		d := v.addNotice("finance", q.label, p, v.removal(p, 0))
-		d.amount, d.hasAmount = v.books(q.first, q.end), true
-		p = q.end.AddDays(1 + v.r.IntN(12))
-		v.addNotice("dibao_roster", q.label, p, v.removal(p, 0))
-	}
-	for _, c := range v.cases {
-		p := c.approved.AddDays(-7 - v.r.IntN(8))
-		v.addNotice("dibao_notice", c.id, p, v.removal(p, c.approved.AddDays(10)))
-	}
-	y0, _, _ := v.cfg.Start.YMD()
-	y1, _, _ := v.cfg.AsOf.YMD()
-	for y := y0; y <= y1; y++ {
-		for k := 1; k <= 1+v.r.IntN(3); k++ {
-			p := civil.MonthOf(y, 1).First().AddDays(v.r.IntN(365))
-			if p > v.cfg.AsOf || p < v.cfg.Start {
-				continue
-			}
-			ref := string(pad(pad([]byte("JC"), y, 4), k, 2))
-			v.addNotice("major_decision", ref, p, v.removal(p, 0))
-			if v.r.IntN(2) == 0 {
-				d := v.addNotice("project", string(pad(pad([]byte("XM"), y, 4), k, 2)), p.AddDays(v.r.IntN(20)), noDate)
-				if d.posted > v.cfg.AsOf {
-					d.posted = p
-				}
-				d.removed = v.removal(d.posted, 0)
-				d.amount, d.hasAmount = money.Fen(v.fenRange(20000, 300000)/10000*10000), true
-			}
-		}
-		p := civil.MonthOf(y, 9).First().AddDays(v.r.IntN(30))
-		if p <= v.cfg.AsOf && p >= v.cfg.Start {
-			v.addNotice("collection", string(pad([]byte("DS"), y, 4))+"-医保", p, v.removal(p, 0))
-		}
 	}
 }

@@ -56,154 +56,199 @@ func (v *village) anyMember(program string, notHH int32) (*caseT, *member) {
 }
 
 // plantRelative plants the relative-family anomalies this village was
-// dealt. It is long (over 80 lines) because it is a list of independent
-// plantings, one block per rule with its story in a comment, that share
-// the village's picks (the cadres and households already used); a function
-// per planting would pass that shared state around for no gain in reading.
+// dealt, in a fixed order (the village's random stream is drawn in it, so
+// the dataset stays the same). Plantings that edit payments run after the
+// payments are built: they are returned, in order.
 func (v *village) plantRelative() (after []func()) {
 	if v.kind["REL-SELF"] {
-		// A cadre's own nuclear household (cadre, spouse, children) gets 低保: REL-SELF for the cadre, REL-KIN for each
-		// spouse and child. Households with members are preferred, so the
-		// side effect is shown; a cadre living alone is the fallback.
-		var pick *cadre
-		for _, c := range v.cadres {
-			// Not the posts other plantings lean on (kin of the director,
-			// secretary and clerk; the cashier's card).
-			if c.role == "subsidy_clerk" || c.role == "cashier" || c.role == "director" || c.role == "secretary" || c.end != noDate {
-				continue
-			}
-			ms := v.hhs[v.persons[c.p].hh].members
-			ok := v.persons[c.p].rel == "head" || v.persons[c.p].rel == "spouse"
-			for _, m := range ms {
-				if r := v.persons[m].rel; m != c.p && (r != "head" && r != "spouse" && r != "child" || v.persons[m].death != noDate) {
-					ok = false
-				}
-			}
-			if ok && (pick == nil || len(ms) > 1 && len(v.hhs[v.persons[pick.p].hh].members) == 1) {
-				pick = &c
-			}
-		}
-		if pick != nil {
-			ms := v.hhs[v.persons[pick.p].hh].members
-			cs := v.newCase("dibao", append([]int32{}, ms...), v.cfg.Start.AddDays(30+v.r.IntN(150)))
-			for _, m := range cs.members {
-				v.persons[m.p].planted = true
-				if m.p == pick.p {
-					v.expectSubj("REL-SELF", v.person(m.p))
-				} else {
-					v.expectSubj("REL-KIN", v.person(m.p))
-				}
-			}
-		}
-	}
-	kinTo := func(role, rel string, filed bool) *caseT {
-		cd := v.cadreOn(role, v.cfg.AsOf)
-		c := v.soloCase()
-		c.filed = filed
-		v.kin = append(v.kin, kinRow{a: c.members[0].p, b: cd, rel: rel})
-		return c
+		v.plantSelfCase()
 	}
 	if v.kind["REL-KIN"] {
-		c := kinTo("director", "sibling", false)
+		c := v.kinTo("director", "sibling", false)
 		v.expectSubj("REL-KIN", v.person(c.members[0].p))
 	}
 	if v.kind["REL-KIN-FILED"] {
-		c := kinTo("secretary", "sibling_in_law", true)
+		c := v.kinTo("secretary", "sibling_in_law", true)
 		v.expectSubj("REL-KIN-FILED", v.person(c.members[0].p))
 	}
 	if v.kind["REL-HANDLER"] {
 		// The subsidy clerk handled his own sister's case. The town filed it
 		// as a relative case, so beside REL-HANDLER it is REL-KIN-FILED.
-		c := kinTo("subsidy_clerk", "sibling", true)
+		c := v.kinTo("subsidy_clerk", "sibling", true)
 		c.handler = v.cadreOn("subsidy_clerk", v.cfg.AsOf)
 		v.expectSubj("REL-HANDLER", "case:"+c.id)
 		v.expectSubj("REL-KIN-FILED", v.person(c.members[0].p))
 	}
 	if v.kind["REL-DOUBLE"] {
-		// A 低保 member also gets a 特困 case while the 低保 case runs.
-		if c, m := v.anyMember("dibao", -1); c != nil {
-			from := max(c.approved, v.cfg.Start)
-			v.newCase("tekun", []int32{m.p}, from.AddDays(20+v.r.IntN(int(v.cfg.AsOf-from)/2)))
-			v.expectSubj("REL-DOUBLE", v.person(m.p))
-		}
+		v.plantDouble()
 	}
 	if v.kind["REL-DECEASED"] {
-		// The recipient dies; payments go on. Months more than 3 after the
-		// death month are flagged, the first 3 are not.
-		if c, m := v.anyMember("", -1); c != nil {
-			first := max(c.approved.Month(), v.cfg.Start.Month())
-			last := v.cfg.AsOf.Month() - 5
-			if last >= first {
-				dm := first + civil.Month(v.r.IntN(int(last-first)+1))
-				v.persons[m.p].death = max(dm.First().AddDays(v.r.IntN(28)), c.approved.AddDays(1))
-				after = append(after, func() {
-					for _, p := range v.pays {
-						if p.m == m && p.period > dm+3 {
-							v.expectSubj("REL-DECEASED", "payment:"+p.id)
-						}
-					}
-				})
-			}
+		if fn := v.plantDeceased(); fn != nil {
+			after = append(after, fn)
 		}
 	}
 	if v.kind["DQ-BAD-ID"] {
-		if _, m := v.anyMember("", -1); m != nil {
-			pp := &v.persons[m.p]
-			b := []byte(pp.id)
-			b[17] = checkChars[(indexByte(checkChars, b[17])+1+v.r.IntN(10))%11]
-			pp.id = string(b)
-			v.expectSubj("DQ-BAD-ID", v.person(m.p))
-		}
+		v.plantBadID()
 	}
 	if v.kind["DQ-BAD-BIRTH"] {
-		if _, m := v.anyMember("", -1); m != nil {
-			v.persons[m.p].birth += civil.Date(31 + v.r.IntN(300)) // register typo; the ID keeps the true date
-			v.expectSubj("DQ-BAD-ID", v.person(m.p))
-		}
+		v.plantBadBirth()
 	}
 	if v.kind["REL-ACCOUNT"] {
-		// Three months of one recipient's money go to the cashier's card
-		// (the cashier "keeps the card"): REL-ACCOUNT, high.
-		if _, m := v.anyMember("", -1); m != nil {
-			after = append(after, func() {
-				ps := v.paysOf(m)
-				if len(ps) < 3 {
-					return
-				}
-				k := v.r.IntN(len(ps) - 2)
-				for _, p := range ps[k : k+3] {
-					p.holder = v.cadreOn("cashier", p.paid)
-					v.expectSubj("REL-ACCOUNT", "payment:"+p.id)
-				}
-			})
+		if fn := v.plantCashierCard(); fn != nil {
+			after = append(after, fn)
 		}
 	}
 	if v.kind["REL-SHARED-ACCOUNT"] {
-		// Two households' recipients are paid, for two months, onto the card
-		// of a third villager: every such payment is REL-ACCOUNT (the holder
-		// is in neither household) and REL-SHARED-ACCOUNT.
-		_, m1 := v.anyMember("", -1)
-		_, m2 := v.anyMember("", v.persons[m1.p].hh)
-		{
-			holder := v.bystander(v.persons[m1.p].hh, v.persons[m2.p].hh)
-			after = append(after, func() {
-				n := 0
-				for mo := v.cfg.AsOf.Month() - 1; mo >= v.cfg.Start.Month() && n < 2; mo-- {
-					p1, p2 := v.payFor(m1, mo), v.payFor(m2, mo)
-					if p1 == nil || p2 == nil {
-						continue
-					}
-					for _, p := range []*payment{p1, p2} {
-						p.holder = holder
-						v.expectSubj("REL-ACCOUNT", "payment:"+p.id)
-						v.expectSubj("REL-SHARED-ACCOUNT", "payment:"+p.id)
-					}
-					n++
-				}
-			})
-		}
+		after = append(after, v.plantSharedAccount())
 	}
 	return after
+}
+
+// plantSelfCase gives a cadre's own nuclear household (cadre, spouse,
+// children) 低保: REL-SELF for the cadre, REL-KIN for each spouse and child.
+// Households with members are preferred, so the side effect is shown; a
+// cadre living alone is the fallback.
+func (v *village) plantSelfCase() {
+	var pick *cadre
+	for _, c := range v.cadres {
+		// Not the posts other plantings lean on (kin of the director,
+		// secretary and clerk; the cashier's card).
+		if c.role == "subsidy_clerk" || c.role == "cashier" || c.role == "director" || c.role == "secretary" || c.end != noDate {
+			continue
+		}
+		ms := v.hhs[v.persons[c.p].hh].members
+		ok := v.persons[c.p].rel == "head" || v.persons[c.p].rel == "spouse"
+		for _, m := range ms {
+			if r := v.persons[m].rel; m != c.p && (r != "head" && r != "spouse" && r != "child" || v.persons[m].death != noDate) {
+				ok = false
+			}
+		}
+		if ok && (pick == nil || len(ms) > 1 && len(v.hhs[v.persons[pick.p].hh].members) == 1) {
+			pick = &c
+		}
+	}
+	if pick == nil {
+		return
+	}
+	ms := v.hhs[v.persons[pick.p].hh].members
+	cs := v.newCase("dibao", append([]int32{}, ms...), v.cfg.Start.AddDays(30+v.r.IntN(150)))
+	for _, m := range cs.members {
+		v.persons[m.p].planted = true
+		if m.p == pick.p {
+			v.expectSubj("REL-SELF", v.person(m.p))
+		} else {
+			v.expectSubj("REL-KIN", v.person(m.p))
+		}
+	}
+}
+
+// kinTo makes a one-person case whose member is declared kin (rel) of the
+// cadre holding role on as_of; filed: the town filed it as a relative case.
+func (v *village) kinTo(role, rel string, filed bool) *caseT {
+	cd := v.cadreOn(role, v.cfg.AsOf)
+	c := v.soloCase()
+	c.filed = filed
+	v.kin = append(v.kin, kinRow{a: c.members[0].p, b: cd, rel: rel})
+	return c
+}
+
+// plantDouble gives a 低保 member also a 特困 case while the 低保 case runs.
+func (v *village) plantDouble() {
+	if c, m := v.anyMember("dibao", -1); c != nil {
+		from := max(c.approved, v.cfg.Start)
+		v.newCase("tekun", []int32{m.p}, from.AddDays(20+v.r.IntN(int(v.cfg.AsOf-from)/2)))
+		v.expectSubj("REL-DOUBLE", v.person(m.p))
+	}
+}
+
+// plantDeceased lets a recipient die while payments go on. Months more
+// than 3 after the death month are flagged, the first 3 are not; the
+// returned step (nil: no room for it) expects them once payments exist.
+func (v *village) plantDeceased() func() {
+	c, m := v.anyMember("", -1)
+	if c == nil {
+		return nil
+	}
+	first := max(c.approved.Month(), v.cfg.Start.Month())
+	last := v.cfg.AsOf.Month() - 5
+	if last < first {
+		return nil
+	}
+	dm := first + civil.Month(v.r.IntN(int(last-first)+1))
+	v.persons[m.p].death = max(dm.First().AddDays(v.r.IntN(28)), c.approved.AddDays(1))
+	return func() {
+		for _, p := range v.pays {
+			if p.m == m && p.period > dm+3 {
+				v.expectSubj("REL-DECEASED", "payment:"+p.id)
+			}
+		}
+	}
+}
+
+// plantBadID breaks a recipient's ID check character.
+func (v *village) plantBadID() {
+	if _, m := v.anyMember("", -1); m != nil {
+		pp := &v.persons[m.p]
+		b := []byte(pp.id)
+		b[17] = checkChars[(indexByte(checkChars, b[17])+1+v.r.IntN(10))%11]
+		pp.id = string(b)
+		v.expectSubj("DQ-BAD-ID", v.person(m.p))
+	}
+}
+
+// plantBadBirth shifts a recipient's registered birth date off the one in
+// the ID number.
+func (v *village) plantBadBirth() {
+	if _, m := v.anyMember("", -1); m != nil {
+		v.persons[m.p].birth += civil.Date(31 + v.r.IntN(300)) // register typo; the ID keeps the true date
+		v.expectSubj("DQ-BAD-ID", v.person(m.p))
+	}
+}
+
+// plantCashierCard sends three months of one recipient's money to the
+// cashier's card (the cashier "keeps the card"): REL-ACCOUNT, high. The
+// returned step (nil: no recipient) edits the payments once they exist.
+func (v *village) plantCashierCard() func() {
+	_, m := v.anyMember("", -1)
+	if m == nil {
+		return nil
+	}
+	return func() {
+		ps := v.paysOf(m)
+		if len(ps) < 3 {
+			return
+		}
+		k := v.r.IntN(len(ps) - 2)
+		for _, p := range ps[k : k+3] {
+			p.holder = v.cadreOn("cashier", p.paid)
+			v.expectSubj("REL-ACCOUNT", "payment:"+p.id)
+		}
+	}
+}
+
+// plantSharedAccount pays two households' recipients, for two months, onto
+// the card of a third villager: every such payment is REL-ACCOUNT (the
+// holder is in neither household) and REL-SHARED-ACCOUNT. The returned step
+// edits the payments once they exist.
+func (v *village) plantSharedAccount() func() {
+	_, m1 := v.anyMember("", -1)
+	_, m2 := v.anyMember("", v.persons[m1.p].hh)
+	holder := v.bystander(v.persons[m1.p].hh, v.persons[m2.p].hh)
+	return func() {
+		n := 0
+		for mo := v.cfg.AsOf.Month() - 1; mo >= v.cfg.Start.Month() && n < 2; mo-- {
+			p1, p2 := v.payFor(m1, mo), v.payFor(m2, mo)
+			if p1 == nil || p2 == nil {
+				continue
+			}
+			for _, p := range []*payment{p1, p2} {
+				p.holder = holder
+				v.expectSubj("REL-ACCOUNT", "payment:"+p.id)
+				v.expectSubj("REL-SHARED-ACCOUNT", "payment:"+p.id)
+			}
+			n++
+		}
+	}
 }
 
 // bystander is an alive adult outside both households, no cadre and no

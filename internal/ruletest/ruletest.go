@@ -53,6 +53,35 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 		res.Err = err
 		return res
 	}
+	only, err := rulesUnderTest(set, tc)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	tables := map[string]*table.Table{}
+	defer func() {
+		for _, t := range tables {
+			t.Release()
+		}
+	}()
+	if res.Err = loadCaseTables(ctx, file, tc, scope, tables, res); res.Err != nil {
+		return res
+	}
+	ev, err := run.Pipeline(ctx, tables, run.EvalConfig{Rules: set, Overrides: tc.Overrides, Only: only, Scope: scope, Workers: 1})
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	for _, s := range ev.Skipped {
+		res.Err = fmt.Errorf("rule %s skipped: %s", s.RuleID, s.Reason)
+	}
+	compare(res, tc.Expect, ev.Result.Findings)
+	return res
+}
+
+// rulesUnderTest are the case's rules (rules:, else the rules its
+// expectations name); each must be in the rule set.
+func rulesUnderTest(set *rules.Set, tc *rules.TestCase) (map[string]bool, error) {
 	only := map[string]bool{}
 	for _, id := range tc.Rules {
 		only[id] = true
@@ -64,20 +93,21 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 	}
 	for id := range only {
 		if set.Rule(id) == nil {
-			res.Err = fmt.Errorf("no rule %q in the rule set", id)
-			return res
+			return nil, fmt.Errorf("no rule %q in the rule set", id)
 		}
 	}
-	tables := map[string]*table.Table{}
-	defer func() {
-		for _, t := range tables {
-			t.Release()
-		}
-	}()
+	return only, nil
+}
+
+// loadCaseTables loads the case's inline tables into tables (an absent
+// required table is empty, an absent optional one absent), checked as
+// input files are; rejected rows go to res.Rejects at their line in the
+// test file. Tables loaded before an error stay in tables, for the caller
+// to release.
+func loadCaseTables(ctx context.Context, file string, tc *rules.TestCase, scope run.Scope, tables map[string]*table.Table, res *Result) error {
 	for name := range tc.Tables {
 		if _, ok := contract.Lookup(name); !ok {
-			res.Err = fmt.Errorf("tables: %q is not a contract table", name)
-			return res
+			return fmt.Errorf("tables: %q is not a contract table", name)
 		}
 	}
 	for _, spec := range contract.All() {
@@ -92,8 +122,7 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 		}
 		t, _, rejects, err := load.Table(ctx, spec, fmt.Sprintf("%s[%s]", file, spec.Name), strings.NewReader(text), load.Options{AsOf: scope.AsOf})
 		if err != nil {
-			res.Err = fmt.Errorf("tables.%s: %w", spec.Name, err)
-			return res
+			return fmt.Errorf("tables.%s: %w", spec.Name, err)
 		}
 		for _, r := range rejects {
 			pos := src.At(r.Line, 0)
@@ -101,20 +130,19 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 		}
 		tables[spec.Name] = t
 	}
-	ev, err := run.Pipeline(ctx, tables, run.EvalConfig{Rules: set, Overrides: tc.Overrides, Only: only, Scope: scope, Workers: 1})
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	for _, s := range ev.Skipped {
-		res.Err = fmt.Errorf("rule %s skipped: %s", s.RuleID, s.Reason)
-	}
+	return nil
+}
+
+// compare sets res.Missing, res.Differs and res.Unexpected from the
+// expected findings (rule and subject, and severity, amount and period
+// when given) against those the run made, each list sorted.
+func compare(res *Result, expect []rules.ExpectedFinding, fs []*findings.Finding) {
 	got := map[string]*findings.Finding{}
-	for _, f := range ev.Result.Findings {
+	for _, f := range fs {
 		got[f.RuleID+" "+f.Subject] = f
 	}
 	seen := map[string]bool{}
-	for _, e := range tc.Expect {
+	for _, e := range expect {
 		key := e.Rule + " " + e.Subject
 		seen[key] = true
 		f, ok := got[key]
@@ -144,7 +172,6 @@ func RunCase(ctx context.Context, set *rules.Set, file string, tc *rules.TestCas
 	sort.Strings(res.Missing)
 	sort.Strings(res.Unexpected)
 	sort.Strings(res.Differs)
-	return res
 }
 
 // testScopeNames are a test case's date fields as written.

@@ -5,19 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"os"
-	"path/filepath"
-	"slices"
 	"time"
 
-	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
-	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/partition"
 	"github.com/neijiang/xiaowei/internal/rules"
-	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // Partitioned runs (Options.PartitionBy = "county"): the dataset is split
@@ -52,21 +45,14 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, err
 	}
 
-	merged := &load.Dataset{Dir: o.DataDir, Tables: nil}
-	statIdx := map[string]int{}
-	var all []*findings.Finding
+	m := newCountyMerge(o.DataDir)
 	var ev *Evaluation
-	ruleStats := map[string]*engine.RuleStats{}
-	views := map[string]int{}
-	skipped := map[string]SkippedRule{}
-	scoped := map[string]*ScopeStats{}
 	var totalBytes, doneBytes int64
 	for _, p := range plan.Parts {
 		totalBytes += p.Bytes
 	}
 	var doneRows int
 	loopStart := time.Now()
-	names := map[string]struct{}{}
 	for pi, part := range plan.Parts {
 		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
 		var ds *load.Dataset
@@ -76,26 +62,7 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		}); err != nil {
 			return nil, fmt.Errorf("county %s: %w", part.County, err)
 		}
-		for _, st := range ds.Stats {
-			i, ok := statIdx[st.Table]
-			if !ok {
-				i = len(merged.Stats)
-				statIdx[st.Table] = i
-				merged.Stats = append(merged.Stats, load.TableStats{Table: st.Table, File: filepath.Join(o.DataDir, st.Table+".csv")})
-			}
-			m := &merged.Stats[i]
-			m.Read += st.Read
-			m.Loaded += st.Loaded
-			m.Rejected += st.Rejected
-			doneRows += st.Read
-		}
-		merged.Missing = ds.Missing
-		for _, r := range ds.Rejects {
-			if t := part.Tables[r.Table]; t != nil {
-				r.File, r.Line = t.Path, t.Line(r.Line) // the input's own file and line
-			}
-			merged.Rejects = append(merged.Rejects, r)
-		}
+		doneRows += m.addLoad(ds, &part)
 		// as_of is bounded against the whole dataset's dates, not one
 		// county's (whose books may end earlier): not checked per county.
 		sc := o.Scope
@@ -113,114 +80,24 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 		for k, v := range e.Stages {
 			stages[k] += v
 		}
-		for _, f := range e.Result.Findings {
-			if part.Villages[f.VillageID] || (part.First && !plan.Known(f.VillageID)) {
-				f.Detach() // else its strings pin the county's column buffers
-				all = append(all, f)
-			}
-		}
-		for _, s := range e.Result.Stats {
-			if m := ruleStats[s.RuleID]; m != nil {
-				m.Rows += s.Rows
-				m.Fired += s.Fired
-				m.Errors += s.Errors
-				m.Dropped += s.Dropped
-				m.Duration += s.Duration
-				if m.Disabled == "" {
-					m.Disabled = s.Disabled
-				}
-			} else {
-				c := s
-				ruleStats[s.RuleID] = &c
-			}
-		}
-		for k, v := range e.Views {
-			views[k] += v
-		}
-		for _, s := range e.Skipped {
-			skipped[s.RuleID] = s
-		}
-		for _, s := range e.Scoped {
-			if m := scoped[s.Table]; m != nil {
-				m.AfterAsOf += s.AfterAsOf
-				m.OutOfScope += s.OutOfScope
-			} else {
-				c := s
-				scoped[s.Table] = &c
-			}
-		}
-		// The register's names, for masking (names.json, rejected.csv):
-		// the persons tables are released with their county. Kept in a set
-		// as they come: appending each county's distinct names held every
-		// name once per county (26M strings, 2 GB peak on a province).
-		for _, n := range ds.PersonNames() {
-			names[n] = struct{}{}
-		}
+		m.addEval(e, &part, plan)
+		m.addNames(ds)
 		ev = e
 		ds.Release()
 		doneBytes += part.Bytes
 	}
-	// Post steps (leads) read villages and cadres: small tables, loaded
-	// whole once more so that every county's places and roles are there.
-	merged.Tables = map[string]*table.Table{}
-	for _, name := range []string{"villages", "cadres"} {
-		path := filepath.Join(o.DataDir, name+".csv")
-		if _, err := os.Stat(path); err != nil {
-			continue
-		}
-		spec, _ := contract.Lookup(name)
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		t, _, _, err := load.Table(ctx, spec, path, f, load.Options{AsOf: o.Scope.AsOf, NoHash: true})
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		merged.Tables[name] = t
+	merged := m.merged
+	if merged.Tables, err = loadSmallTables(ctx, o); err != nil {
+		return nil, err
 	}
-	for i := range merged.Stats { // copied rows are counted once
-		m := &merged.Stats[i]
-		m.Read -= plan.Copies[m.Table]
-		m.Loaded -= plan.Copies[m.Table]
-	}
-	findings.Sort(all)
-	all = findings.Merge(all)
-	ev.Result = &engine.Result{Findings: all}
-	merged.Names = slices.Sorted(maps.Keys(names))
-	for _, id := range slices.Sorted(maps.Keys(ruleStats)) {
-		s := ruleStats[id]
-		s.DurationS = s.Duration.Seconds()
-		if s.Dropped > 0 {
-			// the cap holds per county here: the message gives the total
-			s.Capped = engine.CapMessage(o.MaxFindingsPerRule, s.Dropped) + ", per county (partitioned run)"
-		}
-		ev.Result.Stats = append(ev.Result.Stats, *s)
-	}
-	ev.Views = views
-	ev.Skipped = nil
-	for _, id := range slices.Sorted(maps.Keys(skipped)) {
-		ev.Skipped = append(ev.Skipped, skipped[id])
-	}
-	ev.Scoped = nil
-	for _, t := range slices.Sorted(maps.Keys(scoped)) {
-		ev.Scoped = append(ev.Scoped, *scoped[t])
-	}
+	m.finish(ev, plan, o.MaxFindingsPerRule)
 	if o.Strict && len(merged.Rejects) > 0 {
-		if err := writeRejects(o.OutDir, merged); err != nil {
-			return nil, err
-		}
-		n := 0
-		for _, st := range merged.Stats {
-			n += st.Rejected
-		}
-		return nil, &StrictError{Rejected: n}
+		return nil, strictFailure(o.OutDir, merged)
 	}
 	for i := range merged.Stats {
 		merged.Stats[i].SHA256 = plan.SHA256[merged.Stats[i].Table]
 	}
-	out := &Outcome{Findings: all, Dataset: merged, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
+	out := &Outcome{Findings: m.all, Dataset: merged, Eval: ev, Extra: map[string][]byte{}, Stages: stages}
 	return finish(ctx, o, out, set, badRules, started)
 }
 

@@ -11,13 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/neijiang/xiaowei/internal/civil"
-	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/rules"
@@ -101,33 +97,9 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	// Identifiers are normalised before scoping, so that a village or case
-	// id written with an invisible character is scoped like its normal form.
-	normal := maps.Clone(tables)
-	if err := timed(ev.Stages, "normalise", cfg.Progress, func() error {
-		var err error
-		ev.Altered, err = normaliseTables(normal, tables, mem)
-		return err
-	}); err != nil {
-		releaseNew(normal, tables)
+	scoped, err := normaliseAndScope(ctx, tables, cfg, mem, ev)
+	if err != nil {
 		return nil, err
-	}
-	var scoped map[string]*table.Table
-	if err := timed(ev.Stages, "scope", cfg.Progress, func() error {
-		var err error
-		scoped, ev.Scoped, err = applyScope(ctx, normal, cfg.Scope, mem)
-		return err
-	}); err != nil {
-		releaseNew(normal, tables)
-		return nil, err
-	}
-	ev.Altered = inScope(ev.Altered, normal["villages"], scoped["villages"])
-	// a normalised table that scoping replaced by a filtered copy is no
-	// longer needed; one scoping kept is released with scoped below
-	for name, t := range normal {
-		if t != tables[name] && scoped[name] != t {
-			t.Release()
-		}
 	}
 	defer func() {
 		for name, t := range scoped {
@@ -151,8 +123,71 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 		}
 		plan.Rules = kept
 	}
+	views, want := plannedViews(plan, scoped, ev)
+	built, err := buildViews(ctx, want, scoped, cfg, mem, ev, views)
+	defer func() {
+		for _, t := range built {
+			t.Release()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	towns := map[string]string(geo)
+	err = timed(ev.Stages, "evaluate", cfg.Progress, func() error {
+		var err error
+		ev.Result, err = engine.Evaluate(ctx, plan, views, engine.EvalOptions{
+			AsOf: cfg.Scope.AsOf, From: cfg.Scope.From, To: cfg.Scope.To, Workers: cfg.Workers, Towns: towns,
+			MaxFindingsPerRule: cfg.MaxFindingsPerRule,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
 
-	// Which views do the rules need, and can they be built?
+// normaliseAndScope normalises identifiers, then scopes the tables (as_of
+// and campaign scope). Identifiers are normalised before scoping, so that a
+// village or case id written with an invisible character is scoped like its
+// normal form. The tables returned that are not the caller's are the
+// caller's to release.
+func normaliseAndScope(ctx context.Context, tables map[string]*table.Table, cfg EvalConfig, mem memory.Allocator, ev *Evaluation) (map[string]*table.Table, error) {
+	normal := maps.Clone(tables)
+	if err := timed(ev.Stages, "normalise", cfg.Progress, func() error {
+		var err error
+		ev.Altered, err = normaliseTables(normal, tables, mem)
+		return err
+	}); err != nil {
+		releaseNew(normal, tables)
+		return nil, err
+	}
+	var scoped map[string]*table.Table
+	if err := timed(ev.Stages, "scope", cfg.Progress, func() error {
+		var err error
+		scoped, ev.Scoped, err = applyScope(ctx, normal, cfg.Scope, mem)
+		return err
+	}); err != nil {
+		releaseNew(normal, tables)
+		return nil, err
+	}
+	ev.Altered = inScope(ev.Altered, normal["villages"], scoped["villages"])
+	// a normalised table that scoping replaced by a filtered copy is no
+	// longer needed; one scoping kept is released with scoped
+	for name, t := range normal {
+		if t != tables[name] && scoped[name] != t {
+			t.Release()
+		}
+	}
+	return scoped, nil
+}
+
+// plannedViews answers which views the rules need, and whether they can be
+// built: a rule whose tables are absent is skipped (ev.Skipped) and dropped
+// from the plan. It returns the views that are tables as they are, and per
+// detector the views it must build.
+func plannedViews(plan *engine.Plan, scoped map[string]*table.Table, ev *Evaluation) (map[string]*table.Table, map[engine.Detector]map[string]bool) {
 	views := map[string]*table.Table{}
 	want := map[engine.Detector]map[string]bool{}
 	runnable := plan.Rules[:0]
@@ -181,12 +216,14 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 		want[c.Detector][c.View.Name] = true
 	}
 	plan.Rules = runnable
+	return views, want
+}
+
+// buildViews runs the detectors in name order, each building the views
+// wanted of it, and adds them to views. It returns the tables it built,
+// also on error, for the caller to release.
+func buildViews(ctx context.Context, want map[engine.Detector]map[string]bool, scoped map[string]*table.Table, cfg EvalConfig, mem memory.Allocator, ev *Evaluation, views map[string]*table.Table) ([]*table.Table, error) {
 	var built []*table.Table
-	defer func() {
-		for _, t := range built {
-			t.Release()
-		}
-	}()
 	dets := make([]engine.Detector, 0, len(want))
 	for d := range want {
 		dets = append(dets, d)
@@ -195,37 +232,25 @@ func Pipeline(ctx context.Context, tables map[string]*table.Table, cfg EvalConfi
 	for _, d := range dets {
 		var out map[string]*table.Table
 		err := timed(ev.Stages, "detect:"+d.Name(), cfg.Progress, func() error {
-			in := engine.NewInput(d, scoped, cfg.Scope.AsOf, cfg.Scope.From, cfg.Scope.To, want[d], mem, plan.Settings)
+			in := engine.NewInput(d, scoped, cfg.Scope.AsOf, cfg.Scope.From, cfg.Scope.To, want[d], mem, ev.Plan.Settings)
 			in.Altered = ev.Altered
 			var err error
 			out, err = d.Build(ctx, in)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("detector %s: %w", d.Name(), err)
+			return built, fmt.Errorf("detector %s: %w", d.Name(), err)
 		}
 		for name, t := range out {
 			built = append(built, t)
 			if err := checkView(d, name, t); err != nil {
-				return nil, err
+				return built, err
 			}
 			views[name] = t
 			ev.Views[name] = t.Len()
 		}
 	}
-	towns := map[string]string(geo)
-	err := timed(ev.Stages, "evaluate", cfg.Progress, func() error {
-		var err error
-		ev.Result, err = engine.Evaluate(ctx, plan, views, engine.EvalOptions{
-			AsOf: cfg.Scope.AsOf, From: cfg.Scope.From, To: cfg.Scope.To, Workers: cfg.Workers, Towns: towns,
-			MaxFindingsPerRule: cfg.MaxFindingsPerRule,
-		})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return ev, nil
+	return built, nil
 }
 
 // releaseNew releases the tables of m that are not the caller's.
@@ -255,116 +280,4 @@ func checkView(d engine.Detector, name string, t *table.Table) error {
 		return nil
 	}
 	return fmt.Errorf("detector %s: built undeclared view %s", d.Name(), name)
-}
-
-// The column that dates a row (contract.Table.AsOfCol): a row dated after
-// as_of did not exist yet on that day and is not read (domain.md). A
-// campaign scope narrows the tables with a village column
-// (contract.Table.VillageColumn).
-
-func applyScope(ctx context.Context, tables map[string]*table.Table, s Scope, mem memory.Allocator) (map[string]*table.Table, []ScopeStats, error) {
-	out := make(map[string]*table.Table, len(tables))
-	for k, v := range tables {
-		out[k] = v
-	}
-	inScope := scopeVillages(tables["villages"], s)
-	// payments carry no village_id: they follow their case's village.
-	var casesInScope map[string]bool
-	if inScope != nil && tables["beneficiaries"] != nil {
-		b := tables["beneficiaries"]
-		cid, vid := b.Str("case_id"), b.Str("village_id")
-		casesInScope = map[string]bool{}
-		for i := 0; i < b.Len(); i++ {
-			if inScope[vid.Value(i)] {
-				casesInScope[cid.Value(i)] = true
-			}
-		}
-	}
-	var stats []ScopeStats
-	for _, spec := range contract.All() {
-		t := out[spec.Name]
-		if t == nil || t.Len() == 0 {
-			continue
-		}
-		st := ScopeStats{Table: spec.Name}
-		keep := make([]bool, t.Len())
-		dropped := 0
-		var dates *array.Date32
-		if c := spec.AsOfCol(); c != "" && s.AsOf != 0 {
-			dates = t.Date(c)
-		}
-		var vids *array.String
-		var inScopeKeys map[string]bool
-		if vc := spec.VillageColumn(); inScope != nil && vc != "" {
-			vids, inScopeKeys = t.Str(vc), inScope
-		} else if casesInScope != nil && spec.Name == "payments" {
-			vids, inScopeKeys = t.Str("case_id"), casesInScope
-		}
-		for i := range keep {
-			keep[i] = true
-			if dates != nil && dates.IsValid(i) && civil.Date(dates.Value(i)) > s.AsOf {
-				keep[i] = false
-				st.AfterAsOf++
-			} else if vids != nil && !inScopeKeys[vids.Value(i)] {
-				keep[i] = false
-				st.OutOfScope++
-			}
-			if !keep[i] {
-				dropped++
-			}
-		}
-		if dropped == 0 {
-			continue
-		}
-		ft, err := filterTable(ctx, t, keep, mem)
-		if err != nil {
-			return nil, nil, fmt.Errorf("scope %s: %w", spec.Name, err)
-		}
-		out[spec.Name] = ft
-		stats = append(stats, st)
-	}
-	return out, stats, nil
-}
-
-func scopeVillages(villages *table.Table, s Scope) map[string]bool {
-	if len(s.Villages) == 0 && len(s.Towns) == 0 {
-		return nil
-	}
-	in := map[string]bool{}
-	for _, v := range s.Villages {
-		in[v] = true
-	}
-	if villages != nil && len(s.Towns) > 0 {
-		vid, tid := villages.Str("village_id"), villages.Str("town_id")
-		for i := 0; i < villages.Len(); i++ {
-			if contains(s.Towns, tid.Value(i)) {
-				in[vid.Value(i)] = true
-			}
-		}
-	}
-	return in
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// filterTable keeps the rows marked true, with Arrow's filter kernel.
-func filterTable(ctx context.Context, t *table.Table, keep []bool, mem memory.Allocator) (*table.Table, error) {
-	b := array.NewBooleanBuilder(mem)
-	b.AppendValues(keep, nil)
-	mask := b.NewBooleanArray()
-	b.Release()
-	defer mask.Release()
-	ctx = compute.WithAllocator(ctx, mem)
-	rec, err := compute.FilterRecordBatch(ctx, t.Rec, mask, compute.DefaultFilterOptions())
-	if err != nil {
-		return nil, err
-	}
-	return table.New(t.Name, t.Cols, rec.(arrow.RecordBatch)), nil
 }

@@ -1,0 +1,136 @@
+package run
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+
+	"github.com/neijiang/xiaowei/internal/findings"
+	"github.com/neijiang/xiaowei/internal/load"
+	"github.com/neijiang/xiaowei/internal/mask"
+)
+
+// WriteOutputs writes every output file atomically.
+func WriteOutputs(dir string, out *Outcome) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	RemoveStaleTemps(dir)
+	var buf bytes.Buffer
+	if err := findings.WriteJSONL(&buf, out.Findings); err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "findings.jsonl"), buf.Bytes()); err != nil {
+		return err
+	}
+	if err := writeRejects(dir, out.Dataset); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(out.Extra)) {
+		if err := WriteFileAtomic(filepath.Join(dir, name), out.Extra[name]); err != nil {
+			return err
+		}
+	}
+	for name, v := range map[string]any{"summary.json": out.Summary, "manifest.json": out.Manifest} {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := WriteFileAtomic(filepath.Join(dir, name), append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeRejects(dir string, ds *load.Dataset) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output folder: %w", err)
+	}
+	b, err := RejectsCSV(ds)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, "rejected.csv"), b)
+}
+
+// RejectsCSV is rejected.csv for a dataset: personal data masked (the
+// register's names are learned first), cells guarded against formulas.
+func RejectsCSV(ds *load.Dataset) ([]byte, error) {
+	var buf bytes.Buffer
+	m := mask.New(false)
+	m.LearnAll(ds.PersonNames())
+	if err := load.WriteRejects(&buf, load.MaskRejects(ds.Rejects, m)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// tempPrefix starts the name of every temporary file xiaowei writes. The
+// folder is the user's (run --out may name an existing one), so cleanup
+// must only ever touch names this program made: a prefix no other program
+// uses, the output's name, and CreateTemp's all-digit random suffix.
+const tempPrefix = ".xiaowei-tmp-"
+
+// ownTemp matches tempPrefix + <output name> + "." + CreateTemp's digits.
+var ownTemp = regexp.MustCompile(`^` + regexp.QuoteMeta(tempPrefix) + `[^/]+\.[0-9]+$`)
+
+// RemoveStaleTemps deletes the temporary files a killed run left in dir
+// (regular files named by WriteFileAtomic, nothing else); WriteOutputs
+// calls it first, so they never pile up. Errors are ignored: a leftover
+// temp file is harmless, only untidy.
+func RemoveStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*"))
+	for _, p := range stale {
+		if !ownTemp.MatchString(filepath.Base(p)) {
+			continue
+		}
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			os.Remove(p)
+		}
+	}
+}
+
+// WriteFileAtomic writes to a temporary file in the same folder, syncs it
+// and renames it over the target, so a reader (or a killed run) never sees
+// half a file: the old one stays until the new one is complete.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// strictFailure ends a --strict run that saw rejected rows: rejected.csv is
+// written (so the person sees which rows) and the run fails.
+func strictFailure(dir string, ds *load.Dataset) error {
+	if err := writeRejects(dir, ds); err != nil {
+		return err
+	}
+	n := 0
+	for _, st := range ds.Stats {
+		n += st.Rejected
+	}
+	return &StrictError{Rejected: n}
+}
