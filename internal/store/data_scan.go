@@ -17,8 +17,45 @@ import (
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
+// readTable reads one contract table into Arrow, in _row order, with
+// the rows of the filter f (all rows when nil); a row that breaks the
+// contract becomes a Reject.
 func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.Allocator, f *load.RowFilter) (*table.Table, load.TableStats, []load.Reject, error) {
 	st := load.TableStats{Table: spec.Name, File: "postgres:" + s.Data + "." + spec.Name}
+	sel, args := s.readTableSQL(spec, f)
+	rows, err := s.pool.Query(ctx, sel, args...)
+	if err != nil {
+		return nil, st, nil, fmt.Errorf("reading %s: %w", spec.Name, err)
+	}
+	defer rows.Close()
+
+	cols := table.ContractCols(spec)
+	rb := array.NewRecordBuilder(mem, table.Schema(cols))
+	defer rb.Release()
+	sc := newRowScan(spec)
+	var rejects []load.Reject
+	for rows.Next() {
+		st.Read++
+		if err := rows.Scan(sc.dest...); err != nil {
+			return nil, st, nil, fmt.Errorf("reading %s row %d: %w", spec.Name, st.Read, err)
+		}
+		if reason, col, val := sc.check(spec); reason != "" {
+			st.Rejected++
+			rejects = append(rejects, load.Reject{Table: spec.Name, File: st.File, Line: int(sc.rowNo), Column: col, Value: val, Reason: reason})
+			continue
+		}
+		sc.appendTo(rb, spec)
+		st.Loaded++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, st, nil, fmt.Errorf("reading %s: %w", spec.Name, err)
+	}
+	return table.New(spec.Name, cols, rb.NewRecordBatch()), st, rejects, nil
+}
+
+// readTableSQL selects a table's contract columns (money as integer fen)
+// in _row order, with the filter's where clause.
+func (s *Store) readTableSQL(spec *contract.Table, f *load.RowFilter) (string, []any) {
 	sel := "select _row"
 	for _, c := range spec.Columns {
 		id := pgx.Identifier{c.Name}.Sanitize()
@@ -46,113 +83,115 @@ func (s *Store) readTable(ctx context.Context, spec *contract.Table, mem memory.
 		args = append(args, vals)
 	}
 	sel += " order by _row"
-	rows, err := s.pool.Query(ctx, sel, args...)
-	if err != nil {
-		return nil, st, nil, fmt.Errorf("reading %s: %w", spec.Name, err)
-	}
-	defer rows.Close()
+	return sel, args
+}
 
-	cols := table.ContractCols(spec)
-	rb := array.NewRecordBuilder(mem, table.Schema(cols))
-	defer rb.Release()
+// rowScan holds one reusable destination per column, so scanning a row
+// allocates nothing.
+type rowScan struct {
+	texts []pgtype.Text
+	dates []pgtype.Date
+	ints  []pgtype.Int8
+	bools []pgtype.Bool
+	rowNo int64
+	dest  []any
+	enums []map[string]bool
+}
+
+func newRowScan(spec *contract.Table) *rowScan {
+	sc := &rowScan{}
 	n := len(spec.Columns)
-	texts := make([]pgtype.Text, n)
-	dates := make([]pgtype.Date, n)
-	ints := make([]pgtype.Int8, n)
-	bools := make([]pgtype.Bool, n)
-	var rowNo int64
-	dest := []any{&rowNo}
-	enums := make([]map[string]bool, n)
+	sc.texts = make([]pgtype.Text, n)
+	sc.dates = make([]pgtype.Date, n)
+	sc.ints = make([]pgtype.Int8, n)
+	sc.bools = make([]pgtype.Bool, n)
+	sc.dest = []any{&sc.rowNo}
+	sc.enums = make([]map[string]bool, n)
 	for j, c := range spec.Columns {
 		switch c.Kind {
 		case contract.Date:
-			dest = append(dest, &dates[j])
+			sc.dest = append(sc.dest, &sc.dates[j])
 		case contract.Money, contract.Int:
-			dest = append(dest, &ints[j])
+			sc.dest = append(sc.dest, &sc.ints[j])
 		case contract.Bool:
-			dest = append(dest, &bools[j])
+			sc.dest = append(sc.dest, &sc.bools[j])
 		default:
-			dest = append(dest, &texts[j])
+			sc.dest = append(sc.dest, &sc.texts[j])
 		}
 		if c.Kind == contract.Enum {
-			enums[j] = map[string]bool{}
+			sc.enums[j] = map[string]bool{}
 			for _, v := range c.Enum {
-				enums[j][v] = true
+				sc.enums[j][v] = true
 			}
 		}
 	}
-	var rejects []load.Reject
-	for rows.Next() {
-		st.Read++
-		if err := rows.Scan(dest...); err != nil {
-			return nil, st, nil, fmt.Errorf("reading %s row %d: %w", spec.Name, st.Read, err)
-		}
-		reason, col, val := "", "", ""
-		for j, c := range spec.Columns {
-			valid := false
-			switch c.Kind {
-			case contract.Date:
-				valid = dates[j].Valid
-			case contract.Int:
-				valid = ints[j].Valid
-			case contract.Money:
-				valid = ints[j].Valid
-				if valid && (spec.Name == "ledger" || spec.Name == "payments") && c.Name == "amount" && ints[j].Int64 <= 0 {
-					reason, col, val = "amount must be positive", c.Name, money.Format(ints[j].Int64)
-				}
-			case contract.Bool:
-				valid = bools[j].Valid
-			default:
-				valid = texts[j].Valid && texts[j].String != ""
-				if valid && enums[j] != nil && !enums[j][texts[j].String] {
-					reason, col, val = fmt.Sprintf("%q is not a valid %s", texts[j].String, c.Name), c.Name, texts[j].String
-				}
-				if valid && c.Kind == contract.Month && !monthRe.MatchString(texts[j].String) {
-					reason, col, val = "want a month YYYY-MM", c.Name, texts[j].String
-				}
+	return sc
+}
+
+// check returns why the scanned row breaks the contract (reason, column,
+// value), or an empty reason when it keeps it.
+func (sc *rowScan) check(spec *contract.Table) (reason, col, val string) {
+	texts, dates, ints, bools, enums := sc.texts, sc.dates, sc.ints, sc.bools, sc.enums
+	for j, c := range spec.Columns {
+		valid := false
+		switch c.Kind {
+		case contract.Date:
+			valid = dates[j].Valid
+		case contract.Int:
+			valid = ints[j].Valid
+		case contract.Money:
+			valid = ints[j].Valid
+			if valid && (spec.Name == "ledger" || spec.Name == "payments") && c.Name == "amount" && ints[j].Int64 <= 0 {
+				reason, col, val = "amount must be positive", c.Name, money.Format(ints[j].Int64)
 			}
-			if !valid && c.Required && reason == "" {
-				reason, col = "required value is empty", c.Name
+		case contract.Bool:
+			valid = bools[j].Valid
+		default:
+			valid = texts[j].Valid && texts[j].String != ""
+			if valid && enums[j] != nil && !enums[j][texts[j].String] {
+				reason, col, val = fmt.Sprintf("%q is not a valid %s", texts[j].String, c.Name), c.Name, texts[j].String
+			}
+			if valid && c.Kind == contract.Month && !monthRe.MatchString(texts[j].String) {
+				reason, col, val = "want a month YYYY-MM", c.Name, texts[j].String
 			}
 		}
-		if reason != "" {
-			st.Rejected++
-			rejects = append(rejects, load.Reject{Table: spec.Name, File: st.File, Line: int(rowNo), Column: col, Value: val, Reason: reason})
-			continue
+		if !valid && c.Required && reason == "" {
+			reason, col = "required value is empty", c.Name
 		}
-		for j, c := range spec.Columns {
-			f := rb.Field(j)
-			switch c.Kind {
-			case contract.Date:
-				if dates[j].Valid {
-					f.(*array.Date32Builder).Append(arrow.Date32(civil.FromTime(dates[j].Time)))
-				} else {
-					f.AppendNull()
-				}
-			case contract.Money, contract.Int:
-				if ints[j].Valid {
-					f.(*array.Int64Builder).Append(ints[j].Int64)
-				} else {
-					f.AppendNull()
-				}
-			case contract.Bool:
-				if bools[j].Valid {
-					f.(*array.BooleanBuilder).Append(bools[j].Bool)
-				} else {
-					f.AppendNull()
-				}
-			default:
-				if texts[j].Valid && texts[j].String != "" {
-					f.(*array.StringBuilder).Append(texts[j].String)
-				} else {
-					f.AppendNull()
-				}
-			}
-		}
-		st.Loaded++
 	}
-	if err := rows.Err(); err != nil {
-		return nil, st, nil, fmt.Errorf("reading %s: %w", spec.Name, err)
+	return reason, col, val
+}
+
+// appendTo appends the scanned row to the record builder.
+func (sc *rowScan) appendTo(rb *array.RecordBuilder, spec *contract.Table) {
+	texts, dates, ints, bools := sc.texts, sc.dates, sc.ints, sc.bools
+	for j, c := range spec.Columns {
+		f := rb.Field(j)
+		switch c.Kind {
+		case contract.Date:
+			if dates[j].Valid {
+				f.(*array.Date32Builder).Append(arrow.Date32(civil.FromTime(dates[j].Time)))
+			} else {
+				f.AppendNull()
+			}
+		case contract.Money, contract.Int:
+			if ints[j].Valid {
+				f.(*array.Int64Builder).Append(ints[j].Int64)
+			} else {
+				f.AppendNull()
+			}
+		case contract.Bool:
+			if bools[j].Valid {
+				f.(*array.BooleanBuilder).Append(bools[j].Bool)
+			} else {
+				f.AppendNull()
+			}
+		default:
+			if texts[j].Valid && texts[j].String != "" {
+				f.(*array.StringBuilder).Append(texts[j].String)
+			} else {
+				f.AppendNull()
+			}
+		}
 	}
-	return table.New(spec.Name, cols, rb.NewRecordBatch()), st, rejects, nil
 }
