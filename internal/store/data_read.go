@@ -44,23 +44,8 @@ func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, pl
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	type meta struct{ file, sha string }
-	imported := map[string]meta{}
-	rows, err := s.pool.Query(ctx, "select table_name, source_file, sha256 from "+s.T("data_tables"))
+	imported, err := s.importedTables(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w (run xiaowei migrate and import first)", s.T("data_tables"), err)
-	}
-	for rows.Next() {
-		var n string
-		var m meta
-		if err := rows.Scan(&n, &m.file, &m.sha); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		imported[n] = m
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	ds := &load.Dataset{Dir: "postgres:" + s.Data, Tables: map[string]*table.Table{}}
@@ -70,14 +55,6 @@ func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, pl
 			ds.Release()
 		}
 	}()
-	// Tables are read concurrently, each on its own pooled connection, and
-	// assembled in contract order.
-	type result struct {
-		t   *table.Table
-		st  load.TableStats
-		rej []load.Reject
-		err error
-	}
 	var specs []*contract.Table
 	for _, spec := range contract.All() {
 		if _, have := imported[spec.Name]; !have {
@@ -95,42 +72,8 @@ func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, pl
 			later[n] = true
 		}
 	}
-	results := make([]result, len(specs))
-	// readPhase reads the chosen tables concurrently and puts them in
-	// ds.Tables at once, so a failure releases what was read.
-	readPhase := func(pick func(string) bool, filters map[string]*load.RowFilter) error {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		var wg sync.WaitGroup
-		for i, spec := range specs {
-			if !pick(spec.Name) {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r := &results[i]
-				r.t, r.st, r.rej, r.err = s.readTable(ctx, spec, mem, filters[spec.Name])
-				if r.err != nil {
-					cancel()
-				}
-			}()
-		}
-		wg.Wait()
-		var errs []error
-		for i, spec := range specs {
-			if !pick(spec.Name) {
-				continue
-			}
-			if results[i].err != nil {
-				errs = append(errs, results[i].err)
-			} else {
-				ds.Tables[spec.Name] = results[i].t
-			}
-		}
-		return errors.Join(errs...)
-	}
-	if err := readPhase(func(n string) bool { return !later[n] }, nil); err != nil {
+	r := &datasetRead{s: s, mem: mem, specs: specs, results: make([]tableRead, len(specs)), ds: ds}
+	if err := r.phase(ctx, func(n string) bool { return !later[n] }, nil); err != nil {
 		return nil, err
 	}
 	if len(later) > 0 {
@@ -138,15 +81,95 @@ func (s *Store) ReadDatasetPlanned(ctx context.Context, mem memory.Allocator, pl
 		if err != nil {
 			return nil, err
 		}
-		if err := readPhase(func(n string) bool { return later[n] }, filters); err != nil {
+		if err := r.phase(ctx, func(n string) bool { return later[n] }, filters); err != nil {
 			return nil, err
 		}
 	}
-	for i, r := range results {
-		r.st.SHA256 = imported[specs[i].Name].sha
-		ds.Stats = append(ds.Stats, r.st)
-		ds.Rejects = append(ds.Rejects, r.rej...)
+	for i, res := range r.results {
+		res.st.SHA256 = imported[specs[i].Name].sha
+		ds.Stats = append(ds.Stats, res.st)
+		ds.Rejects = append(ds.Rejects, res.rej...)
 	}
 	ok = true
 	return ds, nil
+}
+
+// importedMeta is where an imported table came from.
+type importedMeta struct{ file, sha string }
+
+// importedTables reads the import record: the tables imported, by name.
+func (s *Store) importedTables(ctx context.Context) (map[string]importedMeta, error) {
+	imported := map[string]importedMeta{}
+	rows, err := s.pool.Query(ctx, "select table_name, source_file, sha256 from "+s.T("data_tables"))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w (run xiaowei migrate and import first)", s.T("data_tables"), err)
+	}
+	for rows.Next() {
+		var n string
+		var m importedMeta
+		if err := rows.Scan(&n, &m.file, &m.sha); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		imported[n] = m
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return imported, nil
+}
+
+// tableRead is the outcome of reading one table.
+type tableRead struct {
+	t   *table.Table
+	st  load.TableStats
+	rej []load.Reject
+	err error
+}
+
+// datasetRead reads the tables of specs into ds. Tables are read
+// concurrently, each on its own pooled connection, and assembled in
+// contract order (results[i] is specs[i]).
+type datasetRead struct {
+	s       *Store
+	mem     memory.Allocator
+	specs   []*contract.Table
+	results []tableRead
+	ds      *load.Dataset
+}
+
+// phase reads the chosen tables concurrently and puts them in ds.Tables
+// at once, so a failure releases what was read.
+func (r *datasetRead) phase(ctx context.Context, pick func(string) bool, filters map[string]*load.RowFilter) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, spec := range r.specs {
+		if !pick(spec.Name) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := &r.results[i]
+			res.t, res.st, res.rej, res.err = r.s.readTable(ctx, spec, r.mem, filters[spec.Name])
+			if res.err != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var errs []error
+	for i, spec := range r.specs {
+		if !pick(spec.Name) {
+			continue
+		}
+		if r.results[i].err != nil {
+			errs = append(errs, r.results[i].err)
+		} else {
+			r.ds.Tables[spec.Name] = r.results[i].t
+		}
+	}
+	return errors.Join(errs...)
 }
