@@ -128,37 +128,15 @@ var stageColumns = []string{"finding_id", "rule_id", "family", "severity",
 // xw_stage with the run's findings (from memory, or from a run group's
 // shards), then the upsert, the events and the resolution follow.
 func (s *Store) recordTx(ctx context.Context, tx pgx.Tx, rs runSpec, stage func(tx pgx.Tx) error, extra []TxWriter) (*Recorded, error) {
-	m, sc := rs.meta, rs.scope
+	m := rs.meta
 	rec := &Recorded{RunID: m.RunID, Findings: rs.findings}
-	ruleIDs, villages, all := rs.rules, rs.villages, rs.all
-	var slot any
-	if !m.ScheduledFor.IsZero() {
-		slot = m.ScheduledFor
-	}
-	var from, to any
-	if sc.From != 0 {
-		from = dateTime(sc.From)
-	}
-	if sc.To != 0 {
-		to = dateTime(sc.To)
-	}
 	now := time.Now()
 	// Recording runs one at a time, so resolution never races an upsert.
 	if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", s.LockKey("record")); err != nil {
 		return nil, err
 	}
-	_, err := tx.Exec(ctx, "insert into "+s.T("runs")+` (run_id, job, campaign, scheduled_for, as_of, window_from, window_to,
-		scope_towns, scope_villages, rules, villages_covered, started_at, finished_at, findings, new_findings, reopened, resolved,
-		rows_rejected, version, summary, manifest)
-		values ($1,$2,nullif($3,''),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,0,0,0,$15,$16,$17,$18)`,
-		m.RunID, m.Job, m.Campaign, slot, dateTime(sc.AsOf), from, to, nonNil(sc.Towns), nonNil(sc.Villages),
-		ruleIDs, len(villages), m.StartedAt, now, rs.findings, rs.rejected, m.Version, string(rs.summary), string(rs.manifest))
-	if err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "runs_job_slot" {
-			return nil, ErrDuplicateSlot
-		}
-		return nil, fmt.Errorf("insert run: %w", err)
+	if err := s.insertRunTx(ctx, tx, rs, now); err != nil {
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `create temp table xw_stage (finding_id text, rule_id text, family text, severity text,
 		village_id text, town_id text, subject text, period text, amount numeric(19,2), title text, message text,
@@ -168,43 +146,13 @@ func (s *Store) recordTx(ctx context.Context, tx pgx.Tx, rs runSpec, stage func(
 	if err := stage(tx); err != nil {
 		return nil, fmt.Errorf("stage findings: %w", err)
 	}
-	tag, err := tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
-		select f.finding_id, $1, 'reopened', $2 from `+s.T("findings")+` f join xw_stage st using (finding_id) where f.status = 'resolved'`, m.RunID, now)
-	if err != nil {
-		return nil, fmt.Errorf("reopen: %w", err)
+	if err := s.upsertFindingsTx(ctx, tx, m.RunID, now, rec); err != nil {
+		return nil, err
 	}
-	rec.Reopened = int(tag.RowsAffected())
-	if _, err := tx.Exec(ctx, "insert into "+s.T("findings")+` as f (finding_id, rule_id, family, severity, village_id, town_id, subject,
-		period, amount, title, message, responsible, rule_version, evidence, first_seen, last_seen, first_run_id, last_run_id, times_seen, status)
-		select finding_id, rule_id, family, severity, village_id, nullif(town_id, ''), subject, period, amount, title, message,
-			nullif(responsible, ''), rule_version, evidence::jsonb, $2, $2, $1, $1, 1, 'open' from xw_stage
-		on conflict (finding_id) do update set rule_id = excluded.rule_id, family = excluded.family, severity = excluded.severity,
-			village_id = excluded.village_id, town_id = excluded.town_id, subject = excluded.subject, period = excluded.period,
-			amount = excluded.amount, title = excluded.title, message = excluded.message, responsible = excluded.responsible,
-			rule_version = excluded.rule_version, evidence = excluded.evidence, last_seen = excluded.last_seen,
-			last_run_id = excluded.last_run_id, times_seen = f.times_seen + 1, status = 'open', resolved_at = null,
-			resolved_run_id = null, reopened = f.reopened + (f.status = 'resolved')::int`, m.RunID, now); err != nil {
-		return nil, fmt.Errorf("upsert findings: %w", err)
+	if err := s.resolveTx(ctx, tx, rs, now, rec); err != nil {
+		return nil, err
 	}
-	tag, err = tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
-		select finding_id, $1, 'opened', $2 from `+s.T("findings")+` where first_run_id = $1`, m.RunID, now)
-	if err != nil {
-		return nil, fmt.Errorf("open events: %w", err)
-	}
-	rec.New = int(tag.RowsAffected())
-	tag, err = tx.Exec(ctx, `with r as (update `+s.T("findings")+` f set status = 'resolved', resolved_at = $2, resolved_run_id = $1
-		where f.status = 'open' and f.last_run_id <> $1 and f.rule_id = any($3)
-		and ($4 or f.village_id = any($5))
-		and ($6::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_from >= $6::date))
-		and ($7::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_to <= $7::date))
-		returning f.finding_id)
-		insert into `+s.T("finding_events")+` (finding_id, run_id, event, at) select finding_id, $1, 'resolved', $2 from r`,
-		m.RunID, now, ruleIDs, all, villages, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("resolve: %w", err)
-	}
-	rec.Resolved = int(tag.RowsAffected())
-	if _, err = tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
+	if _, err := tx.Exec(ctx, "update "+s.T("runs")+" set new_findings = $2, reopened = $3, resolved = $4 where run_id = $1",
 		m.RunID, rec.New, rec.Reopened, rec.Resolved); err != nil {
 		return nil, err
 	}
@@ -216,6 +164,92 @@ func (s *Store) recordTx(ctx context.Context, tx pgx.Tx, rs runSpec, stage func(
 		}
 	}
 	return rec, nil
+}
+
+// windowArgs gives a scope's window as nullable query arguments.
+func windowArgs(sc run.Scope) (from, to any) {
+	if sc.From != 0 {
+		from = dateTime(sc.From)
+	}
+	if sc.To != 0 {
+		to = dateTime(sc.To)
+	}
+	return from, to
+}
+
+// insertRunTx inserts the run's row, its counts still zero;
+// ErrDuplicateSlot when the job already has a run for the slot.
+func (s *Store) insertRunTx(ctx context.Context, tx pgx.Tx, rs runSpec, now time.Time) error {
+	m, sc := rs.meta, rs.scope
+	ruleIDs, villages := rs.rules, rs.villages
+	var slot any
+	if !m.ScheduledFor.IsZero() {
+		slot = m.ScheduledFor
+	}
+	from, to := windowArgs(sc)
+	_, err := tx.Exec(ctx, "insert into "+s.T("runs")+` (run_id, job, campaign, scheduled_for, as_of, window_from, window_to,
+		scope_towns, scope_villages, rules, villages_covered, started_at, finished_at, findings, new_findings, reopened, resolved,
+		rows_rejected, version, summary, manifest)
+		values ($1,$2,nullif($3,''),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,0,0,0,$15,$16,$17,$18)`,
+		m.RunID, m.Job, m.Campaign, slot, dateTime(sc.AsOf), from, to, nonNil(sc.Towns), nonNil(sc.Villages),
+		ruleIDs, len(villages), m.StartedAt, now, rs.findings, rs.rejected, m.Version, string(rs.summary), string(rs.manifest))
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "runs_job_slot" {
+			return ErrDuplicateSlot
+		}
+		return fmt.Errorf("insert run: %w", err)
+	}
+	return nil
+}
+
+// upsertFindingsTx merges the staged findings into findings: resolved
+// ones seen again are reopened, new ones opened, each with its event.
+func (s *Store) upsertFindingsTx(ctx context.Context, tx pgx.Tx, runID string, now time.Time, rec *Recorded) error {
+	tag, err := tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
+		select f.finding_id, $1, 'reopened', $2 from `+s.T("findings")+` f join xw_stage st using (finding_id) where f.status = 'resolved'`, runID, now)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	rec.Reopened = int(tag.RowsAffected())
+	if _, err := tx.Exec(ctx, "insert into "+s.T("findings")+` as f (finding_id, rule_id, family, severity, village_id, town_id, subject,
+		period, amount, title, message, responsible, rule_version, evidence, first_seen, last_seen, first_run_id, last_run_id, times_seen, status)
+		select finding_id, rule_id, family, severity, village_id, nullif(town_id, ''), subject, period, amount, title, message,
+			nullif(responsible, ''), rule_version, evidence::jsonb, $2, $2, $1, $1, 1, 'open' from xw_stage
+		on conflict (finding_id) do update set rule_id = excluded.rule_id, family = excluded.family, severity = excluded.severity,
+			village_id = excluded.village_id, town_id = excluded.town_id, subject = excluded.subject, period = excluded.period,
+			amount = excluded.amount, title = excluded.title, message = excluded.message, responsible = excluded.responsible,
+			rule_version = excluded.rule_version, evidence = excluded.evidence, last_seen = excluded.last_seen,
+			last_run_id = excluded.last_run_id, times_seen = f.times_seen + 1, status = 'open', resolved_at = null,
+			resolved_run_id = null, reopened = f.reopened + (f.status = 'resolved')::int`, runID, now); err != nil {
+		return fmt.Errorf("upsert findings: %w", err)
+	}
+	tag, err = tx.Exec(ctx, "insert into "+s.T("finding_events")+` (finding_id, run_id, event, at)
+		select finding_id, $1, 'opened', $2 from `+s.T("findings")+` where first_run_id = $1`, runID, now)
+	if err != nil {
+		return fmt.Errorf("open events: %w", err)
+	}
+	rec.New = int(tag.RowsAffected())
+	return nil
+}
+
+// resolveTx resolves the open findings in the run's scope (its rules,
+// villages and window) that the run did not see again.
+func (s *Store) resolveTx(ctx context.Context, tx pgx.Tx, rs runSpec, now time.Time, rec *Recorded) error {
+	from, to := windowArgs(rs.scope)
+	tag, err := tx.Exec(ctx, `with r as (update `+s.T("findings")+` f set status = 'resolved', resolved_at = $2, resolved_run_id = $1
+		where f.status = 'open' and f.last_run_id <> $1 and f.rule_id = any($3)
+		and ($4 or f.village_id = any($5))
+		and ($6::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_from >= $6::date))
+		and ($7::date is null or exists (select 1 from `+s.T("runs")+` lr where lr.run_id = f.last_run_id and lr.window_to <= $7::date))
+		returning f.finding_id)
+		insert into `+s.T("finding_events")+` (finding_id, run_id, event, at) select finding_id, $1, 'resolved', $2 from r`,
+		rs.meta.RunID, now, rs.rules, rs.all, rs.villages, from, to)
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	rec.Resolved = int(tag.RowsAffected())
+	return nil
 }
 
 // TxWriter stores more of a run inside the transaction that records it.
