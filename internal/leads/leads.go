@@ -164,17 +164,7 @@ func Build(fs []*findings.Finding, in Input) ([]*Lead, error) {
 }
 
 func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead, error) {
-	l := &Lead{LeadID: ID(key), Key: key}
-	// The lead's village: where most of its findings are (ties: lowest id).
-	count := map[string]int{}
-	for _, f := range fs {
-		count[f.VillageID]++
-	}
-	for v, n := range count {
-		if l.VillageID == "" || n > count[l.VillageID] || (n == count[l.VillageID] && v < l.VillageID) {
-			l.VillageID = v
-		}
-	}
+	l := &Lead{LeadID: ID(key), Key: key, VillageID: leadVillage(fs)}
 	if pid, ok := cutPrefix(key, "person:"); ok {
 		l.Kind = "person"
 		l.Person = &Person{PersonID: pid}
@@ -186,15 +176,53 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 			dir.want(c.PersonID)
 		}
 	}
-	type acc struct {
-		hit      RuleHit
-		subjects map[string]int64
+	t := tallyFindings(l, fs, in)
+	if in.Dispositions.ConfirmedLead(l.LeadID) {
+		l.Confirmed = true
 	}
-	byRule := map[string]*acc{}
-	first := map[string]map[string]any{} // rule -> evidence of its first finding
-	var ruleOrder []string
-	subjects := map[string]int64{}
-	fams := map[string]bool{}
+	if err := t.score(l); err != nil {
+		return nil, err
+	}
+	l.Verify = verifyList(l.Rules, in, t.first)
+	return l, nil
+}
+
+// leadVillage is where most of a lead's findings are (ties: lowest id).
+func leadVillage(fs []*findings.Finding) string {
+	count := map[string]int{}
+	for _, f := range fs {
+		count[f.VillageID]++
+	}
+	best := ""
+	for v, n := range count {
+		if best == "" || n > count[best] || (n == count[best] && v < best) {
+			best = v
+		}
+	}
+	return best
+}
+
+// ruleAcc gathers one rule's findings of a lead: the hit, and the largest
+// amount per subject (a subject found twice counts once).
+type ruleAcc struct {
+	hit      RuleHit
+	subjects map[string]int64
+}
+
+// tally is a lead's findings gathered by rule.
+type tally struct {
+	byRule    map[string]*ruleAcc
+	first     map[string]map[string]any // rule -> evidence of its first finding
+	ruleOrder []string
+	subjects  map[string]int64 // largest amount per subject, over all rules
+	fams      map[string]bool
+}
+
+// tallyFindings gathers fs by rule, and sets the lead's finding ids,
+// severity and confirmation as it goes.
+func tallyFindings(l *Lead, fs []*findings.Finding, in Input) *tally {
+	t := &tally{byRule: map[string]*ruleAcc{}, first: map[string]map[string]any{}, subjects: map[string]int64{}, fams: map[string]bool{}}
+	byRule, first, subjects, fams := t.byRule, t.first, t.subjects, t.fams
 	for _, f := range fs {
 		l.FindingIDs = append(l.FindingIDs, f.FindingID)
 		if f.Disposition == dispose.Confirmed {
@@ -207,10 +235,10 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 			if title == "" {
 				title = info.Title
 			}
-			a = &acc{hit: RuleHit{RuleID: f.RuleID, Title: title, Family: f.Family, Severity: f.Severity}, subjects: map[string]int64{}}
+			a = &ruleAcc{hit: RuleHit{RuleID: f.RuleID, Title: title, Family: f.Family, Severity: f.Severity}, subjects: map[string]int64{}}
 			byRule[f.RuleID] = a
 			first[f.RuleID] = f.Evidence
-			ruleOrder = append(ruleOrder, f.RuleID)
+			t.ruleOrder = append(t.ruleOrder, f.RuleID)
 		}
 		a.hit.Findings++
 		if f.Severity.Rank() > a.hit.Severity.Rank() {
@@ -229,9 +257,13 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 			}
 		}
 	}
-	if in.Dispositions.ConfirmedLead(l.LeadID) {
-		l.Confirmed = true
-	}
+	return t
+}
+
+// score sets the lead's rule hits (in rule id order), families, score
+// and amount from the tally.
+func (t *tally) score(l *Lead) error {
+	byRule, ruleOrder, subjects, fams := t.byRule, t.ruleOrder, t.subjects, t.fams
 	sort.Strings(ruleOrder)
 	score := 0.0
 	for _, id := range ruleOrder {
@@ -241,7 +273,7 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 			sum.Add(v)
 		}
 		if sum.Err != nil {
-			return nil, fmt.Errorf("lead %s, rule %s: %w", l.LeadID, id, sum.Err) // the id, not the key: a key holds a person id
+			return fmt.Errorf("lead %s, rule %s: %w", l.LeadID, id, sum.Err) // the id, not the key: a key holds a person id
 		}
 		fen := sum.Total
 		if len(a.subjects) > 0 {
@@ -262,13 +294,19 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 		total.Add(v)
 	}
 	if total.Err != nil {
-		return nil, fmt.Errorf("lead %s: %w", l.LeadID, total.Err)
+		return fmt.Errorf("lead %s: %w", l.LeadID, total.Err)
 	}
 	if len(subjects) > 0 {
 		l.Amount = &findings.Amount{Fen: total.Total}
 	}
-	// What to verify: each rule's text, most severe rule first.
-	hits := append([]RuleHit(nil), l.Rules...)
+	return nil
+}
+
+// verifyList is what to verify: each rule's text, most severe rule
+// first, each text once.
+func verifyList(rules []RuleHit, in Input, first map[string]map[string]any) []string {
+	var out []string
+	hits := append([]RuleHit(nil), rules...)
 	sort.SliceStable(hits, func(i, j int) bool {
 		return hits[i].Severity.Rank() > hits[j].Severity.Rank()
 	})
@@ -280,10 +318,10 @@ func build(key string, fs []*findings.Finding, in Input, dir *directory) (*Lead,
 		}
 		if !seen[v] {
 			seen[v] = true
-			l.Verify = append(l.Verify, v)
+			out = append(out, v)
 		}
 	}
-	return l, nil
+	return out
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`)
