@@ -130,6 +130,17 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	if len(problems) > 0 {
 		return nil, problems.Err()
 	}
+	c.applyDefaults()
+	problems = append(problems, c.checkService(d)...)
+	problems = append(problems, c.checkCampaigns(d)...)
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// applyDefaults fills what the file leaves out.
+func (c *Config) applyDefaults() {
 	if c.Database == "" {
 		c.Database = os.Getenv("DATABASE_URL")
 	}
@@ -154,6 +165,12 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	if c.Web.Public == nil {
 		c.Web.Public = []string{"/healthz", "/metrics"}
 	}
+}
+
+// checkService checks the service's own settings (web, TLS, database,
+// retention, rules, nightly schedule) and parses the trusted proxies.
+func (c *Config) checkService(d *yamlpos.Doc) yamlpos.Errors {
+	var problems yamlpos.Errors
 	if c.Web.DueDays < 0 {
 		problems = append(problems, d.At("web.due_days", "web.due_days: must not be negative"))
 	}
@@ -188,6 +205,13 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 	if _, err := parseSpec(c.Nightly.Schedule); err != nil {
 		problems = append(problems, d.At("nightly.schedule", "nightly.schedule %q: %v", c.Nightly.Schedule, err))
 	}
+	return problems
+}
+
+// checkCampaigns checks each campaign (a unique name, exactly one of
+// schedule and once, a valid window) and parses its window.
+func (c *Config) checkCampaigns(d *yamlpos.Doc) yamlpos.Errors {
+	var problems yamlpos.Errors
 	seen := map[string]bool{}
 	for i, cp := range c.Campaigns {
 		where := fmt.Sprintf("campaigns[%d]", i)
@@ -218,10 +242,7 @@ func ParseConfig(b []byte, name string) (*Config, error) {
 		}
 		cp.from, cp.to = w.From, w.To
 	}
-	if err := problems.Err(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return problems
 }
 
 // scopeErrors are run.ParseScope's problems (none for a nil error).
