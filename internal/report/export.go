@@ -100,13 +100,7 @@ func XLSX(d *Data, m *mask.Masker) ([]byte, error) {
 	lr, fr := Rows(d, m)
 	x := excelize.NewFile()
 	defer x.Close()
-	sheets := []struct {
-		name   string
-		header []string
-		rows   [][]string
-		widths map[int]float64
-		nums   map[int]bool
-	}{
+	sheets := []xlsxSheet{
 		{"问题线索", LeadHeader, lr, map[int]float64{2: 20, 5: 22, 15: 40, 17: 60, 18: 30}, map[int]bool{1: true, 11: true, 12: true, 16: true}},
 		{"发现明细", FindingHeader, fr, map[int]float64{1: 34, 3: 24, 9: 34, 12: 60, 13: 22, 16: 20}, map[int]bool{11: true}},
 	}
@@ -126,54 +120,8 @@ func XLSX(d *Data, m *mask.Masker) ([]byte, error) {
 		} else if _, err := x.NewSheet(s.name); err != nil {
 			return nil, err
 		}
-		sw, err := x.NewStreamWriter(s.name)
-		if err != nil {
+		if err := writeSheet(x, s, bold, wrap); err != nil {
 			return nil, err
-		}
-		for col := 1; col <= len(s.header); col++ {
-			w := 14.0
-			if v, ok := s.widths[col]; ok {
-				w = v
-			}
-			if err := sw.SetColWidth(col, col, w); err != nil {
-				return nil, err
-			}
-		}
-		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-			return nil, err
-		}
-		hdr := make([]any, len(s.header))
-		for j, h := range s.header {
-			hdr[j] = excelize.Cell{Value: h, StyleID: bold}
-		}
-		if err := sw.SetRow("A1", hdr, excelize.RowOpts{Height: 20}); err != nil {
-			return nil, err
-		}
-		for r, row := range s.rows {
-			cells := make([]any, len(row))
-			for j, c := range row {
-				var v any = c
-				if s.nums[j+1] && c != "" {
-					var f float64
-					if _, err := fmt.Sscanf(c, "%g", &f); err == nil {
-						v = f
-					}
-				}
-				cells[j] = excelize.Cell{Value: v, StyleID: wrap}
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, r+2)
-			if err := sw.SetRow(cell, cells); err != nil {
-				return nil, err
-			}
-		}
-		if err := sw.Flush(); err != nil {
-			return nil, err
-		}
-		if len(s.rows) > 0 {
-			last, _ := excelize.CoordinatesToCellName(len(s.header), len(s.rows)+1)
-			if err := x.AutoFilter(s.name, "A1:"+last, nil); err != nil {
-				return nil, err
-			}
 		}
 	}
 	x.SetActiveSheet(0)
@@ -182,4 +130,69 @@ func XLSX(d *Data, m *mask.Masker) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// xlsxSheet is one sheet of the export: its rows, column widths (by
+// 1-based column; others 14) and the columns written as numbers.
+type xlsxSheet struct {
+	name   string
+	header []string
+	rows   [][]string
+	widths map[int]float64
+	nums   map[int]bool
+}
+
+// writeSheet streams a sheet: widths, a frozen bold header, the rows
+// (wrapped; number columns as numbers) and an auto-filter.
+func writeSheet(x *excelize.File, s xlsxSheet, bold, wrap int) error {
+	sw, err := x.NewStreamWriter(s.name)
+	if err != nil {
+		return err
+	}
+	for col := 1; col <= len(s.header); col++ {
+		w := 14.0
+		if v, ok := s.widths[col]; ok {
+			w = v
+		}
+		if err := sw.SetColWidth(col, col, w); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	hdr := make([]any, len(s.header))
+	for j, h := range s.header {
+		hdr[j] = excelize.Cell{Value: h, StyleID: bold}
+	}
+	if err := sw.SetRow("A1", hdr, excelize.RowOpts{Height: 20}); err != nil {
+		return err
+	}
+	for r, row := range s.rows {
+		cells := make([]any, len(row))
+		for j, c := range row {
+			var v any = c
+			if s.nums[j+1] && c != "" {
+				var f float64
+				if _, err := fmt.Sscanf(c, "%g", &f); err == nil {
+					v = f
+				}
+			}
+			cells[j] = excelize.Cell{Value: v, StyleID: wrap}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, r+2)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	if len(s.rows) > 0 {
+		last, _ := excelize.CoordinatesToCellName(len(s.header), len(s.rows)+1)
+		if err := x.AutoFilter(s.name, "A1:"+last, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
