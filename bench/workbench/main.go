@@ -76,19 +76,8 @@ func main() {
 		log.Fatal(err)
 	}
 
-	wb, err := web.New(st, web.Config{MaxFailures: 1000}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	rec := &recorder{byKind: map[string][]time.Duration{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := &http.Server{Handler: rec.wrap(wb)}
-	go srv.Serve(ln)
+	base, rec, srv := startServer(st)
 	defer srv.Close()
-	base := "http://" + ln.Addr().String()
 
 	client := &recorder{byKind: map[string][]time.Duration{}}
 	if *cpuProfile != "" {
@@ -118,6 +107,24 @@ func main() {
 		st.Close()
 		dropSchema(ctx, *dbURL, *schema)
 	}
+}
+
+// startServer serves the workbench on a free local port; rec records
+// each request's server time.
+func startServer(st *store.Store) (string, *recorder, *http.Server) {
+	wb, err := web.New(st, web.Config{MaxFailures: 1000}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec := &recorder{byKind: map[string][]time.Duration{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{Handler: rec.wrap(wb)}
+	go srv.Serve(ln)
+	base := "http://" + ln.Addr().String()
+	return base, rec, srv
 }
 
 // drive has every user browse concurrently until the requests or the time
