@@ -26,17 +26,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
-	"math"
-	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/dispose"
 	"github.com/neijiang/xiaowei/internal/findings"
-	"github.com/neijiang/xiaowei/internal/money"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -201,166 +196,6 @@ func leadVillage(fs []*findings.Finding) string {
 	}
 	return best
 }
-
-// ruleAcc gathers one rule's findings of a lead: the hit, and the largest
-// amount per subject (a subject found twice counts once).
-type ruleAcc struct {
-	hit      RuleHit
-	subjects map[string]int64
-}
-
-// tally is a lead's findings gathered by rule.
-type tally struct {
-	byRule    map[string]*ruleAcc
-	first     map[string]map[string]any // rule -> evidence of its first finding
-	ruleOrder []string
-	subjects  map[string]int64 // largest amount per subject, over all rules
-	fams      map[string]bool
-}
-
-// tallyFindings gathers fs by rule, and sets the lead's finding ids,
-// severity and confirmation as it goes.
-func tallyFindings(l *Lead, fs []*findings.Finding, in Input) *tally {
-	t := &tally{byRule: map[string]*ruleAcc{}, first: map[string]map[string]any{}, subjects: map[string]int64{}, fams: map[string]bool{}}
-	byRule, first, subjects, fams := t.byRule, t.first, t.subjects, t.fams
-	for _, f := range fs {
-		l.FindingIDs = append(l.FindingIDs, f.FindingID)
-		if f.Disposition == dispose.Confirmed {
-			l.Confirmed = true
-		}
-		a := byRule[f.RuleID]
-		if a == nil {
-			info := in.Rules[f.RuleID]
-			title := f.Title
-			if title == "" {
-				title = info.Title
-			}
-			a = &ruleAcc{hit: RuleHit{RuleID: f.RuleID, Title: title, Family: f.Family, Severity: f.Severity}, subjects: map[string]int64{}}
-			byRule[f.RuleID] = a
-			first[f.RuleID] = f.Evidence
-			t.ruleOrder = append(t.ruleOrder, f.RuleID)
-		}
-		a.hit.Findings++
-		if f.Severity.Rank() > a.hit.Severity.Rank() {
-			a.hit.Severity = f.Severity
-		}
-		if f.Severity.Rank() > l.Severity.Rank() {
-			l.Severity = f.Severity
-		}
-		fams[f.Family] = true
-		if f.Amount != nil {
-			if f.Amount.Fen > a.subjects[f.Subject] {
-				a.subjects[f.Subject] = f.Amount.Fen
-			}
-			if f.Amount.Fen > subjects[f.Subject] {
-				subjects[f.Subject] = f.Amount.Fen
-			}
-		}
-	}
-	return t
-}
-
-// score sets the lead's rule hits (in rule id order), families, score
-// and amount from the tally.
-func (t *tally) score(l *Lead) error {
-	byRule, ruleOrder, subjects, fams := t.byRule, t.ruleOrder, t.subjects, t.fams
-	sort.Strings(ruleOrder)
-	score := 0.0
-	for _, id := range ruleOrder {
-		a := byRule[id]
-		var sum money.Sum
-		for _, v := range a.subjects {
-			sum.Add(v)
-		}
-		if sum.Err != nil {
-			return fmt.Errorf("lead %s, rule %s: %w", l.LeadID, id, sum.Err) // the id, not the key: a key holds a person id
-		}
-		fen := sum.Total
-		if len(a.subjects) > 0 {
-			a.hit.Amount = &findings.Amount{Fen: fen}
-		}
-		a.hit.Score = round1(RuleScore(a.hit.Severity, fen, a.hit.Findings))
-		score += RuleScore(a.hit.Severity, fen, a.hit.Findings)
-		l.Rules = append(l.Rules, a.hit)
-	}
-	for fam := range fams {
-		l.Families = append(l.Families, fam)
-	}
-	sort.Strings(l.Families)
-	score += PerExtraRule*float64(len(l.Rules)-1) + PerExtraFamily*float64(len(l.Families)-1)
-	l.Score = round1(score)
-	var total money.Sum
-	for _, v := range subjects {
-		total.Add(v)
-	}
-	if total.Err != nil {
-		return fmt.Errorf("lead %s: %w", l.LeadID, total.Err)
-	}
-	if len(subjects) > 0 {
-		l.Amount = &findings.Amount{Fen: total.Total}
-	}
-	return nil
-}
-
-// verifyList is what to verify: each rule's text, most severe rule
-// first, each text once.
-func verifyList(rules []RuleHit, in Input, first map[string]map[string]any) []string {
-	var out []string
-	hits := append([]RuleHit(nil), rules...)
-	sort.SliceStable(hits, func(i, j int) bool {
-		return hits[i].Severity.Rank() > hits[j].Severity.Rank()
-	})
-	seen := map[string]bool{}
-	for _, h := range hits {
-		v := fillVerify(in.Rules[h.RuleID].Verify, first[h.RuleID])
-		if v == "" {
-			v = "核实" + h.Title + "所涉凭证、名单与经办情况。"
-		}
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`)
-
-// fillVerify fills {{column}} placeholders of a rule's verify text from the
-// evidence of the rule's first finding in the lead; a value not in the
-// evidence reads 相关人员/事项.
-func fillVerify(v string, ev map[string]any) string {
-	if !strings.Contains(v, "{{") {
-		return v
-	}
-	return placeholder.ReplaceAllStringFunc(v, func(m string) string {
-		key := placeholder.FindStringSubmatch(m)[1]
-		var val any
-		if p, ok := strings.CutPrefix(key, "params."); ok {
-			if ps, isMap := ev["params"].(map[string]any); isMap {
-				val = ps[p]
-			}
-		} else {
-			val = ev[key]
-		}
-		switch x := val.(type) {
-		case nil:
-			return "相关人员/事项"
-		case string:
-			return x
-		default:
-			return fmt.Sprint(x)
-		}
-	})
-}
-
-// RuleScore is one rule's part of a lead's score.
-func RuleScore(severity findings.Severity, fen int64, n int) float64 {
-	yuan := float64(fen) / 100
-	return Weights[severity] * (1 + math.Log10(1+yuan/AmountUnit)) * (1 + RepeatFactor*math.Log2(float64(max(n, 1))))
-}
-
-func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // Sort orders leads: confirmed first, then score, amount, id; and numbers
 // them.
