@@ -1,6 +1,7 @@
 package views
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/neijiang/xiaowei/internal/contract"
@@ -121,7 +122,7 @@ func (c *compiler) compileSequence(v *view, in source) []table.Col {
 		if t, ok := contract.Lookup(in.name); ok {
 			if col, ok := t.Column(sc.Name); ok {
 				for _, s := range d.Steps {
-					if !contains(col.Enum, s) {
+					if !slices.Contains(col.Enum, s) {
 						c.errorf(d.Pos, "%s: steps: %q is not a value of %s.%s (%s)", who, s, in.name, sc.Name, strings.Join(col.Enum, ", "))
 					}
 				}
@@ -147,13 +148,4 @@ func (c *compiler) compileSequence(v *view, in source) []table.Col {
 		table.Col{Name: "step_rows", Kind: contract.Int, Doc: "rows of the key with one of the steps"})
 	v.seq = op
 	return c.addCols(who, d.Pos, cols, extra)
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
