@@ -6,6 +6,7 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -52,14 +53,7 @@ func (c *compiler) compileGroup(v *view, in source) []table.Col {
 	who := "view " + v.decl.Name + ": group"
 	op := &groupOp{}
 	op.keys, _ = c.keyCols(who+".by", d.By, in.cols)
-	var cols []table.Col
-	for i, k := range d.By {
-		if len(op.keys[i]) > 0 {
-			col := in.cols[op.keys[i][0]]
-			col.Name = k.Names[0]
-			cols = append(cols, col)
-		}
-	}
+	cols := keyOutCols(d.By, op.keys, in.cols)
 	var ac []table.Col
 	op.aggs, ac = c.aggCols(who+".columns", d.Columns, in.cols, false)
 	v.group = op
@@ -129,14 +123,7 @@ func (c *compiler) compileSequence(v *view, in source) []table.Col {
 			}
 		}
 	}
-	var cols []table.Col
-	for i, k := range d.By {
-		if len(op.keys[i]) > 0 {
-			col := in.cols[op.keys[i][0]]
-			col.Name = k.Names[0]
-			cols = append(cols, col)
-		}
-	}
+	cols := keyOutCols(d.By, op.keys, in.cols)
 	var extra []table.Col
 	for _, s := range d.Steps {
 		extra = append(extra, table.Col{Name: s + "_on", Kind: contract.Date, Doc: "first " + s + " (null when missing)"})
@@ -148,4 +135,19 @@ func (c *compiler) compileSequence(v *view, in source) []table.Col {
 		table.Col{Name: "step_rows", Kind: contract.Int, Doc: "rows of the key with one of the steps"})
 	v.seq = op
 	return c.addCols(who, d.Pos, cols, extra)
+}
+
+// keyOutCols are the output columns a group or sequence keeps for its keys:
+// each key's first column, named by the key's first name (a key whose
+// columns are all unknown has none; its error is already reported).
+func keyOutCols(by []rules.KeyRef, keys [][]int, cols []table.Col) []table.Col {
+	var out []table.Col
+	for i, k := range by {
+		if len(keys[i]) > 0 {
+			col := cols[keys[i][0]]
+			col.Name = k.Names[0]
+			out = append(out, col)
+		}
+	}
+	return out
 }
