@@ -139,11 +139,7 @@ func (b *builder) aggregateLookup(op *lookupOp, t, r *table.Table, m lookupMatch
 			out = append(out, take(b.mem, t.Rec.Column(i), leftRows))
 		}
 	} else {
-		for i := range t.Cols {
-			a := t.Rec.Column(i)
-			a.Retain()
-			out = append(out, a)
-		}
+		out = retainedCols(t)
 	}
 	for _, x := range accs {
 		out = append(out, x.emit(b.mem, at))
