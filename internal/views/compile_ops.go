@@ -80,7 +80,7 @@ func (c *compiler) compileWindow(v *view, in source) []table.Col {
 				op.best = i
 			}
 		}
-		if op.best < 0 || (op.best >= 0 && op.aggs[op.best].kind != contract.Money && op.aggs[op.best].kind != contract.Int) {
+		if op.best < 0 || (op.aggs[op.best].kind != contract.Money && op.aggs[op.best].kind != contract.Int) {
 			c.errorf(d.Pos, "%s: best: %q is not a count or sum among its columns", who, d.Best)
 		}
 	}
