@@ -49,10 +49,6 @@ var cols = []table.Col{
 	{Name: "via", Kind: contract.Text, Doc: "self, household (the register) or kinship (a declared relation)"},
 }
 
-// roleCN labels cadre roles for messages.
-var roleCN = map[string]string{"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
-	"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长"}
-
 func (detector) Name() string                   { return "cadrekin" }
 func (detector) Settings() []engine.SettingSpec { return nil }
 func (detector) Views() []engine.ViewSpec {
@@ -106,7 +102,7 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 		b.SetStr(cV, vid.Value(i))
 		b.SetStr(cC, pid.Value(i))
 		b.SetStr(cR, role.Value(i))
-		b.SetStr(cRCN, roleCN[role.Value(i)])
+		b.SetStr(cRCN, contract.RoleLabels[role.Value(i)])
 		b.SetStr(cRelCN, relationCN(relation, via))
 		if start.IsValid(i) {
 			b.SetDate(cS, civil.Date(start.Value(i)))

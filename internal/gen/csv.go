@@ -52,17 +52,18 @@ func (v *village) pid(p int32) string {
 
 // rowWriters append each contract table's rows for one village, in the
 // table order of gen.go; each returns the grown buffer and its row count.
-// The major item's tables (tDecisions, tContracts, tContractPayments) have
-// no entry: serializeMajor (major.go) writes them after serialize.
 var rowWriters = [nTables]func(v *village, b []byte) ([]byte, int){
-	tVillages:    (*village).villageRows,
-	tPersons:     (*village).personRows,
-	tKinship:     (*village).kinshipRows,
-	tCadres:      (*village).cadreRows,
-	tBenef:       (*village).beneficiaryRows,
-	tPayments:    (*village).paymentRows,
-	tLedger:      (*village).ledgerRows,
-	tDisclosures: (*village).disclosureRows,
+	tVillages:         (*village).villageRows,
+	tPersons:          (*village).personRows,
+	tKinship:          (*village).kinshipRows,
+	tCadres:           (*village).cadreRows,
+	tBenef:            (*village).beneficiaryRows,
+	tPayments:         (*village).paymentRows,
+	tLedger:           (*village).ledgerRows,
+	tDisclosures:      (*village).disclosureRows,
+	tDecisions:        (*village).decisionRows,
+	tContracts:        (*village).contractRows,
+	tContractPayments: (*village).contractPaymentRows,
 }
 
 // serialize writes the village's rows of every table, and its expected
@@ -70,9 +71,6 @@ var rowWriters = [nTables]func(v *village, b []byte) ([]byte, int){
 func (v *village) serialize() *villageOut {
 	o := getOut()
 	for t, w := range rowWriters {
-		if w == nil {
-			continue // a major-item table: serializeMajor
-		}
 		var n int
 		o.buf[t], n = w(v, o.buf[t])
 		o.rows[t] += int64(n)

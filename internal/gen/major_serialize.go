@@ -7,10 +7,11 @@ import (
 	"github.com/neijiang/xiaowei/internal/money"
 )
 
-func (v *village) serializeMajor(o *villageOut) {
+// The major item's tables (buildMajor fills v.major before serialize).
+
+func (v *village) decisionRows(b []byte) ([]byte, int) {
 	m := v.major
 	vid := v.g.villageID
-	b := o.buf[tDecisions]
 	slices.SortStableFunc(m.decisions, func(a, c decisionRow) int { return int(a.date - c.date) })
 	for _, d := range m.decisions {
 		b = append(b, d.id...)
@@ -23,7 +24,7 @@ func (v *village) serializeMajor(o *villageOut) {
 		b = append(b, ',')
 		b = append(b, d.cat...)
 		b = append(b, ',')
-		b = append(b, money.Format(d.amount)...)
+		b = money.Append(b, d.amount)
 		b = append(b, ',')
 		b = append(b, d.step...)
 		b = append(b, ',')
@@ -35,10 +36,13 @@ func (v *village) serializeMajor(o *villageOut) {
 			}
 		}
 		b = append(b, '\n')
-		o.rows[tDecisions]++
 	}
-	o.buf[tDecisions] = b
-	b = o.buf[tContracts]
+	return b, len(m.decisions)
+}
+
+func (v *village) contractRows(b []byte) ([]byte, int) {
+	m := v.major
+	vid := v.g.villageID
 	for _, c := range m.contracts {
 		b = append(b, c.id...)
 		b = append(b, ',')
@@ -54,22 +58,22 @@ func (v *village) serializeMajor(o *villageOut) {
 		b = append(b, ',')
 		b = append(b, c.owner...)
 		b = append(b, ',')
-		b = append(b, money.Format(c.amount)...)
+		b = money.Append(b, c.amount)
 		b = append(b, ',')
 		b = dateCell(b, c.signed)
 		b = append(b, ',')
 		b = append(b, c.proc...)
 		b = append(b, '\n')
-		o.rows[tContracts]++
 	}
-	o.buf[tContracts] = b
-	b = o.buf[tContractPayments]
-	for _, l := range m.links {
+	return b, len(m.contracts)
+}
+
+func (v *village) contractPaymentRows(b []byte) ([]byte, int) {
+	for _, l := range v.major.links {
 		b = append(b, l[0]...)
 		b = append(b, ',')
 		b = append(b, l[1]...)
 		b = append(b, '\n')
-		o.rows[tContractPayments]++
 	}
-	o.buf[tContractPayments] = b
+	return b, len(v.major.links)
 }

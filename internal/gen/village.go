@@ -148,7 +148,5 @@ func generateVillage(cfg *Config, i int) *villageOut {
 	v.plantDisclosure()
 	v.numberLedger()
 	v.buildMajor()
-	o := v.serialize()
-	v.serializeMajor(o)
-	return o
+	return v.serialize()
 }

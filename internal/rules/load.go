@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -122,15 +121,15 @@ func listRuleFiles(paths []string) (files []ruleSrc, withBuiltin bool, err error
 			if d.IsDir() {
 				return nil
 			}
-			ext := filepath.Ext(path)
-			if (ext == ".yaml" || ext == ".yml") && d.Type()&fs.ModeSymlink != 0 {
+			if !isYAML(path) {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
 				// Rules are read only from the configured folders: a link
 				// could pull in any file the process can read.
 				return fmt.Errorf("%s is a symbolic link: rule and override files must be regular files inside the rules folder", path)
 			}
-			if ext == ".yaml" || ext == ".yml" {
-				files = append(files, ruleSrc{path: path})
-			}
+			files = append(files, ruleSrc{path: path})
 			return nil
 		})
 		if err != nil {
@@ -150,14 +149,20 @@ func builtinNotIn(shipped map[string][]byte, local map[string]bool) []ruleSrc {
 	sort.Strings(names)
 	var bf []ruleSrc
 	for _, n := range names {
-		if ext := path.Ext(n); (ext == ".yaml" || ext == ".yml") && !local[hashText(shipped[n])] {
+		if isYAML(n) && !local[hashText(shipped[n])] {
 			bf = append(bf, ruleSrc{path: Builtin + n, src: shipped[n]})
 		}
 	}
 	return bf
 }
 
-// Parse reads one file's bytes into the set (used by tests and LoadDirs).
+// isYAML says whether a file name is a rule, override or test file's.
+func isYAML(name string) bool {
+	ext := filepath.Ext(name)
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// add reads one file's bytes into the set (used by tests and LoadDirs).
 func (s *Set) add(path string, src []byte) Errors {
 	p := newParser(path, src)
 	if e := notUTF8(path, src); e != nil {

@@ -132,11 +132,7 @@ func (b *builder) view(v *view) (*table.Table, error) {
 	case v.seq != nil:
 		cols = b.sequence(v, t)
 	default:
-		for i := range t.Cols {
-			a := t.Rec.Column(i)
-			a.Retain()
-			cols = append(cols, a)
-		}
+		cols = retainedCols(t)
 	}
 	if err != nil {
 		return nil, err
@@ -166,4 +162,15 @@ func filter(ctx context.Context, t *table.Table, keep []bool, mem memory.Allocat
 		return nil, err
 	}
 	return table.New(t.Name, t.Cols, rec.(arrow.RecordBatch)), nil
+}
+
+// retainedCols are t's columns, each retained, for a view that passes its
+// input's rows through unchanged (the caller releases them).
+func retainedCols(t *table.Table) []arrow.Array {
+	out := make([]arrow.Array, len(t.Cols))
+	for i := range out {
+		out[i] = t.Rec.Column(i)
+		out[i].Retain()
+	}
+	return out
 }

@@ -37,37 +37,60 @@ func (b *builder) group(v *view, t *table.Table) []arrow.Array {
 	return out
 }
 
-// coalesceTake takes an a|b key column: the first non-null of its columns.
+// coalesceTake takes an a|b key column: the first non-null of its columns
+// (which share a key class, so an Arrow type).
 func coalesceTake(mem memory.Allocator, t *table.Table, cols []int, rows []int32) arrow.Array {
 	if len(cols) == 1 {
 		return take(mem, t.Rec.Column(cols[0]), rows)
 	}
-	idx := make([]int32, len(rows))
-	src := make([]int, len(rows))
-	for k, r := range rows {
-		idx[k], src[k] = r, -1
-		for j, c := range cols {
-			if t.Rec.Column(c).IsValid(int(r)) {
-				src[k] = j
-				break
+	arrs := make([]arrow.Array, len(cols))
+	for j, c := range cols {
+		arrs[j] = t.Rec.Column(c)
+	}
+	switch arrs[0].(type) {
+	case *array.String:
+		return coalesceInto(typed[*array.String](arrs), array.NewStringBuilder(mem), rows)
+	case *array.Int64:
+		return coalesceInto(typed[*array.Int64](arrs), array.NewInt64Builder(mem), rows)
+	case *array.Date32:
+		return coalesceInto(typed[*array.Date32](arrs), array.NewDate32Builder(mem), rows)
+	case *array.Boolean:
+		return coalesceInto(typed[*array.Boolean](arrs), array.NewBooleanBuilder(mem), rows)
+	}
+	panic("views: coalesceTake: unsupported key column type " + arrs[0].DataType().String())
+}
+
+func typed[A arrow.Array](arrs []arrow.Array) []A {
+	out := make([]A, len(arrs))
+	for i, a := range arrs {
+		out[i] = a.(A)
+	}
+	return out
+}
+
+// coalesceInto is coalesceTake's loop for one column type, as takeInto is
+// take's.
+func coalesceInto[T any, A interface {
+	IsNull(int) bool
+	Value(int) T
+}, B interface {
+	Reserve(int)
+	AppendNull()
+	Append(T)
+	NewArray() arrow.Array
+	Release()
+}](as []A, b B, rows []int32) arrow.Array {
+	defer b.Release()
+	b.Reserve(len(rows))
+next:
+	for _, r := range rows {
+		for _, a := range as {
+			if !a.IsNull(int(r)) {
+				b.Append(a.Value(int(r)))
+				continue next
 			}
 		}
+		b.AppendNull()
 	}
-	// Strings only (keys of one class; a|b of dates or ints is rare):
-	// take each row from the column that holds it.
-	sb := array.NewStringBuilder(mem)
-	defer sb.Release()
-	for k, r := range rows {
-		if src[k] < 0 {
-			sb.AppendNull()
-			continue
-		}
-		switch a := t.Rec.Column(cols[src[k]]).(type) {
-		case *array.String:
-			sb.Append(a.Value(int(r)))
-		default:
-			sb.Append(a.ValueStr(int(r)))
-		}
-	}
-	return sb.NewArray()
+	return b.NewArray()
 }

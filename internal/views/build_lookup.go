@@ -44,24 +44,8 @@ type lookupMatch struct {
 // right row costs one key encoding and one probe, with no allocation,
 // however large the looked-up table (a ledger) is.
 func matchSlots(t, r *table.Table, op *lookupOp) lookupMatch {
-	n := t.Len()
-	lk := newKeyer(t, op.left)
-	slotOf := map[string]int32{}
-	match := make([]int32, n)
-	for i := 0; i < n; i++ {
-		match[i] = -1
-		kb, ok := lk.key(i)
-		if !ok {
-			continue
-		}
-		s, seen := slotOf[string(kb)]
-		if !seen {
-			s = int32(len(slotOf))
-			slotOf[string(kb)] = s
-		}
-		match[i] = s
-	}
-	nslots := len(slotOf)
+	match, first, slotOf := keySlots(t, op.left)
+	nslots := len(first)
 	rk := newKeyer(r, op.rightKeys)
 	rslot := make([]int32, r.Len())
 	hits := make([]int32, nslots)
@@ -155,11 +139,7 @@ func (b *builder) aggregateLookup(op *lookupOp, t, r *table.Table, m lookupMatch
 			out = append(out, take(b.mem, t.Rec.Column(i), leftRows))
 		}
 	} else {
-		for i := range t.Cols {
-			a := t.Rec.Column(i)
-			a.Retain()
-			out = append(out, a)
-		}
+		out = retainedCols(t)
 	}
 	for _, x := range accs {
 		out = append(out, x.emit(b.mem, at))

@@ -54,12 +54,7 @@ func (b *builder) window(v *view, t *table.Table) []arrow.Array {
 			assign[r] = s
 		}
 	}
-	var out []arrow.Array
-	for i := range t.Cols {
-		a := t.Rec.Column(i)
-		a.Retain()
-		out = append(out, a)
-	}
+	out := retainedCols(t)
 	startIdx, endIdx := make([]int32, n), make([]int32, n)
 	rowsCol := array.NewInt64Builder(b.mem)
 	defer rowsCol.Release()

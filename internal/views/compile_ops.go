@@ -1,10 +1,12 @@
 package views
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -51,14 +53,7 @@ func (c *compiler) compileGroup(v *view, in source) []table.Col {
 	who := "view " + v.decl.Name + ": group"
 	op := &groupOp{}
 	op.keys, _ = c.keyCols(who+".by", d.By, in.cols)
-	var cols []table.Col
-	for i, k := range d.By {
-		if len(op.keys[i]) > 0 {
-			col := in.cols[op.keys[i][0]]
-			col.Name = k.Names[0]
-			cols = append(cols, col)
-		}
-	}
+	cols := keyOutCols(d.By, op.keys, in.cols)
 	var ac []table.Col
 	op.aggs, ac = c.aggCols(who+".columns", d.Columns, in.cols, false)
 	v.group = op
@@ -85,7 +80,7 @@ func (c *compiler) compileWindow(v *view, in source) []table.Col {
 				op.best = i
 			}
 		}
-		if op.best < 0 || (op.best >= 0 && op.aggs[op.best].kind != contract.Money && op.aggs[op.best].kind != contract.Int) {
+		if op.best < 0 || (op.aggs[op.best].kind != contract.Money && op.aggs[op.best].kind != contract.Int) {
 			c.errorf(d.Pos, "%s: best: %q is not a count or sum among its columns", who, d.Best)
 		}
 	}
@@ -121,21 +116,14 @@ func (c *compiler) compileSequence(v *view, in source) []table.Col {
 		if t, ok := contract.Lookup(in.name); ok {
 			if col, ok := t.Column(sc.Name); ok {
 				for _, s := range d.Steps {
-					if !contains(col.Enum, s) {
+					if !slices.Contains(col.Enum, s) {
 						c.errorf(d.Pos, "%s: steps: %q is not a value of %s.%s (%s)", who, s, in.name, sc.Name, strings.Join(col.Enum, ", "))
 					}
 				}
 			}
 		}
 	}
-	var cols []table.Col
-	for i, k := range d.By {
-		if len(op.keys[i]) > 0 {
-			col := in.cols[op.keys[i][0]]
-			col.Name = k.Names[0]
-			cols = append(cols, col)
-		}
-	}
+	cols := keyOutCols(d.By, op.keys, in.cols)
 	var extra []table.Col
 	for _, s := range d.Steps {
 		extra = append(extra, table.Col{Name: s + "_on", Kind: contract.Date, Doc: "first " + s + " (null when missing)"})
@@ -149,11 +137,17 @@ func (c *compiler) compileSequence(v *view, in source) []table.Col {
 	return c.addCols(who, d.Pos, cols, extra)
 }
 
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
+// keyOutCols are the output columns a group or sequence keeps for its keys:
+// each key's first column, named by the key's first name (a key whose
+// columns are all unknown has none; its error is already reported).
+func keyOutCols(by []rules.KeyRef, keys [][]int, cols []table.Col) []table.Col {
+	var out []table.Col
+	for i, k := range by {
+		if len(keys[i]) > 0 {
+			col := cols[keys[i][0]]
+			col.Name = k.Names[0]
+			out = append(out, col)
 		}
 	}
-	return false
+	return out
 }

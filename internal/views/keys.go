@@ -72,10 +72,18 @@ func (k *keyer) key(i int) ([]byte, bool) {
 // groups assigns every row of t a dense group number by its key (-1 for
 // rows without a key), in order of first appearance.
 func groups(t *table.Table, keys [][]int) (ids []int32, first []int32) {
+	ids, first, _ = keySlots(t, keys)
+	return ids, first
+}
+
+// keySlots is groups with the index it builds: each key's encoding (as
+// newKeyer makes it) to its group number, for probing with another table's
+// keys.
+func keySlots(t *table.Table, keys [][]int) (ids []int32, first []int32, m map[string]int32) {
 	n := t.Len()
 	ids = make([]int32, n)
 	k := newKeyer(t, keys)
-	m := make(map[string]int32)
+	m = make(map[string]int32)
 	for i := 0; i < n; i++ {
 		b, ok := k.key(i)
 		if !ok {
@@ -90,5 +98,5 @@ func groups(t *table.Table, keys [][]int) (ids []int32, first []int32) {
 		}
 		ids[i] = g
 	}
-	return ids, first
+	return ids, first, m
 }

@@ -210,6 +210,11 @@ func TestOperations(t *testing.T) {
       by: [village_id, buyer]
       columns: {n: count(), nq: count(qty), total: sum(amount), first_day: min(day), last_day: max(day), first_step: first(step), last_step: last(step), steps: count_distinct(step), top: max(buyer_name)}
 `, "vt_g", "V1,B1,4,4,64000,2025-01-01,2025-04-20,ask,ask,3,甲\nV1,B2,1,0,5000,2025-01-02,2025-01-02,pay,pay,1,乙\nV2,B1,1,1,7000,2025-02-01,2025-02-01,ask,ask,1,甲\n"},
+		{"group by an a|b key of whole numbers: the key column keeps its type (it was built as text, and the view panicked)", `
+  - name: vt_gab
+    from: vt_orders
+    group: {by: [village_id, "qty|qty"], columns: {n: count()}}
+`, "vt_gab", "V1,1,1\nV1,2,1\nV1,3,1\nV2,4,1\nV1,5,1\nV1,6,1\n"},
 		{"left lookup with aggregates: no match counts 0", `
   - name: vt_pay
     from: vt_orders
