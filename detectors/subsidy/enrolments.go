@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -63,14 +64,14 @@ func (e *worker) enrolments() (*table.Table, error) {
 				e.putName(b, o.personName, node, known)
 				b.SetStr(o.caseA, in.caseID.Value(i))
 				b.SetStr(o.programA, in.program.Value(i))
-				b.SetStr(o.programACN, programCN(in.program.Value(i)))
+				b.SetStr(o.programACN, contract.ProgramLabels[in.program.Value(i)])
 				b.SetDate(o.fromA, fa)
 				if endA {
 					b.SetDate(o.toA, ta)
 				}
 				b.SetStr(o.caseB, in.caseID.Value(j))
 				b.SetStr(o.programB, in.program.Value(j))
-				b.SetStr(o.programBCN, programCN(in.program.Value(j)))
+				b.SetStr(o.programBCN, contract.ProgramLabels[in.program.Value(j)])
 				b.SetDate(o.fromB, fb)
 				if endB {
 					b.SetDate(o.toB, tb)

@@ -3,6 +3,7 @@ package subsidy
 import (
 	"github.com/neijiang/xiaowei/detectors/kinship"
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -62,7 +63,7 @@ func (e *worker) handlers() (*table.Table, error) {
 		b.SetStr(o.village, village)
 		b.SetStr(o.caseID, in.caseID.Value(i))
 		b.SetStr(o.program, in.program.Value(i))
-		b.SetStr(o.programCN, programCN(in.program.Value(i)))
+		b.SetStr(o.programCN, contract.ProgramLabels[in.program.Value(i)])
 		b.SetStr(o.person, person)
 		e.putName(b, o.personName, node, known)
 		b.SetDate(o.approved, approved)
@@ -71,7 +72,7 @@ func (e *worker) handlers() (*table.Table, error) {
 		e.putNameOf(b, o.handlerName, handler)
 		if k := e.cadreOn(handler, village, approved, town); k >= 0 {
 			b.SetStr(o.handlerRole, e.cRole.Value(k))
-			b.SetStr(o.handlerRoleCN, roleCN[e.cRole.Value(k)])
+			b.SetStr(o.handlerRoleCN, contract.RoleLabels[e.cRole.Value(k)])
 		} else {
 			b.SetStr(o.handlerRoleCN, "经办人")
 		}

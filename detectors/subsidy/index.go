@@ -127,18 +127,6 @@ func newEnv(in *engine.Input, paid bool) *env {
 	return e
 }
 
-// programCN is the program in Chinese ("" for any other value, as a map
-// lookup would give).
-func programCN(p string) string {
-	switch p {
-	case "dibao":
-		return "低保"
-	case "tekun":
-		return "特困"
-	}
-	return ""
-}
-
 // indexCases groups beneficiaries rows by case_id (case ordinals in order
 // of first appearance, rows in table order) and maps every payments row to
 // its case ordinal: one hash lookup per payment for the whole detector.

@@ -3,6 +3,7 @@ package subsidy
 import (
 	"github.com/neijiang/xiaowei/detectors/kinship"
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -93,7 +94,7 @@ func (e *worker) putLink(b *table.Builder, o linkCols, s linkSubject, k int, oth
 	b.SetStr(o.village, s.village)
 	b.SetStr(o.caseID, in.caseID.Value(s.row))
 	b.SetStr(o.program, in.program.Value(s.row))
-	b.SetStr(o.programCN, programCN(in.program.Value(s.row)))
+	b.SetStr(o.programCN, contract.ProgramLabels[in.program.Value(s.row)])
 	b.SetStr(o.person, s.person)
 	e.putName(b, o.personName, s.node, s.known)
 	b.SetDate(o.approved, s.from)
@@ -107,7 +108,7 @@ func (e *worker) putLink(b *table.Builder, o linkCols, s linkSubject, k int, oth
 	e.putNameOf(b, o.cadreName, other)
 	role := e.cRole.Value(k)
 	b.SetStr(o.role, role)
-	b.SetStr(o.roleCN, roleCN[role])
+	b.SetStr(o.roleCN, contract.RoleLabels[role])
 	b.SetStr(o.cadreVillage, e.cVillage.Value(k))
 	b.SetDate(o.termStart, tf)
 	if e.cEnd.IsValid(k) && civil.Date(e.cEnd.Value(k)) <= e.asOf {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/neijiang/xiaowei/detectors/kinship"
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -292,7 +293,7 @@ func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, b
 		if c.program >= 0 {
 			b.SetStr(c.program, in.program.Value(i))
 		}
-		b.SetStr(c.programCN, programCN(in.program.Value(i)))
+		b.SetStr(c.programCN, contract.ProgramLabels[in.program.Value(i)])
 		if c.period >= 0 {
 			b.SetStr(c.period, in.period.Value(i))
 		}
@@ -341,7 +342,7 @@ func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, b
 			}
 			if r := e.cadreOn(h, village, paid, town); r >= 0 {
 				b.SetStr(c.holderRole, e.cRole.Value(r))
-				b.SetStr(c.holderRoleCN, roleCN[e.cRole.Value(r)])
+				b.SetStr(c.holderRoleCN, contract.RoleLabels[e.cRole.Value(r)])
 				b.SetBool(c.holderIsCadre, true)
 			} else {
 				b.SetStr(c.holderRoleCN, "村民")

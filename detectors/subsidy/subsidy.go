@@ -68,9 +68,6 @@ func (detector) Views() []engine.ViewSpec {
 	return []engine.ViewSpec{linksView(), handlersView(), paymentsView(), enrolmentsView(), idChecksView()}
 }
 
-var roleCN = map[string]string{"secretary": "书记", "director": "主任", "deputy_director": "副主任", "committee_member": "委员",
-	"accountant": "会计", "cashier": "出纳/报账员", "supervisor": "监委会成员", "subsidy_clerk": "民政协理员", "group_leader": "组长"}
-
 // viewBuilders in the order they are scheduled: the largest first, so
 // that the two cores finish together.
 var viewBuilders = []struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/table"
@@ -139,16 +138,7 @@ const colBlock = 4096
 func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Table, u *unit, e *env) {
 	x := ev.colCtxFor(c, t, u.rule)
 	g := globals{asOf: ev.opt.AsOf, from: ev.opt.From, to: ev.opt.To}
-	var villages *array.String
-	if t.Index("village_id") >= 0 {
-		villages = t.Str("village_id")
-	}
-	villageAt := func(i int) string {
-		if villages == nil || villages.IsNull(i) {
-			return ""
-		}
-		return villages.Value(i)
-	}
+	villageAt := villageReader(t)
 	dates := ev.windowDates(c, t)
 	var envPS *paramSet
 	streak := -1 << 30 // `when` cannot fail here: only finding construction can
@@ -212,6 +202,21 @@ func (ev *evaluator) runColumnar(ctx context.Context, c *Compiled, t *table.Tabl
 			u.findings = append(u.findings, f)
 		}
 		i = end
+	}
+}
+
+// villageReader gives row i's village_id ("" when null or when t has no
+// such column), the key param sets are chosen by.
+func villageReader(t *table.Table) func(i int) string {
+	if t.Index("village_id") < 0 {
+		return func(int) string { return "" }
+	}
+	villages := t.Str("village_id")
+	return func(i int) string {
+		if villages.IsNull(i) {
+			return ""
+		}
+		return villages.Value(i)
 	}
 }
 

@@ -74,12 +74,8 @@ func Compile(set *rules.Set, extra []*rules.Override, geo Geography) (*Plan, rul
 	errs = append(errs, e...)
 	plan.Declared = decl
 	lookup := func(name string) (ViewSpec, Detector, bool) {
-		for _, d := range decl {
-			for _, v := range d.Views() {
-				if v.Name == name {
-					return v, d, true
-				}
-			}
+		if v, d, ok := viewOf(decl, name); ok {
+			return v, d, true
 		}
 		if set != nil {
 			for _, v := range set.Views() {

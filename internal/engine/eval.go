@@ -170,14 +170,7 @@ func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*tabl
 		return
 	}
 	g := globals{asOf: ev.opt.AsOf, from: ev.opt.From, to: ev.opt.To}
-	vcol := t.Index("village_id")
-	var villages interface {
-		Value(int) string
-		IsNull(int) bool
-	}
-	if vcol >= 0 {
-		villages = t.Str("village_id")
-	}
+	villageAt := villageReader(t)
 	dates := ev.windowDates(c, t)
 	lastVillage, ps := "\x00", c.scopes.sets[0]
 	streak := 0
@@ -191,10 +184,7 @@ func (ev *evaluator) run(ctx context.Context, plan *Plan, views map[string]*tabl
 		if ev.overBudget(u, c, start, i) {
 			return
 		}
-		village := ""
-		if villages != nil && !villages.IsNull(i) {
-			village = villages.Value(i)
-		}
+		village := villageAt(i)
 		if village != lastVillage {
 			lastVillage = village
 			ps = c.scopes.set(village)

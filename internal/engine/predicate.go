@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -62,16 +61,7 @@ func (p *Predicate) ColumnWise() bool { return p.col != nil }
 func (p *Predicate) Select(t *table.Table, asOf civil.Date, paramsOf func(village string) map[string]any) ([]bool, error) {
 	n := t.Len()
 	out := make([]bool, n)
-	var villages *array.String
-	if t.Index("village_id") >= 0 {
-		villages = t.Str("village_id")
-	}
-	villageAt := func(i int) string {
-		if villages == nil || villages.IsNull(i) {
-			return ""
-		}
-		return villages.Value(i)
-	}
+	villageAt := villageReader(t)
 	sets := map[string]*paramSet{}
 	setOf := func(v string) *paramSet {
 		ps := sets[v]

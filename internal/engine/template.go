@@ -85,12 +85,7 @@ func parseTemplate(src rules.Expr, cols []table.Col, params map[string]any, what
 				part.col, part.label = k, cols[k].Labels
 			}
 		default:
-			for k, c := range cols {
-				if c.Name == name {
-					part.col = k
-				}
-			}
-			if part.col < 0 {
+			if part.col = columnIndex(cols, name); part.col < 0 {
 				errs = append(errs, &rules.Error{Pos: src.At(line, col+2), Msg: fmt.Sprintf("%s: unknown column %q in {{%s}}%s", what, name, name, didYouMean(name, colNames(cols)))})
 			}
 		}

@@ -146,7 +146,12 @@ func LookupView(name string) (ViewSpec, Detector, bool) {
 	if t, ok := contract.Lookup(name); ok {
 		return ContractView(t), nil, true
 	}
-	for _, d := range Detectors() {
+	return viewOf(Detectors(), name)
+}
+
+// viewOf finds the view called name among the detectors' views.
+func viewOf(dets []Detector, name string) (ViewSpec, Detector, bool) {
+	for _, d := range dets {
 		for _, v := range d.Views() {
 			if v.Name == name {
 				return v, d, true
