@@ -74,6 +74,12 @@ func collectAudit(rows pgx.Rows) ([]AuditEntry, error) {
 // LeadAudit logs an access to a lead in scope (a reveal of masked data);
 // ErrNotFound when the lead is outside the scope.
 func (s *Store) LeadAudit(ctx context.Context, sc auth.Scope, leadID, action, note string) error {
+	return s.auditLeadInScope(ctx, sc, leadID, action, note)
+}
+
+// auditLeadInScope writes an audit entry on a lead in scope, with the lead's
+// town; ErrNotFound when the lead is outside the scope.
+func (s *Store) auditLeadInScope(ctx context.Context, sc auth.Scope, leadID, action, note string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		w := &whereBuilder{}
 		scopeLeads(w, sc)
