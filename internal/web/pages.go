@@ -86,7 +86,7 @@ func (s *Server) renderFile(w http.ResponseWriter, r *http.Request, form map[str
 		http.Error(w, "无权报告线索", http.StatusForbidden)
 		return
 	}
-	vs, err := s.st.Villages(r.Context(), sc)
+	vs, err := s.pick.villages(r.Context(), s.st, sc)
 	if err != nil {
 		s.fail(w, r, err)
 		return
