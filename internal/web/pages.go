@@ -105,12 +105,8 @@ func (s *Server) fileLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		form := map[string]any{"Error": "未能提交：" + err.Error()}
-		for k := range f {
-			if k != "csrf" {
-				form[k] = f.Get(k)
-			}
-		}
+		form := keptForm(f)
+		form["Error"] = "未能提交：" + err.Error()
 		s.renderFile(w, r, form, http.StatusUnprocessableEntity)
 		return
 	}
