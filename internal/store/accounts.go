@@ -42,10 +42,13 @@ var ErrNotFound = errors.New("not found")
 
 const accountCols = "username, display_name, password_hash, role, towns, village_id, disabled, failed_logins, locked_until, created_at"
 
-func scanAccount(r pgx.Row) (*Account, error) {
+// scanAccount scans accountCols; pre are the destinations of columns the
+// query selects before them.
+func scanAccount(r pgx.Row, pre ...any) (*Account, error) {
 	a := &Account{}
 	var locked pgtype.Timestamptz
-	if err := r.Scan(&a.Username, &a.DisplayName, &a.PasswordHash, &a.Role, &a.Towns, &a.Village, &a.Disabled, &a.FailedLogins, &locked, &a.CreatedAt); err != nil {
+	dest := append(pre, &a.Username, &a.DisplayName, &a.PasswordHash, &a.Role, &a.Towns, &a.Village, &a.Disabled, &a.FailedLogins, &locked, &a.CreatedAt)
+	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	if locked.Valid {
@@ -191,10 +194,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash string, idle, absolute
 	var lastSeen time.Time
 	row := s.pool.QueryRow(ctx, "select s.csrf, s.created_at, s.last_seen, "+prefixCols("a.", accountCols)+" from "+s.T("sessions")+" s join "+
 		s.T("accounts")+" a using (username) where s.token_hash = $1", tokenHash)
-	a := &Account{}
-	var locked pgtype.Timestamptz
-	err := row.Scan(&ss.CSRF, &ss.Created, &lastSeen, &a.Username, &a.DisplayName, &a.PasswordHash, &a.Role, &a.Towns, &a.Village, &a.Disabled,
-		&a.FailedLogins, &locked, &a.CreatedAt)
+	a, err := scanAccount(row, &ss.CSRF, &ss.Created, &lastSeen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

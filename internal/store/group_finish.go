@@ -45,7 +45,9 @@ type shardRow struct {
 func (s *Store) FinishGroup(ctx context.Context, group string, m RunMeta, extra ...TxWriter) (*Recorded, *GroupStatus, error) {
 	var rec *Recorded
 	var gs *GroupStatus
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	// Committed as Record is (commitOnce): a SIGTERM after the last write
+	// must not report a finished group as failed.
+	err := commitOnce(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		gs, err = s.groupStatusTx(ctx, tx, group, true)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/neijiang/xiaowei/internal/auth"
 )
@@ -32,7 +33,13 @@ func jsonOrNil(m map[string]any) any {
 	return string(b)
 }
 
-func (s *Store) auditTx(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
+// execer is a pool or a transaction: an audit entry is written inside the
+// change it records, or on its own.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func (s *Store) auditTx(ctx context.Context, tx execer, e AuditEntry) error {
 	_, err := tx.Exec(ctx, "insert into "+s.T("audit")+" (actor, action, lead_id, town_id, before, after, note) values ($1,$2,nullif($3,''),nullif($4,''),$5::jsonb,$6::jsonb,$7)",
 		e.Actor, e.Action, e.LeadID, e.TownID, jsonOrNil(e.Before), jsonOrNil(e.After), e.Note)
 	return err
@@ -40,7 +47,7 @@ func (s *Store) auditTx(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
 
 // Audit appends an entry (sign-ins, reveals, exports).
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.auditTx(ctx, tx, e) })
+	return s.auditTx(ctx, s.pool, e) // one insert: no transaction of its own
 }
 
 // AuditLog returns the newest entries first. Admins and district
@@ -74,6 +81,12 @@ func collectAudit(rows pgx.Rows) ([]AuditEntry, error) {
 // LeadAudit logs an access to a lead in scope (a reveal of masked data);
 // ErrNotFound when the lead is outside the scope.
 func (s *Store) LeadAudit(ctx context.Context, sc auth.Scope, leadID, action, note string) error {
+	return s.auditLeadInScope(ctx, sc, leadID, action, note)
+}
+
+// auditLeadInScope writes an audit entry on a lead in scope, with the lead's
+// town; ErrNotFound when the lead is outside the scope.
+func (s *Store) auditLeadInScope(ctx context.Context, sc auth.Scope, leadID, action, note string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		w := &whereBuilder{}
 		scopeLeads(w, sc)

@@ -66,11 +66,7 @@ func (s *Store) Lead(ctx context.Context, sc auth.Scope, id string, today civil.
 	defer br.Close()
 
 	d := &LeadDetail{}
-	q := &d.QueueRow
-	err := br.QueryRow().Scan(&q.LeadID, &q.Source, &q.Kind, &q.TownID, &q.TownName, &q.VillageID, &q.VillageNm, &q.PersonID, &q.PersonName,
-		&q.Severity, &q.Score, &q.AmountFen, &q.HasAmount, &q.Families, &q.Rules, &q.Campaigns, &q.FindingIDs, &q.Status, &q.Assignee,
-		&q.Conclusion, &q.DeferUntil, &q.DueOn, &q.Overdue, &q.FirstSeen, &q.LastSeen, &q.TimesSeen, &q.Reopened, &q.Resolved,
-		&q.Summary, &q.FiledBy, &q.Version, &d.Payload)
+	err := scanQueueRow(br.QueryRow(), &d.QueueRow, &d.Payload)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}

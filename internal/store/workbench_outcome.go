@@ -60,18 +60,5 @@ func (s *Store) Comment(ctx context.Context, sc auth.Scope, leadID, text string)
 	if strings.TrimSpace(text) == "" {
 		return errors.New("empty comment")
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		w := &whereBuilder{}
-		scopeLeads(w, sc)
-		w.add("w.lead_id = ?", leadID)
-		var town string
-		err := tx.QueryRow(ctx, "select w.town_id from "+s.T("work_leads")+" w where "+w.sql(), w.args...).Scan(&town)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return s.auditTx(ctx, tx, AuditEntry{Actor: sc.User, Action: "comment", LeadID: leadID, TownID: town, Note: text})
-	})
+	return s.auditLeadInScope(ctx, sc, leadID, "comment", text)
 }

@@ -93,11 +93,13 @@ const queueCols = `w.lead_id, w.source, w.kind, w.town_id, w.town_name, w.villag
 	to_char(w.due_on,'YYYY-MM-DD'), w.status <> 'closed' and w.due_on < $1::date, w.first_seen, w.last_seen, w.times_seen, w.reopened,
 	w.resolved_at is not null, w.summary, coalesce(w.filed_by,''), w.version`
 
-func scanQueueRow(r pgx.Row, q *QueueRow) error {
-	return r.Scan(&q.LeadID, &q.Source, &q.Kind, &q.TownID, &q.TownName, &q.VillageID, &q.VillageNm, &q.PersonID, &q.PersonName,
+// scanQueueRow scans queueCols; post are the destinations of columns the
+// query selects after them.
+func scanQueueRow(r pgx.Row, q *QueueRow, post ...any) error {
+	return r.Scan(append([]any{&q.LeadID, &q.Source, &q.Kind, &q.TownID, &q.TownName, &q.VillageID, &q.VillageNm, &q.PersonID, &q.PersonName,
 		&q.Severity, &q.Score, &q.AmountFen, &q.HasAmount, &q.Families, &q.Rules, &q.Campaigns, &q.FindingIDs, &q.Status, &q.Assignee,
 		&q.Conclusion, &q.DeferUntil, &q.DueOn, &q.Overdue, &q.FirstSeen, &q.LastSeen, &q.TimesSeen, &q.Reopened, &q.Resolved,
-		&q.Summary, &q.FiledBy, &q.Version)
+		&q.Summary, &q.FiledBy, &q.Version}, post...)...)
 }
 
 func (f *QueueFilter) where(sc auth.Scope) *whereBuilder {

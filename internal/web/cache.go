@@ -27,9 +27,11 @@ type cached[T any] struct {
 }
 
 func (p *pickers) villages(ctx context.Context, st *store.Store, sc auth.Scope) ([]store.Village, error) {
+	// The key is everything store.Villages filters by: an informant's
+	// village narrows its towns' list.
 	key := "all"
 	if !sc.AllLeads() {
-		key = strings.Join(sc.Towns, ",")
+		key = strings.Join(sc.Towns, ",") + "|" + sc.Village
 	}
 	p.mu.Lock()
 	c, ok := p.vs[key]

@@ -134,12 +134,8 @@ func (s *Server) leadAction(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		form := map[string]any{"Action": action, "Error": message(err)}
-		for k := range f {
-			if k != "csrf" {
-				form[k] = f.Get(k)
-			}
-		}
+		form := keptForm(f)
+		form["Action"], form["Error"] = action, message(err)
 		s.showLead(w, r, id, form, false)
 		return
 	}
@@ -178,4 +174,16 @@ func revealReason(f url.Values) (string, error) {
 		return "", errors.New("查看未脱敏信息须说明理由")
 	}
 	return reason, nil
+}
+
+// keptForm is what a user submitted (but the CSRF token), to show again
+// when saving failed, so nothing typed is lost.
+func keptForm(f url.Values) map[string]any {
+	form := map[string]any{}
+	for k := range f {
+		if k != "csrf" {
+			form[k] = f.Get(k)
+		}
+	}
+	return form
 }

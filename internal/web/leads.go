@@ -74,7 +74,8 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "无权查看线索", http.StatusForbidden)
 		return
 	}
-	f, bad := filterOf(r.URL.Query())
+	q := r.URL.Query()
+	f, bad := filterOf(q)
 	key, gen := countKey(sc, f), s.counts.generation()
 	byStatus, cachedCounts := s.counts.get(key)
 	f.NoCounts = cachedCounts
@@ -93,21 +94,21 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		s.counts.put(key, counted, gen)
 	}
 	data := map[string]any{"Rows": rows, "Total": total, "ByStatus": byStatus, "Filter": f, "Bad": bad, "M": newMasker(false),
-		"Statuses": dispose.WorkflowStatuses, "Q": r.URL.Query(), "Families": rules.FamilyLabels, "Severities": severitiesDesc()}
+		"Statuses": dispose.WorkflowStatuses, "Q": q, "Families": rules.FamilyLabels, "Severities": severitiesDesc()}
 	if f.Page > 1 {
-		data["Prev"] = query(r.URL.Query(), "page", itoa(f.Page-1))
+		data["Prev"] = query(q, "page", itoa(f.Page-1))
 	}
 	if p := max(f.Page, 1); p*perPage < total {
-		data["Next"] = query(r.URL.Query(), "page", itoa(p+1))
+		data["Next"] = query(q, "page", itoa(p+1))
 	}
-	data["Export"] = query(r.URL.Query(), "page", "")
+	data["Export"] = query(q, "page", "")
 	for _, k := range []string{"score", "amount", "age"} {
-		data["Sort_"+k] = query(r.URL.Query(), "sort", k, "page", "")
+		data["Sort_"+k] = query(q, "sort", k, "page", "")
 	}
-	statusLinks := []map[string]any{{"Label": "全部", "N": sumCounts(byStatus), "Q": query(r.URL.Query(), "status", "", "page", ""), "On": f.Status == ""}}
+	statusLinks := []map[string]any{{"Label": "全部", "N": sumCounts(byStatus), "Q": query(q, "status", "", "page", ""), "On": f.Status == ""}}
 	for _, st := range dispose.WorkflowStatuses {
 		statusLinks = append(statusLinks, map[string]any{"Label": dispose.WorkflowLabels[st], "N": byStatus[st],
-			"Q": query(r.URL.Query(), "status", st, "page", ""), "On": f.Status == st})
+			"Q": query(q, "status", st, "page", ""), "On": f.Status == st})
 	}
 	data["StatusLinks"] = statusLinks
 	if sc.CanAssign() {

@@ -86,7 +86,7 @@ func (s *Server) renderFile(w http.ResponseWriter, r *http.Request, form map[str
 		http.Error(w, "无权报告线索", http.StatusForbidden)
 		return
 	}
-	vs, err := s.st.Villages(r.Context(), sc)
+	vs, err := s.pick.villages(r.Context(), s.st, sc)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -105,12 +105,8 @@ func (s *Server) fileLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		form := map[string]any{"Error": "未能提交：" + err.Error()}
-		for k := range f {
-			if k != "csrf" {
-				form[k] = f.Get(k)
-			}
-		}
+		form := keptForm(f)
+		form["Error"] = "未能提交：" + err.Error()
 		s.renderFile(w, r, form, http.StatusUnprocessableEntity)
 		return
 	}

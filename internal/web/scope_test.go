@@ -112,6 +112,11 @@ func TestInformantVillage(t *testing.T) {
 	if _, page := xv.get("/leads"); total(t, page) != "1" {
 		t.Fatalf("xv1 has %s leads, want only the one filed about its village", total(t, page))
 	}
+	// The queue's village picker is cached by scope: the village-scoped
+	// informant's one village must not become its town officer's list.
+	if _, page := e.signIn("zhen1").get("/leads"); !strings.Contains(page, `value="`+V3+`"`) {
+		t.Fatal("after xv1's queue, zhen1's village picker lacks V3 (picker cache shared across scopes)")
+	}
 }
 
 // Exports are masked unless a user who may reveal asks, with a reason; the

@@ -205,8 +205,6 @@ func (s *Server) signedIn(h http.HandlerFunc) http.Handler {
 				http.Error(w, "请求无效（缺少或错误的 CSRF 令牌），请刷新页面后重试", http.StatusForbidden)
 				return
 			}
-		}
-		if r.Method == http.MethodPost {
 			// Whatever a form changed, the cached queue counts are stale;
 			// forget them before and after (a count read meanwhile is
 			// dropped by its generation).
