@@ -274,7 +274,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.log.Info("sign-in failed", "client", ip)
-		_ = s.st.Audit(r.Context(), store.AuditEntry{Actor: "-", Action: "login_failed", Note: "from " + ip})
+		_ = s.st.Audit(r.Context(), store.AuditEntry{Actor: "-", Action: "login_failed", Note: "来自 " + ip})
 		s.renderLogin(w, r, wrongCredentials, http.StatusUnauthorized)
 		return
 	}
@@ -292,7 +292,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.throttle.Succeed(ip)
-	_ = s.st.Audit(r.Context(), store.AuditEntry{Actor: a.Username, Action: "login", Note: "from " + ip})
+	_ = s.st.Audit(r.Context(), store.AuditEntry{Actor: a.Username, Action: "login", Note: "来自 " + ip})
 	s.setCookie(w, r, preCookie, "", -1)
 	s.setCookie(w, r, sessionCookie, tok, int(s.cfg.AbsoluteTimeout.Seconds()))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
