@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -116,15 +115,7 @@ func groupLeads(ctx context.Context, st *store.Store, gs *store.GroupStatus, dir
 		return nil, err
 	}
 	applied := dispose.Apply(fs, events, gs.AsOf, "postgres:"+st.Schema+".disposition_events")
-	ls, err := leads.Build(fs, leads.Input{Tables: ds.Tables, Rules: leads.RulesOf(set.Rules()), AsOf: gs.AsOf, Dispositions: applied})
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := leads.WriteJSONL(&buf, ls); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return leads.BuildJSONL(fs, leads.Input{Tables: ds.Tables, Rules: leads.RulesOf(set.Rules()), AsOf: gs.AsOf, Dispositions: applied})
 }
 
 // waitForGroup checks the group, polling while it is incomplete, up to

@@ -87,24 +87,26 @@ func init() {
 
 // prepareShard makes the run one shard of a run group: it is marked
 // running now (so finish sees a shard that never stores), and its record
-// step stores the shard's findings instead of recording a run.
-func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, group, job string, fail *func(context.Context, error)) error {
+// step stores the shard's findings instead of recording a run. It closes
+// st when it fails; once it succeeds, the record step or fail does.
+func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, group, job string, fail *func(context.Context, error)) (err error) {
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
 	sp, err := shard.Parse(spec)
 	if err != nil {
-		st.Close()
 		return badInput(err)
 	}
 	if len(o.Scope.Towns) > 0 || len(o.Scope.Villages) > 0 || o.Scope.From != 0 || o.Scope.To != 0 {
-		st.Close()
 		return badInput(errors.New("--shard runs cover every village with no window: a campaign or --from/--to is one run"))
 	}
 	group = expandGroup(group, o.Scope.AsOf)
 	if err := store.CheckGroupName(group); err != nil {
-		st.Close()
 		return badInput(err)
 	}
 	if err := st.BeginShard(ctx, group, job, sp, o.Scope.AsOf, versionString()); err != nil {
-		st.Close()
 		return err
 	}
 	o.Shard = &sp
@@ -112,7 +114,6 @@ func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, gr
 	// tables; every shard balances on the database's row counts.
 	vr, err := st.VillageRows(ctx)
 	if err != nil {
-		st.Close()
 		return err
 	}
 	o.ShardRows = vr
@@ -120,20 +121,22 @@ func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, gr
 		return st.ReadDatasetPlanned(ctx, nil, &store.ReadPlan{Later: []string{"ledger", "disclosures", "payments"},
 			Filters: func(first *load.Dataset) (map[string]*load.RowFilter, error) { return run.ShardFilters(first, sp, vr) }})
 	}
-	*fail = func(ctx context.Context, err error) {
-		defer st.Close()
-		// The run's context may be the one cancelled: record with a fresh one.
+	// markFailed records the shard failed; the run's context may be the
+	// one cancelled, so it records with a fresh one.
+	markFailed := func(ctx context.Context, err error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		st.FailShard(fctx, group, sp, err)
+	}
+	*fail = func(ctx context.Context, err error) {
+		defer st.Close()
+		markFailed(ctx, err)
 	}
 	o.Record = append(o.Record, run.Step{Name: "record", Fn: func(ctx context.Context, o *run.Options, out *run.Outcome) error {
 		*fail = nil
 		defer st.Close()
 		if err := st.RecordShard(ctx, group, o, out); err != nil {
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			st.FailShard(fctx, group, sp, err)
+			markFailed(ctx, err)
 			return err
 		}
 		return nil

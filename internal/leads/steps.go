@@ -8,6 +8,7 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/campaign"
 	"github.com/neijiang/xiaowei/internal/dispose"
+	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/rules"
 	"github.com/neijiang/xiaowei/internal/run"
 )
@@ -60,15 +61,11 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 		}
 		info = RulesOf(rs)
 	}
-	ls, err := Build(out.Findings, Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
+	b, err := BuildJSONL(out.Findings, Input{Tables: out.Dataset.Tables, Rules: info, AsOf: o.Scope.AsOf, Dispositions: applied})
 	if err != nil {
 		return fmt.Errorf("leads: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := WriteJSONL(&buf, ls); err != nil {
-		return err
-	}
-	out.Extra["leads.jsonl"] = buf.Bytes()
+	out.Extra["leads.jsonl"] = b
 
 	places := Places(out.Dataset.Tables["villages"])
 	inScope := scopeFilter(o.Scope, places)
@@ -95,6 +92,20 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 		return putJSON(out, "campaign.json", camp)
 	}
 	return nil
+}
+
+// BuildJSONL is leads.jsonl of the findings: Build, then WriteJSONL. A
+// run's leads step and a run group's finish both write it.
+func BuildJSONL(fs []*findings.Finding, in Input) ([]byte, error) {
+	ls, err := Build(fs, in)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := WriteJSONL(&buf, ls); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func scopeFilter(s run.Scope, places map[string]Place) func(Place) bool {

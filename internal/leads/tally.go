@@ -30,13 +30,12 @@ type tally struct {
 // severity and confirmation as it goes.
 func tallyFindings(l *Lead, fs []*findings.Finding, in Input) *tally {
 	t := &tally{byRule: map[string]*ruleAcc{}, first: map[string]map[string]any{}, subjects: map[string]int64{}, fams: map[string]bool{}}
-	byRule, first, subjects, fams := t.byRule, t.first, t.subjects, t.fams
 	for _, f := range fs {
 		l.FindingIDs = append(l.FindingIDs, f.FindingID)
 		if f.Disposition == dispose.Confirmed {
 			l.Confirmed = true
 		}
-		a := byRule[f.RuleID]
+		a := t.byRule[f.RuleID]
 		if a == nil {
 			info := in.Rules[f.RuleID]
 			title := f.Title
@@ -44,8 +43,8 @@ func tallyFindings(l *Lead, fs []*findings.Finding, in Input) *tally {
 				title = info.Title
 			}
 			a = &ruleAcc{hit: RuleHit{RuleID: f.RuleID, Title: title, Family: f.Family, Severity: f.Severity}, subjects: map[string]int64{}}
-			byRule[f.RuleID] = a
-			first[f.RuleID] = f.Evidence
+			t.byRule[f.RuleID] = a
+			t.first[f.RuleID] = f.Evidence
 			t.ruleOrder = append(t.ruleOrder, f.RuleID)
 		}
 		a.hit.Findings++
@@ -55,13 +54,13 @@ func tallyFindings(l *Lead, fs []*findings.Finding, in Input) *tally {
 		if f.Severity.Rank() > l.Severity.Rank() {
 			l.Severity = f.Severity
 		}
-		fams[f.Family] = true
+		t.fams[f.Family] = true
 		if f.Amount != nil {
 			if f.Amount.Fen > a.subjects[f.Subject] {
 				a.subjects[f.Subject] = f.Amount.Fen
 			}
-			if f.Amount.Fen > subjects[f.Subject] {
-				subjects[f.Subject] = f.Amount.Fen
+			if f.Amount.Fen > t.subjects[f.Subject] {
+				t.subjects[f.Subject] = f.Amount.Fen
 			}
 		}
 	}
@@ -71,11 +70,10 @@ func tallyFindings(l *Lead, fs []*findings.Finding, in Input) *tally {
 // score sets the lead's rule hits (in rule id order), families, score
 // and amount from the tally.
 func (t *tally) score(l *Lead) error {
-	byRule, ruleOrder, subjects, fams := t.byRule, t.ruleOrder, t.subjects, t.fams
-	sort.Strings(ruleOrder)
+	sort.Strings(t.ruleOrder)
 	score := 0.0
-	for _, id := range ruleOrder {
-		a := byRule[id]
+	for _, id := range t.ruleOrder {
+		a := t.byRule[id]
 		var sum money.Sum
 		for _, v := range a.subjects {
 			sum.Add(v)
@@ -87,24 +85,25 @@ func (t *tally) score(l *Lead) error {
 		if len(a.subjects) > 0 {
 			a.hit.Amount = &findings.Amount{Fen: fen}
 		}
-		a.hit.Score = round1(RuleScore(a.hit.Severity, fen, a.hit.Findings))
-		score += RuleScore(a.hit.Severity, fen, a.hit.Findings)
+		rs := RuleScore(a.hit.Severity, fen, a.hit.Findings)
+		a.hit.Score = round1(rs)
+		score += rs
 		l.Rules = append(l.Rules, a.hit)
 	}
-	for fam := range fams {
+	for fam := range t.fams {
 		l.Families = append(l.Families, fam)
 	}
 	sort.Strings(l.Families)
 	score += PerExtraRule*float64(len(l.Rules)-1) + PerExtraFamily*float64(len(l.Families)-1)
 	l.Score = round1(score)
 	var total money.Sum
-	for _, v := range subjects {
+	for _, v := range t.subjects {
 		total.Add(v)
 	}
 	if total.Err != nil {
 		return fmt.Errorf("lead %s: %w", l.LeadID, total.Err)
 	}
-	if len(subjects) > 0 {
+	if len(t.subjects) > 0 {
 		l.Amount = &findings.Amount{Fen: total.Total}
 	}
 	return nil

@@ -93,9 +93,13 @@ func (b *pageBuilder) findingView(f *findings.Finding) findingView {
 func (b *pageBuilder) overview() {
 	d, p := b.d, b.p
 	var amount money.Sum // checked: each lead's amount fits, their total may not
+	confirmed := 0
 	for _, l := range d.Leads {
 		if l.Amount != nil {
 			amount.Add(l.Amount.Fen)
+		}
+		if l.Confirmed {
+			confirmed++
 		}
 	}
 	amountText := money.Grouped(amount.Total)
@@ -110,12 +114,6 @@ func (b *pageBuilder) overview() {
 		}
 		villages[f.VillageID] = true
 		bySev[f.Severity]++
-	}
-	confirmed := 0
-	for _, l := range d.Leads {
-		if l.Confirmed {
-			confirmed++
-		}
 	}
 	p.Cards = []card{
 		{"问题线索", fmt.Sprint(len(d.Leads)), fmt.Sprintf("其中已核实 %d 条", confirmed)},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/neijiang/xiaowei/internal/run"
@@ -48,48 +49,24 @@ type Metrics struct {
 func NewMetrics() *Metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	f := promauto{reg}
+	f := promauto.With(reg)
 	m := &Metrics{reg: reg}
-	m.runs = f.counterVec("xiaowei_runs_total", "Job firings in this instance by outcome (completed, failed, canceled, locked: another instance holds the job, already_done: the slot has a completed run).", "job", "outcome")
-	m.runSeconds = f.histogramVec("xiaowei_run_duration_seconds", "Wall time of a job firing that ran, by outcome.", runBuckets, "job", "outcome")
-	m.stageSeconds = f.histogramVec("xiaowei_stage_duration_seconds", "Seconds per run stage (load, scope, detect:<family>, evaluate, post steps, write, record) of completed runs.", stageBuckets, "job", "stage")
-	m.findings = f.gaugeVec("xiaowei_findings", "Findings of the job's last completed run by family and severity.", "job", "family", "severity")
-	m.changes = f.counterVec("xiaowei_finding_changes_total", "Findings opened (new), resolved and reopened by completed runs.", "job", "change")
-	m.rejected = f.gaugeVec("xiaowei_rows_rejected", "Input rows rejected in the job's last completed run.", "job")
-	m.rejectedTotal = f.counterVec("xiaowei_rows_rejected_total", "Input rows rejected, summed over completed runs.", "job")
-	m.lastSuccess = f.gaugeVec("xiaowei_last_success_timestamp_seconds", "Unix time the job last completed a run in this instance.", "job")
-	m.running = f.gaugeVec("xiaowei_job_running", "1 while the job runs in this instance.", "job")
-	m.outDirBytes = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xiaowei_out_dir_bytes", Help: "Disk used by the run folders under out_dir, measured at the last retention pass."})
-	reg.MustRegister(m.outDirBytes)
-	m.retained = f.gaugeVec("xiaowei_retained_runs", "Runs kept after the last retention pass: run folders (dirs) and stored runs (db).", "kind")
-	m.pruned = f.counterVec("xiaowei_retention_removed_total", "Run folders (dirs) and stored runs (db) removed by retention.", "kind")
-	m.httpRequests = f.counterVec("xiaowei_http_requests_total", "HTTP requests served, by handler, method and status code.", "handler", "method", "code")
-	m.httpSeconds = f.histogramVec("xiaowei_http_request_duration_seconds", "HTTP request latency by handler and method.", httpBuckets, "handler", "method")
-	m.httpInFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "xiaowei_http_requests_in_flight", Help: "HTTP requests being served."})
-	reg.MustRegister(m.httpInFlight)
+	m.runs = f.NewCounterVec(prometheus.CounterOpts{Name: "xiaowei_runs_total", Help: "Job firings in this instance by outcome (completed, failed, canceled, locked: another instance holds the job, already_done: the slot has a completed run)."}, []string{"job", "outcome"})
+	m.runSeconds = f.NewHistogramVec(prometheus.HistogramOpts{Name: "xiaowei_run_duration_seconds", Help: "Wall time of a job firing that ran, by outcome.", Buckets: runBuckets}, []string{"job", "outcome"})
+	m.stageSeconds = f.NewHistogramVec(prometheus.HistogramOpts{Name: "xiaowei_stage_duration_seconds", Help: "Seconds per run stage (load, scope, detect:<family>, evaluate, post steps, write, record) of completed runs.", Buckets: stageBuckets}, []string{"job", "stage"})
+	m.findings = f.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaowei_findings", Help: "Findings of the job's last completed run by family and severity."}, []string{"job", "family", "severity"})
+	m.changes = f.NewCounterVec(prometheus.CounterOpts{Name: "xiaowei_finding_changes_total", Help: "Findings opened (new), resolved and reopened by completed runs."}, []string{"job", "change"})
+	m.rejected = f.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaowei_rows_rejected", Help: "Input rows rejected in the job's last completed run."}, []string{"job"})
+	m.rejectedTotal = f.NewCounterVec(prometheus.CounterOpts{Name: "xiaowei_rows_rejected_total", Help: "Input rows rejected, summed over completed runs."}, []string{"job"})
+	m.lastSuccess = f.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaowei_last_success_timestamp_seconds", Help: "Unix time the job last completed a run in this instance."}, []string{"job"})
+	m.running = f.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaowei_job_running", Help: "1 while the job runs in this instance."}, []string{"job"})
+	m.outDirBytes = f.NewGauge(prometheus.GaugeOpts{Name: "xiaowei_out_dir_bytes", Help: "Disk used by the run folders under out_dir, measured at the last retention pass."})
+	m.retained = f.NewGaugeVec(prometheus.GaugeOpts{Name: "xiaowei_retained_runs", Help: "Runs kept after the last retention pass: run folders (dirs) and stored runs (db)."}, []string{"kind"})
+	m.pruned = f.NewCounterVec(prometheus.CounterOpts{Name: "xiaowei_retention_removed_total", Help: "Run folders (dirs) and stored runs (db) removed by retention."}, []string{"kind"})
+	m.httpRequests = f.NewCounterVec(prometheus.CounterOpts{Name: "xiaowei_http_requests_total", Help: "HTTP requests served, by handler, method and status code."}, []string{"handler", "method", "code"})
+	m.httpSeconds = f.NewHistogramVec(prometheus.HistogramOpts{Name: "xiaowei_http_request_duration_seconds", Help: "HTTP request latency by handler and method.", Buckets: httpBuckets}, []string{"handler", "method"})
+	m.httpInFlight = f.NewGauge(prometheus.GaugeOpts{Name: "xiaowei_http_requests_in_flight", Help: "HTTP requests being served."})
 	return m
-}
-
-// promauto registers on a given registry (the library's promauto package
-// does too; this keeps the help text and labels on one line each).
-type promauto struct{ reg *prometheus.Registry }
-
-func (p promauto) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
-	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
-	p.reg.MustRegister(v)
-	return v
-}
-
-func (p promauto) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
-	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
-	p.reg.MustRegister(v)
-	return v
-}
-
-func (p promauto) histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
-	v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
-	p.reg.MustRegister(v)
-	return v
 }
 
 // Registry is where other parts of the service (the workbench) register
