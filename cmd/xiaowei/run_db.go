@@ -109,24 +109,26 @@ func prepareShard(ctx context.Context, st *store.Store, o *run.Options, spec, gr
 	if err := st.BeginShard(ctx, group, job, sp, o.Scope.AsOf, versionString()); err != nil {
 		return err
 	}
-	o.Shard = &sp
-	// A shard reads the villages and cases, then only its rows of the big
-	// tables; every shard balances on the database's row counts.
-	vr, err := st.VillageRows(ctx)
-	if err != nil {
-		return err
-	}
-	o.ShardRows = vr
-	o.Source = func(ctx context.Context) (*load.Dataset, error) {
-		return st.ReadDatasetPlanned(ctx, nil, &store.ReadPlan{Later: []string{"ledger", "disclosures", "payments"},
-			Filters: func(first *load.Dataset) (map[string]*load.RowFilter, error) { return run.ShardFilters(first, sp, vr) }})
-	}
 	// markFailed records the shard failed; the run's context may be the
 	// one cancelled, so it records with a fresh one.
 	markFailed := func(ctx context.Context, err error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		st.FailShard(fctx, group, sp, err)
+	}
+	o.Shard = &sp
+	// A shard reads the villages and cases, then only its rows of the big
+	// tables; every shard balances on the database's row counts.
+	vr, err := st.VillageRows(ctx)
+	if err != nil {
+		// begun but not run: say so, or finish --wait waits for it
+		markFailed(ctx, err)
+		return err
+	}
+	o.ShardRows = vr
+	o.Source = func(ctx context.Context) (*load.Dataset, error) {
+		return st.ReadDatasetPlanned(ctx, nil, &store.ReadPlan{Later: []string{"ledger", "disclosures", "payments"},
+			Filters: func(first *load.Dataset) (map[string]*load.RowFilter, error) { return run.ShardFilters(first, sp, vr) }})
 	}
 	*fail = func(ctx context.Context, err error) {
 		defer st.Close()
