@@ -173,28 +173,22 @@ func (l *loader) rejectBadCell(c *column, i int, s string) bool {
 func (l *loader) setMoney(c *column, i int, f money.Fen, raw string) {
 	c.valid[i] = true
 	c.i64[i] = f
-	if !money.InRange(f) {
-		if raw == "" {
-			raw = money.Format(f)
+	reason := "" // stays "" out of range: that reason quotes raw
+	if money.InRange(f) {
+		if reason = c.addAbs(f); reason == "" && c.check != nil {
+			reason = c.check(f)
 		}
-		l.reject(i, c.name, raw, money.RangeError(raw).Error())
-		return
-	}
-	if reason := c.addAbs(f); reason != "" {
-		if raw == "" {
-			raw = money.Format(f)
-		}
-		l.reject(i, c.name, raw, reason)
-		return
-	}
-	if c.check != nil {
-		if reason := c.check(f); reason != "" {
-			if raw == "" {
-				raw = money.Format(f)
-			}
-			l.reject(i, c.name, raw, reason)
+		if reason == "" {
+			return
 		}
 	}
+	if raw == "" {
+		raw = money.Format(f)
+	}
+	if reason == "" {
+		reason = money.RangeError(raw).Error()
+	}
+	l.reject(i, c.name, raw, reason)
 }
 
 // addAbs adds |f| to the column's absolute total; "" = ok, else the
