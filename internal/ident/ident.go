@@ -247,6 +247,12 @@ func Upgraded(s string) bool {
 	return upgradable(t)
 }
 
+// Plain says whether the one value b is already normal for k: PlainBytes,
+// and for person ids not a 15-digit ID number (normal only as Upgrade15).
+func Plain(b []byte, k Kind) bool {
+	return PlainBytes(b, k) && (k != Person || !upgradable(b))
+}
+
 // PlainColumn is PlainBytes for a whole string column given its value
 // bytes and offsets (len+1 entries, as Arrow keeps them): for person ids it
 // also looks at each 15-byte value, since a plain 15-digit ID number is

@@ -272,3 +272,21 @@ func TestPartBytesAndLines(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitMatchesUpgradedIDs: a person's row written with the 15-digit ID
+// number is the same person as the 18-digit form a cadres row uses (the run
+// upgrades it, ident.Upgrade15), so it is copied to the cadre's county as
+// in a whole run.
+func TestSplitMatchesUpgradedIDs(t *testing.T) {
+	plan := splitFiles(t, map[string]string{
+		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\n" +
+			"A1,a1,TA,ta,CA,ca\nB1,b1,TB,tb,CB,cb\n",
+		"cadres.csv": "person_id,village_id,role,term_start,term_end\n511002196001011328,A1,director,2020-01-01,\n",
+		"persons.csv": "person_id,name,gender,birth_date,household_id,relation_to_head,village_id,death_date\n" +
+			"511002600101132,c,F,1960-01-01,H1,head,B1,\n",
+	})
+	got, _ := readPart(t, plan.Parts[0], "persons")
+	if !strings.Contains(got, "511002600101132,c,") {
+		t.Errorf("the cadre's county lacks their persons row written in 15 digits:\n%s", got)
+	}
+}
