@@ -149,24 +149,22 @@ func (l *loader) setString(c *column, i int, s string) {
 // rejectBadCell rejects a cell no column kind can hold (too large, or
 // with a NUL byte), leaving it null; false when the cell is fine.
 func (l *loader) rejectBadCell(c *column, i int, s string) bool {
-	if len(s) > MaxCell {
-		c.valid[i] = false
-		if c.str != nil {
-			c.str[i] = ""
-		}
-		l.reject(i, c.name, shownValue(s), fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell))
-		return true
-	}
-	if strings.IndexByte(s, 0) >= 0 {
+	var reason string
+	switch {
+	case len(s) > MaxCell:
+		reason = fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell)
+	case strings.IndexByte(s, 0) >= 0:
 		// NUL is never text: a binary file or a broken converter.
-		c.valid[i] = false
-		if c.str != nil {
-			c.str[i] = ""
-		}
-		l.reject(i, c.name, shownValue(s), "contains a NUL byte (binary data, not text)")
-		return true
+		reason = "contains a NUL byte (binary data, not text)"
+	default:
+		return false
 	}
-	return false
+	c.valid[i] = false
+	if c.str != nil {
+		c.str[i] = ""
+	}
+	l.reject(i, c.name, shownValue(s), reason)
+	return true
 }
 
 // setMoney stores fen; raw is the value as read, for the reject ("" = format f).
