@@ -130,7 +130,6 @@ func (l *loader) setString(c *column, i int, s string) {
 			l.reject(i, c.name, s, "want a whole number")
 			return
 		}
-		c.valid[i] = true
 		c.i64[i] = v
 	case contract.Bool:
 		switch s {
