@@ -170,22 +170,32 @@ func (l *loader) rejectBadCell(c *column, i int, s string) bool {
 func (l *loader) setMoney(c *column, i int, f money.Fen, raw string) {
 	c.valid[i] = true
 	c.i64[i] = f
-	reason := "" // stays "" out of range: that reason quotes raw
+	if shown, reason := c.moneyProblem(f, raw); reason != "" {
+		l.reject(i, c.name, shown, reason)
+	}
+}
+
+// moneyProblem is why amount f cannot be loaded into c ("" = it can), and
+// the value to show for it: raw, or f formatted when raw is "". The checks
+// are the range, the column's absolute total (f is added to it when in
+// range) and the column's own check; both load paths (setMoney, and the
+// native Parquet path's checkMoney) apply them through here.
+func (c *column) moneyProblem(f money.Fen, raw string) (shown, reason string) {
 	if money.InRange(f) {
 		if reason = c.addAbs(f); reason == "" && c.check != nil {
 			reason = c.check(f)
 		}
 		if reason == "" {
-			return
+			return "", ""
 		}
 	}
 	if raw == "" {
 		raw = money.Format(f)
 	}
-	if reason == "" {
+	if reason == "" { // out of range: the reason quotes the value
 		reason = money.RangeError(raw).Error()
 	}
-	l.reject(i, c.name, raw, reason)
+	return raw, reason
 }
 
 // addAbs adds |f| to the column's absolute total; "" = ok, else the

@@ -16,7 +16,6 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
-	"github.com/neijiang/xiaowei/internal/money"
 )
 
 // The native path's column checks: the per-cell rules of setString,
@@ -54,20 +53,8 @@ func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
 		if nulls && a.IsNull(i) {
 			continue
 		}
-		if !money.InRange(v) {
-			s := money.Format(v)
-			nc.reject(i, c.name, s, money.RangeError(s).Error())
-			continue
-		}
-		if reason := c.addAbs(v); reason != "" {
-			nc.reject(i, c.name, money.Format(v), reason)
-			continue
-		}
-		if c.check == nil {
-			continue
-		}
-		if reason := c.check(money.Fen(v)); reason != "" {
-			nc.reject(i, c.name, money.Format(money.Fen(v)), reason)
+		if shown, reason := c.moneyProblem(v, ""); reason != "" {
+			nc.reject(i, c.name, shown, reason)
 		}
 	}
 }
