@@ -34,5 +34,8 @@ func FuzzNormalize(f *testing.F) {
 		if PlainColumn([]byte(s), []int32{0, int32(len(s))}, k) && changed {
 			t.Fatalf("PlainColumn(%q) but Normalize changes it to %q", s, n)
 		}
+		if Plain([]byte(s), k) && changed {
+			t.Fatalf("Plain(%q) but Normalize changes it to %q", s, n)
+		}
 	})
 }

@@ -14,10 +14,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/neijiang/xiaowei/internal/civil"
 )
 
 // Kind says how a column is normalised.
@@ -210,14 +213,7 @@ func upgradable[T string | []byte](s T) bool {
 	y := 1900 + int(s[6]-'0')*10 + int(s[7]-'0')
 	m := int(s[8]-'0')*10 + int(s[9]-'0')
 	d := int(s[10]-'0')*10 + int(s[11]-'0')
-	if m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
-	if m == 2 && y%4 == 0 && y != 1900 { // 1900 is the only non-leap year%4 in range
-		days = 29
-	}
-	return d <= days
+	return m >= 1 && m <= 12 && d >= 1 && d <= civil.DaysIn(y, time.Month(m))
 }
 
 // Upgrade15 returns the 18-digit form of a first-generation 15-digit ID
@@ -249,6 +245,12 @@ func Upgrade15(s string) (string, bool) {
 func Upgraded(s string) bool {
 	t, _ := Normalize(s, Code) // Person differs only in x, which no 15-digit number holds
 	return upgradable(t)
+}
+
+// Plain says whether the one value b is already normal for k: PlainBytes,
+// and for person ids not a 15-digit ID number (normal only as Upgrade15).
+func Plain(b []byte, k Kind) bool {
+	return PlainBytes(b, k) && (k != Person || !upgradable(b))
 }
 
 // PlainColumn is PlainBytes for a whole string column given its value

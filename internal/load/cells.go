@@ -130,7 +130,6 @@ func (l *loader) setString(c *column, i int, s string) {
 			l.reject(i, c.name, s, "want a whole number")
 			return
 		}
-		c.valid[i] = true
 		c.i64[i] = v
 	case contract.Bool:
 		switch s {
@@ -149,52 +148,54 @@ func (l *loader) setString(c *column, i int, s string) {
 // rejectBadCell rejects a cell no column kind can hold (too large, or
 // with a NUL byte), leaving it null; false when the cell is fine.
 func (l *loader) rejectBadCell(c *column, i int, s string) bool {
-	if len(s) > MaxCell {
-		c.valid[i] = false
-		if c.str != nil {
-			c.str[i] = ""
-		}
-		l.reject(i, c.name, shownValue(s), fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell))
-		return true
-	}
-	if strings.IndexByte(s, 0) >= 0 {
+	var reason string
+	switch {
+	case len(s) > MaxCell:
+		reason = fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell)
+	case strings.IndexByte(s, 0) >= 0:
 		// NUL is never text: a binary file or a broken converter.
-		c.valid[i] = false
-		if c.str != nil {
-			c.str[i] = ""
-		}
-		l.reject(i, c.name, shownValue(s), "contains a NUL byte (binary data, not text)")
-		return true
+		reason = "contains a NUL byte (binary data, not text)"
+	default:
+		return false
 	}
-	return false
+	c.valid[i] = false
+	if c.str != nil {
+		c.str[i] = ""
+	}
+	l.reject(i, c.name, shownValue(s), reason)
+	return true
 }
 
 // setMoney stores fen; raw is the value as read, for the reject ("" = format f).
 func (l *loader) setMoney(c *column, i int, f money.Fen, raw string) {
 	c.valid[i] = true
 	c.i64[i] = f
-	if !money.InRange(f) {
-		if raw == "" {
-			raw = money.Format(f)
-		}
-		l.reject(i, c.name, raw, money.RangeError(raw).Error())
-		return
+	if shown, reason := c.moneyProblem(f, raw); reason != "" {
+		l.reject(i, c.name, shown, reason)
 	}
-	if reason := c.addAbs(f); reason != "" {
-		if raw == "" {
-			raw = money.Format(f)
+}
+
+// moneyProblem is why amount f cannot be loaded into c ("" = it can), and
+// the value to show for it: raw, or f formatted when raw is "". The checks
+// are the range, the column's absolute total (f is added to it when in
+// range) and the column's own check; both load paths (setMoney, and the
+// native Parquet path's checkMoney) apply them through here.
+func (c *column) moneyProblem(f money.Fen, raw string) (shown, reason string) {
+	if money.InRange(f) {
+		if reason = c.addAbs(f); reason == "" && c.check != nil {
+			reason = c.check(f)
 		}
-		l.reject(i, c.name, raw, reason)
-		return
-	}
-	if c.check != nil {
-		if reason := c.check(f); reason != "" {
-			if raw == "" {
-				raw = money.Format(f)
-			}
-			l.reject(i, c.name, raw, reason)
+		if reason == "" {
+			return "", ""
 		}
 	}
+	if raw == "" {
+		raw = money.Format(f)
+	}
+	if reason == "" { // out of range: the reason quotes the value
+		reason = money.RangeError(raw).Error()
+	}
+	return raw, reason
 }
 
 // addAbs adds |f| to the column's absolute total; "" = ok, else the

@@ -203,7 +203,8 @@ func (l *loader) commit(ctx context.Context, estimateRows func() int) error {
 	for i := 0; i < l.n; i++ {
 		if !l.bad[i] && len(l.keyCols) > 0 {
 			if first, dup := l.checkKey(i); dup {
-				l.reject(i, strings.Join(l.spec.Key, ","), l.keyValues(i), fmt.Sprintf("duplicate key %s, first on %s %d", l.describeKey(i), l.lineWord, first.line))
+				cell := l.keyCell(i)
+				l.reject(i, strings.Join(l.spec.Key, ","), keyValues(l.keyCols, cell), fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(l.keyCols, cell), l.lineWord, first.line))
 			}
 		}
 		if l.bad[i] {

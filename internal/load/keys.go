@@ -52,7 +52,7 @@ func (l *loader) checkKey(i int) (first keyRef, dup bool) {
 	if l.overflow == nil {
 		l.overflow = map[string]keyRef{}
 	}
-	k := l.joinKey(i)
+	k := joinKey(l.keyCols, l.keyCell(i))
 	if prev, ok := l.overflow[k]; ok {
 		return prev, true
 	}
@@ -60,32 +60,43 @@ func (l *loader) checkKey(i int) (first keyRef, dup bool) {
 	return ref, false
 }
 
-func (l *loader) joinKey(i int) string {
+// keyCell gives key column j's cell of staged row i.
+func (l *loader) keyCell(i int) func(j int) string {
+	return func(j int) string { return l.keyCols[j].str[i] }
+}
+
+// joinKey, keyValues and describeKey show one row's key, cell(j) being
+// key column j's (cols[j]) cell; shared by the per-cell and native paths.
+
+// joinKey is the row's key as one exact map key.
+func joinKey(cols []*column, cell func(j int) string) string {
 	var sb strings.Builder
-	for _, c := range l.keyCols {
-		sb.WriteString(c.str[i])
+	for j := range cols {
+		sb.WriteString(cell(j))
 		sb.WriteByte(0)
 	}
 	return sb.String()
 }
 
-func (l *loader) keyValues(i int) string {
-	vals := make([]string, len(l.keyCols))
-	for j, c := range l.keyCols {
-		vals[j] = c.str[i]
+// keyValues is the key cells joined by commas, for a reject's value.
+func keyValues(cols []*column, cell func(j int) string) string {
+	vals := make([]string, len(cols))
+	for j := range cols {
+		vals[j] = cell(j)
 	}
 	return strings.Join(vals, ",")
 }
 
-func (l *loader) describeKey(i int) string {
+// describeKey is "name=value, ..." for a reject's reason.
+func describeKey(cols []*column, cell func(j int) string) string {
 	var sb strings.Builder
-	for j, c := range l.keyCols {
+	for j, c := range cols {
 		if j > 0 {
 			sb.WriteString(", ")
 		}
 		sb.WriteString(c.name)
 		sb.WriteByte('=')
-		sb.WriteString(c.str[i])
+		sb.WriteString(cell(j))
 	}
 	return sb.String()
 }

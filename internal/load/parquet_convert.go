@@ -33,16 +33,22 @@ func isStringType(dt arrow.DataType) bool {
 	return false
 }
 
-func convString(l *loader, c *column, arr arrow.Array, n int) {
-	a := arr.(stringer)
-	for i := 0; i < n; i++ {
-		if a.IsNull(i) {
-			l.setNull(c, i)
-		} else {
-			l.setString(c, i, a.Value(i))
+// cells is the loop every converter shares: a null cell is staged as null,
+// any other is handed to set.
+func cells[A arrow.Array](set func(l *loader, c *column, a A, i int)) converter {
+	return func(l *loader, c *column, arr arrow.Array, n int) {
+		a := arr.(A)
+		for i := 0; i < n; i++ {
+			if a.IsNull(i) {
+				l.setNull(c, i)
+			} else {
+				set(l, c, a, i)
+			}
 		}
 	}
 }
+
+var convString = cells(func(l *loader, c *column, a stringer, i int) { l.setString(c, i, a.Value(i)) })
 
 // converterFor picks how a Parquet column becomes the contract kind; a type
 // that cannot carry the kind exactly is a whole-file error. It is the
@@ -55,15 +61,7 @@ func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 	}
 	if extra {
 		// Extra columns are kept as text whatever their type.
-		return func(l *loader, c *column, arr arrow.Array, n int) {
-			for i := 0; i < n; i++ {
-				if arr.IsNull(i) {
-					l.setNull(c, i)
-				} else {
-					l.setString(c, i, arr.ValueStr(i))
-				}
-			}
-		}, nil
+		return cells(func(l *loader, c *column, a arrow.Array, i int) { l.setString(c, i, a.ValueStr(i)) }), nil
 	}
 	bad := fmt.Errorf("column %s (%s) has Parquet/Arrow type %s: %w", c.name, c.kind, dt, ErrSchema)
 	switch c.kind {
@@ -77,30 +75,14 @@ func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 		}
 	case contract.Int:
 		if dt.ID() == arrow.INT64 {
-			return func(l *loader, c *column, arr arrow.Array, n int) {
-				a := arr.(*array.Int64)
-				for i := 0; i < n; i++ {
-					if a.IsNull(i) {
-						l.setNull(c, i)
-					} else {
-						c.valid[i] = true
-						c.i64[i] = a.Value(i)
-					}
-				}
-			}, nil
+			return cells(func(l *loader, c *column, a *array.Int64, i int) {
+				c.valid[i] = true
+				c.i64[i] = a.Value(i)
+			}), nil
 		}
 	case contract.Bool:
 		if dt.ID() == arrow.BOOL {
-			return func(l *loader, c *column, arr arrow.Array, n int) {
-				a := arr.(*array.Boolean)
-				for i := 0; i < n; i++ {
-					if a.IsNull(i) {
-						l.setNull(c, i)
-					} else {
-						l.setBool(c, i, a.Value(i))
-					}
-				}
-			}, nil
+			return cells(func(l *loader, c *column, a *array.Boolean, i int) { l.setBool(c, i, a.Value(i)) }), nil
 		}
 	}
 	return nil, bad
@@ -111,39 +93,16 @@ func converterFor(c *column, f arrow.Field, extra bool) (converter, error) {
 func dateConverter(dt arrow.DataType) converter {
 	switch t := dt.(type) {
 	case *arrow.Date32Type:
-		return func(l *loader, c *column, arr arrow.Array, n int) {
-			a := arr.(*array.Date32)
-			for i := 0; i < n; i++ {
-				if a.IsNull(i) {
-					l.setNull(c, i)
-				} else {
-					l.setDate(c, i, civil.Date(a.Value(i)))
-				}
-			}
-		}
+		return cells(func(l *loader, c *column, a *array.Date32, i int) { l.setDate(c, i, civil.Date(a.Value(i))) })
 	case *arrow.Date64Type:
-		return func(l *loader, c *column, arr arrow.Array, n int) {
-			a := arr.(*array.Date64)
-			for i := 0; i < n; i++ {
-				if a.IsNull(i) {
-					l.setNull(c, i)
-				} else {
-					l.setDate(c, i, civil.FromTime(a.Value(i).ToTime().In(civil.Shanghai)))
-				}
-			}
-		}
+		return cells(func(l *loader, c *column, a *array.Date64, i int) {
+			l.setDate(c, i, civil.FromTime(a.Value(i).ToTime().In(civil.Shanghai)))
+		})
 	case *arrow.TimestampType:
 		unit := t.Unit
-		return func(l *loader, c *column, arr arrow.Array, n int) {
-			a := arr.(*array.Timestamp)
-			for i := 0; i < n; i++ {
-				if a.IsNull(i) {
-					l.setNull(c, i)
-				} else {
-					l.setDate(c, i, civil.FromTime(a.Value(i).ToTime(unit).In(civil.Shanghai)))
-				}
-			}
-		}
+		return cells(func(l *loader, c *column, a *array.Timestamp, i int) {
+			l.setDate(c, i, civil.FromTime(a.Value(i).ToTime(unit).In(civil.Shanghai)))
+		})
 	}
 	return nil
 }
@@ -158,16 +117,7 @@ func moneyConverter(c *column, f arrow.Field) (converter, error) {
 		if k, ok := f.Metadata.GetValue("kind"); !ok || k != contract.Money.String() {
 			return nil, fmt.Errorf("column %s is int64 without field metadata kind=money, so its unit (yuan or fen) is unknown: %w", c.name, ErrSchema)
 		}
-		return func(l *loader, c *column, arr arrow.Array, n int) {
-			a := arr.(*array.Int64)
-			for i := 0; i < n; i++ {
-				if a.IsNull(i) {
-					l.setNull(c, i)
-				} else {
-					l.setMoney(c, i, a.Value(i), "")
-				}
-			}
-		}, nil
+		return cells(func(l *loader, c *column, a *array.Int64, i int) { l.setMoney(c, i, a.Value(i), "") }), nil
 	case *arrow.Decimal128Type:
 		if t.Scale < 0 || t.Scale > 2 {
 			return nil, fmt.Errorf("column %s is decimal with scale %d; money has at most two decimals: %w", c.name, t.Scale, ErrSchema)
@@ -177,24 +127,17 @@ func moneyConverter(c *column, f arrow.Field) (converter, error) {
 			mul *= 10
 		}
 		scale := t.Scale
-		return func(l *loader, c *column, arr arrow.Array, n int) {
-			a := arr.(*array.Decimal128)
-			for i := 0; i < n; i++ {
-				if a.IsNull(i) {
-					l.setNull(c, i)
-					continue
-				}
-				v := a.Value(i)
-				hi, lo := v.HighBits(), v.LowBits()
-				fits := (hi == 0 && lo>>63 == 0) || (hi == -1 && lo>>63 == 1)
-				x := int64(lo)
-				if !fits || x > math.MaxInt64/mul || x < math.MinInt64/mul {
-					l.reject(i, c.name, v.ToString(scale), "amount too large")
-					continue
-				}
-				l.setMoney(c, i, money.Fen(x*mul), "")
+		return cells(func(l *loader, c *column, a *array.Decimal128, i int) {
+			v := a.Value(i)
+			hi, lo := v.HighBits(), v.LowBits()
+			fits := (hi == 0 && lo>>63 == 0) || (hi == -1 && lo>>63 == 1)
+			x := int64(lo)
+			if !fits || x > math.MaxInt64/mul || x < math.MinInt64/mul {
+				l.reject(i, c.name, v.ToString(scale), "amount too large")
+				return
 			}
-		}, nil
+			l.setMoney(c, i, money.Fen(x*mul), "")
+		}), nil
 	}
 	return nil, nil
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
-	"github.com/neijiang/xiaowei/internal/money"
 )
 
 // The native path's column checks: the per-cell rules of setString,
@@ -54,20 +53,8 @@ func (nc *nativeCheck) checkMoney(c *column, a *array.Int64) {
 		if nulls && a.IsNull(i) {
 			continue
 		}
-		if !money.InRange(v) {
-			s := money.Format(v)
-			nc.reject(i, c.name, s, money.RangeError(s).Error())
-			continue
-		}
-		if reason := c.addAbs(v); reason != "" {
-			nc.reject(i, c.name, money.Format(v), reason)
-			continue
-		}
-		if c.check == nil {
-			continue
-		}
-		if reason := c.check(money.Fen(v)); reason != "" {
-			nc.reject(i, c.name, money.Format(money.Fen(v)), reason)
+		if shown, reason := c.moneyProblem(v, ""); reason != "" {
+			nc.reject(i, c.name, shown, reason)
 		}
 	}
 }
@@ -231,21 +218,22 @@ func (nc *nativeCheck) checkKeys() {
 				if overflow == nil {
 					overflow = map[string]keyRef{}
 				}
-				k := ka.joinKey(i)
+				k := joinKey(ka.cols, ka.cell(i))
 				if prev, dup = overflow[k]; !dup {
 					overflow[k] = ref
 				}
 			}
 		}
 		if dup {
-			nc.reject(i, strings.Join(l.spec.Key, ","), ka.keyValues(i),
-				fmt.Sprintf("duplicate key %s, first on %s %d", ka.describeKey(i), l.lineWord, prev.line))
+			cell := ka.cell(i)
+			nc.reject(i, strings.Join(l.spec.Key, ","), keyValues(ka.cols, cell),
+				fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(ka.cols, cell), l.lineWord, prev.line))
 		}
 	}
 }
 
-// keyArrays are a table's key columns as arrays; joinKey, keyValues and
-// describeKey as in keys.go, over the arrays.
+// keyArrays are a table's key columns as arrays, for keys.go's joinKey,
+// keyValues and describeKey.
 type keyArrays struct {
 	keys []*array.String
 	cols []*column
@@ -259,32 +247,7 @@ func (keyArrays) value(a *array.String, i int) string {
 	return a.Value(i)
 }
 
-func (ka keyArrays) joinKey(i int) string {
-	var sb strings.Builder
-	for _, a := range ka.keys {
-		sb.WriteString(ka.value(a, i))
-		sb.WriteByte(0)
-	}
-	return sb.String()
-}
-
-func (ka keyArrays) keyValues(i int) string {
-	vals := make([]string, len(ka.keys))
-	for j, a := range ka.keys {
-		vals[j] = ka.value(a, i)
-	}
-	return strings.Join(vals, ",")
-}
-
-func (ka keyArrays) describeKey(i int) string {
-	var sb strings.Builder
-	for j, a := range ka.keys {
-		if j > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(ka.cols[j].name)
-		sb.WriteByte('=')
-		sb.WriteString(ka.value(a, i))
-	}
-	return sb.String()
+// cell gives key column j's cell of row i.
+func (ka keyArrays) cell(i int) func(j int) string {
+	return func(j int) string { return ka.value(ka.keys[j], i) }
 }

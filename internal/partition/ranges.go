@@ -49,8 +49,11 @@ func (p *Part) Open(table string) (r io.ReadCloser, size int64, ok bool, err err
 	if err != nil {
 		return nil, 0, true, err
 	}
-	return &rangeReader{f: f, path: t.Path, head: t.Head, rs: t.Ranges}, int64(len(t.Head)) + t.Bytes, true, nil
+	return &rangeReader{f: f, path: t.Path, head: t.Head, rs: t.Ranges}, t.Size(), true, nil
 }
+
+// Size is the bytes Open gives for the table: the header and the ranges.
+func (t *Ranges) Size() int64 { return int64(len(t.Head)) + t.Bytes }
 
 // Line maps a line of the county's table as Open gives it (the header is
 // line 1) back to the line of the input file.

@@ -58,7 +58,7 @@ func (r *records) header() ([]string, error) {
 // field of printable ASCII (nearly every one) is returned as is, no copy.
 func (r *records) key(i int, k ident.Kind) ([]byte, bool) {
 	b, ok := r.field(i)
-	if !ok || ident.PlainBytes(b, k) {
+	if !ok || ident.Plain(b, k) {
 		return b, ok
 	}
 	s, _ := ident.Normalize(string(b), k)

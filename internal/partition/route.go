@@ -1,7 +1,7 @@
 package partition
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/ident"
@@ -111,12 +111,8 @@ func (s *splitter) route(t tableRoute, r *records, many []int32) (int32, []int32
 
 // addPart adds county p to the sorted set s.
 func addPart(s []int32, p int32) []int32 {
-	i := sort.Search(len(s), func(i int) bool { return s[i] >= p })
-	if i < len(s) && s[i] == p {
-		return s
+	if i, found := slices.BinarySearch(s, p); !found {
+		s = slices.Insert(s, i, p)
 	}
-	s = append(s, 0)
-	copy(s[i+1:], s[i:])
-	s[i] = p
 	return s
 }

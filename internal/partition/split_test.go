@@ -12,7 +12,6 @@ import (
 )
 
 func TestSplitCSV(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\n" +
 			"A1,a1,TA,ta,CA,ca\nB1,b1,TB,tb,CB,cb\nA2,a2,TA,ta,CA,ca\n",
@@ -25,15 +24,7 @@ func TestSplitCSV(t *testing.T) {
 		"payments.csv": "payment_id,case_id,person_id,program,period,amount,paid_on,account_no,account_holder_id\nY1,K1,PB,dibao,2024-03,100.00,2024-03-10,ACC,PB\nY2,K9,PQ,dibao,2024-03,100.00,2024-03-10,ACC,PQ\n",
 		"ledger.csv":   "entry_id,village_id,date,voucher_no,account,direction,amount,category,counterparty,summary,handled_by,approved_by\nE1,A2,2024-01-01,V1,cash,in,1.00,opening,,,,\nE2,B1,2024-01-01,V1,cash,in,1.00,opening,,,,\nE3,ZZ,2024-01-01,V1,cash,in,1.00,opening,,,,\n",
 	}
-	for n, s := range files {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	plan, err := SplitCSV(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := splitFiles(t, files)
 	if len(plan.Parts) != 2 || plan.Parts[0].County != "CA" || !plan.Parts[0].First || !plan.Parts[1].Villages["B1"] {
 		t.Fatalf("parts: %+v", plan.Parts)
 	}
@@ -82,7 +73,6 @@ func TestSplitCSV(t *testing.T) {
 // a case in another is copied to exactly those two counties, with the
 // kinship rows naming them; nothing else is copied.
 func TestSplitCopiesOnlyWhereRead(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\n" +
 			"A1,a1,TA,ta,CA,ca\nB1,b1,TB,tb,CB,cb\nC1,c1,TC,tc,CC,cc\n",
@@ -93,15 +83,7 @@ func TestSplitCopiesOnlyWhereRead(t *testing.T) {
 			"PH,h,F,1980-01-01,H3,head,A1,\nPB,b,F,1980-01-01,H2,head,B1,\nPC,c,F,1980-01-01,H4,head,C1,\n",
 		"kinship.csv": "person_id,relative_id,relation\nPB,PH,sibling\nPC,PQ,other\n",
 	}
-	for n, s := range files {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	plan, err := SplitCSV(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := splitFiles(t, files)
 	for _, c := range []struct {
 		name        string
 		part        int
@@ -191,11 +173,23 @@ func TestRecords(t *testing.T) {
 // TestSplitHashesInput: the plan carries each input file's SHA-256 (the
 // manifest's), computed while splitting.
 func TestSplitHashesInput(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\nA1,a1,TA,ta,CA,ca\n",
 		"ledger.csv":   "entry_id,village_id,date,voucher_no,account,direction,amount,category,counterparty,summary,handled_by,approved_by\nE1,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\n",
 	}
+	plan := splitFiles(t, files)
+	for n, s := range files {
+		sum := sha256.Sum256([]byte(s))
+		if got, want := plan.SHA256[strings.TrimSuffix(n, ".csv")], hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("%s: sha256 %s, want %s", n, got, want)
+		}
+	}
+}
+
+// splitFiles writes files (name -> content) to a new directory and splits it.
+func splitFiles(t *testing.T, files map[string]string) *Plan {
+	t.Helper()
+	dir := t.TempDir()
 	for n, s := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
 			t.Fatal(err)
@@ -205,12 +199,7 @@ func TestSplitHashesInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for n, s := range files {
-		sum := sha256.Sum256([]byte(s))
-		if got, want := plan.SHA256[strings.TrimSuffix(n, ".csv")], hex.EncodeToString(sum[:]); got != want {
-			t.Errorf("%s: sha256 %s, want %s", n, got, want)
-		}
-	}
+	return plan
 }
 
 func readPart(t *testing.T, p Part, table string) (string, bool) {
@@ -237,7 +226,6 @@ func readPart(t *testing.T, p Part, table string) (string, bool) {
 // byte for byte (CRLF, quoted newlines, a last line without newline kept),
 // and its lines map back to the input's.
 func TestPartBytesAndLines(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\r\n" +
 			"A1,a1,TA,ta,CA,ca\r\nB1,b1,TB,tb,CB,cb\r\n",
@@ -249,15 +237,7 @@ func TestPartBytesAndLines(t *testing.T) {
 			"E4,A1,2024-01-01,V1,cash,in,1.00,opening,,,,\n" + // line 7
 			"E5,B1,2024-01-01,V1,cash,in,1.00,opening,,,,", // line 8, no newline
 	}
-	for n, s := range files {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	plan, err := SplitCSV(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := splitFiles(t, files)
 	head := "entry_id,village_id,date,voucher_no,account,direction,amount,category,counterparty,summary,handled_by,approved_by\n"
 	a, _ := readPart(t, plan.Parts[0], "ledger")
 	b, _ := readPart(t, plan.Parts[1], "ledger")
@@ -290,5 +270,23 @@ func TestPartBytesAndLines(t *testing.T) {
 				t.Errorf("line %d maps to %d, want %d", c.got, l, c.want)
 			}
 		})
+	}
+}
+
+// TestSplitMatchesUpgradedIDs: a person's row written with the 15-digit ID
+// number is the same person as the 18-digit form a cadres row uses (the run
+// upgrades it, ident.Upgrade15), so it is copied to the cadre's county as
+// in a whole run.
+func TestSplitMatchesUpgradedIDs(t *testing.T) {
+	plan := splitFiles(t, map[string]string{
+		"villages.csv": "village_id,village_name,town_id,town_name,county_id,county_name\n" +
+			"A1,a1,TA,ta,CA,ca\nB1,b1,TB,tb,CB,cb\n",
+		"cadres.csv": "person_id,village_id,role,term_start,term_end\n511002196001011328,A1,director,2020-01-01,\n",
+		"persons.csv": "person_id,name,gender,birth_date,household_id,relation_to_head,village_id,death_date\n" +
+			"511002600101132,c,F,1960-01-01,H1,head,B1,\n",
+	})
+	got, _ := readPart(t, plan.Parts[0], "persons")
+	if !strings.Contains(got, "511002600101132,c,") {
+		t.Errorf("the cadre's county lacks their persons row written in 15 digits:\n%s", got)
 	}
 }

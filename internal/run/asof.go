@@ -2,7 +2,8 @@ package run
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
@@ -36,12 +37,7 @@ func (e *AsOfError) Error() string {
 func checkAsOf(tables map[string]*table.Table, asOf civil.Date) error {
 	var last civil.Date
 	where := ""
-	names := make([]string, 0, len(tables))
-	for n := range tables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(tables)) {
 		t := tables[n]
 		for _, c := range t.Cols {
 			if c.Kind != contract.Date {

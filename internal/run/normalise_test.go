@@ -33,20 +33,8 @@ func TestNormaliseTables(t *testing.T) {
 		"payments":      "Y1,B2 ,511002196001011328,dibao,2025-01,600.00,2025-01-10,6217-0000 0000-0001,511002196001011328\n",
 		"cadres":        "511002196202021418,511002101204,secretary,2021-01-01,\n",
 	}
-	callers := map[string]*table.Table{}
-	for name, rows := range src {
-		spec, _ := contract.Lookup(name)
-		tb, _, rejects, err := load.Table(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
-		if err != nil || len(rejects) > 0 {
-			t.Fatalf("%s: %v %v", name, err, rejects)
-		}
-		callers[name] = tb
-	}
-	defer func() {
-		for _, tb := range callers {
-			tb.Release()
-		}
-	}()
+	callers := loadRows(t, mem, src)
+	defer releaseAll(callers)
 	normal := maps.Clone(callers)
 	changes, err := normaliseTables(normal, callers, mem)
 	if err != nil {
@@ -107,20 +95,8 @@ func TestPipelineNormalisesBeforeScope(t *testing.T) {
 		"payments": "Y1,B2,511002196001011328,dibao,2025-01,600.00,2025-01-10,6217-0001,511002196001011328\n" +
 			"Y2,B2,511002196001011328,dibao,2025-07,600.00,2025-07-10,6217-0001,511002196001011328\n",
 	}
-	callers := map[string]*table.Table{}
-	for name, rows := range src {
-		spec, _ := contract.Lookup(name)
-		tb, _, rejects, err := load.Table(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
-		if err != nil || len(rejects) > 0 {
-			t.Fatalf("%s: %v %v", name, err, rejects)
-		}
-		callers[name] = tb
-	}
-	defer func() {
-		for _, tb := range callers {
-			tb.Release()
-		}
-	}()
+	callers := loadRows(t, mem, src)
+	defer releaseAll(callers)
 	for _, tc := range []struct {
 		name     string
 		villages []string
@@ -161,20 +137,8 @@ func TestNormaliseUpgrades15(t *testing.T) {
 			"511002451301232,错日期,F,1945-01-01,HH12,head,511002101204,\n",
 		"payments": "Y1,B2,511002196001011328,dibao,2025-01,600.00,2025-01-10,6217000000000001,511002196001011328\n",
 	}
-	callers := map[string]*table.Table{}
-	for name, rows := range src {
-		spec, _ := contract.Lookup(name)
-		tb, _, rejects, err := load.Table(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
-		if err != nil || len(rejects) > 0 {
-			t.Fatalf("%s: %v %v", name, err, rejects)
-		}
-		callers[name] = tb
-	}
-	defer func() {
-		for _, tb := range callers {
-			tb.Release()
-		}
-	}()
+	callers := loadRows(t, mem, src)
+	defer releaseAll(callers)
 	normal := maps.Clone(callers)
 	changes, err := normaliseTables(normal, callers, mem)
 	if err != nil {
@@ -202,5 +166,28 @@ func TestNormaliseUpgrades15(t *testing.T) {
 	}
 	if got := normal["persons"].Str("person_id").Value(2); got != "511002451301232" {
 		t.Errorf("a 15-digit value without a calendar birth date is kept as written, got %q", got)
+	}
+}
+
+// loadRows loads each table of src (contract table -> CSV rows without the
+// header) into mem, failing the test on any error or reject.
+func loadRows(t *testing.T, mem memory.Allocator, src map[string]string) map[string]*table.Table {
+	t.Helper()
+	tables := map[string]*table.Table{}
+	for name, rows := range src {
+		spec, _ := contract.Lookup(name)
+		tb, _, rejects, err := load.Table(context.Background(), spec, name, strings.NewReader(spec.Header()+"\n"+rows), load.Options{Mem: mem})
+		if err != nil || len(rejects) > 0 {
+			releaseAll(tables)
+			t.Fatalf("%s: %v %v", name, err, rejects)
+		}
+		tables[name] = tb
+	}
+	return tables
+}
+
+func releaseAll(tables map[string]*table.Table) {
+	for _, tb := range tables {
+		tb.Release()
 	}
 }

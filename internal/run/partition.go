@@ -131,7 +131,7 @@ func loadRules(o Options) (*rules.Set, []string, error) {
 func sources(part *partition.Part) map[string]load.Source {
 	out := map[string]load.Source{}
 	for name, t := range part.Tables {
-		out[name] = load.Source{Name: t.Path, Size: int64(len(t.Head)) + t.Bytes, Open: func() (io.ReadCloser, error) {
+		out[name] = load.Source{Name: t.Path, Size: t.Size(), Open: func() (io.ReadCloser, error) {
 			r, _, _, err := part.Open(name)
 			return r, err
 		}}
