@@ -27,7 +27,9 @@ func WriteParquet(path string, t *table.Table) (err error) {
 	rec := array.NewRecordBatch(schema, t.Rec.Columns(), t.Rec.NumRows())
 	defer rec.Release()
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	// The temp name has the shape run.RemoveStaleTemps cleans up after a
+	// killed run (".xiaowei-tmp-<name>.<digits>").
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".xiaowei-tmp-"+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -53,8 +55,24 @@ func WriteParquet(path string, t *table.Table) (err error) {
 	if err := fw.Close(); err != nil { // also closes tmp
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
+	// Synced before the rename, as WriteFileAtomic does: a crash must
+	// leave the old file or the whole new one, never an empty one.
+	if err := syncFile(tmp.Name()); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// syncFile flushes a closed file's data to disk (fsync through a new
+// descriptor: the Parquet writer closes its own).
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
