@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/ident"
 )
 
 // IDCheck is the GB 11643-1999 reading of an 18-character resident ID.
@@ -16,32 +17,22 @@ type IDCheck struct {
 	Gender     string // "M" when the 17th digit is odd, "F" when even
 }
 
-// weights and checkChars of ISO 7064 MOD 11-2 as GB 11643 uses them.
-var (
-	idWeights  = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	checkChars = "10X98765432"
-)
-
 // CheckID reads an ID number. It does not allocate.
 func CheckID(id string) IDCheck {
 	var r IDCheck
 	if len(id) != 18 {
 		return r
 	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		c := id[i]
-		if c < '0' || c > '9' {
-			return r
-		}
-		sum += int(c-'0') * idWeights[i]
+	expected, ok := ident.CheckDigit(id[:17])
+	if !ok {
+		return r
 	}
 	last := id[17]
 	if (last < '0' || last > '9') && last != 'X' {
 		return r
 	}
 	r.FormatOK = true
-	r.Expected = checkChars[sum%11]
+	r.Expected = expected
 	r.ChecksumOK = last == r.Expected
 	y := int(id[6]-'0')*1000 + int(id[7]-'0')*100 + int(id[8]-'0')*10 + int(id[9]-'0')
 	m := int(id[10]-'0')*10 + int(id[11]-'0')

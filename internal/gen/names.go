@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/ident"
 )
 
 var surnames = []string{"张", "王", "李", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "钟", "谭", "廖", "范", "石", "邹", "熊", "邱", "江", "雷", "龙", "史", "陶", "贺", "毛", "龚", "万", "严", "向", "汤"}
@@ -22,17 +23,11 @@ func personName(r *rand.Rand, surname string, male bool) string {
 	return n
 }
 
-const checkChars = "10X98765432"
-
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
-// checkDigit is GB 11643's ISO 7064 MOD 11-2 check character of the first 17.
+// checkDigit is GB 11643's check character of the first 17 (all digits
+// here: gen builds them).
 func checkDigit(first17 []byte) byte {
-	s := 0
-	for i := 0; i < 17; i++ {
-		s += int(first17[i]-'0') * idWeights[i]
-	}
-	return checkChars[s%11]
+	c, _ := ident.CheckDigit(first17)
+	return c
 }
 
 // personID builds a valid 18-character ID: county code, birth date, a

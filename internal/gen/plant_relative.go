@@ -2,6 +2,7 @@ package gen
 
 import (
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/ident"
 )
 
 // Relative plantings edit households, kinship and cases before payments are
@@ -190,7 +191,7 @@ func (v *village) plantBadID() {
 	if _, m := v.anyMember("", -1); m != nil {
 		pp := &v.persons[m.p]
 		b := []byte(pp.id)
-		b[17] = checkChars[(indexByte(checkChars, b[17])+1+v.r.IntN(10))%11]
+		b[17] = ident.CheckChars[(indexByte(ident.CheckChars, b[17])+1+v.r.IntN(10))%11]
 		pp.id = string(b)
 		v.expectSubj("DQ-BAD-ID", v.person(m.p))
 	}

@@ -191,11 +191,30 @@ func Normalize(s string, k Kind) (string, bool) {
 	return t, t != s
 }
 
-// idWeights and idCheckChars are ISO 7064 MOD 11-2 as GB 11643 uses them.
-var (
-	idWeights    = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	idCheckChars = "10X98765432"
-)
+// CheckChars are GB 11643's check characters, indexed by the weighted
+// sum mod 11 (ISO 7064 MOD 11-2).
+const CheckChars = "10X98765432"
+
+var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
+// CheckDigit is the GB 11643 (ISO 7064 MOD 11-2) check character of an ID
+// number's first 17 characters, which must be ASCII digits (ok is false
+// otherwise). The one place the project computes it: the loader's 15-digit
+// upgrade, DQ-BAD-ID and the generator all call it. It does not allocate.
+func CheckDigit[T string | []byte](first17 T) (c byte, ok bool) {
+	if len(first17) < 17 {
+		return 0, false
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		d := first17[i]
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		sum += int(d-'0') * idWeights[i]
+	}
+	return CheckChars[sum%11], true
+}
 
 // upgradable says whether s is a first-generation (GB 11643-1989) ID
 // number: 15 ASCII digits whose characters 7–12 are a calendar date
@@ -230,11 +249,7 @@ func Upgrade15(s string) (string, bool) {
 	copy(b[:6], s[:6])
 	b[6], b[7] = '1', '9'
 	copy(b[8:17], s[6:])
-	sum := 0
-	for i := 0; i < 17; i++ {
-		sum += int(b[i]-'0') * idWeights[i]
-	}
-	b[17] = idCheckChars[sum%11]
+	b[17], _ = CheckDigit(b[:17]) // upgradable: all digits
 	return string(b[:]), true
 }
 
