@@ -63,9 +63,15 @@ func writeRejects(dir string, ds *load.Dataset) error {
 // register's names are learned first), cells guarded against formulas.
 func RejectsCSV(ds *load.Dataset) ([]byte, error) {
 	var buf bytes.Buffer
-	m := mask.New(false)
-	m.LearnAll(ds.PersonNames())
-	if err := load.WriteRejects(&buf, load.MaskRejects(ds.Rejects, m)); err != nil {
+	rejects := ds.Rejects
+	if len(rejects) > 0 {
+		// learning the register's names is costly; a clean load has no
+		// values to mask
+		m := mask.New(false)
+		m.LearnAll(ds.PersonNames())
+		rejects = load.MaskRejects(rejects, m)
+	}
+	if err := load.WriteRejects(&buf, rejects); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -1,0 +1,97 @@
+package load
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// personsTable is a persons table with only a name column (nil = null).
+func personsTable(names []*string) *table.Table {
+	b := table.NewBuilder(memory.DefaultAllocator, "persons", []table.Col{{Name: "name", Kind: contract.Text}})
+	for _, n := range names {
+		if n != nil {
+			b.SetStr(0, *n)
+		}
+		b.Next()
+	}
+	return b.Finish()
+}
+
+func strp(s string) *string { return &s }
+
+func TestPersonNames(t *testing.T) {
+	cases := []struct {
+		name  string
+		rows  []*string
+		want  []string
+		table bool
+	}{
+		{name: "no persons table", want: nil},
+		{name: "empty register", table: true, rows: nil, want: []string{}},
+		{name: "duplicates, nulls and empty names", table: true,
+			rows: []*string{strp("王五"), nil, strp("张三"), strp(""), strp("王五"), strp("李四"), strp("张三")},
+			want: []string{"张三", "李四", "王五"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds := &Dataset{Tables: map[string]*table.Table{}}
+			if c.table {
+				ds.Tables["persons"] = personsTable(c.rows)
+				defer ds.Tables["persons"].Release()
+			}
+			want := slices.Clone(c.want)
+			slices.Sort(want)
+			if got := ds.PersonNames(); !slices.Equal(got, want) {
+				t.Fatalf("PersonNames = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestPersonNamesOnce: concurrent callers share one computation, and the
+// names stay valid after the table is released.
+func TestPersonNamesOnce(t *testing.T) {
+	pt := personsTable([]*string{strp("乙"), strp("甲"), strp("乙")})
+	ds := &Dataset{Tables: map[string]*table.Table{"persons": pt}}
+	got := make([][]string, 4)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i] = ds.PersonNames() })
+	}
+	wg.Wait()
+	pt.Release()
+	for i := range got {
+		if &got[i][0] != &got[0][0] {
+			t.Fatalf("caller %d got its own list; want one shared computation", i)
+		}
+	}
+	if want := []string{"乙", "甲"}; !slices.Equal(got[0], want) {
+		t.Fatalf("PersonNames = %q, want %q", got[0], want)
+	}
+}
+
+// BenchmarkPersonNames reports ns per register row for a register with
+// the province data's ratio of rows to distinct names.
+func BenchmarkPersonNames(b *testing.B) {
+	const rows = 200_000
+	names := make([]*string, rows)
+	for i := range names {
+		names[i] = strp(fmt.Sprintf("名%d", i%(rows/13)))
+	}
+	pt := personsTable(names)
+	defer pt.Release()
+	b.ResetTimer()
+	for b.Loop() {
+		if len(distinctNames(pt)) == 0 {
+			b.Fatal("no names")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/rows, "ns/row")
+}
