@@ -66,8 +66,22 @@ type Input struct {
 	// Altered lists the identifier values the run normalised before any
 	// detector ran (Tables hold the normal forms), for the data-quality
 	// view that reports them.
-	Altered  []ident.Change
+	Altered []ident.Change
+	// Views holds views other detectors built earlier in this run that
+	// this detector reads (see ViewReader), so it need not build them
+	// again. They are not the detector's: it must not release them.
+	Views    map[string]*table.Table
 	detector string
+}
+
+// ViewReader is implemented by a detector whose views read other
+// detectors' views (a declared view `from: cadre_relatives`). A run builds
+// the detectors such a view reads before it, when it builds them anyway,
+// and hands their views over in Input.Views instead of building them twice.
+type ViewReader interface {
+	// ReadsViews names the other detectors' views the wanted views read,
+	// directly or through the detector's own views.
+	ReadsViews(want map[string]bool) []string
 }
 
 // Setting returns the detector's setting for a village (village beats

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"sort"
 	"strings"
 	"time"
 
@@ -217,40 +216,6 @@ func plannedViews(plan *engine.Plan, scoped map[string]*table.Table, ev *Evaluat
 	}
 	plan.Rules = runnable
 	return views, want
-}
-
-// buildViews runs the detectors in name order, each building the views
-// wanted of it, and adds them to views. It returns the tables it built,
-// also on error, for the caller to release.
-func buildViews(ctx context.Context, want map[engine.Detector]map[string]bool, scoped map[string]*table.Table, cfg EvalConfig, mem memory.Allocator, ev *Evaluation, views map[string]*table.Table) ([]*table.Table, error) {
-	var built []*table.Table
-	dets := make([]engine.Detector, 0, len(want))
-	for d := range want {
-		dets = append(dets, d)
-	}
-	sort.Slice(dets, func(i, j int) bool { return dets[i].Name() < dets[j].Name() })
-	for _, d := range dets {
-		var out map[string]*table.Table
-		err := timed(ev.Stages, "detect:"+d.Name(), cfg.Progress, func() error {
-			in := engine.NewInput(d, scoped, cfg.Scope.AsOf, cfg.Scope.From, cfg.Scope.To, want[d], mem, ev.Plan.Settings)
-			in.Altered = ev.Altered
-			var err error
-			out, err = d.Build(ctx, in)
-			return err
-		})
-		if err != nil {
-			return built, fmt.Errorf("detector %s: %w", d.Name(), err)
-		}
-		for name, t := range out {
-			built = append(built, t)
-			if err := checkView(d, name, t); err != nil {
-				return built, err
-			}
-			views[name] = t
-			ev.Views[name] = t.Len()
-		}
-	}
-	return built, nil
 }
 
 // releaseNew releases the tables of m that are not the caller's.

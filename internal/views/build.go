@@ -73,6 +73,9 @@ func (b *builder) source(s source) (*table.Table, error) {
 	case s.decl != nil:
 		return b.view(s.decl)
 	case s.det != nil:
+		if t := b.in.Views[s.name]; t != nil {
+			return t, nil // built earlier in the run: the run's to release
+		}
 		if t := b.built[s.name]; t != nil {
 			return t, nil
 		}
