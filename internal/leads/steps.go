@@ -53,6 +53,33 @@ func Steps(path string, src DispositionSource, camp *campaign.Campaign) []run.St
 }
 
 func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp *campaign.Campaign) error {
+	// names.json and the leads each scan the persons register (millions
+	// of rows at province scale); on a second core the scans overlap. The
+	// names are awaited on every path: the dataset may be released after.
+	namesDone := make(chan []string, 1)
+	go func() { namesDone <- out.Dataset.PersonNames() }()
+	err := writeLeadsAndPlaces(o, out, applied)
+	names := <-namesDone
+	if err != nil {
+		return err
+	}
+	// The register's names, for the report's masker (names in free text
+	// are recognised only by knowing them). Personal data, like
+	// findings.jsonl: the run folder is for authorised readers.
+	if names == nil {
+		names = []string{}
+	}
+	if err := putJSON(out, "names.json", names); err != nil {
+		return err
+	}
+	if camp != nil {
+		return putJSON(out, "campaign.json", camp)
+	}
+	return nil
+}
+
+// writeLeadsAndPlaces puts leads.jsonl and places.json.
+func writeLeadsAndPlaces(o *run.Options, out *run.Outcome, applied *dispose.Applied) error {
 	info := map[string]RuleInfo{}
 	var rs []*rules.Rule
 	if out.Eval != nil && out.Eval.Plan != nil {
@@ -75,23 +102,7 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 			list = append(list, p)
 		}
 	}
-	if err := putJSON(out, "places.json", list); err != nil {
-		return err
-	}
-	// The register's names, for the report's masker (names in free text
-	// are recognised only by knowing them). Personal data, like
-	// findings.jsonl: the run folder is for authorised readers.
-	names := out.Dataset.PersonNames()
-	if names == nil {
-		names = []string{}
-	}
-	if err := putJSON(out, "names.json", names); err != nil {
-		return err
-	}
-	if camp != nil {
-		return putJSON(out, "campaign.json", camp)
-	}
-	return nil
+	return putJSON(out, "places.json", list)
 }
 
 // BuildJSONL is leads.jsonl of the findings: Build, then WriteJSONL. A
