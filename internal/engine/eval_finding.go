@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/money"
@@ -11,8 +12,10 @@ import (
 // finding builds the finding for a row that fired.
 func (ev *evaluator) finding(c *Compiled, t *table.Table, i int, village string, ps *paramSet, g globals, e *env) (*findings.Finding, error) {
 	r := c.Rule
+	// village is read from the view without copying: a copy, so that the
+	// finding does not pin the view's column (cellValue copies likewise)
 	f := &findings.Finding{
-		RuleID: r.ID, Family: r.Family, Severity: ps.severity, VillageID: village, Title: r.Title,
+		RuleID: r.ID, Family: r.Family, Severity: ps.severity, VillageID: strings.Clone(village), Title: r.Title,
 		RuleHash: r.Hash, Order: i, TownID: ev.opt.Towns[village],
 	}
 	for _, esc := range c.escalate {

@@ -200,7 +200,10 @@ func cellValue(k contract.Kind, a interface{ IsNull(int) bool }, i int) any {
 	}
 	switch x := a.(type) {
 	case *array.String:
-		return x.Value(i)
+		// a copy: Value points into the view's buffer, which a finding
+		// would otherwise keep alive (or outlive) after the run releases
+		// the view
+		return strings.Clone(x.Value(i))
 	case *array.Int64:
 		if k == contract.Money {
 			return moneyJSON(x.Value(i))
