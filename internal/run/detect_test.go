@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/gen"
 	"github.com/neijiang/xiaowei/internal/table"
@@ -214,3 +215,47 @@ func TestDetectJobsCycle(t *testing.T) {
 		t.Fatalf("err = %v, want the cycle a -> b -> a", err)
 	}
 }
+
+// TestDetectCost: a detector's cost counts each wanted view's tables, so
+// several views over one table outweigh one view over several tables.
+func TestDetectCost(t *testing.T) {
+	rows := func(n int) *table.Table {
+		b := table.NewBuilder(nil, "t", []table.Col{{Name: "x", Kind: contract.ID}})
+		for range n {
+			b.SetStr(0, "x")
+			b.Next()
+		}
+		return b.Finish()
+	}
+	scoped := map[string]*table.Table{"ledger": rows(10), "persons": rows(4), "villages": rows(1)}
+	views := func(specs ...engine.ViewSpec) *specDetector { return &specDetector{specs: specs} }
+	cases := []struct {
+		name string
+		d    *specDetector
+		want map[string]bool
+		cost int
+	}{
+		{"one view, two tables", views(engine.ViewSpec{Name: "a", Needs: []string{"ledger", "persons"}}), map[string]bool{"a": true}, 14},
+		{"three views over the ledger", views(engine.ViewSpec{Name: "a", Needs: []string{"ledger"}}, engine.ViewSpec{Name: "b", Needs: []string{"ledger"}},
+			engine.ViewSpec{Name: "c", Needs: []string{"ledger", "villages"}}), map[string]bool{"a": true, "b": true, "c": true}, 31},
+		{"unwanted views cost nothing", views(engine.ViewSpec{Name: "a", Needs: []string{"ledger"}}, engine.ViewSpec{Name: "b", Needs: []string{"persons"}}),
+			map[string]bool{"b": true}, 4},
+		{"absent tables cost nothing", views(engine.ViewSpec{Name: "a", Needs: []string{"ledger", "kinship"}}), map[string]bool{"a": true}, 10},
+	}
+	for _, c := range cases {
+		if got := cost(c.d, c.want, scoped); got != c.cost {
+			t.Errorf("%s: cost %d, want %d", c.name, got, c.cost)
+		}
+	}
+	for _, tb := range scoped {
+		tb.Release()
+	}
+}
+
+// specDetector is a detector with the given view specs.
+type specDetector struct {
+	fakeDetector
+	specs []engine.ViewSpec
+}
+
+func (s *specDetector) Views() []engine.ViewSpec { return s.specs }
