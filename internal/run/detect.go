@@ -19,8 +19,8 @@ import (
 type detectJob struct {
 	d    engine.Detector
 	want map[string]bool
-	// after are the jobs whose views this one reads (engine.ViewReader),
-	// and reads the views it takes from them.
+	// after are the jobs that build views this one reads
+	// (engine.ViewReader); reads names those views.
 	after []*detectJob
 	reads []string
 	cost  int // a guess at its work (cost)
@@ -105,8 +105,8 @@ func detectJobs(want map[engine.Detector]map[string]bool, scoped map[string]*tab
 // a shared table once misleads: on province data a detector checking one
 // reference per row of every table (refcheck) would rank above one
 // building six views over the ledger (cash) and the one building five over
-// persons, payments and beneficiaries (subsidy), which take 10-20 times
-// longer.
+// persons, payments and beneficiaries (subsidy), which take 7 and 16
+// times as long.
 func cost(d engine.Detector, want map[string]bool, scoped map[string]*table.Table) int {
 	n := 0
 	for _, v := range d.Views() {
