@@ -72,18 +72,15 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	chunks, free, stop := startCSVReader(ctx, sp, nfields)
 
 	var offset int64
-	estimate := func() int {
-		if size <= 0 || l.read == 0 || offset <= 0 {
-			return 0
-		}
-		return int(float64(size)/float64(offset+int64(bomLen))*float64(l.read)*1.05) + csvChunk
+	if size > 0 {
+		l.frac = func() float64 { return float64(offset+int64(bomLen)) / float64(size) }
 	}
 	for b := range chunks {
 		l.takeCSVChunk(b, header, nfields)
 		offset = b.offset
 		err := b.err
 		if err == nil {
-			err = l.commit(ctx, estimate)
+			err = l.commit(ctx)
 		}
 		if err != nil {
 			stop()
@@ -122,7 +119,7 @@ func csvLoader(spec *contract.Table, path string, cr *csv.Reader, opts Options) 
 	if err != nil {
 		return nil, nil, err
 	}
-	l := newLoader(spec, path, "line", extras, opts.mem())
+	l := newLoader(spec, path, "line", extras)
 	for _, c := range l.cols {
 		for j, name := range header {
 			if strings.TrimSpace(name) == c.name {

@@ -73,7 +73,7 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 	if err != nil {
 		return nil, st, nil, err
 	}
-	l = newLoader(spec, path, "row", extras, opts.mem())
+	l = newLoader(spec, path, "row", extras)
 	convs, err := parquetConverters(l, spec, path, names, schema)
 	if err != nil {
 		l.abort()
@@ -152,7 +152,7 @@ func nativeReadProps(pr *file.Reader, l *loader, schema *arrow.Schema) pqarrow.A
 // loadConverted is the per-cell path: each batch's cells converted to the
 // contract's types and checked like CSV cells.
 func (l *loader) loadConverted(ctx context.Context, rr pqarrow.RecordReader, convs []converter, total int, path, sum string) (*table.Table, TableStats, []Reject, error) {
-	estimate := func() int { return total }
+	l.frac = func() float64 { return float64(l.read) / float64(max(total, 1)) }
 	for rr.Next() {
 		rec := rr.RecordBatch()
 		n := int(rec.NumRows())
@@ -163,7 +163,7 @@ func (l *loader) loadConverted(ctx context.Context, rr pqarrow.RecordReader, con
 		for ci, c := range l.cols {
 			convs[ci](l, c, rec.Column(c.src), n)
 		}
-		if err := l.commit(ctx, estimate); err != nil {
+		if err := l.commit(ctx); err != nil {
 			l.abort()
 			return nil, l.stats(sum), nil, fmt.Errorf("loading %s: %w", path, err)
 		}
