@@ -64,12 +64,20 @@ var keyHashMask = ^uint64(0)
 
 // findDuplicates returns the duplicate rows in row order.
 func findDuplicates(k keyRows, seed maphash.Seed) []duplicate {
-	if len(k.cols) == 0 || k.disjointRuns() {
-		return nil
-	}
-	hr := k.hashes(seed)
-	hr = bucketByHash(hr)
 	var dups []duplicate
+	k.eachDuplicate(seed, func(row, first int) {
+		dups = append(dups, duplicate{row: row, first: first})
+	})
+	slices.SortFunc(dups, func(a, b duplicate) int { return cmp.Compare(a.row, b.row) })
+	return dups
+}
+
+// eachDuplicate calls dup for every duplicate row, in no particular order.
+func (k keyRows) eachDuplicate(seed maphash.Seed, dup func(row, first int)) {
+	if len(k.cols) == 0 || k.disjointRuns() {
+		return
+	}
+	hr := bucketByHash(k.hashes(seed))
 	var firsts []uint32 // distinct keys among the rows of one hash
 	for lo := 0; lo < len(hr); {
 		hi := lo + 1
@@ -80,7 +88,7 @@ func findDuplicates(k keyRows, seed maphash.Seed) []duplicate {
 			firsts = firsts[:0]
 			for _, e := range hr[lo:hi] { // rows ascending
 				if f, ok := k.firstEqual(firsts, int(e.row)); ok {
-					dups = append(dups, duplicate{row: int(e.row), first: f})
+					dup(int(e.row), f)
 				} else {
 					firsts = append(firsts, e.row)
 				}
@@ -88,8 +96,6 @@ func findDuplicates(k keyRows, seed maphash.Seed) []duplicate {
 		}
 		lo = hi
 	}
-	slices.SortFunc(dups, func(a, b duplicate) int { return cmp.Compare(a.row, b.row) })
-	return dups
 }
 
 // disjointRuns reports whether the keys of the rows that take part form
@@ -203,9 +209,22 @@ func bucketByHash(hr []hashRow) []hashRow {
 		next[b]++
 	}
 	for b := 0; b+1 < len(starts); b++ {
-		if bucket := out[starts[b]:starts[b+1]]; len(bucket) > 1 {
-			slices.SortStableFunc(bucket, func(x, y hashRow) int { return cmp.Compare(x.h, y.h) })
-		}
+		sortByHash(out[starts[b]:starts[b+1]])
 	}
 	return out
+}
+
+// sortByHash is a stable insertion sort by hash, for the few dozen
+// entries of a bucket (slices.SortStableFunc's calls through a comparison
+// function took twice as long).
+func sortByHash(b []hashRow) {
+	for i := 1; i < len(b); i++ {
+		e := b[i]
+		j := i
+		for j > 0 && b[j-1].h > e.h {
+			b[j] = b[j-1]
+			j--
+		}
+		b[j] = e
+	}
 }

@@ -311,3 +311,30 @@ func nativeFromCSV(t *testing.T, name, text string) arrow.RecordBatch {
 	}
 	return b.NewRecordBatch()
 }
+
+// TestPersonNames checks the distinct sorted names (nulls and empty names
+// left out), and that a second call (from the cache) gives the same list.
+func TestPersonNames(t *testing.T) {
+	cells := []string{"张三", "", "李四", "张三", "-", "王五", "李四", "张三丰", "", "张三"}
+	want := []string{"张三", "张三丰", "李四", "王五"}
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	for _, c := range cells {
+		if c == "-" {
+			b.AppendNull()
+		} else {
+			b.Append(c) // "" stays an empty, non-null string
+		}
+	}
+	col := b.NewArray()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
+	col.Release()
+	d := &Dataset{Tables: map[string]*table.Table{"persons": table.New("persons", []table.Col{{Name: "name", Kind: contract.Text}}, rec)}}
+	defer d.Release()
+	for range 2 {
+		if got := d.PersonNames(); !slices.Equal(got, want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+}

@@ -215,7 +215,8 @@ func undict(d *array.Dictionary, mem memory.Allocator) (arrow.Array, error) {
 	if !ok {
 		return nil, fmt.Errorf("dictionary of %s, want string", d.Dictionary().DataType())
 	}
-	n := d.Len()
+	idx := dictIndices(d)
+	n := len(idx)
 	doffs := dict.ValueOffsets()
 	dbytes := dict.ValueBytes()
 	dbase := doffs[0]
@@ -226,9 +227,8 @@ func undict(d *array.Dictionary, mem memory.Allocator) (arrow.Array, error) {
 	offs := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())
 	total := int64(0)
 	offs[0] = 0
-	for i := 0; i < n; i++ {
+	for i, k := range idx {
 		if !(nulls && d.IsNull(i)) {
-			k := d.GetValueIndex(i)
 			total += int64(doffs[k+1] - doffs[k])
 			if total > math.MaxInt32 {
 				offBuf.Release()
@@ -240,9 +240,8 @@ func undict(d *array.Dictionary, mem memory.Allocator) (arrow.Array, error) {
 	dataBuf := memory.NewResizableBuffer(mem)
 	dataBuf.Resize(int(total))
 	data := dataBuf.Bytes()
-	for i := 0; i < n; i++ {
+	for i, k := range idx {
 		if offs[i+1] > offs[i] {
-			k := d.GetValueIndex(i)
 			copy(data[offs[i]:offs[i+1]], dbytes[doffs[k]-dbase:doffs[k+1]-dbase])
 		}
 	}
@@ -260,4 +259,21 @@ func undict(d *array.Dictionary, mem memory.Allocator) (arrow.Array, error) {
 	out := array.MakeFromData(nd)
 	nd.Release()
 	return out, nil
+}
+
+// dictIndices is each row's dictionary index. Parquet dictionaries are
+// read with int32 indices, used in place; another index type is copied
+// (GetValueIndex per row, in both of undict's passes, cost more than
+// expanding the strings).
+func dictIndices(d *array.Dictionary) []int32 {
+	if ix, ok := d.Indices().(*array.Int32); ok {
+		return ix.Int32Values()
+	}
+	idx := make([]int32, d.Len())
+	for i := range idx {
+		if d.IsValid(i) {
+			idx[i] = int32(d.GetValueIndex(i))
+		}
+	}
+	return idx
 }
