@@ -57,6 +57,11 @@ type loader struct {
 	// which the columns' final sizes are projected; nil = unknown.
 	frac func() float64
 
+	// clean: the cells being staged are known to hold no NUL byte and
+	// only valid UTF-8 (checked for the whole chunk), so setString skips
+	// those checks.
+	clean bool
+
 	n      int // rows staged in the chunk
 	lines  []int
 	bad    []bool

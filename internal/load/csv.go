@@ -158,6 +158,8 @@ func startCSVReader(ctx context.Context, sp *splitter, nfields int) (chunks <-ch
 
 // takeCSVChunk validates a chunk of records into the loader's rows.
 func (l *loader) takeCSVChunk(b *csvBatch, header []string, nfields int) {
+	l.clean = b.clean
+	defer func() { l.clean = false }()
 	for k := 0; k < b.n; k++ {
 		i := l.startRow(b.lines[k])
 		if b.rowErr[k] != "" {
@@ -199,6 +201,7 @@ type csvBatch struct {
 	lines  []int
 	rowErr []string
 	n      int
+	clean  bool  // no field has a NUL byte or invalid UTF-8 (splitter.clean)
 	offset int64 // input bytes consumed after the chunk
 	err    error // a read error that ends the file
 }
@@ -218,6 +221,7 @@ func readCSV(ctx context.Context, sp *splitter, nfields int, free <-chan *csvBat
 		}
 	}
 	send := func() bool {
+		b.clean = sp.clean()
 		b.buf = sp.strings(b.fields)
 		b.offset = sp.offset
 		select {
