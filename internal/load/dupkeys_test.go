@@ -274,7 +274,8 @@ func checkDupRejects(t *testing.T, dc dupCase, rejects []Reject, tb *table.Table
 }
 
 // nativeFromCSV builds a record of the contract's own Arrow types (as
-// WriteParquet writes them) from CSV text of valid cells, rows and all:
+// WriteParquet writes them, field metadata included) from CSV text of
+// valid cells, rows and all:
 // the rows a load would reject (repeated keys, non-positive amounts) stay.
 func nativeFromCSV(t *testing.T, name, text string) arrow.RecordBatch {
 	t.Helper()
@@ -309,7 +310,15 @@ func nativeFromCSV(t *testing.T, name, text string) arrow.RecordBatch {
 			}
 		}
 	}
-	return b.NewRecordBatch()
+	// Columns without nulls are written as required (no definition
+	// levels), the others as optional, so the native reader meets both.
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	fields := slices.Clone(rec.Schema().Fields())
+	for j := range fields {
+		fields[j].Nullable = rec.Column(j).NullN() > 0
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), rec.Columns(), rec.NumRows())
 }
 
 // TestPersonNames checks the distinct sorted names (nulls and empty names
