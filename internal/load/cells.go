@@ -35,7 +35,7 @@ func positive(f money.Fen) string {
 func (l *loader) setNull(c *column, i int) {
 	c.valid[i] = false
 	if c.str != nil {
-		c.str[i] = "" // so the builder does not copy a stale value into a null slot
+		c.str[i] = "" // so a stale value is not copied into a null slot
 	}
 	if c.required {
 		l.reject(i, c.name, "", "required value is empty")

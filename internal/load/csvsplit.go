@@ -233,7 +233,7 @@ func (s *splitter) clean() bool {
 // into the chunk's buffer, and returns that buffer; the splitter then needs
 // a new one (use). No copy, no allocation: the buffer belongs to a csvBatch,
 // which is not written again until the loader has committed the chunk
-// (builders copy the values, rejects clone theirs) and handed it back.
+// (the columns copy the values, rejects clone theirs) and handed it back.
 func (s *splitter) strings(dst []string) []byte {
 	buf := s.buf
 	if len(buf) > 0 {

@@ -4,18 +4,8 @@ import (
 	"strings"
 )
 
-// joinKey, keyValues and describeKey show one row's key, cell(j) being
-// key column j's (cols[j]) cell; shared by the per-cell and native paths.
-
-// joinKey is the row's key as one exact map key.
-func joinKey(cols []*column, cell func(j int) string) string {
-	var sb strings.Builder
-	for j := range cols {
-		sb.WriteString(cell(j))
-		sb.WriteByte(0)
-	}
-	return sb.String()
-}
+// keyValues and describeKey show one row's key, cell(j) being key column
+// j's (cols[j]) cell; shared by the per-cell and native paths.
 
 // keyValues is the key cells joined by commas, for a reject's value.
 func keyValues(cols []*column, cell func(j int) string) string {

@@ -34,7 +34,11 @@ type Options struct {
 	// does not reject dates after it: rules must see that such rows exist,
 	// and a later stage filters them.
 	AsOf civil.Date
-	Mem  memory.Allocator // nil = memory.DefaultAllocator
+	// Mem allocates the Arrow buffers made by Arrow's own functions (the
+	// native Parquet path's filter and validity bitmaps); nil =
+	// memory.DefaultAllocator. The columns themselves are Go memory
+	// (colBuf), released by the garbage collector.
+	Mem memory.Allocator
 	// NoHash leaves TableStats.SHA256 of CSV files empty: a partitioned run
 	// hashes the input while splitting it and loads county files whose
 	// hashes nobody reads.

@@ -16,12 +16,12 @@ import (
 )
 
 // The native path. A file written by WriteParquet (or any tool writing the
-// contract's Arrow types) needs no conversion: its columns are taken as
-// pqarrow decodes them, one array per column, and checked column-wise with
+// contract's Arrow types) needs no conversion: its columns are read as
+// they are (readColumns, one array per column) and checked column-wise with
 // the same rules, reasons and row numbers as the per-cell path (setString,
-// setMoney, setDate, setNull, checkKey). Rows with a reject are dropped
-// with one filter at the end. Copying every cell through the staging
-// slices and builders cost more than decoding the file.
+// setMoney, setDate, setNull, and the duplicate-key search). Rows with a
+// reject are dropped with one filter at the end. Copying every cell through
+// the staging slices cost more than decoding the file.
 
 // nativeParquet enables the native path; tests turn it off to compare the
 // two paths.
