@@ -160,6 +160,7 @@ type dupCase struct {
 
 func dupCases() []dupCase {
 	cases := []dupCase{
+		{name: "empty"},
 		{name: "sorted", ids: []string{"E1", "E2", "E3", "E4"}},
 		{name: "sorted-repeat", ids: []string{"E1", "E2", "E2", "E3"}, wantDup: map[int]int{3: 2}},
 		{name: "unsorted", ids: []string{"E3", "E1", "E3", "E2", "E1", "E3"}, wantDup: map[int]int{3: 1, 5: 2, 6: 1}},
