@@ -17,7 +17,9 @@ import (
 // by the loader's projection of the final row count and bytes.
 type colBuf struct {
 	n     int
-	valid []byte // validity bitmap, bit i = row i
+	// valid is the validity bitmap (bit i = row i), made when the first
+	// null arrives: most columns have none, and then cost no bit per row.
+	valid []byte
 	nulls int
 
 	data []byte  // string bytes
@@ -45,8 +47,25 @@ func grown[T any](s []T, add int, frac float64) []T {
 	return ns
 }
 
-// appendValid appends one validity bit.
+// appendValid records the validity of row b.n (the caller then counts
+// the row).
 func (b *colBuf) appendValid(ok bool) {
+	if b.valid == nil {
+		if ok {
+			return
+		}
+		// The first null: rows 0..n-1 were all valid.
+		b.valid = make([]byte, b.n/8, b.n/4+64)
+		for i := range b.valid {
+			b.valid[i] = 0xFF
+		}
+		for i := b.n &^ 7; i < b.n; i++ {
+			if i%8 == 0 {
+				b.valid = append(b.valid, 0)
+			}
+			b.valid[i/8] |= 1 << (i % 8)
+		}
+	}
 	if b.n%8 == 0 {
 		b.valid = append(b.valid, 0)
 	}
@@ -60,7 +79,9 @@ func (b *colBuf) appendValid(ok bool) {
 // appendColumn appends the staged rows kept (chunk indices) of c.
 func (b *colBuf) appendColumn(c *column, kept []int, frac float64) error {
 	k := len(kept)
-	b.valid = grown(b.valid, k/8+1, frac)
+	if b.valid != nil {
+		b.valid = grown(b.valid, k/8+1, frac)
+	}
 	switch {
 	case c.str != nil:
 		if b.offs == nil {
@@ -123,10 +144,12 @@ func (b *colBuf) drop(rows []int) {
 			next++
 			continue
 		}
-		valid := b.valid[i/8]&(1<<(i%8)) != 0
-		setBit(b.valid, out, valid)
-		if !valid {
-			nulls++
+		if b.valid != nil {
+			valid := b.valid[i/8]&(1<<(i%8)) != 0
+			setBit(b.valid, out, valid)
+			if !valid {
+				nulls++
+			}
 		}
 		switch {
 		case b.offs != nil:
@@ -144,7 +167,9 @@ func (b *colBuf) drop(rows []int) {
 		out++
 	}
 	b.n, b.nulls = out, nulls
-	b.valid = b.valid[:(out+7)/8]
+	if b.valid != nil {
+		b.valid = b.valid[:(out+7)/8]
+	}
 	switch {
 	case b.offs != nil:
 		b.offs[out] = int32(data)

@@ -142,7 +142,9 @@ func (pc *pageCells) readChunk(b *colBuf, cr file.ColumnChunkReader, rows, total
 // append adds n rows decoded into pc to b: defs (nil = all present) says
 // which rows have a value; the vals values are dense.
 func (pc *pageCells) append(b *colBuf, cr file.ColumnChunkReader, defs []int16, n, vals int, frac float64) error {
-	b.valid = grown(b.valid, n/8+1, frac)
+	if b.valid != nil {
+		b.valid = grown(b.valid, n/8+1, frac)
+	}
 	v := 0
 	present := func(i int) bool { return defs == nil || defs[i] == 1 }
 	switch cr.(type) {
