@@ -16,7 +16,7 @@ import (
 // the tables holding a quarter more buffer than data. Growth here is sized
 // by the loader's projection of the final row count and bytes.
 type colBuf struct {
-	n     int
+	n int
 	// valid is the validity bitmap (bit i = row i), made when the first
 	// null arrives: most columns have none, and then cost no bit per row.
 	valid []byte
