@@ -59,25 +59,17 @@ type keyRows struct {
 type duplicate struct{ row, first int }
 
 // keyHashMask is applied to every key hash; tests narrow it to force
-// collisions between different keys.
+// collisions between different keys. It keeps low bits only (2^k - 1):
+// bucketByHash buckets by the top bits of that width.
 var keyHashMask = ^uint64(0)
 
 // findDuplicates returns the duplicate rows in row order.
 func findDuplicates(k keyRows, seed maphash.Seed) []duplicate {
-	var dups []duplicate
-	k.eachDuplicate(seed, func(row, first int) {
-		dups = append(dups, duplicate{row: row, first: first})
-	})
-	slices.SortFunc(dups, func(a, b duplicate) int { return cmp.Compare(a.row, b.row) })
-	return dups
-}
-
-// eachDuplicate calls dup for every duplicate row, in no particular order.
-func (k keyRows) eachDuplicate(seed maphash.Seed, dup func(row, first int)) {
 	if len(k.cols) == 0 || k.disjointRuns() {
-		return
+		return nil
 	}
 	hr := bucketByHash(k.hashes(seed))
+	var dups []duplicate
 	var firsts []uint32 // distinct keys among the rows of one hash
 	for lo := 0; lo < len(hr); {
 		hi := lo + 1
@@ -88,7 +80,7 @@ func (k keyRows) eachDuplicate(seed maphash.Seed, dup func(row, first int)) {
 			firsts = firsts[:0]
 			for _, e := range hr[lo:hi] { // rows ascending
 				if f, ok := k.firstEqual(firsts, int(e.row)); ok {
-					dup(int(e.row), f)
+					dups = append(dups, duplicate{row: int(e.row), first: f})
 				} else {
 					firsts = append(firsts, e.row)
 				}
@@ -96,6 +88,8 @@ func (k keyRows) eachDuplicate(seed maphash.Seed, dup func(row, first int)) {
 		}
 		lo = hi
 	}
+	slices.SortFunc(dups, func(a, b duplicate) int { return cmp.Compare(a.row, b.row) })
+	return dups
 }
 
 // disjointRuns reports whether the keys of the rows that take part form
