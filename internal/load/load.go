@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -33,7 +34,11 @@ type Options struct {
 	// does not reject dates after it: rules must see that such rows exist,
 	// and a later stage filters them.
 	AsOf civil.Date
-	Mem  memory.Allocator // nil = memory.DefaultAllocator
+	// Mem allocates the Arrow buffers made by Arrow's own functions (the
+	// native Parquet path's filter and validity bitmaps); nil =
+	// memory.DefaultAllocator. The columns themselves are Go memory
+	// (colBuf), released by the garbage collector.
+	Mem memory.Allocator
 	// NoHash leaves TableStats.SHA256 of CSV files empty: a partitioned run
 	// hashes the input while splitting it and loads county files whose
 	// hashes nobody reads.
@@ -86,8 +91,8 @@ type Dataset struct {
 	// the persons table (a partitioned run releases each county's).
 	Names []string
 
-	namesOnce sync.Once
-	names     []string // PersonNames, computed once
+	names   []string     // PersonNames of namesOf
+	namesOf *table.Table // the persons table names was computed from
 }
 
 // RowFilter selects a table's rows by one column, for a source that can
@@ -337,50 +342,46 @@ func hashFile(path string) (string, error) {
 
 // PersonNames returns the distinct names in the persons register, sorted.
 // Masking needs them: a name in free text (a ledger summary 陪同张三…) can
-// only be recognised by knowing them. The list is computed once per
-// dataset (a run asks for it for rejected.csv and for names.json) and is
-// safe to ask for from several goroutines; callers must not modify it.
+// only be recognised by knowing it. The list is computed once per persons
+// table (several outputs ask for it); callers must not modify it.
 func (d *Dataset) PersonNames() []string {
 	if d.Names != nil {
 		return d.Names
 	}
-	d.namesOnce.Do(func() { d.names = distinctNames(d.Tables["persons"]) })
-	return d.names
-}
-
-// distinctNames is the sorted distinct non-empty names of a persons table.
-// The set is sized for the answer, not the register: a register has far
-// fewer distinct names than rows (2.4M rows, 182K names at province scale),
-// and a set sized by rows costs more to clear than to fill.
-func distinctNames(t *table.Table) []string {
+	t := d.Tables["persons"]
 	if t == nil || !t.Has("name") {
 		return nil
 	}
-	col := t.Str("name")
-	seen := make(map[string]struct{}, col.Len()/namesPerDistinct)
+	namesMu.Lock()
+	defer namesMu.Unlock()
+	if d.namesOf != t {
+		d.names, d.namesOf = distinctNames(t.Str("name")), t
+	}
+	return d.names
+}
+
+// namesMu guards every Dataset's names cache: outputs are written
+// concurrently.
+var namesMu sync.Mutex
+
+// distinctNames is the distinct non-empty values of col, sorted. The
+// set holds copies of the names: its keys then sit together in a few MB,
+// where keys pointing into the column (as before) made every lookup of
+// 2.4M persons compare against a random place in 190 MB.
+func distinctNames(col *array.String) []string {
+	seen := make(map[string]struct{}, col.Len()/8)
+	var out []string
 	for i := 0; i < col.Len(); i++ {
 		if col.IsNull(i) {
 			continue
 		}
 		n := col.Value(i)
-		if n == "" {
-			continue
+		if _, ok := seen[n]; n != "" && !ok {
+			n = strings.Clone(n)
+			seen[n] = struct{}{}
+			out = append(out, n)
 		}
-		if _, ok := seen[n]; !ok {
-			// n points into the table's Arrow buffer, which the caller
-			// may release while the names are still in use
-			seen[strings.Clone(n)] = struct{}{}
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
 	}
 	sort.Strings(out)
 	return out
 }
-
-// namesPerDistinct is the rows per distinct name a register is assumed to
-// have when sizing the set (13 on the province data); a wrong guess costs
-// only map growth.
-const namesPerDistinct = 16
