@@ -46,45 +46,9 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 	}
 
 	m := newCountyMerge(o.DataDir)
-	var ev *Evaluation
-	var totalBytes, doneBytes int64
-	for _, p := range plan.Parts {
-		totalBytes += p.Bytes
-	}
-	var doneRows int
-	loopStart := time.Now()
-	for pi, part := range plan.Parts {
-		progress := countyProgress(o.Progress, pi, len(plan.Parts), part.County, doneRows, doneBytes, totalBytes, time.Since(loopStart))
-		var ds *load.Dataset
-		if err := timed(stages, "load", progress, func() error {
-			ds, err = load.Load(ctx, o.DataDir, load.Options{AsOf: o.Scope.AsOf, NoHash: true, Sources: sources(&part)})
-			return err
-		}); err != nil {
-			return nil, fmt.Errorf("county %s: %w", part.County, err)
-		}
-		doneRows += m.addLoad(ds, &part)
-		// as_of is bounded against the whole dataset's dates, not one
-		// county's (whose books may end earlier): not checked per county.
-		sc := o.Scope
-		sc.BoundAsOf = false
-		e, err := Pipeline(ctx, ds.Tables, EvalConfig{Rules: set, Scope: sc, Workers: o.Workers, Progress: progress,
-			MaxFindingsPerRule: o.MaxFindingsPerRule})
-		if err != nil {
-			ds.Release()
-			var re rules.Errors
-			if errors.As(err, &re) {
-				return nil, &RulesError{re}
-			}
-			return nil, fmt.Errorf("county %s: %w", part.County, err)
-		}
-		for k, v := range e.Stages {
-			stages[k] += v
-		}
-		m.addEval(e, &part, plan)
-		m.addNames(ds)
-		ev = e
-		ds.Release()
-		doneBytes += part.Bytes
+	ev, err := runCounties(ctx, o, set, plan, m, stages)
+	if err != nil {
+		return nil, err
 	}
 	merged := m.merged
 	if merged.Tables, err = loadSmallTables(ctx, o); err != nil {

@@ -43,9 +43,9 @@ func newCountyMerge(dataDir string) *countyMerge {
 
 // addLoad adds a county's table counts and rejected rows (named by the
 // input's own file and line) and returns the rows it read.
-func (m *countyMerge) addLoad(ds *load.Dataset, part *partition.Part) int {
+func (m *countyMerge) addLoad(stats []load.TableStats, missing []string, rejects []load.Reject, part *partition.Part) int {
 	read := 0
-	for _, st := range ds.Stats {
+	for _, st := range stats {
 		i, ok := m.statIdx[st.Table]
 		if !ok {
 			i = len(m.merged.Stats)
@@ -58,8 +58,8 @@ func (m *countyMerge) addLoad(ds *load.Dataset, part *partition.Part) int {
 		s.Rejected += st.Rejected
 		read += st.Read
 	}
-	m.merged.Missing = ds.Missing
-	for _, r := range ds.Rejects {
+	m.merged.Missing = missing
+	for _, r := range rejects {
 		if t := part.Tables[r.Table]; t != nil {
 			r.File, r.Line = t.Path, t.Line(r.Line) // the input's own file and line
 		}
@@ -68,16 +68,10 @@ func (m *countyMerge) addLoad(ds *load.Dataset, part *partition.Part) int {
 	return read
 }
 
-// addEval keeps the county's findings on its own villages (the first
-// county also keeps those on villages no county owns) and adds up its
-// rule, view, skip and scope counts.
-func (m *countyMerge) addEval(e *Evaluation, part *partition.Part, plan *partition.Plan) {
-	for _, f := range e.Result.Findings {
-		if part.Villages[f.VillageID] || (part.First && !plan.Known(f.VillageID)) {
-			f.Detach() // else its strings pin the county's column buffers
-			m.all = append(m.all, f)
-		}
-	}
+// addEval adds the findings a county kept (runCounty) and its rule, view,
+// skip and scope counts.
+func (m *countyMerge) addEval(e *Evaluation, kept []*findings.Finding) {
+	m.all = append(m.all, kept...)
 	for _, s := range e.Result.Stats {
 		if r := m.ruleStats[s.RuleID]; r != nil {
 			r.Rows += s.Rows
@@ -114,8 +108,8 @@ func (m *countyMerge) addEval(e *Evaluation, part *partition.Part, plan *partiti
 // rejected.csv): the persons tables are released with their county. Kept in
 // a set as they come: appending each county's distinct names held every
 // name once per county (26M strings, 2 GB peak on a province).
-func (m *countyMerge) addNames(ds *load.Dataset) {
-	for _, n := range ds.PersonNames() {
+func (m *countyMerge) addNames(names []string) {
+	for _, n := range names {
 		m.names[n] = struct{}{}
 	}
 }
