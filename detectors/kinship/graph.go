@@ -1,6 +1,10 @@
 package kinship
 
-import "github.com/neijiang/xiaowei/internal/table"
+import (
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/neijiang/xiaowei/internal/table"
+)
 
 // Graph is the relation graph of one run.
 type Graph struct {
@@ -51,47 +55,81 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	return g
 }
 
+// touchBatch is how many persons rows addPersons hashes and touches (see
+// idIndex.touch) before it inserts them: enough misses in flight to keep
+// the memory busy, few enough for the touched slots to stay in cache.
+const touchBatch = 32
+
 // addPersons makes a node of each register person (the first row of a
 // duplicate id) with its row, role and household ordinal.
 func (g *Graph) addPersons(persons *table.Table) {
 	n := persons.Len()
-	pid, hid, rel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
-	hhIndex := newIDIndex(n / 4) // household_id -> ordinal, keys in hhID
-	prevH, prevHS := int32(-1), ""
-	for i := 0; i < n; i++ {
-		if pid.IsNull(i) {
-			continue
-		}
-		id := pid.Value(i)
-		node, slot := g.index.find(g.ids, id)
-		if node >= 0 { // duplicate: the first row stays
-			continue
-		}
-		g.ids = append(g.ids, id)
-		g.index.add(g.ids, slot)
-		g.row = append(g.row, int32(i))
-		h := int32(-1)
-		if hid.IsValid(i) {
-			hs := hid.Value(i)
-			if prevH >= 0 && hs == prevHS { // members of a household are listed together
-				h = prevH
-			} else {
-				var slot int
-				if h, slot = hhIndex.find(g.hhID, hs); h < 0 {
-					h = int32(len(g.hhID))
-					g.hhID = append(g.hhID, hs)
-					hhIndex.add(g.hhID, slot)
-				}
-				prevH, prevHS = h, hs
+	pid := persons.Str("person_id")
+	p := personAdder{g: g, hid: persons.Str("household_id"), rel: persons.Str("relation_to_head"),
+		hhIndex: newIDIndex(n / 4), prevH: -1}
+	var hashes [touchBatch]uint64
+	var sink uint64
+	for lo := 0; lo < n; lo += touchBatch {
+		hi := min(lo+touchBatch, n)
+		for i := lo; i < hi; i++ {
+			if pid.IsValid(i) {
+				hashes[i-lo] = g.index.hash(pid.Value(i))
+				sink += g.index.touch(hashes[i-lo])
 			}
 		}
-		g.hh = append(g.hh, h)
-		r := rNone
-		if rel.IsValid(i) {
-			r = parseRole(rel.Value(i))
+		for i := lo; i < hi; i++ {
+			if pid.IsValid(i) {
+				p.add(i, pid.Value(i), hashes[i-lo])
+			}
 		}
-		g.role = append(g.role, r)
 	}
+	touchSink = sink
+}
+
+// touchSink keeps idIndex.touch's reads from being optimised away.
+var touchSink uint64
+
+// personAdder adds register persons to a graph one row at a time.
+type personAdder struct {
+	g        *Graph
+	hid, rel *array.String
+	hhIndex  idIndex // household_id -> ordinal, keys in g.hhID
+	prevH    int32   // household of the previous row, -1 when none
+	prevHS   string
+}
+
+// add makes a node of persons row i, person id (of hash h), unless id
+// already has one.
+func (p *personAdder) add(i int, id string, h uint64) {
+	g := p.g
+	node, slot := g.index.findHashed(g.ids, id, h)
+	if node >= 0 { // duplicate: the first row stays
+		return
+	}
+	g.ids = append(g.ids, id)
+	g.index.add(g.ids, slot)
+	g.row = append(g.row, int32(i))
+	hh := int32(-1)
+	if p.hid.IsValid(i) {
+		hs := p.hid.Value(i)
+		if p.prevH >= 0 && hs == p.prevHS { // members of a household are listed together
+			hh = p.prevH
+		} else {
+			var slot probe
+			if hh, slot = p.hhIndex.find(g.hhID, hs); hh < 0 {
+				hh = int32(len(g.hhID))
+				g.hhID = append(g.hhID, hs)
+				p.hhIndex.add(g.hhID, slot)
+			}
+			p.prevH, p.prevHS = hh, hs
+		}
+	}
+	g.hh = append(g.hh, hh)
+	r := rNone
+	if p.rel.IsValid(i) {
+		r = parseRole(p.rel.Value(i))
+	}
+	g.role = append(g.role, r)
 }
 
 // indexHouseholds lists the household members, CSR by counting sort (keeps
