@@ -1,6 +1,9 @@
 package subsidy
 
 import (
+	"runtime"
+	"sync"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -76,43 +79,61 @@ func assemble(name string, cols []table.Col, built *table.Table, shared map[stri
 	return table.New(name, cols, rec)
 }
 
-// payments builds payment_checks in two passes over payments. The first
-// (paymentHouseholds) resolves each row's graph node and counts the
-// households per (account, paid month) with integer keys; the second
-// (writePayments) writes the rows.
+// payments builds payment_checks: one view row per payments row, in
+// table order.
 //
-// The view has one row per payments row, in table order, so the columns
-// that repeat a payments column (payment_id, case_id, …) are that column's
-// array itself, not a copy, whenever it says the same: account_no and
-// account_holder_id always (null stays null), the others when the input
-// has no nulls (the view writes a null input as its zero value). That is
-// most of the view's bytes not allocated, zeroed and copied.
+// The columns that repeat a payments column (payment_id, case_id, …) are
+// that column's array itself, not a copy, whenever it says the same:
+// account_no and account_holder_id always (null stays null), the others
+// when the input has no nulls (the view writes a null input as its zero
+// value). That is most of the view's bytes not allocated, zeroed and
+// copied.
+//
+// The rest is built on every core: the rows are cut into chunks (see
+// paymentChunks), each chunk's nodes are looked up and its rows written
+// by a goroutine of its own into a builder of its own, and the chunks'
+// columns are concatenated in row order; meanwhile another goroutine
+// counts the households per account and month (shared_households), the
+// one part that needs every row before any row's answer.
 func (e *worker) payments() (*table.Table, error) {
 	pt := e.in.Tables["payments"]
 	cols := viewCols(ViewPayments)
 	if pt == nil {
 		return table.NewBuilder(e.in.Mem, ViewPayments, cols).Finish(), nil
 	}
+	n := pt.Len()
 	shared, rest := sharedPaymentCols(pt, cols)
-	b := table.NewBuilder(e.in.Mem, ViewPayments, rest)
-	col := func(name string) int { // -1 for a shared column
-		if _, ok := shared[name]; ok {
-			return -1
-		}
-		return b.Col(name)
-	}
+	rest = withoutCol(rest, colSharedHouseholds)
 	in := paymentsInOf(pt)
 	var bvill *array.String // the village of a case is its first beneficiaries row's
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
 		bvill = bt.Str("village_id")
 	}
-	ph := e.paymentHouseholds(in, pt.Len())
-	c := newPaymentCols(col)
-	e.reservePayments(b, c, in, bvill, pt.Len())
-	if err := e.writePayments(b, c, in, bvill, ph); err != nil {
+	bounds := paymentChunks(n, runtime.GOMAXPROCS(0))
+	node := make([]int32, n)
+	var wg sync.WaitGroup
+	for k := range len(bounds) - 1 {
+		wg.Go(func() { e.paymentNodes(in, node, bounds[k], bounds[k+1]) })
+	}
+	wg.Wait()
+	var ph paymentGroups
+	wg.Go(func() { ph = e.paymentHouseholds(in, node) })
+	parts := make([]*table.Table, len(bounds)-1)
+	errs := make([]error, len(parts))
+	for k := range parts {
+		wg.Go(func() {
+			parts[k], errs[k] = e.env.worker().writePayments(rest, in, bvill, node, bounds[k], bounds[k+1])
+		})
+	}
+	wg.Wait()
+	built, err := concatParts(e.in.Mem, ViewPayments, rest, parts, errs)
+	if err != nil {
 		return nil, err
 	}
-	return assemble(ViewPayments, cols, b.Finish(), shared), nil
+	households := sharedHouseholds(e.in.Mem, in.account, ph)
+	defer households.Release()
+	shared[colSharedHouseholds] = households
+	return assemble(ViewPayments, cols, built, shared), nil
 }
 
 // sharedPaymentCols picks the payments columns the view takes over as they
@@ -137,101 +158,13 @@ func sharedPaymentCols(pt *table.Table, cols []table.Col) (map[string]arrow.Arra
 	return shared, rest
 }
 
-// paymentGroups is what the first pass over payments found, per row.
-type paymentGroups struct {
-	node       []int32 // the beneficiary's node, -1 when unknown
-	gid        []int32 // (account, month) group, -1 without account
-	households []int32 // per group: the households paid into that account that month
-}
-
-// paymentHouseholds is the first pass: nodes, and households per account
-// and month, with integer keys (account ordinal, month, household ordinal):
-// no key is built from strings per row. A person in a register household
-// counts as that household (its ordinal); anyone else as a household of
-// their own: graph nodes after the households, persons outside the graph
-// after the nodes.
-func (e *worker) paymentHouseholds(in paymentsIn, n int) paymentGroups {
-	node := make([]int32, n)
-	gid := make([]int32, n)
-	type acctMonthKey struct {
-		acct  int32
-		month civil.Month
-	}
-	type groupHH struct{ group, hh int32 }
-	acctIdx := make(map[string]int32)
-	groupIdx := make(map[acctMonthKey]int32)
-	seen := make(map[groupHH]struct{}) // households after the first of a group
-	var households, firstHH []int32    // per group
-	outside := map[string]int32{}
-	nhh, nnodes := int32(e.g.Households()), int32(e.g.Len())
-	prevAcct, prevA := "", int32(-1)
-	prevP, prevNd := "", int32(-1)
-	for i := 0; i < n; i++ {
-		p := in.person.Value(i)
-		if i == 0 || p != prevP { // a person's payments mostly come together
-			nd, ok := e.g.Node(p)
-			if !ok {
-				nd = -1
-			}
-			prevP, prevNd = p, nd
-		}
-		nd := prevNd
-		node[i], gid[i] = nd, -1
-		if in.account.IsNull(i) {
-			continue
-		}
-		if a := in.account.Value(i); prevA < 0 || a != prevAcct { // an account's payments mostly come together
-			x, ok := acctIdx[a]
-			if !ok {
-				x = int32(len(acctIdx))
-				acctIdx[a] = x
-			}
-			prevAcct, prevA = a, x
-		}
-		k := acctMonthKey{prevA, civil.Date(in.paidOn.Value(i)).Month()}
-		g, ok := groupIdx[k]
-		if !ok {
-			g = int32(len(households))
-			groupIdx[k] = g
-			households = append(households, 0)
-			firstHH = append(firstHH, -1)
-		}
-		gid[i] = g
-		var hh int32
-		switch {
-		case nd >= 0 && e.g.Household(nd) != "":
-			hh = e.g.HouseholdOrdinal(nd)
-		case nd >= 0:
-			hh = nhh + nd
-		default:
-			x, ok := outside[p]
-			if !ok {
-				x = nhh + nnodes + int32(len(outside))
-				outside[p] = x
-			}
-			hh = x
-		}
-		// most groups hold one household: only a second one goes to the map
-		switch {
-		case households[g] == 0:
-			households[g], firstHH[g] = 1, hh
-		case hh == firstHH[g]:
-		default:
-			if _, ok := seen[groupHH{g, hh}]; !ok {
-				seen[groupHH{g, hh}] = struct{}{}
-				households[g]++
-			}
-		}
-	}
-	return paymentGroups{node: node, gid: gid, households: households}
-}
-
-// reservePayments sizes the builder's buffers once: columns copied from
-// payments take their bytes, the others the mean length of their source
-// times the rows (enums and labels: a few bytes each).
-func (e *worker) reservePayments(b *table.Builder, c paymentCols, in paymentsIn, bvill *array.String, n int) {
-	b.Reserve(n)
-	rows := float64(n)
+// reservePayments sizes the builder's buffers once for payments rows
+// lo..hi-1: columns copied from payments take their bytes, the others the
+// mean length of their source times the rows (enums and labels: a few
+// bytes each).
+func (e *worker) reservePayments(b *table.Builder, c paymentCols, in paymentsIn, bvill *array.String, lo, hi int) {
+	b.Reserve(hi - lo)
+	rows := float64(hi - lo)
 	vbytes := avgBytes(bvill)
 	if vbytes == 0 {
 		vbytes = avgBytes(e.pvill)
@@ -239,7 +172,8 @@ func (e *worker) reservePayments(b *table.Builder, c paymentCols, in paymentsIn,
 	reserveStr(b, c.village, rows*vbytes)
 	for k, a := range map[int]*array.String{c.paymentID: in.paymentID, c.caseID: in.caseID, c.person: in.person, c.program: in.program, c.period: in.period, c.account: in.account, c.holder: in.holder} {
 		if k >= 0 {
-			reserveStr(b, k, float64(len(a.ValueBytes())))
+			offs := a.ValueOffsets()
+			reserveStr(b, k, float64(offs[hi]-offs[lo]))
 		}
 	}
 	reserveStr(b, c.personName, rows*avgBytes(e.names))
@@ -251,20 +185,34 @@ func (e *worker) reservePayments(b *table.Builder, c paymentCols, in paymentsIn,
 	reserveStr(b, c.holderRoleCN, rows*6)
 }
 
-// writePayments is the second pass: one view row per payments row.
+// writePayments writes the view's rows of payments rows lo..hi-1 into a
+// table of the built columns (cols), node holding each row's beneficiary
+// node.
 //
 // Long because it is the view's one hot loop over up to 1.5M payments: each
 // row writes every built column from the same looked-up person, holder and
-// village, and the caches of the previous row's month and holder live
-// across iterations; cutting it per column would look each of those up
-// again per column.
-func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, bvill *array.String, ph paymentGroups) error {
-	node, gid, households := ph.node, ph.gid, ph.households
-	n := len(node)
+// village, and the caches of the previous row's village, program, month
+// and holder live across iterations; cutting it per column would look each
+// of those up again per column.
+func (e *worker) writePayments(cols []table.Col, in paymentsIn, bvill *array.String, node []int32, lo, hi int) (*table.Table, error) {
+	b := table.NewBuilder(e.in.Mem, ViewPayments, cols)
+	built := map[string]int{}
+	for k, col := range cols {
+		built[col.Name] = k
+	}
+	c := newPaymentCols(func(name string) int { // -1 for a column not built here
+		if k, ok := built[name]; ok {
+			return k
+		}
+		return -1
+	})
+	e.reservePayments(b, c, in, bvill, lo, hi)
 	months := map[civil.Month]string{} // paid_month strings, made once per month
 	lastMonth, lastMonthStr := civil.Month(0), ""
 	prevH, prevHN, prevHKnown, havePrevH := "", int32(-1), false, false
-	for i := 0; i < n; i++ {
+	prevVillage, prevTown, havePrevVillage := "", false, false // a case's payments come together
+	prevProgram, prevProgramCN := "", ""
+	for i := lo; i < hi; i++ {
 		person := in.person.Value(i)
 		nd := node[i]
 		known := nd >= 0
@@ -274,10 +222,15 @@ func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, b
 		} else if known && e.pvill != nil && e.g.Row(nd) >= 0 {
 			village = e.pvill.Value(e.g.Row(nd))
 		}
-		town, err := e.townScope(village)
-		if err != nil {
-			return err
+		if !havePrevVillage || village != prevVillage {
+			town, err := e.townScope(village)
+			if err != nil {
+				b.Finish().Release()
+				return nil, err
+			}
+			prevVillage, prevTown, havePrevVillage = village, town, true
 		}
+		town := prevTown
 		paid := civil.Date(in.paidOn.Value(i))
 		b.SetStr(c.village, village)
 		if c.paymentID >= 0 {
@@ -290,10 +243,14 @@ func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, b
 			b.SetStr(c.person, person)
 		}
 		e.putName(b, c.personName, nd, known)
+		program := in.program.Value(i)
 		if c.program >= 0 {
-			b.SetStr(c.program, in.program.Value(i))
+			b.SetStr(c.program, program)
 		}
-		b.SetStr(c.programCN, contract.ProgramLabels[in.program.Value(i)])
+		if program != prevProgram || i == lo {
+			prevProgram, prevProgramCN = program, contract.ProgramLabels[program]
+		}
+		b.SetStr(c.programCN, prevProgramCN)
 		if c.period >= 0 {
 			b.SetStr(c.period, in.period.Value(i))
 		}
@@ -312,11 +269,8 @@ func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, b
 		if c.amount >= 0 {
 			b.SetInt(c.amount, in.amount.Value(i))
 		}
-		if in.account.IsValid(i) {
-			if c.account >= 0 {
-				b.SetStr(c.account, in.account.Value(i))
-			}
-			b.SetInt(c.sharedHouseholds, int64(households[gid[i]]))
+		if in.account.IsValid(i) && c.account >= 0 {
+			b.SetStr(c.account, in.account.Value(i))
 		}
 		if in.holder.IsValid(i) {
 			h := in.holder.Value(i)
@@ -358,7 +312,7 @@ func (e *worker) writePayments(b *table.Builder, c paymentCols, in paymentsIn, b
 		}
 		b.Next()
 	}
-	return nil
+	return b.Finish(), nil
 }
 
 func (e *worker) findRel(a int32, aok bool, b int32, bok bool) (kinship.Relation, bool) {
