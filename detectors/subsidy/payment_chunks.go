@@ -17,11 +17,18 @@ const colSharedHouseholds = "shared_households"
 // variable so that tests can cut small inputs into many chunks).
 var paymentChunkRows = 1 << 16
 
+// paymentChunksMax caps the chunks when positive (tests); otherwise there
+// are at most as many as cores.
+var paymentChunksMax = 0
+
 // paymentChunks cuts n rows into at most workers chunks of about equal
 // size, none (but a lone one) under paymentChunkRows: chunk k is rows
 // bounds[k]..bounds[k+1]-1. The cut depends on the core count, the view
 // does not: chunks are concatenated in order.
 func paymentChunks(n, workers int) []int {
+	if paymentChunksMax > 0 {
+		workers = paymentChunksMax
+	}
 	k := max(1, min(workers, n/paymentChunkRows))
 	bounds := make([]int, k+1)
 	for i := range bounds {
