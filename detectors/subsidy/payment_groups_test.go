@@ -20,7 +20,7 @@ func TestAccountMonths(t *testing.T) {
 		{0, m(0), 0, true},
 		{0, m(0), 0, false}, // same month again
 		{0, m(1), 1, true},
-		{1, m(1), 2, true}, // another account, same month
+		{1, m(1), 2, true},  // another account, same month
 		{0, m(0), 0, false}, // back to an older month of account 0
 		{0, m(2), 3, true},
 		{1, m(0), 4, true}, // a month before account 1's latest
