@@ -304,7 +304,12 @@ func (e *env) term(c int) (from, to civil.Date) {
 // cadreOn finds the first cadre row of person serving in scope of village
 // on day; -1 when none.
 func (e *env) cadreOn(person, village string, day civil.Date, town bool) int {
-	for _, c := range e.cadreIdx[person] {
+	return e.cadreIn(e.cadreIdx[person], village, day, town)
+}
+
+// cadreIn is cadreOn for a person's cadres rows.
+func (e *env) cadreIn(rows []int32, village string, day civil.Date, town bool) int {
+	for _, c := range rows {
 		if !e.inScope(village, e.cVillage.Value(int(c)), town) {
 			continue
 		}

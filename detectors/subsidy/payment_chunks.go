@@ -48,44 +48,34 @@ func withoutCol(cols []table.Col, name string) []table.Col {
 	return out
 }
 
-// concatParts joins the chunks' tables in order into one, releasing them;
-// the first chunk's error (the first row's, as one pass in row order
-// would meet it) when there is one.
-func concatParts(mem memory.Allocator, name string, cols []table.Col, parts []*table.Table, errs []error) (*table.Table, error) {
+// concatParts joins the chunks' columns in order into one array per
+// column, releasing them; the first chunk's error (the first row's, as one
+// pass in row order would meet it) when there is one.
+func concatParts(mem memory.Allocator, name string, cols []table.Col, parts [][]arrow.Array, errs []error) ([]arrow.Array, error) {
 	for _, err := range errs {
 		if err != nil {
-			releaseAll(parts)
+			releaseAll(parts...)
 			return nil, err
 		}
 	}
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
-	defer releaseAll(parts)
-	arrs := make([]arrow.Array, len(cols))
+	defer releaseAll(parts...)
+	out := make([]arrow.Array, len(cols))
 	chunk := make([]arrow.Array, len(parts))
-	rows := 0
-	for _, p := range parts {
-		rows += p.Len()
-	}
 	for c := range cols {
 		for k, p := range parts {
-			chunk[k] = p.Rec.Column(c)
+			chunk[k] = p[c]
 		}
 		a, err := array.Concatenate(chunk, mem)
 		if err != nil {
-			for _, done := range arrs[:c] {
-				done.Release()
-			}
+			releaseAll(out[:c])
 			return nil, fmt.Errorf("view %s: joining column %s: %w", name, cols[c].Name, err)
 		}
-		arrs[c] = a
+		out[c] = a
 	}
-	rec := array.NewRecordBatch(table.Schema(cols), arrs, int64(rows))
-	for _, a := range arrs {
-		a.Release()
-	}
-	return table.New(name, cols, rec), nil
+	return out, nil
 }
 
 // sharedHouseholds is the shared_households column: per payments row its
@@ -104,9 +94,13 @@ func sharedHouseholds(mem memory.Allocator, account *array.String, ph paymentGro
 	return b.NewArray()
 }
 
-// releaseAll releases the tables (nil ones are skipped).
-func releaseAll(ts []*table.Table) {
-	for _, t := range ts {
-		t.Release()
+// releaseAll releases the arrays (nil ones are skipped).
+func releaseAll(parts ...[]arrow.Array) {
+	for _, p := range parts {
+		for _, a := range p {
+			if a != nil {
+				a.Release()
+			}
+		}
 	}
 }

@@ -1,0 +1,282 @@
+package subsidy
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/neijiang/xiaowei/detectors/kinship"
+	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/contract"
+	"github.com/neijiang/xiaowei/internal/table"
+)
+
+// paymentWriter holds the payment_checks columns one chunk of rows writes.
+// The copies of payments columns are nil when the view takes the payments
+// column over as it is (see sharedPaymentCols).
+type paymentWriter struct {
+	village, personName, programCN, paidMonth, holderName       *strCol
+	holderRel, holderRelCN, holderRole, holderRoleCN            *strCol
+	holderIsSelf, sameHousehold, holderIsCadre, personKnown     *boolCol
+	deathDate                                                   *fixedCol[arrow.Date32]
+	monthsAfterDeath                                            *fixedCol[int64]
+	paymentID, caseID, person, program, period, account, holder *strCol // copies
+	paidOn                                                      *fixedCol[arrow.Date32]
+	amount                                                      *fixedCol[int64]
+	byName                                                      map[string]func() arrow.Array
+}
+
+// newPaymentWriter sizes the columns of cols (the built ones) for payments
+// rows lo..hi-1: copies of payments columns take their bytes, the others
+// the mean length of their source times the rows (labels: a few bytes).
+func (e *worker) newPaymentWriter(cols []table.Col, in paymentsIn, bvill *array.String, lo, hi int) *paymentWriter {
+	rows := hi - lo
+	avg := func(a *array.String, dflt float64) int {
+		if a == nil || a.Len() == 0 {
+			return int(dflt * float64(rows))
+		}
+		return int(float64(len(a.ValueBytes())) / float64(a.Len()) * float64(rows) * 1.0625)
+	}
+	vill := bvill
+	if vill == nil || vill.Len() == 0 {
+		vill = e.pvill
+	}
+	w := &paymentWriter{byName: map[string]func() arrow.Array{}}
+	str := func(name string, bytes int) *strCol {
+		c := newStrCol(rows, bytes)
+		w.byName[name] = c.array
+		return c
+	}
+	copied := func(name string, a *array.String) *strCol {
+		for _, c := range cols {
+			if c.Name == name {
+				offs := a.ValueOffsets()
+				return str(name, int(offs[hi]-offs[lo]))
+			}
+		}
+		return nil
+	}
+	boolean := func(name string) *boolCol {
+		c := newBoolCol(rows)
+		w.byName[name] = c.array
+		return c
+	}
+	date := func(name string) *fixedCol[arrow.Date32] {
+		c := newFixedCol[arrow.Date32](rows)
+		w.byName[name] = func() arrow.Array { return c.array(arrow.FixedWidthTypes.Date32) }
+		return c
+	}
+	integer := func(name string) *fixedCol[int64] {
+		c := newFixedCol[int64](rows)
+		w.byName[name] = func() arrow.Array { return c.array(arrow.PrimitiveTypes.Int64) }
+		return c
+	}
+	w.village, w.personName, w.holderName = str("village_id", avg(vill, 12)), str("person_name", avg(e.names, 9)), str("holder_name", avg(e.names, 9))
+	w.programCN, w.paidMonth = str("program_cn", 6*rows), str("paid_month", 7*rows)
+	w.holderRel, w.holderRelCN = str("holder_relation", 6*rows), str("holder_relation_cn", 8*rows)
+	w.holderRole, w.holderRoleCN = str("holder_cadre_role", 0), str("holder_cadre_role_cn", 6*rows)
+	w.holderIsSelf, w.sameHousehold = boolean("holder_is_self"), boolean("holder_same_household")
+	w.holderIsCadre, w.personKnown = boolean("holder_is_cadre"), boolean("person_known")
+	w.deathDate, w.monthsAfterDeath = date("death_date"), integer("months_after_death")
+	w.paymentID, w.caseID, w.person = copied("payment_id", in.paymentID), copied("case_id", in.caseID), copied("person_id", in.person)
+	w.program, w.period = copied("program", in.program), copied("period", in.period)
+	w.account, w.holder = copied("account_no", in.account), copied("account_holder_id", in.holder)
+	for _, c := range cols {
+		switch c.Name {
+		case "paid_on":
+			w.paidOn = date("paid_on")
+		case "amount":
+			w.amount = integer("amount")
+		}
+	}
+	return w
+}
+
+// arrays are the written columns in the order of cols.
+func (w *paymentWriter) arrays(cols []table.Col) []arrow.Array {
+	out := make([]arrow.Array, len(cols))
+	for k, c := range cols {
+		out[k] = w.byName[c.Name]()
+	}
+	return out
+}
+
+// copyStr writes a payments value into its copy, if the view copies it.
+func copyStr(c *strCol, s string) {
+	if c != nil {
+		c.add(s)
+	}
+}
+
+// addOrNull writes s when ok, else null.
+func (c *strCol) addOrNull(s string, ok bool) {
+	if ok {
+		c.add(s)
+	} else {
+		c.null()
+	}
+}
+
+// writePayments writes the view's rows of payments rows lo..hi-1 (the
+// columns cols, in that order), node holding each row's beneficiary node.
+//
+// Long because it is the view's one hot loop over up to 1.6M payments:
+// each row writes every built column from the same looked-up person,
+// holder and village, and the caches of the previous row's village,
+// program, month, person and holder live across iterations; cutting it
+// per column would look each of those up again per column.
+func (e *worker) writePayments(cols []table.Col, in paymentsIn, bvill *array.String, node []int32, lo, hi int) ([]arrow.Array, error) {
+	w := e.newPaymentWriter(cols, in, bvill, lo, hi)
+	months := map[civil.Month]string{} // paid_month strings, made once per month
+	lastMonth, lastMonthStr := civil.Month(0), ""
+	var village, program, programCN string
+	var town bool
+	prevNd, name, hasName, death, dead := int32(-2), "", false, civil.Date(0), false
+	var h holderRun
+	for i := lo; i < hi; i++ {
+		person := in.person.Value(i)
+		nd := node[i]
+		known := nd >= 0
+		if nd != prevNd || i == lo { // a person's payments mostly come together
+			name, hasName = e.name(nd, known)
+			death, dead = e.deathOf(nd, known)
+			prevNd = nd
+		}
+		v := ""
+		if k := e.payCase[i]; k >= 0 {
+			v = bvill.Value(int(e.caseFirst[k]))
+		} else if known && e.pvill != nil && e.g.Row(nd) >= 0 {
+			v = e.pvill.Value(e.g.Row(nd))
+		}
+		if v != village || i == lo {
+			t, err := e.townScope(v)
+			if err != nil {
+				return nil, err
+			}
+			village, town = v, t
+		}
+		paid := civil.Date(in.paidOn.Value(i))
+		w.village.add(village)
+		copyStr(w.paymentID, in.paymentID.Value(i))
+		copyStr(w.caseID, in.caseID.Value(i))
+		copyStr(w.person, person)
+		w.personName.addOrNull(name, hasName)
+		if p := in.program.Value(i); p != program || i == lo {
+			program, programCN = p, contract.ProgramLabels[p]
+		}
+		copyStr(w.program, program)
+		w.programCN.add(programCN)
+		copyStr(w.period, in.period.Value(i))
+		if w.paidOn != nil {
+			w.paidOn.add(arrow.Date32(paid))
+		}
+		if m := paid.Month(); m != lastMonth || lastMonthStr == "" {
+			pm, ok := months[m]
+			if !ok {
+				pm = m.String()
+				months[m] = pm
+			}
+			lastMonth, lastMonthStr = m, pm
+		}
+		w.paidMonth.add(lastMonthStr)
+		if w.amount != nil {
+			w.amount.add(in.amount.Value(i))
+		}
+		if w.account != nil {
+			w.account.addOrNull(in.account.Value(i), in.account.IsValid(i))
+		}
+		if in.holder.IsValid(i) {
+			e.writeHolder(w, &h, in.holder.Value(i), person, nd, village, paid, town)
+		} else {
+			w.holderNull()
+		}
+		w.personKnown.add(known && e.g.InRegister(nd))
+		if dead {
+			w.deathDate.add(arrow.Date32(death))
+			if m, err := civil.ParseMonth(in.period.Value(i)); err == nil {
+				w.monthsAfterDeath.add(int64(m - death.Month()))
+			} else {
+				w.monthsAfterDeath.null()
+			}
+		} else {
+			w.deathDate.null()
+			w.monthsAfterDeath.null()
+		}
+	}
+	return w.arrays(cols), nil
+}
+
+// holderRun caches what writeHolder looked up for the previous row's
+// account holder: an account holder's payments mostly come together.
+type holderRun struct {
+	id      string
+	started bool
+	node    int32
+	known   bool
+	name    string
+	hasName bool
+	cadres  []int32 // the holder's cadres rows
+	// the relation found for beneficiary relNode (valid when relDone)
+	relNode int32
+	relDone bool
+	rel     kinship.Relation
+	related bool
+}
+
+// writeHolder writes the holder columns of a row whose account holder is
+// holder and beneficiary person (node nd).
+func (e *worker) writeHolder(w *paymentWriter, h *holderRun, holder, person string, nd int32, village string, paid civil.Date, town bool) {
+	if !h.started || holder != h.id {
+		*h = holderRun{id: holder, started: true}
+		h.node, h.known = e.g.Node(holder)
+		h.name, h.hasName = e.name(h.node, h.known)
+		h.cadres = e.cadreIdx[holder]
+	}
+	copyStr(w.holder, holder)
+	w.holderName.addOrNull(h.name, h.hasName)
+	self := holder == person
+	known := nd >= 0
+	w.holderIsSelf.add(self)
+	w.sameHousehold.add(self || known && h.known && e.g.SameHousehold(nd, h.node))
+	switch {
+	case self:
+		w.holderRel.add(kinship.Self.String())
+		w.holderRelCN.add(kinship.Self.CN())
+	default:
+		if !h.relDone || h.relNode != nd {
+			h.rel, h.related = e.findRel(nd, known, h.node, h.known)
+			h.relNode, h.relDone = nd, true
+		}
+		if h.related {
+			w.holderRel.add(h.rel.String())
+			w.holderRelCN.add(h.rel.CN())
+		} else {
+			w.holderRel.null()
+			w.holderRelCN.add("无亲属关系")
+		}
+	}
+	if r := e.cadreIn(h.cadres, village, paid, town); r >= 0 {
+		role := e.cRole.Value(r)
+		w.holderRole.add(role)
+		w.holderRoleCN.add(contract.RoleLabels[role])
+		w.holderIsCadre.add(true)
+	} else {
+		w.holderRole.null()
+		w.holderRoleCN.add("村民")
+		w.holderIsCadre.add(false)
+	}
+}
+
+// holderNull writes the holder columns of a row without account holder.
+func (w *paymentWriter) holderNull() {
+	if w.holder != nil {
+		w.holder.null()
+	}
+	w.holderName.null()
+	w.holderIsSelf.null()
+	w.sameHousehold.null()
+	w.holderRel.null()
+	w.holderRelCN.null()
+	w.holderRole.null()
+	w.holderRoleCN.null()
+	w.holderIsCadre.null()
+}
