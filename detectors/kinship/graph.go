@@ -67,19 +67,28 @@ func (g *Graph) addPersons(persons *table.Table) {
 	pid := persons.Str("person_id")
 	p := personAdder{g: g, hid: persons.Str("household_id"), rel: persons.Str("relation_to_head"),
 		hhIndex: newIDIndex(n / 4), prevH: -1}
-	var hashes [touchBatch]uint64
+	var hashes, hhHashes [touchBatch]uint64
+	var hhOK [touchBatch]bool
 	var sink uint64
+	prevHS, havePrevHS := "", false
 	for lo := 0; lo < n; lo += touchBatch {
 		hi := min(lo+touchBatch, n)
 		for i := lo; i < hi; i++ {
+			hhOK[i-lo] = false
 			if pid.IsValid(i) {
 				hashes[i-lo] = g.index.hash(pid.Value(i))
 				sink += g.index.touch(hashes[i-lo])
 			}
+			// a household's first row looks its household_id up
+			if p.hid.IsValid(i) && (!havePrevHS || p.hid.Value(i) != prevHS) {
+				prevHS, havePrevHS = p.hid.Value(i), true
+				hhHashes[i-lo], hhOK[i-lo] = p.hhIndex.hash(prevHS), true
+				sink += p.hhIndex.touch(hhHashes[i-lo])
+			}
 		}
 		for i := lo; i < hi; i++ {
 			if pid.IsValid(i) {
-				p.add(i, pid.Value(i), hashes[i-lo])
+				p.add(i, pid.Value(i), hashes[i-lo], hhHashes[i-lo], hhOK[i-lo])
 			}
 		}
 	}
@@ -99,8 +108,9 @@ type personAdder struct {
 }
 
 // add makes a node of persons row i, person id (of hash h), unless id
-// already has one.
-func (p *personAdder) add(i int, id string, h uint64) {
+// already has one. hh is the hash of the row's household_id when hhOK
+// (addPersons hashes the first row of each run of one household).
+func (p *personAdder) add(i int, id string, h, hh uint64, hhOK bool) {
 	g := p.g
 	node, slot := g.index.findHashed(g.ids, id, h)
 	if node >= 0 { // duplicate: the first row stays
@@ -109,22 +119,25 @@ func (p *personAdder) add(i int, id string, h uint64) {
 	g.ids = append(g.ids, id)
 	g.index.add(g.ids, slot)
 	g.row = append(g.row, int32(i))
-	hh := int32(-1)
+	ord := int32(-1)
 	if p.hid.IsValid(i) {
 		hs := p.hid.Value(i)
 		if p.prevH >= 0 && hs == p.prevHS { // members of a household are listed together
-			hh = p.prevH
+			ord = p.prevH
 		} else {
+			if !hhOK {
+				hh = p.hhIndex.hash(hs)
+			}
 			var slot probe
-			if hh, slot = p.hhIndex.find(g.hhID, hs); hh < 0 {
-				hh = int32(len(g.hhID))
+			if ord, slot = p.hhIndex.findHashed(g.hhID, hs, hh); ord < 0 {
+				ord = int32(len(g.hhID))
 				g.hhID = append(g.hhID, hs)
 				p.hhIndex.add(g.hhID, slot)
 			}
-			p.prevH, p.prevHS = hh, hs
+			p.prevH, p.prevHS = ord, hs
 		}
 	}
-	g.hh = append(g.hh, hh)
+	g.hh = append(g.hh, ord)
 	r := rNone
 	if p.rel.IsValid(i) {
 		r = parseRole(p.rel.Value(i))

@@ -37,3 +37,17 @@ func TestAccountMonths(t *testing.T) {
 		}
 	}
 }
+
+// TestMonthNames: each month's string, in whatever order months come.
+func TestMonthNames(t *testing.T) {
+	var x monthNames
+	for _, s := range []string{"2024-03", "2024-03", "2024-01", "2025-12", "2023-12", "2024-02", "2024-03"} {
+		m, err := civil.ParseMonth(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := x.of(m); got != s {
+			t.Errorf("of(%s) = %q", s, got)
+		}
+	}
+}

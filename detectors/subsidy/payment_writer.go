@@ -126,8 +126,7 @@ func (c *strCol) addOrNull(s string, ok bool) {
 // per column would look each of those up again per column.
 func (e *worker) writePayments(cols []table.Col, in paymentsIn, bvill *array.String, node []int32, lo, hi int) ([]arrow.Array, error) {
 	w := e.newPaymentWriter(cols, in, bvill, lo, hi)
-	months := map[civil.Month]string{} // paid_month strings, made once per month
-	lastMonth, lastMonthStr := civil.Month(0), ""
+	var months monthNames
 	var village, program, programCN string
 	var town bool
 	prevNd, name, hasName, death, dead := int32(-2), "", false, civil.Date(0), false
@@ -169,15 +168,7 @@ func (e *worker) writePayments(cols []table.Col, in paymentsIn, bvill *array.Str
 		if w.paidOn != nil {
 			w.paidOn.add(arrow.Date32(paid))
 		}
-		if m := paid.Month(); m != lastMonth || lastMonthStr == "" {
-			pm, ok := months[m]
-			if !ok {
-				pm = m.String()
-				months[m] = pm
-			}
-			lastMonth, lastMonthStr = m, pm
-		}
-		w.paidMonth.add(lastMonthStr)
+		w.paidMonth.add(months.of(paid.Month()))
 		if w.amount != nil {
 			w.amount.add(in.amount.Value(i))
 		}
@@ -227,7 +218,11 @@ type holderRun struct {
 func (e *worker) writeHolder(w *paymentWriter, h *holderRun, holder, person string, nd int32, village string, paid civil.Date, town bool) {
 	if !h.started || holder != h.id {
 		*h = holderRun{id: holder, started: true}
-		h.node, h.known = e.g.Node(holder)
+		if holder == person { // most accounts are the beneficiary's own
+			h.node, h.known = nd, nd >= 0
+		} else {
+			h.node, h.known = e.g.Node(holder)
+		}
 		h.name, h.hasName = e.name(h.node, h.known)
 		h.cadres = e.cadreIdx[holder]
 	}
@@ -279,4 +274,30 @@ func (w *paymentWriter) holderNull() {
 	w.holderRole.null()
 	w.holderRoleCN.null()
 	w.holderIsCadre.null()
+}
+
+// monthNames makes each month's "2006-01" string once: payments rows
+// come by case, so the month changes from one row to the next, and a
+// slice by month keeps that from costing a map lookup per row.
+type monthNames struct {
+	first civil.Month // month of names[0]
+	names []string
+}
+
+func (x *monthNames) of(m civil.Month) string {
+	if len(x.names) == 0 {
+		x.first = m
+	}
+	if m < x.first { // shift the slice to start at m
+		x.names = append(make([]string, x.first-m), x.names...)
+		x.first = m
+	}
+	k := int(m - x.first)
+	if k >= len(x.names) {
+		x.names = append(x.names, make([]string, k+1-len(x.names))...)
+	}
+	if x.names[k] == "" {
+		x.names[k] = m.String()
+	}
+	return x.names[k]
 }
