@@ -10,19 +10,26 @@ import (
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
-// TestBuildAgainstMaps: on a register of 1,000 rows (many index batches)
-// with duplicate ids, rows without id or household, and households listed
-// in several runs, every node has the row, household and household
-// members that a plain map over the rows in order gives.
+// TestBuildAgainstMaps: on registers with rows without id or household,
+// households listed in several runs, and with duplicate ids (the in-order
+// path) or without (the sharded one, on several cores when large enough),
+// every node has the row, household and household members that a plain
+// map over the rows in order gives.
 func TestBuildAgainstMaps(t *testing.T) {
+	for _, c := range []struct{ rows, dupEvery int }{{1000, 97}, {1000, 0}, {50000, 0}, {50000, 4999}} {
+		t.Run(fmt.Sprintf("rows=%d,dup=%d", c.rows, c.dupEvery), func(t *testing.T) { checkAgainstMaps(t, c.rows, c.dupEvery) })
+	}
+}
+
+func checkAgainstMaps(t *testing.T, nrows, dupEvery int) {
 	roles := []string{"head", "spouse", "child", "child", "parent"}
 	spec, _ := contract.Lookup("persons")
 	b := table.NewBuilder(memory.DefaultAllocator, "persons", table.ContractCols(spec)) // load would reject the duplicates
 	type row struct{ id, hh string }
 	var rows []row
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < nrows; i++ {
 		id := fmt.Sprintf("P%d", i)
-		if i%97 == 50 {
+		if dupEvery > 0 && i%dupEvery == 50 {
 			id = fmt.Sprintf("P%d", i-40) // a duplicate: the first row stays
 		}
 		hh := fmt.Sprintf("H%d", i/3)

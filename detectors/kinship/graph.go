@@ -8,8 +8,8 @@ import (
 
 // Graph is the relation graph of one run.
 type Graph struct {
-	ids   []string // node -> person_id
-	index idIndex  // person_id -> node
+	ids   []string     // node -> person_id
+	index shardedIndex // person_id -> node
 	// per node; nodes >= nPersons come only from kinship rows
 	nPersons int
 	row      []int32 // persons row of a register node
@@ -39,7 +39,7 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	cs, _ := NewSet(close)
 	n := persons.Len()
 	nk := kin.Len()
-	g := &Graph{index: newIDIndex(n + nk/4), close: cs}
+	g := &Graph{index: newShardedIndex(n + nk/4), close: cs}
 	g.ids = make([]string, 0, n)
 	g.role = make([]role, 0, n)
 	g.hh = make([]int32, 0, n)
@@ -55,94 +55,108 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	return g
 }
 
-// touchBatch is how many persons rows addPersons hashes and touches (see
-// idIndex.touch) before it inserts them: enough misses in flight to keep
-// the memory busy, few enough for the touched slots to stay in cache.
-const touchBatch = 32
-
 // addPersons makes a node of each register person (the first row of a
 // duplicate id) with its row, role and household ordinal.
 func (g *Graph) addPersons(persons *table.Table) {
-	n := persons.Len()
 	pid := persons.Str("person_id")
-	p := personAdder{g: g, hid: persons.Str("household_id"), rel: persons.Str("relation_to_head"),
-		hhIndex: newIDIndex(n / 4), prevH: -1}
-	var hashes, hhHashes [touchBatch]uint64
-	var hhOK [touchBatch]bool
-	var sink uint64
-	prevHS, havePrevHS := "", false
-	for lo := 0; lo < n; lo += touchBatch {
-		hi := min(lo+touchBatch, n)
-		for i := lo; i < hi; i++ {
-			hhOK[i-lo] = false
-			if pid.IsValid(i) {
-				hashes[i-lo] = g.index.hash(pid.Value(i))
-				sink += g.index.touch(hashes[i-lo])
-			}
-			// a household's first row looks its household_id up
-			if p.hid.IsValid(i) && (!havePrevHS || p.hid.Value(i) != prevHS) {
-				prevHS, havePrevHS = p.hid.Value(i), true
-				hhHashes[i-lo], hhOK[i-lo] = p.hhIndex.hash(prevHS), true
-				sink += p.hhIndex.touch(hhHashes[i-lo])
-			}
-		}
-		for i := lo; i < hi; i++ {
-			if pid.IsValid(i) {
-				p.add(i, pid.Value(i), hashes[i-lo], hhHashes[i-lo], hhOK[i-lo])
-			}
-		}
+	if !g.addIDs(pid) {
+		g.addIDsInOrder(pid)
 	}
-	touchSink = sink
+	g.addHouseholds(persons)
 }
+
+// touchBatch is how many persons rows addIDsInOrder and addHouseholds hash
+// and touch (see idIndex.touch) before they insert them: enough misses in
+// flight to keep the memory busy, few enough for the touched slots to stay
+// in cache.
+const touchBatch = 32
 
 // touchSink keeps idIndex.touch's reads from being optimised away.
 var touchSink uint64
 
-// personAdder adds register persons to a graph one row at a time.
-type personAdder struct {
-	g        *Graph
-	hid, rel *array.String
-	hhIndex  idIndex // household_id -> ordinal, keys in g.hhID
-	prevH    int32   // household of the previous row, -1 when none
-	prevHS   string
-}
-
-// add makes a node of persons row i, person id (of hash h), unless id
-// already has one. hh is the hash of the row's household_id when hhOK
-// (addPersons hashes the first row of each run of one household).
-func (p *personAdder) add(i int, id string, h, hh uint64, hhOK bool) {
-	g := p.g
-	node, slot := g.index.findHashed(g.ids, id, h)
-	if node >= 0 { // duplicate: the first row stays
-		return
-	}
-	g.ids = append(g.ids, id)
-	g.index.add(g.ids, slot)
-	g.row = append(g.row, int32(i))
-	ord := int32(-1)
-	if p.hid.IsValid(i) {
-		hs := p.hid.Value(i)
-		if p.prevH >= 0 && hs == p.prevHS { // members of a household are listed together
-			ord = p.prevH
-		} else {
-			if !hhOK {
-				hh = p.hhIndex.hash(hs)
+// addIDsInOrder indexes the register's ids one row after another, the
+// first row of a duplicate id making the node: what addIDs does when ids
+// are unique, for a register where they are not.
+func (g *Graph) addIDsInOrder(pid *array.String) {
+	n := pid.Len()
+	g.index = newShardedIndex(n)
+	g.ids, g.row = g.ids[:0], g.row[:0]
+	var hashes [touchBatch]uint64
+	var sink uint64
+	for lo := 0; lo < n; lo += touchBatch {
+		hi := min(lo+touchBatch, n)
+		for i := lo; i < hi; i++ {
+			if pid.IsValid(i) {
+				hashes[i-lo] = g.index.hash(pid.Value(i))
+				sink += g.index.shards[shardOf(hashes[i-lo])].touch(hashes[i-lo])
 			}
-			var slot probe
-			if ord, slot = p.hhIndex.findHashed(g.hhID, hs, hh); ord < 0 {
-				ord = int32(len(g.hhID))
-				g.hhID = append(g.hhID, hs)
-				p.hhIndex.add(g.hhID, slot)
+		}
+		for i := lo; i < hi; i++ {
+			if pid.IsNull(i) {
+				continue
 			}
-			p.prevH, p.prevHS = ord, hs
+			id, h := pid.Value(i), hashes[i-lo]
+			x := &g.index.shards[shardOf(h)]
+			if node, p := x.findHashed(g.ids, id, h); node < 0 { // else a duplicate: the first row stays
+				g.ids = append(g.ids, id)
+				g.row = append(g.row, int32(i))
+				x.add(g.ids, p)
+			}
 		}
 	}
-	g.hh = append(g.hh, ord)
-	r := rNone
-	if p.rel.IsValid(i) {
-		r = parseRole(p.rel.Value(i))
+	touchSink += sink
+}
+
+// addHouseholds gives each register node its household ordinal (in order
+// of first appearance) and role. Members of a household are listed
+// together: the nodes fall in runs of one household_id, and only a run's
+// key is looked up (firstOf: the first run with the same key).
+func (g *Graph) addHouseholds(persons *table.Table) {
+	hid, rel := persons.Str("household_id"), persons.Str("relation_to_head")
+	n := len(g.row)
+	g.hh = g.hh[:n]
+	g.role = g.role[:n]
+	var runKeys []string // per run: its household_id
+	prev, inRun := "", false
+	for k, i := range g.row {
+		if hid.IsNull(int(i)) {
+			g.hh[k], inRun = -1, false
+			continue
+		}
+		if hs := hid.Value(int(i)); !inRun || hs != prev {
+			runKeys = append(runKeys, hs)
+			prev, inRun = hs, true
+		}
+		g.hh[k] = int32(len(runKeys) - 1) // the run, for now
 	}
-	g.role = append(g.role, r)
+	first := firstOf(runKeys)
+	ord := first // a run's ordinal replaces its first run (never a later one)
+	for r := range runKeys {
+		if first[r] == int32(r) {
+			ord[r] = int32(len(g.hhID))
+			g.hhID = append(g.hhID, runKeys[r])
+		} else {
+			ord[r] = ord[first[r]]
+		}
+	}
+	for k, r := range g.hh {
+		if r >= 0 {
+			g.hh[k] = ord[r]
+		}
+	}
+	prevRole, prevR := "", rNone
+	for k, i := range g.row {
+		r := rNone
+		if rel.IsValid(int(i)) {
+			if s := rel.Value(int(i)); s == prevRole {
+				r = prevR
+			} else {
+				r = parseRole(s)
+				prevRole, prevR = s, r
+			}
+		}
+		g.role[k] = r
+	}
 }
 
 // indexHouseholds lists the household members, CSR by counting sort (keeps
@@ -179,12 +193,12 @@ func (g *Graph) addKinship(kin *table.Table) {
 	nk := kin.Len()
 	a, b, rel := kin.Str("person_id"), kin.Str("relative_id"), kin.Str("relation")
 	node := func(id string) int32 {
-		x, slot := g.index.find(g.ids, id)
+		x, shard, slot := g.index.find(g.ids, id)
 		if x >= 0 {
 			return x
 		}
 		g.ids = append(g.ids, id)
-		g.index.add(g.ids, slot)
+		g.index.add(g.ids, shard, slot)
 		return int32(len(g.ids) - 1)
 	}
 	type edge struct {

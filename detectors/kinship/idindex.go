@@ -63,6 +63,25 @@ func (x *idIndex) find(ids []string, id string) (node int32, p probe) {
 	return x.findHashed(ids, id, x.hash(id))
 }
 
+// findKey is findHashed for the key ids[k], read only when a slot's tag
+// agrees: a caller going through ids out of order does not miss the cache
+// on every key's string header.
+func (x *idIndex) findKey(ids []string, k int32, h uint64) (node int32, p probe) {
+	tag := uint32(h >> 32)
+	mask := uint64(len(x.slots) - 1)
+	i := h & mask
+	for {
+		s := x.slots[i]
+		if s == 0 {
+			return -1, probe{slot: int(i), tag: tag}
+		}
+		if uint32(s>>32) == tag && ids[uint32(s)-1] == ids[k] {
+			return int32(uint32(s) - 1), probe{slot: int(i), tag: tag}
+		}
+		i = (i + 1) & mask
+	}
+}
+
 // findHashed is find for an id whose hash is h.
 func (x *idIndex) findHashed(ids []string, id string, h uint64) (node int32, p probe) {
 	tag := uint32(h >> 32)
@@ -82,15 +101,77 @@ func (x *idIndex) findHashed(ids []string, id string, h uint64) (node int32, p p
 
 // add stores the last of ids (node len(ids)-1) where find said it goes,
 // growing the index when it is full (at maxLoad).
-func (x *idIndex) add(ids []string, p probe) {
-	x.slots[p.slot] = uint64(p.tag)<<32 | uint64(len(ids))
-	x.n++
-	if x.n*maxLoadDen <= len(x.slots)*maxLoadNum {
-		return
-	}
-	x.resize(2 * x.n)
-	for node, id := range ids {
-		_, q := x.find(ids[:node], id)
-		x.slots[q.slot] = uint64(q.tag)<<32 | uint64(node+1)
+func (x *idIndex) add(ids []string, p probe) { x.addNode(ids, p, int32(len(ids)-1)) }
+
+// addNode stores node (its key is ids[node]) where find said it goes.
+func (x *idIndex) addNode(ids []string, p probe, node int32) {
+	x.put(p, node)
+	if x.n*maxLoadDen > len(x.slots)*maxLoadNum {
+		x.grow(ids)
 	}
 }
+
+// put stores node where find said its key goes.
+func (x *idIndex) put(p probe, node int32) {
+	x.slots[p.slot] = uint64(p.tag)<<32 | uint64(node+1)
+	x.n++
+}
+
+// grow doubles the slots and moves the keys over (from the old slots, so
+// that an index holding some of ids, a shard, moves only its own).
+func (x *idIndex) grow(ids []string) {
+	old := x.slots
+	x.slots = make([]uint64, 2*len(old))
+	mask := uint64(len(x.slots) - 1)
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := x.hash(ids[uint32(s)-1]) & mask
+		for x.slots[i] != 0 { // keys are distinct: the first free slot
+			i = (i + 1) & mask
+		}
+		x.slots[i] = s
+	}
+}
+
+// shardBits: the sharded index has 1<<shardBits shards.
+const shardBits = 8
+
+// shardedIndex is an idIndex cut in shards by the top bits of the hash.
+// A register's ids can then be indexed shard by shard, each shard's slots
+// (1/256 of the index) staying in cache while its keys go in, and shards
+// on different cores at once (see Graph.addIDs); a lookup costs what it
+// costs in one idIndex.
+type shardedIndex struct {
+	seed   maphash.Seed
+	shards []idIndex
+}
+
+func newShardedIndex(capacity int) shardedIndex {
+	x := shardedIndex{seed: maphash.MakeSeed(), shards: make([]idIndex, 1<<shardBits)}
+	for k := range x.shards {
+		x.shards[k] = idIndex{seed: x.seed}
+		// the mean share: maxLoad leaves the slack for shards that
+		// fill more (a shard that overfills grows alone)
+		x.shards[k].resize(capacity >> shardBits)
+	}
+	return x
+}
+
+func (x *shardedIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
+
+// shardOf is the shard of a key of hash h.
+func shardOf(h uint64) int { return int(h >> (64 - shardBits)) }
+
+// find returns id's node, or -1, its shard and the probe add takes to
+// insert it.
+func (x *shardedIndex) find(ids []string, id string) (node int32, shard int, p probe) {
+	h := x.hash(id)
+	shard = shardOf(h)
+	node, p = x.shards[shard].findHashed(ids, id, h)
+	return node, shard, p
+}
+
+// add stores the last of ids where find said it goes.
+func (x *shardedIndex) add(ids []string, shard int, p probe) { x.shards[shard].add(ids, p) }
