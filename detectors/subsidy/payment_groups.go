@@ -4,24 +4,6 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 )
 
-// paymentNodes looks up the beneficiary's graph node of payments rows
-// lo..hi-1 into node (-1 when not in the graph). Rows of one range touch
-// only their part of node, so ranges can be looked up side by side.
-func (e *env) paymentNodes(in paymentsIn, node []int32, lo, hi int) {
-	prevP, prevNd := "", int32(-1)
-	for i := lo; i < hi; i++ {
-		p := in.person.Value(i)
-		if i == lo || p != prevP { // a person's payments mostly come together
-			nd, ok := e.g.Node(p)
-			if !ok {
-				nd = -1
-			}
-			prevP, prevNd = p, nd
-		}
-		node[i] = prevNd
-	}
-}
-
 // paymentGroups counts the households paid into each account per month.
 type paymentGroups struct {
 	gid        []int32 // per payments row: its (account, month) group, -1 without account

@@ -66,12 +66,8 @@ func (e *worker) payments() (*table.Table, error) {
 		bvill = bt.Str("village_id")
 	}
 	bounds := paymentChunks(n, runtime.GOMAXPROCS(0))
-	node := make([]int32, n)
+	node := e.payNode
 	var wg sync.WaitGroup
-	for k := range len(bounds) - 1 {
-		wg.Go(func() { e.paymentNodes(in, node, bounds[k], bounds[k+1]) })
-	}
-	wg.Wait()
 	var ph paymentGroups
 	wg.Go(func() { ph = e.paymentHouseholds(in, node) })
 	parts := make([][]arrow.Array, len(bounds)-1)
