@@ -65,46 +65,24 @@ func (g *Graph) addPersons(persons *table.Table) {
 	g.addHouseholds(persons)
 }
 
-// touchBatch is how many persons rows addIDsInOrder and addHouseholds hash
-// and touch (see idIndex.touch) before they insert them: enough misses in
-// flight to keep the memory busy, few enough for the touched slots to stay
-// in cache.
-const touchBatch = 32
-
-// touchSink keeps idIndex.touch's reads from being optimised away.
-var touchSink uint64
-
 // addIDsInOrder indexes the register's ids one row after another, the
 // first row of a duplicate id making the node: what addIDs does when ids
-// are unique, for a register where they are not.
+// are unique, for a register where they are not (the loader rejects such
+// a register; this is the slow path for tables built otherwise).
 func (g *Graph) addIDsInOrder(pid *array.String) {
-	n := pid.Len()
-	g.index = newShardedIndex(n)
+	g.index = newShardedIndex(pid.Len())
 	g.ids, g.row = g.ids[:0], g.row[:0]
-	var hashes [touchBatch]uint64
-	var sink uint64
-	for lo := 0; lo < n; lo += touchBatch {
-		hi := min(lo+touchBatch, n)
-		for i := lo; i < hi; i++ {
-			if pid.IsValid(i) {
-				hashes[i-lo] = g.index.hash(pid.Value(i))
-				sink += g.index.shards[shardOf(hashes[i-lo])].touch(hashes[i-lo])
-			}
+	for i := 0; i < pid.Len(); i++ {
+		if pid.IsNull(i) {
+			continue
 		}
-		for i := lo; i < hi; i++ {
-			if pid.IsNull(i) {
-				continue
-			}
-			id, h := pid.Value(i), hashes[i-lo]
-			x := &g.index.shards[shardOf(h)]
-			if node, p := x.findHashed(g.ids, id, h); node < 0 { // else a duplicate: the first row stays
-				g.ids = append(g.ids, id)
-				g.row = append(g.row, int32(i))
-				x.add(g.ids, p)
-			}
+		id := pid.Value(i)
+		if node, shard, p := g.index.find(g.ids, id); node < 0 { // else a duplicate: the first row stays
+			g.ids = append(g.ids, id)
+			g.row = append(g.row, int32(i))
+			g.index.add(g.ids, shard, p)
 		}
 	}
-	touchSink += sink
 }
 
 // addHouseholds gives each register node its household ordinal (in order

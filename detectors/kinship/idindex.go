@@ -2,7 +2,8 @@ package kinship
 
 import "hash/maphash"
 
-// idIndex maps person_id to node (and household_id to ordinal): open
+// idIndex maps person_id to node (one shard of a shardedIndex; or, while a
+// graph is built, household_id to its first run, see firstOf): open
 // addressing (linear probing) over a power-of-two array of slots, the keys
 // read back from the graph's ids. Against a map[string]int32 of millions of
 // persons it is pointer-free (the GC does not scan it) and a lookup or an
@@ -33,12 +34,6 @@ type probe struct {
 // take no more memory (8-byte slots at 5/8 against 4-byte slots at 1/2).
 const maxLoadNum, maxLoadDen = 5, 8
 
-func newIDIndex(capacity int) idIndex {
-	x := idIndex{seed: maphash.MakeSeed()}
-	x.resize(capacity)
-	return x
-}
-
 // resize makes room for capacity keys at a load of at most maxLoad.
 func (x *idIndex) resize(capacity int) {
 	size := 16
@@ -48,15 +43,8 @@ func (x *idIndex) resize(capacity int) {
 	x.slots = make([]uint64, size)
 }
 
-// hash is the hash find and touch take.
+// hash is the hash findHashed and findKey take.
 func (x *idIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
-
-// touch reads the slot where a key of hash h is looked for first, so that
-// a caller can ask for the slots of a batch of keys before it uses them:
-// the batch's cache misses (nearly every probe of an index of millions
-// misses) then overlap instead of coming one after another. It returns the
-// slot so that the compiler keeps the read; callers fold it into a sink.
-func (x *idIndex) touch(h uint64) uint64 { return x.slots[h&uint64(len(x.slots)-1)] }
 
 // find returns id's node, or -1 and the probe add takes to insert it.
 func (x *idIndex) find(ids []string, id string) (node int32, p probe) {

@@ -53,12 +53,13 @@ func (g *Graph) addIDs(pid *array.String) bool {
 // sharded pass as addIDs, with indexes that live only while it runs.
 func firstOf(keys []string) []int32 {
 	workers := workersFor(len(keys))
-	order, start := shardOrder(maphash.MakeSeed(), keys, workers)
+	seed := maphash.MakeSeed()
+	order, start := shardOrder(seed, keys, workers)
 	first := make([]int32, len(keys))
 	onWorkers(workers, func(w int) {
 		for s := w; s < len(start)-1; s += workers {
 			es := order[start[s]:start[s+1]]
-			x := idIndex{}
+			x := idIndex{seed: seed} // sized for every key: it never grows
 			x.resize(len(es))
 			for _, e := range es { // in key order: the first one of a key is met first
 				if node, p := x.findKey(keys, e.k, e.h); node >= 0 {
