@@ -2,6 +2,8 @@ package subsidy
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -62,18 +64,29 @@ func concatParts(mem memory.Allocator, name string, cols []table.Col, parts [][]
 		return parts[0], nil
 	}
 	defer releaseAll(parts...)
+	// the columns are joined side by side: at the end of the view, with
+	// nothing else left to run on the other core
 	out := make([]arrow.Array, len(cols))
-	chunk := make([]arrow.Array, len(parts))
-	for c := range cols {
-		for k, p := range parts {
-			chunk[k] = p[c]
-		}
-		a, err := array.Concatenate(chunk, mem)
+	errs = make([]error, len(cols))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			chunk := make([]arrow.Array, len(parts))
+			for c := w; c < len(cols); c += workers {
+				for k, p := range parts {
+					chunk[k] = p[c]
+				}
+				out[c], errs[c] = array.Concatenate(chunk, mem)
+			}
+		})
+	}
+	wg.Wait()
+	for c, err := range errs {
 		if err != nil {
-			releaseAll(out[:c])
+			releaseAll(out)
 			return nil, fmt.Errorf("view %s: joining column %s: %w", name, cols[c].Name, err)
 		}
-		out[c] = a
 	}
 	return out, nil
 }

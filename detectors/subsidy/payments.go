@@ -68,8 +68,8 @@ func (e *worker) payments() (*table.Table, error) {
 	bounds := paymentChunks(n, runtime.GOMAXPROCS(0))
 	node := e.payNode
 	var wg sync.WaitGroup
-	var ph paymentGroups
-	wg.Go(func() { ph = e.paymentHouseholds(in, node) })
+	var households arrow.Array
+	wg.Go(func() { households = sharedHouseholds(e.in.Mem, in.account, e.paymentHouseholds(in, node)) })
 	parts := make([][]arrow.Array, len(bounds)-1)
 	errs := make([]error, len(parts))
 	for k := range parts {
@@ -78,6 +78,7 @@ func (e *worker) payments() (*table.Table, error) {
 		})
 	}
 	wg.Wait()
+	defer households.Release()
 	built, err := concatParts(e.in.Mem, ViewPayments, rest, parts, errs)
 	if err != nil {
 		return nil, err
@@ -85,10 +86,8 @@ func (e *worker) payments() (*table.Table, error) {
 	for k, c := range rest {
 		shared[c.Name] = built[k]
 	}
-	households := sharedHouseholds(e.in.Mem, in.account, ph)
 	shared[colSharedHouseholds] = households
 	t := assemble(ViewPayments, cols, shared)
-	households.Release()
 	releaseAll(built)
 	return t, nil
 }
