@@ -22,13 +22,22 @@ type paymentWriter struct {
 	paymentID, caseID, person, program, period, account, holder *strCol // copies
 	paidOn                                                      *fixedCol[arrow.Date32]
 	amount                                                      *fixedCol[int64]
-	byName                                                      map[string]func() arrow.Array
+	byName                                                      map[string]column
 }
 
-// newPaymentWriter sizes the columns of cols (the built ones) for payments
-// rows lo..hi-1: copies of payments columns take their bytes, the others
-// the mean length of their source times the rows (labels: a few bytes).
-func (e *worker) newPaymentWriter(cols []table.Col, in paymentsIn, bvill *array.String, lo, hi int) *paymentWriter {
+// newPaymentColumns makes the built columns (cols) for n rows.
+func newPaymentColumns(cols []table.Col, n int) map[string]column {
+	m := make(map[string]column, len(cols))
+	for _, c := range cols {
+		m[c.Name] = newColumn(c.Kind, n)
+	}
+	return m
+}
+
+// newPaymentWriter is the writer of payments rows lo..hi-1 into columns.
+// Copies of payments columns reserve their bytes, the others the mean
+// length of their source times the rows (labels: a few bytes).
+func (e *worker) newPaymentWriter(columns map[string]column, in paymentsIn, bvill *array.String, lo, hi int) *paymentWriter {
 	rows := hi - lo
 	avg := func(a *array.String, dflt float64) int {
 		if a == nil || a.Len() == 0 {
@@ -40,36 +49,26 @@ func (e *worker) newPaymentWriter(cols []table.Col, in paymentsIn, bvill *array.
 	if vill == nil || vill.Len() == 0 {
 		vill = e.pvill
 	}
-	w := &paymentWriter{byName: map[string]func() arrow.Array{}}
-	str := func(name string, bytes int) *strCol {
-		c := newStrCol(rows, bytes)
-		w.byName[name] = c.array
-		return c
-	}
-	copied := func(name string, a *array.String) *strCol {
-		for _, c := range cols {
-			if c.Name == name {
-				offs := a.ValueOffsets()
-				return str(name, int(offs[hi]-offs[lo]))
-			}
+	w := &paymentWriter{byName: map[string]column{}}
+	at := func(name string, bytes int) column {
+		c, ok := columns[name]
+		if !ok {
+			return nil
 		}
-		return nil
+		w.byName[name] = c.chunkAt(lo, bytes)
+		return w.byName[name]
 	}
-	boolean := func(name string) *boolCol {
-		c := newBoolCol(rows)
-		w.byName[name] = c.array
-		return c
+	str := func(name string, bytes int) *strCol { c, _ := at(name, bytes).(*strCol); return c }
+	copied := func(name string, a *array.String) *strCol {
+		if _, ok := columns[name]; !ok {
+			return nil
+		}
+		offs := a.ValueOffsets()
+		return str(name, int(offs[hi]-offs[lo]))
 	}
-	date := func(name string) *fixedCol[arrow.Date32] {
-		c := newFixedCol[arrow.Date32](rows)
-		w.byName[name] = func() arrow.Array { return c.array(arrow.FixedWidthTypes.Date32) }
-		return c
-	}
-	integer := func(name string) *fixedCol[int64] {
-		c := newFixedCol[int64](rows)
-		w.byName[name] = func() arrow.Array { return c.array(arrow.PrimitiveTypes.Int64) }
-		return c
-	}
+	boolean := func(name string) *boolCol { c, _ := at(name, 0).(*boolCol); return c }
+	date := func(name string) *fixedCol[arrow.Date32] { c, _ := at(name, 0).(*fixedCol[arrow.Date32]); return c }
+	integer := func(name string) *fixedCol[int64] { c, _ := at(name, 0).(*fixedCol[int64]); return c }
 	w.village, w.personName, w.holderName = str("village_id", avg(vill, 12)), str("person_name", avg(e.names, 9)), str("holder_name", avg(e.names, 9))
 	w.programCN, w.paidMonth = str("program_cn", 6*rows), str("paid_month", 7*rows)
 	w.holderRel, w.holderRelCN = str("holder_relation", 6*rows), str("holder_relation_cn", 8*rows)
@@ -80,22 +79,20 @@ func (e *worker) newPaymentWriter(cols []table.Col, in paymentsIn, bvill *array.
 	w.paymentID, w.caseID, w.person = copied("payment_id", in.paymentID), copied("case_id", in.caseID), copied("person_id", in.person)
 	w.program, w.period = copied("program", in.program), copied("period", in.period)
 	w.account, w.holder = copied("account_no", in.account), copied("account_holder_id", in.holder)
-	for _, c := range cols {
-		switch c.Name {
-		case "paid_on":
-			w.paidOn = date("paid_on")
-		case "amount":
-			w.amount = integer("amount")
-		}
-	}
+	w.paidOn, w.amount = date("paid_on"), integer("amount")
 	return w
 }
 
-// arrays are the written columns in the order of cols.
-func (w *paymentWriter) arrays(cols []table.Col) []arrow.Array {
+// joinPayments is the columns' arrays, in the order of cols, once the
+// chunks' writers (in row order) have written every row.
+func joinPayments(cols []table.Col, columns map[string]column, writers []*paymentWriter) []arrow.Array {
 	out := make([]arrow.Array, len(cols))
+	chunks := make([]column, len(writers))
 	for k, c := range cols {
-		out[k] = w.byName[c.Name]()
+		for w, pw := range writers {
+			chunks[w] = pw.byName[c.Name]
+		}
+		out[k] = columns[c.Name].join(chunks)
 	}
 	return out
 }
@@ -107,25 +104,15 @@ func copyStr(c *strCol, s string) {
 	}
 }
 
-// addOrNull writes s when ok, else null.
-func (c *strCol) addOrNull(s string, ok bool) {
-	if ok {
-		c.add(s)
-	} else {
-		c.null()
-	}
-}
-
-// writePayments writes the view's rows of payments rows lo..hi-1 (the
-// columns cols, in that order), node holding each row's beneficiary node.
+// writePayments writes the view's rows of payments rows lo..hi-1 with w,
+// node holding each row's beneficiary node.
 //
 // Long because it is the view's one hot loop over up to 1.6M payments:
 // each row writes every built column from the same looked-up person,
 // holder and village, and the caches of the previous row's village,
 // program, month, person and holder live across iterations; cutting it
 // per column would look each of those up again per column.
-func (e *worker) writePayments(cols []table.Col, in paymentsIn, bvill *array.String, node []int32, lo, hi int) ([]arrow.Array, error) {
-	w := e.newPaymentWriter(cols, in, bvill, lo, hi)
+func (e *worker) writePayments(w *paymentWriter, in paymentsIn, bvill *array.String, node []int32, lo, hi int) error {
 	var months monthNames
 	var village, program, programCN string
 	var town bool
@@ -149,7 +136,7 @@ func (e *worker) writePayments(cols []table.Col, in paymentsIn, bvill *array.Str
 		if v != village || i == lo {
 			t, err := e.townScope(v)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			village, town = v, t
 		}
@@ -193,7 +180,7 @@ func (e *worker) writePayments(cols []table.Col, in paymentsIn, bvill *array.Str
 			w.monthsAfterDeath.null()
 		}
 	}
-	return w.arrays(cols), nil
+	return nil
 }
 
 // holderRun caches what writeHolder looked up for the previous row's

@@ -46,9 +46,8 @@ func assemble(name string, cols []table.Col, arrs map[string]arrow.Array) *table
 // copied.
 //
 // The rest is built on every core: the rows are cut into chunks (see
-// paymentChunks), each chunk's nodes are looked up and its rows written
-// by a goroutine of its own into a builder of its own, and the chunks'
-// columns are concatenated in row order; meanwhile another goroutine
+// paymentChunks), each chunk's rows written by a goroutine of its own into
+// its part of the columns (see columns.go); meanwhile another goroutine
 // counts the households per account and month (shared_households), the
 // one part that needs every row before any row's answer.
 func (e *worker) payments() (*table.Table, error) {
@@ -70,25 +69,32 @@ func (e *worker) payments() (*table.Table, error) {
 	var wg sync.WaitGroup
 	var households arrow.Array
 	wg.Go(func() { households = sharedHouseholds(e.in.Mem, in.account, e.paymentHouseholds(in, node)) })
-	parts := make([][]arrow.Array, len(bounds)-1)
-	errs := make([]error, len(parts))
-	for k := range parts {
+	columns := newPaymentColumns(rest, n)
+	writers := make([]*paymentWriter, len(bounds)-1)
+	errs := make([]error, len(writers))
+	for k := range writers {
 		wg.Go(func() {
-			parts[k], errs[k] = e.env.worker().writePayments(rest, in, bvill, node, bounds[k], bounds[k+1])
+			wk := e.env.worker()
+			writers[k] = wk.newPaymentWriter(columns, in, bvill, bounds[k], bounds[k+1])
+			errs[k] = wk.writePayments(writers[k], in, bvill, node, bounds[k], bounds[k+1])
 		})
 	}
 	wg.Wait()
 	defer households.Release()
-	built, err := concatParts(e.in.Mem, ViewPayments, rest, parts, errs)
-	if err != nil {
-		return nil, err
+	for _, err := range errs { // the first chunk's: the first row's, as one pass in row order would meet it
+		if err != nil {
+			return nil, err
+		}
 	}
+	built := joinPayments(rest, columns, writers)
 	for k, c := range rest {
 		shared[c.Name] = built[k]
 	}
 	shared[colSharedHouseholds] = households
 	t := assemble(ViewPayments, cols, shared)
-	releaseAll(built)
+	for _, a := range built {
+		a.Release()
+	}
 	return t, nil
 }
 
