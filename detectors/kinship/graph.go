@@ -32,6 +32,8 @@ type Graph struct {
 // person_id that appears twice in persons keeps its first row. Kinship
 // rows with an unknown relation or a missing id are ignored; close is the
 // set of close relations Relation answers for (nil = DefaultClose).
+// The register's ids and households are indexed on every core (see
+// addIDs); the graph is the same whatever the core count.
 func Build(persons, kin *table.Table, close []string) *Graph {
 	if close == nil {
 		close = DefaultClose
