@@ -83,30 +83,38 @@ type keyHash struct {
 // shardOrder hashes keys (a share per core) and orders them by shard, in
 // key order within a shard: shard s's keys are order[start[s]:start[s+1]].
 // Walking a shard's keys then reads order in sequence, not the keys and
-// hashes at random.
+// hashes at random. Each core hashes its share twice, once to count its
+// keys per shard and once to place them, rather than keep every hash in
+// between (8 bytes a key, 19 MB for a province's register).
 func shardOrder(seed maphash.Seed, keys []string, workers int) (order []keyHash, start []int32) {
 	n := len(keys)
-	hashes := make([]uint64, n)
-	onWorkers(workers, func(w int) {
-		for k := n * w / workers; k < n*(w+1)/workers; k++ {
-			hashes[k] = maphash.String(seed, keys[k])
-		}
-	})
 	shards := 1 << shardBits
+	next := make([][]int32, workers) // per worker and shard: where its next key goes
+	onWorkers(workers, func(w int) {
+		count := make([]int32, shards)
+		for k := n * w / workers; k < n*(w+1)/workers; k++ {
+			count[shardOf(maphash.String(seed, keys[k]))]++
+		}
+		next[w] = count
+	})
 	start = make([]int32, shards+1)
-	for _, h := range hashes {
-		start[shardOf(h)+1]++
-	}
-	for s := range shards {
-		start[s+1] += start[s]
+	for s := range shards { // shard s: worker 0's keys, then worker 1's, …
+		at := start[s]
+		for w := range workers {
+			at, next[w][s] = at+next[w][s], at
+		}
+		start[s+1] = at
 	}
 	order = make([]keyHash, n)
-	fill := append([]int32(nil), start[:shards]...)
-	for k, h := range hashes {
-		s := shardOf(h)
-		order[fill[s]] = keyHash{h: h, k: int32(k)}
-		fill[s]++
-	}
+	onWorkers(workers, func(w int) {
+		at := next[w]
+		for k := n * w / workers; k < n*(w+1)/workers; k++ {
+			h := maphash.String(seed, keys[k])
+			s := shardOf(h)
+			order[at[s]] = keyHash{h: h, k: int32(k)}
+			at[s]++
+		}
+	})
 	return order, start
 }
 
