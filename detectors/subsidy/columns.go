@@ -112,27 +112,24 @@ func (c *strCol) addOrNull(s string, ok bool) {
 	}
 }
 
+// join appends the later chunks' bytes to the first chunk's (reserved
+// for the whole column: usually no regrowth, and no copy of its own bytes)
+// and moves their offsets up by the bytes before them.
 func (c *strCol) join(chunks []column) arrow.Array {
 	vs := make([]*validity, len(chunks))
 	data := chunks[0].(*strCol).data
-	if len(chunks) > 1 {
-		size := 0
-		for _, ch := range chunks {
-			size += len(ch.(*strCol).data)
-		}
-		data = make([]byte, 0, size)
-	}
 	for k, ch := range chunks {
 		s := ch.(*strCol)
 		vs[k] = &s.validity
-		if base := int32(len(data)); base > 0 && len(chunks) > 1 {
+		if k == 0 {
+			continue
+		}
+		if base := int32(len(data)); base > 0 {
 			for i := s.lo; i < s.n; i++ {
 				c.offsets[i+1] += base
 			}
 		}
-		if len(chunks) > 1 {
-			data = append(data, s.data...)
-		}
+		data = append(data, s.data...)
 	}
 	bits, nulls := joinValidity(vs)
 	return makeArray(arrow.BinaryTypes.String, c.rows, nulls, bits, memory.NewBufferBytes(bytesOf(c.offsets)), memory.NewBufferBytes(data))

@@ -36,9 +36,15 @@ func newPaymentColumns(cols []table.Col, n int) map[string]column {
 
 // newPaymentWriter is the writer of payments rows lo..hi-1 into columns.
 // Copies of payments columns reserve their bytes, the others the mean
-// length of their source times the rows (labels: a few bytes).
+// length of their source times the rows (labels: a few bytes); the first
+// chunk reserves for every row, as the chunks' bytes are joined onto its
+// own (strCol.join).
 func (e *worker) newPaymentWriter(columns map[string]column, in paymentsIn, bvill *array.String, lo, hi int) *paymentWriter {
-	rows := hi - lo
+	end := hi // of the rows whose bytes the writer reserves
+	if lo == 0 {
+		end = in.person.Len()
+	}
+	rows := end - lo
 	avg := func(a *array.String, dflt float64) int {
 		if a == nil || a.Len() == 0 {
 			return int(dflt * float64(rows))
@@ -64,7 +70,7 @@ func (e *worker) newPaymentWriter(columns map[string]column, in paymentsIn, bvil
 			return nil
 		}
 		offs := a.ValueOffsets()
-		return str(name, int(offs[hi]-offs[lo]))
+		return str(name, int(offs[end]-offs[lo]))
 	}
 	boolean := func(name string) *boolCol { c, _ := at(name, 0).(*boolCol); return c }
 	date := func(name string) *fixedCol[arrow.Date32] { c, _ := at(name, 0).(*fixedCol[arrow.Date32]); return c }
