@@ -35,7 +35,7 @@ func positive(f money.Fen) string {
 func (l *loader) setNull(c *column, i int) {
 	c.valid[i] = false
 	if c.str != nil {
-		c.str[i] = "" // so the builder does not copy a stale value into a null slot
+		c.str[i] = "" // so a stale value is not copied into a null slot
 	}
 	if c.required {
 		l.reject(i, c.name, "", "required value is empty")
@@ -88,7 +88,7 @@ func (l *loader) setString(c *column, i int, s string) {
 		c.str[i] = s
 		// encoding/csv does not check encodings; a GBK export (common from
 		// Excel in China) would otherwise load as silent mojibake.
-		if !utf8.ValidString(s) {
+		if !l.clean && !utf8.ValidString(s) {
 			l.reject(i, c.name, s, "not valid UTF-8 (save the file as UTF-8, not GBK)")
 		}
 	case contract.Enum:
@@ -152,7 +152,7 @@ func (l *loader) rejectBadCell(c *column, i int, s string) bool {
 	switch {
 	case len(s) > MaxCell:
 		reason = fmt.Sprintf("cell is %d bytes: at most %d are loaded", len(s), MaxCell)
-	case strings.IndexByte(s, 0) >= 0:
+	case !l.clean && strings.IndexByte(s, 0) >= 0:
 		// NUL is never text: a binary file or a broken converter.
 		reason = "contains a NUL byte (binary data, not text)"
 	default:

@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/money"
@@ -18,7 +17,7 @@ import (
 )
 
 // column is one output column: its contract description, a staging area for
-// the current chunk, and the typed Arrow builder the chunk is flushed into.
+// the current chunk, and the column's accepted rows (out).
 type column struct {
 	name     string
 	kind     contract.Kind
@@ -39,12 +38,8 @@ type column struct {
 	d32   []arrow.Date32
 	bl    []bool
 	valid []bool
-	bytes int // string bytes staged in the first chunk, for ReserveData
 
-	sb *array.StringBuilder
-	ib *array.Int64Builder
-	db *array.Date32Builder
-	bb *array.BooleanBuilder
+	out colBuf
 }
 
 // loader holds the state shared by the CSV and Parquet readers: they stage
@@ -56,24 +51,28 @@ type loader struct {
 	cols     []*column
 	keyCols  []*column
 	schema   *arrow.Schema
-	rb       *array.RecordBuilder
-
 	seed     maphash.Seed
-	keys     *keySet           // hash of the key -> first row
-	overflow map[string]keyRef // keys whose hash collided with a different key
 
-	n     int // rows staged in the chunk
-	lines []int
-	bad   []bool
-	kept  []int // staging indices of the chunk's accepted rows
-	base  int   // rows in the builders before this chunk
+	// frac is the share of the input read so far (0 = unknown), from
+	// which the columns' final sizes are projected; nil = unknown.
+	frac func() float64
+
+	// clean: the cells being staged are known to hold no NUL byte and
+	// only valid UTF-8 (checked for the whole chunk), so setString skips
+	// those checks.
+	clean bool
+
+	n      int // rows staged in the chunk
+	lines  []int
+	bad    []bool
+	kept   []int    // staging indices of the chunk's accepted rows
+	okLine []uint32 // line of each accepted row, for duplicate-key rejects
 
 	read, loaded, rejected int
 	rejects                []Reject
-	committed              bool // first commit done (capacity estimated)
 }
 
-func newLoader(spec *contract.Table, file, lineWord string, extras []string, mem memory.Allocator) *loader {
+func newLoader(spec *contract.Table, file, lineWord string, extras []string) *loader {
 	l := &loader{spec: spec, file: file, lineWord: lineWord, seed: maphash.MakeSeed()}
 	tcols := table.ContractCols(spec)
 	for _, c := range spec.Columns {
@@ -93,19 +92,6 @@ func newLoader(spec *contract.Table, file, lineWord string, extras []string, mem
 		tcols = append(tcols, table.Col{Name: name, Kind: contract.Text})
 	}
 	l.schema = table.Schema(tcols)
-	l.rb = array.NewRecordBuilder(mem, l.schema)
-	for i, c := range l.cols {
-		switch b := l.rb.Field(i).(type) {
-		case *array.StringBuilder:
-			c.sb = b
-		case *array.Int64Builder:
-			c.ib = b
-		case *array.Date32Builder:
-			c.db = b
-		case *array.BooleanBuilder:
-			c.bb = b
-		}
-	}
 	for _, k := range spec.Key {
 		for _, c := range l.cols[:len(spec.Columns)] {
 			if c.name == k {
@@ -164,109 +150,89 @@ func (l *loader) reject(i int, col, value, reason string) {
 		Column: col, Value: strings.Clone(value), Reason: reason})
 }
 
-// estimate reserves builder and key-map capacity for an expected row count,
-// so a large file does not pay for repeated doubling and copying.
-func (l *loader) estimate(rows int) {
-	if rows <= 0 {
-		return
-	}
-	l.rb.Reserve(rows)
-	for _, c := range l.cols {
-		if c.sb != nil && l.n > 0 && c.bytes > 0 {
-			c.sb.ReserveData(int(float64(c.bytes) / float64(l.n) * float64(rows)))
-		}
-	}
-	if len(l.keyCols) > 0 {
-		l.keys = newKeySet(rows)
-	}
-}
-
-// commit moves the staged chunk's good rows into the builders.
-func (l *loader) commit(ctx context.Context, estimateRows func() int) error {
-	if !l.committed {
-		l.committed = true
-		for _, c := range l.cols {
-			if c.str != nil {
-				for i := 0; i < l.n; i++ {
-					c.bytes += len(c.str[i])
-				}
-			}
-		}
-		if estimateRows != nil {
-			l.estimate(estimateRows())
-		}
-		if l.keys == nil && len(l.keyCols) > 0 {
-			l.keys = newKeySet(0)
-		}
-	}
+// commit moves the staged chunk's good rows into the columns. Duplicate
+// keys are found when the table is finished (dupkeys.go).
+func (l *loader) commit(ctx context.Context) error {
 	l.kept = l.kept[:0]
 	for i := 0; i < l.n; i++ {
-		if !l.bad[i] && len(l.keyCols) > 0 {
-			if first, dup := l.checkKey(i); dup {
-				cell := l.keyCell(i)
-				l.reject(i, strings.Join(l.spec.Key, ","), keyValues(l.keyCols, cell), fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(l.keyCols, cell), l.lineWord, first.line))
-			}
-		}
 		if l.bad[i] {
 			l.rejected++
 			continue
 		}
 		l.kept = append(l.kept, i)
 	}
-	k := len(l.kept)
-	if k < l.n { // compact the staging so good rows are contiguous
-		for _, c := range l.cols {
-			for j, i := range l.kept {
-				c.valid[j] = c.valid[i]
-				switch {
-				case c.str != nil:
-					c.str[j] = c.str[i]
-				case c.i64 != nil:
-					c.i64[j] = c.i64[i]
-				case c.d32 != nil:
-					c.d32[j] = c.d32[i]
-				case c.bl != nil:
-					c.bl[j] = c.bl[i]
-				}
-			}
-		}
+	frac := 0.0
+	if l.frac != nil {
+		frac = l.frac()
+	}
+	l.okLine = grown(l.okLine, len(l.kept), frac)
+	for _, i := range l.kept {
+		l.okLine = append(l.okLine, uint32(min(l.lines[i], math.MaxUint32)))
 	}
 	for _, c := range l.cols {
-		switch {
-		case c.sb != nil:
-			c.sb.AppendValues(c.str[:k], c.valid[:k])
-		case c.ib != nil:
-			c.ib.AppendValues(c.i64[:k], c.valid[:k])
-		case c.db != nil:
-			c.db.AppendValues(c.d32[:k], c.valid[:k])
-		case c.bb != nil:
-			c.bb.AppendValues(c.bl[:k], c.valid[:k])
+		if err := c.out.appendColumn(c, l.kept, frac); err != nil {
+			return fmt.Errorf("%s: %w", l.file, err)
 		}
 	}
-	l.loaded += k
-	l.base += k
+	l.loaded += len(l.kept)
 	l.n = 0
-	if l.base > math.MaxUint32 {
+	if len(l.okLine) > math.MaxUint32 {
 		return fmt.Errorf("%s: more than %d rows in one table", l.file, uint32(math.MaxUint32))
 	}
 	return ctx.Err()
 }
 
-// finish builds the table; rejects are sorted by line because duplicate-key
-// rejects of a chunk are found after its cell rejects.
+// finish rejects the duplicate keys and builds the table; rejects are
+// sorted by line because duplicate-key rejects are found after the cell
+// rejects.
 func (l *loader) finish() (*table.Table, []Reject) {
-	rec := l.rb.NewRecordBatch()
-	l.rb.Release()
-	l.rb = nil
+	l.rejectDuplicates()
+	arrs := make([]arrow.Array, len(l.cols))
+	for i, c := range l.cols {
+		arrs[i] = c.out.array(l.schema.Field(i).Type)
+		c.out = colBuf{}
+	}
+	rec := array.NewRecordBatch(l.schema, arrs, int64(l.loaded))
+	for _, a := range arrs {
+		a.Release()
+	}
 	slices.SortStableFunc(l.rejects, func(a, b Reject) int { return a.Line - b.Line })
 	return table.New(l.spec.Name, l.tableCols(), rec), l.rejects
 }
 
-// abort frees the builders after an error.
+// rejectDuplicates finds the accepted rows whose key repeats an earlier
+// one's, rejects them and drops them from the columns.
+func (l *loader) rejectDuplicates() {
+	if len(l.keyCols) == 0 {
+		return
+	}
+	views := make([]keyView, len(l.keyCols))
+	for j, c := range l.keyCols {
+		views[j] = c.out.keyView()
+	}
+	dups := findDuplicates(keyRows{cols: views, n: len(l.okLine)}, l.seed)
+	if len(dups) == 0 {
+		return
+	}
+	rows := make([]int, len(dups))
+	for k, d := range dups {
+		rows[k] = d.row
+		cell := func(j int) string { return string(views[j].cell(d.row)) }
+		l.rejects = append(l.rejects, Reject{Table: l.spec.Name, File: l.file, Line: int(l.okLine[d.row]),
+			Column: strings.Join(l.spec.Key, ","), Value: keyValues(l.keyCols, cell),
+			Reason: fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(l.keyCols, cell), l.lineWord, l.okLine[d.first])})
+	}
+	for _, c := range l.cols {
+		c.out.drop(rows)
+	}
+	l.loaded -= len(dups)
+	l.rejected += len(dups)
+}
+
+// abort frees the columns after an error.
 func (l *loader) abort() {
-	if l.rb != nil {
-		l.rb.Release()
-		l.rb = nil
+	for _, c := range l.cols {
+		c.out = colBuf{}
 	}
 }
 

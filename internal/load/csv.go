@@ -72,18 +72,15 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	chunks, free, stop := startCSVReader(ctx, sp, nfields)
 
 	var offset int64
-	estimate := func() int {
-		if size <= 0 || l.read == 0 || offset <= 0 {
-			return 0
-		}
-		return int(float64(size)/float64(offset+int64(bomLen))*float64(l.read)*1.05) + csvChunk
+	if size > 0 {
+		l.frac = func() float64 { return float64(offset+int64(bomLen)) / float64(size) }
 	}
 	for b := range chunks {
 		l.takeCSVChunk(b, header, nfields)
 		offset = b.offset
 		err := b.err
 		if err == nil {
-			err = l.commit(ctx, estimate)
+			err = l.commit(ctx)
 		}
 		if err != nil {
 			stop()
@@ -122,7 +119,7 @@ func csvLoader(spec *contract.Table, path string, cr *csv.Reader, opts Options) 
 	if err != nil {
 		return nil, nil, err
 	}
-	l := newLoader(spec, path, "line", extras, opts.mem())
+	l := newLoader(spec, path, "line", extras)
 	for _, c := range l.cols {
 		for j, name := range header {
 			if strings.TrimSpace(name) == c.name {
@@ -161,6 +158,8 @@ func startCSVReader(ctx context.Context, sp *splitter, nfields int) (chunks <-ch
 
 // takeCSVChunk validates a chunk of records into the loader's rows.
 func (l *loader) takeCSVChunk(b *csvBatch, header []string, nfields int) {
+	l.clean = b.clean
+	defer func() { l.clean = false }()
 	for k := 0; k < b.n; k++ {
 		i := l.startRow(b.lines[k])
 		if b.rowErr[k] != "" {
@@ -202,6 +201,7 @@ type csvBatch struct {
 	lines  []int
 	rowErr []string
 	n      int
+	clean  bool  // no field has a NUL byte or invalid UTF-8 (splitter.clean)
 	offset int64 // input bytes consumed after the chunk
 	err    error // a read error that ends the file
 }
@@ -221,6 +221,7 @@ func readCSV(ctx context.Context, sp *splitter, nfields int, free <-chan *csvBat
 		}
 	}
 	send := func() bool {
+		b.clean = sp.clean()
 		b.buf = sp.strings(b.fields)
 		b.offset = sp.offset
 		select {

@@ -211,11 +211,29 @@ func (s *splitter) skip(nfields int) {
 	}
 }
 
+// clean reports whether no stored field of the chunk has a NUL byte or
+// invalid UTF-8: the buffer has neither, and every field starts and ends on
+// a character boundary (so it is whole characters). Checking the chunk at
+// once is cheaper than every cell on its own (the calls cost more than the
+// bytes for cells of a few bytes).
+func (s *splitter) clean() bool {
+	buf := s.buf
+	if bytes.IndexByte(buf, 0) >= 0 || !utf8.Valid(buf) {
+		return false
+	}
+	for _, o := range s.offs {
+		if o < len(buf) && !utf8.RuneStart(buf[o]) {
+			return false
+		}
+	}
+	return true
+}
+
 // strings writes the chunk's stored fields to dst as strings that point
 // into the chunk's buffer, and returns that buffer; the splitter then needs
 // a new one (use). No copy, no allocation: the buffer belongs to a csvBatch,
 // which is not written again until the loader has committed the chunk
-// (builders copy the values, rejects clone theirs) and handed it back.
+// (the columns copy the values, rejects clone theirs) and handed it back.
 func (s *splitter) strings(dst []string) []byte {
 	buf := s.buf
 	if len(buf) > 0 {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzSplitterMatchesCSV checks the splitter against encoding/csv (as the
@@ -107,8 +108,14 @@ func FuzzSplitterMatchesCSV(f *testing.F) {
 			t.Fatalf("%d offsets for %d records of %d fields", len(sp.offs), len(got), nfields)
 		}
 		fields := make([]string, nfields*len(got))
-		buf := sp.strings(fields)
-		_ = buf
+		clean := sp.clean()
+		sp.strings(fields)
+		for _, f := range fields {
+			// clean lets the loader skip the per-cell NUL and UTF-8 checks.
+			if clean && (strings.IndexByte(f, 0) >= 0 || !utf8.ValidString(f)) {
+				t.Fatalf("chunk called clean, but field %q has a NUL or invalid UTF-8", f)
+			}
+		}
 		for k := range got {
 			if got[k].err == "" {
 				got[k].fields = strings.Join(fields[k*nfields:(k+1)*nfields], "\x00|")
@@ -126,4 +133,32 @@ func FuzzSplitterMatchesCSV(f *testing.F) {
 			t.Fatalf("offset %d, input %d bytes", sp.offset, len(in))
 		}
 	})
+}
+
+// TestSplitterClean checks which chunks are clean (no NUL byte, valid
+// UTF-8 in every field): only those skip the per-cell checks.
+func TestSplitterClean(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		clean bool
+	}{
+		{"1,2\nx,y\n", true},
+		{"张三,\"李,四\"\n王五,\n", true},
+		{"1,a\x00b\n", false},
+		{"1,\xd5\xc5\n", false},
+		{"1,\"\xe4\"\n", false},
+		{"\"\",\n", true},
+	} {
+		sp := &splitter{r: bufio.NewReader(strings.NewReader(tc.in))}
+		for {
+			if _, _, err := sp.next(2); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatalf("%q: %v", tc.in, err)
+			}
+		}
+		if got := sp.clean(); got != tc.clean {
+			t.Errorf("%q: clean = %v, want %v", tc.in, got, tc.clean)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -467,11 +468,17 @@ func TestParquetRoundTrip(t *testing.T) {
 // writeRaw writes an arbitrary Arrow record as Parquet, as another tool would.
 func writeRaw(t *testing.T, path string, rec arrow.RecordBatch) {
 	t.Helper()
+	writeRawProps(t, path, rec, nil)
+}
+
+// writeRawProps is writeRaw with the given Parquet writer properties.
+func writeRawProps(t *testing.T, path string, rec arrow.RecordBatch, props *parquet.WriterProperties) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw, err := pqarrow.NewFileWriter(rec.Schema(), f, nil, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	fw, err := pqarrow.NewFileWriter(rec.Schema(), f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,15 +3,10 @@ package load
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
@@ -73,19 +68,27 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 	if err != nil {
 		return nil, st, nil, err
 	}
-	l = newLoader(spec, path, "row", extras, opts.mem())
+	l = newLoader(spec, path, "row", extras)
 	convs, err := parquetConverters(l, spec, path, names, schema)
 	if err != nil {
 		l.abort()
 		return nil, st, nil, err
 	}
 
-	native := nativeParquet && nativeSchema(l, schema)
-	if native {
-		if fr, err = pqarrow.NewFileReader(pr, nativeReadProps(pr, l, schema), opts.mem()); err != nil {
-			l.abort()
-			return nil, st, nil, fmt.Errorf("reading parquet %s: %w", path, err)
+	total := int(pr.NumRows())
+	if nativeParquet && nativeSchema(l, schema) && flatColumns(pr, l, schema) {
+		// The file already holds the contract's Arrow types (as WriteParquet
+		// writes them): read its columns as they are and validate them
+		// column-wise.
+		cols, err := l.readColumns(ctx, pr, total)
+		if err != nil {
+			return nil, l.stats(sum), nil, err
 		}
+		t, rejects, err = l.loadNative(ctx, cols, opts.mem())
+		if err != nil {
+			return nil, l.stats(sum), nil, err
+		}
+		return t, l.stats(sum), rejects, nil
 	}
 	rr, err := fr.GetRecordReader(ctx, nil, nil)
 	if err != nil {
@@ -93,17 +96,6 @@ func loadParquetFile(ctx context.Context, spec *contract.Table, path string, opt
 		return nil, st, nil, fmt.Errorf("reading parquet %s: %w", path, err)
 	}
 	defer rr.Release()
-	total := int(pr.NumRows())
-	if native {
-		// The file already holds the contract's Arrow types (as WriteParquet
-		// writes them): keep its columns and validate them column-wise.
-		l.abort() // the builders are not needed
-		t, rejects, err = l.loadNative(ctx, rr, total, opts.mem())
-		if err != nil {
-			return nil, l.stats(sum), nil, err
-		}
-		return t, l.stats(sum), rejects, nil
-	}
 	return l.loadConverted(ctx, rr, convs, total, path, sum)
 }
 
@@ -126,33 +118,10 @@ func parquetConverters(l *loader, spec *contract.Table, path string, names []str
 	return convs, nil
 }
 
-// nativeReadProps are the read properties of the native path.
-func nativeReadProps(pr *file.Reader, l *loader, schema *arrow.Schema) pqarrow.ArrowReadProperties {
-	// The native path keeps pqarrow's arrays as the table's columns, so
-	// it reads the whole file as one batch: no second copy to join
-	// chunks (v2000: 3.4 instead of 4.5 GB allocated, peak RSS 2.1
-	// instead of 2.6 GB). PreAllocBinaryData sizes each string buffer
-	// from the row group's metadata instead of growing it by doubling.
-	// The per-cell path keeps small batches: it stages a batch's cells.
-	props := pqarrow.ArrowReadProperties{BatchSize: max(pr.NumRows(), 1), PreAllocBinaryData: true}
-	// A string column whose pages are all dictionary-encoded (a
-	// village_id, an enum, a repeated counterparty) is read as its
-	// dictionary and indices and expanded by undict into a buffer of
-	// the exact size: pqarrow would otherwise append each value to a
-	// builder grown by doubling from the (tiny) encoded size. The
-	// column types are fixed when the reader is made, so make it again.
-	for _, c := range l.cols {
-		if schema.Field(c.src).Type.ID() == arrow.STRING && dictEncoded(pr, c.src) {
-			props.SetReadDict(c.src, true)
-		}
-	}
-	return props
-}
-
 // loadConverted is the per-cell path: each batch's cells converted to the
 // contract's types and checked like CSV cells.
 func (l *loader) loadConverted(ctx context.Context, rr pqarrow.RecordReader, convs []converter, total int, path, sum string) (*table.Table, TableStats, []Reject, error) {
-	estimate := func() int { return total }
+	l.frac = func() float64 { return float64(l.read) / float64(max(total, 1)) }
 	for rr.Next() {
 		rec := rr.RecordBatch()
 		n := int(rec.NumRows())
@@ -163,7 +132,7 @@ func (l *loader) loadConverted(ctx context.Context, rr pqarrow.RecordReader, con
 		for ci, c := range l.cols {
 			convs[ci](l, c, rec.Column(c.src), n)
 		}
-		if err := l.commit(ctx, estimate); err != nil {
+		if err := l.commit(ctx); err != nil {
 			l.abort()
 			return nil, l.stats(sum), nil, fmt.Errorf("loading %s: %w", path, err)
 		}
@@ -178,86 +147,4 @@ func (l *loader) loadConverted(ctx context.Context, rr pqarrow.RecordReader, con
 	}
 	t, rejects := l.finish()
 	return t, l.stats(sum), rejects, nil
-}
-
-// dictEncoded reports whether every data page of column col, in every row
-// group, is dictionary-encoded (by the column chunks' page encoding stats;
-// a file without them is read plainly).
-func dictEncoded(pr *file.Reader, col int) bool {
-	md := pr.MetaData()
-	for rg := 0; rg < pr.NumRowGroups(); rg++ {
-		cc, err := md.RowGroup(rg).ColumnChunk(col)
-		if err != nil || !cc.HasDictionaryPage() {
-			return false
-		}
-		data := 0
-		for _, st := range cc.EncodingStats() {
-			const indexPage, dictPage = 1, 2 // parquet.thrift PageType
-			if st.PageType == indexPage || st.PageType == dictPage {
-				continue
-			}
-			if st.Encoding != parquet.Encodings.PlainDict && st.Encoding != parquet.Encodings.RLEDict {
-				return false
-			}
-			data++
-		}
-		if data == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// undict expands a dictionary-encoded string column into a plain string
-// array, sizing the bytes exactly (one pass for the offsets, one copy).
-func undict(d *array.Dictionary, mem memory.Allocator) (arrow.Array, error) {
-	dict, ok := d.Dictionary().(*array.String)
-	if !ok {
-		return nil, fmt.Errorf("dictionary of %s, want string", d.Dictionary().DataType())
-	}
-	n := d.Len()
-	doffs := dict.ValueOffsets()
-	dbytes := dict.ValueBytes()
-	dbase := doffs[0]
-	nulls := d.NullN() > 0
-
-	offBuf := memory.NewResizableBuffer(mem)
-	offBuf.Resize(arrow.Int32Traits.BytesRequired(n + 1))
-	offs := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())
-	total := int64(0)
-	offs[0] = 0
-	for i := 0; i < n; i++ {
-		if !(nulls && d.IsNull(i)) {
-			k := d.GetValueIndex(i)
-			total += int64(doffs[k+1] - doffs[k])
-			if total > math.MaxInt32 {
-				offBuf.Release()
-				return nil, fmt.Errorf("more than %d bytes of text in one column", math.MaxInt32)
-			}
-		}
-		offs[i+1] = int32(total)
-	}
-	dataBuf := memory.NewResizableBuffer(mem)
-	dataBuf.Resize(int(total))
-	data := dataBuf.Bytes()
-	for i := 0; i < n; i++ {
-		if offs[i+1] > offs[i] {
-			k := d.GetValueIndex(i)
-			copy(data[offs[i]:offs[i+1]], dbytes[doffs[k]-dbase:doffs[k+1]-dbase])
-		}
-	}
-	var bm *memory.Buffer
-	if nulls {
-		rb := memory.NewResizableBuffer(mem)
-		rb.Resize(int(bitutil.BytesForBits(int64(n))))
-		bitutil.CopyBitmap(d.NullBitmapBytes(), d.Data().Offset(), n, rb.Bytes(), 0)
-		bm = rb
-		defer rb.Release()
-	}
-	nd := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{bm, offBuf, dataBuf}, nil, d.NullN(), 0)
-	offBuf.Release()
-	dataBuf.Release()
-	out := array.MakeFromData(nd)
-	nd.Release()
-	return out, nil
 }

@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -11,19 +10,18 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // The native path. A file written by WriteParquet (or any tool writing the
-// contract's Arrow types) needs no conversion: its columns are taken as
-// pqarrow decodes them, one array per column, and checked column-wise with
+// contract's Arrow types) needs no conversion: its columns are read as
+// they are (readColumns, one array per column) and checked column-wise with
 // the same rules, reasons and row numbers as the per-cell path (setString,
-// setMoney, setDate, setNull, checkKey). Rows with a reject are dropped
-// with one filter at the end. Copying every cell through the staging
-// slices and builders cost more than decoding the file.
+// setMoney, setDate, setNull, and the duplicate-key search). Rows with a
+// reject are dropped with one filter at the end. Copying every cell through
+// the staging slices cost more than decoding the file.
 
 // nativeParquet enables the native path; tests turn it off to compare the
 // two paths.
@@ -79,19 +77,10 @@ func (nc *nativeCheck) reject(i int, col, value, reason string) {
 		Column: col, Value: strings.Clone(value), Reason: reason})
 }
 
-// loadNative reads every batch, joins each column's chunks into one array,
-// validates and filters. Errors name the file like the per-cell path's.
-// Over 80 lines: the four stages share the arrays and their release on
-// every error path, which one function keeps visibly balanced.
-func (l *loader) loadNative(ctx context.Context, rr pqarrow.RecordReader, total int, mem memory.Allocator) (*table.Table, []Reject, error) {
-	chunks, err := l.readNativeChunks(ctx, rr, total, mem)
-	if err != nil {
-		return nil, nil, err
-	}
-	cols, err := l.joinChunks(chunks, mem)
-	if err != nil {
-		return nil, nil, err
-	}
+// loadNative validates the columns read by readColumns (one array each,
+// by l.cols position; it takes them over) and filters out the rejected
+// rows. Errors name the file like the per-cell path's.
+func (l *loader) loadNative(ctx context.Context, cols []arrow.Array, mem memory.Allocator) (*table.Table, []Reject, error) {
 	nc := &nativeCheck{l: l, cols: cols, bad: make([]bool, l.read), n: l.read}
 	nc.checkAll(mem)
 	freeCols := func() {
@@ -131,99 +120,6 @@ func (l *loader) loadNative(ctx context.Context, rr pqarrow.RecordReader, total 
 	// rejects in column order, then its duplicate key).
 	slices.SortStableFunc(l.rejects, func(a, b Reject) int { return a.Line - b.Line })
 	return table.New(l.spec.Name, l.tableCols(), rec), l.rejects, nil
-}
-
-// readNativeChunks reads the file's batches, keeping each column's arrays
-// (dictionary-encoded strings expanded) and checking the row count.
-func (l *loader) readNativeChunks(ctx context.Context, rr pqarrow.RecordReader, total int, mem memory.Allocator) ([][]arrow.Array, error) {
-	chunks := make([][]arrow.Array, len(l.cols))
-	release := func() {
-		for _, cs := range chunks {
-			for _, a := range cs {
-				a.Release()
-			}
-		}
-	}
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		for ci, c := range l.cols {
-			a := rec.Column(c.src)
-			if d, ok := a.(*array.Dictionary); ok {
-				s, err := undict(d, mem)
-				if err != nil {
-					release()
-					return nil, fmt.Errorf("reading parquet %s: column %s: %w", l.file, c.name, err)
-				}
-				a = s
-			} else {
-				a.Retain()
-			}
-			chunks[ci] = append(chunks[ci], a)
-		}
-		l.read += int(rec.NumRows())
-		if err := ctx.Err(); err != nil {
-			release()
-			return nil, fmt.Errorf("loading %s: %w", l.file, err)
-		}
-	}
-	if err := rr.Err(); err != nil {
-		release()
-		return nil, fmt.Errorf("reading parquet %s (after %d rows): %w", l.file, l.read, err)
-	}
-	if l.read != total {
-		release()
-		return nil, fmt.Errorf("reading parquet %s: read %d rows, file says %d", l.file, l.read, total)
-	}
-	if l.read > math.MaxUint32 {
-		release()
-		return nil, fmt.Errorf("loading %s: %s: more than %d rows in one table", l.file, l.file, uint32(math.MaxUint32))
-	}
-	return chunks, nil
-}
-
-// joinChunks makes each column one array, one column at a time.
-func (l *loader) joinChunks(chunks [][]arrow.Array, mem memory.Allocator) ([]arrow.Array, error) {
-	cols := make([]arrow.Array, len(l.cols))
-	release := func() {
-		for _, cs := range chunks {
-			for _, a := range cs {
-				a.Release()
-			}
-		}
-	}
-	freeCols := func() {
-		for _, a := range cols {
-			if a != nil {
-				a.Release()
-			}
-		}
-	}
-	// One column at a time, releasing its chunks at once, so the extra
-	// memory is one column's, not the table's.
-	for ci := range l.cols {
-		var a arrow.Array
-		var err error
-		switch len(chunks[ci]) {
-		case 0:
-			a = array.MakeArrayOfNull(mem, l.schema.Field(ci).Type, 0)
-		case 1:
-			a = chunks[ci][0]
-			a.Retain()
-		default:
-			a, err = array.Concatenate(chunks[ci], mem)
-		}
-		for _, c := range chunks[ci] {
-			c.Release()
-		}
-		chunks[ci] = nil
-		if err != nil {
-			release()
-			freeCols()
-			return nil, fmt.Errorf("reading parquet %s: %w", l.file, err)
-		}
-		cols[ci] = a
-	}
-	return cols, nil
 }
 
 // checkAll checks every column by its type, then the primary key.

@@ -3,8 +3,6 @@ package load
 import (
 	"bytes"
 	"fmt"
-	"hash/maphash"
-	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -168,86 +166,34 @@ func nullEmpties(a *array.String, n int, empties []int, mem memory.Allocator) ar
 }
 
 // checkKeys rejects each accepted row whose key repeats an earlier accepted
-// row's, as commit/checkKey do: rows with a cell reject take no part, and
-// the reject names the first row. A 64-bit hash indexes the keys; hits are
-// verified against the values, and true collisions fall back to exact
-// string keys. One loop over the rows (over 80 lines) with the hash table
-// and the key columns in locals: this is the native path's hot loop.
+// row's, as the per-cell path does: rows with a cell reject take no part,
+// and the reject names the first row (findDuplicates).
 func (nc *nativeCheck) checkKeys() {
 	l := nc.l
 	if len(l.keyCols) == 0 {
 		return
 	}
-	var keys []*array.String
+	var views []keyView
 	for _, kc := range l.keyCols {
 		for ci, c := range l.cols {
 			if c == kc {
-				keys = append(keys, nc.cols[ci].(*array.String))
+				views = append(views, stringView(nc.cols[ci].(*array.String)))
 			}
 		}
 	}
-	ka := keyArrays{keys: keys, cols: l.keyCols}
-	set := newKeySet(nc.n)
-	var overflow map[string]keyRef
-	var mh maphash.Hash
-	for i := 0; i < nc.n; i++ {
-		if nc.bad[i] {
-			continue
-		}
-		var h uint64
-		if len(keys) == 1 {
-			h = maphash.String(l.seed, ka.value(keys[0], i))
-		} else {
-			mh.SetSeed(l.seed) // also resets
-			for _, a := range keys {
-				mh.WriteString(ka.value(a, i))
-				mh.WriteByte(0)
-			}
-			h = mh.Sum64()
-		}
-		ref := keyRef{row: uint32(i), line: uint32(min(i+1, math.MaxUint32))}
-		prev, dup := set.lookup(h, ref)
-		if dup {
-			for _, a := range keys {
-				if ka.value(a, int(prev.row)) != ka.value(a, i) {
-					dup = false
-					break
-				}
-			}
-			if !dup { // a true hash collision
-				if overflow == nil {
-					overflow = map[string]keyRef{}
-				}
-				k := joinKey(ka.cols, ka.cell(i))
-				if prev, dup = overflow[k]; !dup {
-					overflow[k] = ref
-				}
-			}
-		}
-		if dup {
-			cell := ka.cell(i)
-			nc.reject(i, strings.Join(l.spec.Key, ","), keyValues(ka.cols, cell),
-				fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(ka.cols, cell), l.lineWord, prev.line))
-		}
+	for _, d := range findDuplicates(keyRows{cols: views, n: nc.n, skip: nc.bad}, l.seed) {
+		cell := func(j int) string { return string(views[j].cell(d.row)) }
+		nc.reject(d.row, strings.Join(l.spec.Key, ","), keyValues(l.keyCols, cell),
+			fmt.Sprintf("duplicate key %s, first on %s %d", describeKey(l.keyCols, cell), l.lineWord, d.first+1))
 	}
 }
 
-// keyArrays are a table's key columns as arrays, for keys.go's joinKey,
-// keyValues and describeKey.
-type keyArrays struct {
-	keys []*array.String
-	cols []*column
-}
-
-// value is a key cell as the per-cell path stages it: "" when null.
-func (keyArrays) value(a *array.String, i int) string {
-	if a.IsNull(i) {
-		return ""
+// stringView is a string array as a key column: a null cell is "", as the
+// per-cell path stages it.
+func stringView(a *array.String) keyView {
+	v := keyView{data: a.ValueBytes(), offs: a.ValueOffsets()}
+	if a.NullN() > 0 {
+		v.valid, v.validOff = a.NullBitmapBytes(), a.Data().Offset()
 	}
-	return a.Value(i)
-}
-
-// cell gives key column j's cell of row i.
-func (ka keyArrays) cell(i int) func(j int) string {
-	return func(j int) string { return ka.value(ka.keys[j], i) }
+	return v
 }

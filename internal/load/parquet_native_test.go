@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
@@ -154,14 +155,21 @@ func TestParquetNativeSameAsPerCell(t *testing.T) {
 		// More than one 65536-row batch, so chunks are concatenated.
 		{"payments", 70000},
 	} {
-		for _, writer := range []string{"plain", "dictionary"} {
+		for _, writer := range []string{"plain", "dictionary", "small-groups"} {
 			t.Run(fmt.Sprintf("%s-%d-%s", tc.table, tc.rows, writer), func(t *testing.T) {
 				rec, cols := nativeRecord(t, tc.table, tc.rows)
 				defer rec.Release()
 				path := filepath.Join(t.TempDir(), tc.table+".parquet")
-				if writer == "plain" {
+				switch writer {
+				case "plain":
 					writeRaw(t, path, rec) // pqarrow's defaults: no dictionary
-				} else {
+				case "small-groups":
+					// Many row groups of several small pages each, some
+					// dictionary pages falling back to plain: the native
+					// reader joins them all.
+					writeRawProps(t, path, rec, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(997),
+						parquet.WithDataPageSize(512), parquet.WithDictionaryPageSizeLimit(256), parquet.WithDictionaryDefault(true)))
+				default:
 					// As xiaowei gen writes: dictionary-encoded strings,
 					// read back through undict.
 					if err := WriteParquet(path, table.New(tc.table, cols, rec)); err != nil {

@@ -46,7 +46,7 @@ func Records(ctx context.Context, spec *contract.Table, path string, header []st
 	if err != nil {
 		return nil, none, nil, err
 	}
-	l := newLoader(spec, path, "line", extras, opts.mem())
+	l := newLoader(spec, path, "line", extras)
 	for _, c := range l.cols {
 		for j, name := range header {
 			if strings.TrimSpace(name) == c.name {
@@ -108,12 +108,12 @@ func Records(ctx context.Context, spec *contract.Table, path string, header []st
 			}
 		}
 		if l.n == csvChunk {
-			if err := l.commit(ctx, nil); err != nil {
+			if err := l.commit(ctx); err != nil {
 				return fail(err)
 			}
 		}
 	}
-	if err := l.commit(ctx, nil); err != nil {
+	if err := l.commit(ctx); err != nil {
 		return fail(err)
 	}
 	t, rejects := l.finish()
