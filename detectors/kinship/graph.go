@@ -1,11 +1,15 @@
 package kinship
 
-import "github.com/neijiang/xiaowei/internal/table"
+import (
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/neijiang/xiaowei/internal/table"
+)
 
 // Graph is the relation graph of one run.
 type Graph struct {
-	ids   []string // node -> person_id
-	index idIndex  // person_id -> node
+	ids   []string     // node -> person_id
+	index shardedIndex // person_id -> node
 	// per node; nodes >= nPersons come only from kinship rows
 	nPersons int
 	row      []int32 // persons row of a register node
@@ -28,6 +32,8 @@ type Graph struct {
 // person_id that appears twice in persons keeps its first row. Kinship
 // rows with an unknown relation or a missing id are ignored; close is the
 // set of close relations Relation answers for (nil = DefaultClose).
+// The register's ids and households are indexed on every core (see
+// addIDs); the graph is the same whatever the core count.
 func Build(persons, kin *table.Table, close []string) *Graph {
 	if close == nil {
 		close = DefaultClose
@@ -35,7 +41,7 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 	cs, _ := NewSet(close)
 	n := persons.Len()
 	nk := kin.Len()
-	g := &Graph{index: newIDIndex(n + nk/4), close: cs}
+	g := &Graph{index: newShardedIndex(n + nk/4), close: cs}
 	g.ids = make([]string, 0, n)
 	g.role = make([]role, 0, n)
 	g.hh = make([]int32, 0, n)
@@ -54,43 +60,82 @@ func Build(persons, kin *table.Table, close []string) *Graph {
 // addPersons makes a node of each register person (the first row of a
 // duplicate id) with its row, role and household ordinal.
 func (g *Graph) addPersons(persons *table.Table) {
-	n := persons.Len()
-	pid, hid, rel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
-	hhIndex := newIDIndex(n / 4) // household_id -> ordinal, keys in hhID
-	prevH, prevHS := int32(-1), ""
-	for i := 0; i < n; i++ {
+	pid := persons.Str("person_id")
+	if !g.addIDs(pid) {
+		g.addIDsInOrder(pid)
+	}
+	g.addHouseholds(persons)
+}
+
+// addIDsInOrder indexes the register's ids one row after another, the
+// first row of a duplicate id making the node: what addIDs does when ids
+// are unique, for a register where they are not (the loader rejects such
+// a register; this is the slow path for tables built otherwise).
+func (g *Graph) addIDsInOrder(pid *array.String) {
+	g.index = newShardedIndex(pid.Len())
+	g.ids, g.row = g.ids[:0], g.row[:0]
+	for i := 0; i < pid.Len(); i++ {
 		if pid.IsNull(i) {
 			continue
 		}
 		id := pid.Value(i)
-		node, slot := g.index.find(g.ids, id)
-		if node >= 0 { // duplicate: the first row stays
+		if node, shard, p := g.index.find(g.ids, id); node < 0 { // else a duplicate: the first row stays
+			g.ids = append(g.ids, id)
+			g.row = append(g.row, int32(i))
+			g.index.add(g.ids, shard, p)
+		}
+	}
+}
+
+// addHouseholds gives each register node its household ordinal (in order
+// of first appearance) and role. Members of a household are listed
+// together: the nodes fall in runs of one household_id, and only a run's
+// key is looked up (firstOf: the first run with the same key).
+func (g *Graph) addHouseholds(persons *table.Table) {
+	hid, rel := persons.Str("household_id"), persons.Str("relation_to_head")
+	n := len(g.row)
+	g.hh = g.hh[:n]
+	g.role = g.role[:n]
+	var runKeys []string // per run: its household_id
+	prev, inRun := "", false
+	for k, i := range g.row {
+		if hid.IsNull(int(i)) {
+			g.hh[k], inRun = -1, false
 			continue
 		}
-		g.ids = append(g.ids, id)
-		g.index.add(g.ids, slot)
-		g.row = append(g.row, int32(i))
-		h := int32(-1)
-		if hid.IsValid(i) {
-			hs := hid.Value(i)
-			if prevH >= 0 && hs == prevHS { // members of a household are listed together
-				h = prevH
+		if hs := hid.Value(int(i)); !inRun || hs != prev {
+			runKeys = append(runKeys, hs)
+			prev, inRun = hs, true
+		}
+		g.hh[k] = int32(len(runKeys) - 1) // the run, for now
+	}
+	first := firstOf(runKeys)
+	ord := first // a run's ordinal replaces its first run (never a later one)
+	for r := range runKeys {
+		if first[r] == int32(r) {
+			ord[r] = int32(len(g.hhID))
+			g.hhID = append(g.hhID, runKeys[r])
+		} else {
+			ord[r] = ord[first[r]]
+		}
+	}
+	for k, r := range g.hh {
+		if r >= 0 {
+			g.hh[k] = ord[r]
+		}
+	}
+	prevRole, prevR := "", rNone
+	for k, i := range g.row {
+		r := rNone
+		if rel.IsValid(int(i)) {
+			if s := rel.Value(int(i)); s == prevRole {
+				r = prevR
 			} else {
-				var slot int
-				if h, slot = hhIndex.find(g.hhID, hs); h < 0 {
-					h = int32(len(g.hhID))
-					g.hhID = append(g.hhID, hs)
-					hhIndex.add(g.hhID, slot)
-				}
-				prevH, prevHS = h, hs
+				r = parseRole(s)
+				prevRole, prevR = s, r
 			}
 		}
-		g.hh = append(g.hh, h)
-		r := rNone
-		if rel.IsValid(i) {
-			r = parseRole(rel.Value(i))
-		}
-		g.role = append(g.role, r)
+		g.role[k] = r
 	}
 }
 
@@ -128,12 +173,12 @@ func (g *Graph) addKinship(kin *table.Table) {
 	nk := kin.Len()
 	a, b, rel := kin.Str("person_id"), kin.Str("relative_id"), kin.Str("relation")
 	node := func(id string) int32 {
-		x, slot := g.index.find(g.ids, id)
+		x, shard, slot := g.index.find(g.ids, id)
 		if x >= 0 {
 			return x
 		}
 		g.ids = append(g.ids, id)
-		g.index.add(g.ids, slot)
+		g.index.add(g.ids, shard, slot)
 		return int32(len(g.ids) - 1)
 	}
 	type edge struct {

@@ -6,7 +6,7 @@ func (g *Graph) Len() int { return len(g.ids) }
 
 // Node finds a person's node.
 func (g *Graph) Node(id string) (int32, bool) {
-	n, _ := g.index.find(g.ids, id)
+	n, _, _ := g.index.find(g.ids, id)
 	return n, n >= 0
 }
 

@@ -58,7 +58,8 @@ func (e *worker) enrolments() (*table.Table, error) {
 				if of > ot {
 					continue
 				}
-				node, known := e.g.Node(in.person.Value(i))
+				node := e.benNode[i]
+				known := node >= 0
 				b.SetStr(o.village, in.village.Value(j))
 				b.SetStr(o.person, in.person.Value(i))
 				e.putName(b, o.personName, node, known)

@@ -33,7 +33,8 @@ func (e *worker) handlers() (*table.Table, error) {
 			continue
 		}
 		person, handler, village := in.person.Value(i), in.handledBy.Value(i), in.village.Value(i)
-		node, known := e.g.Node(person)
+		node := e.benNode[i]
+		known := node >= 0
 		var rel kinship.Rel
 		found := false
 		path := "本人"

@@ -41,7 +41,8 @@ func (e *worker) idChecks() (*table.Table, error) {
 	if bt := e.in.Tables["beneficiaries"]; bt != nil {
 		pid, vill, cs := bt.Str("person_id"), bt.Str("village_id"), bt.Str("case_id")
 		for i := 0; i < bt.Len(); i++ {
-			node, known := e.g.Node(pid.Value(i))
+			node := e.benNode[i]
+			known := node >= 0
 			if seen.first(pid.Value(i), node, known) {
 				w.emit(pid.Value(i), node, known, vill.Value(i), cs.Value(i), "beneficiaries")
 			}
@@ -53,14 +54,10 @@ func (e *worker) idChecks() (*table.Table, error) {
 			bvill = bt.Str("village_id")
 		}
 		pid, cs := pt.Str("person_id"), pt.Str("case_id")
-		prev, prevNode, prevKnown := "", int32(0), false
 		for i := 0; i < pt.Len(); i++ {
 			p := pid.Value(i)
-			if i == 0 || p != prev { // a person's payments mostly come together
-				prevNode, prevKnown = e.g.Node(p)
-				prev = p
-			}
-			if !seen.first(p, prevNode, prevKnown) {
+			node, known := e.payNode[i], e.payNode[i] >= 0
+			if !seen.first(p, node, known) {
 				continue
 			}
 			var v string
@@ -68,11 +65,11 @@ func (e *worker) idChecks() (*table.Table, error) {
 				v = bvill.Value(int(e.caseLast[c]))
 			}
 			if v == "" {
-				if prevKnown && e.g.Row(prevNode) >= 0 {
-					v = e.pvill.Value(e.g.Row(prevNode))
+				if known && e.g.Row(node) >= 0 {
+					v = e.pvill.Value(e.g.Row(node))
 				}
 			}
-			w.emit(p, prevNode, prevKnown, v, cs.Value(i), "payments")
+			w.emit(p, node, known, v, cs.Value(i), "payments")
 		}
 	}
 	return b.Finish(), nil

@@ -49,6 +49,11 @@ type env struct {
 	bigCase   map[int32]map[string]int32 // person -> first row, for cases of many rows
 	payCase   []int32                    // per payments row: case ordinal, -1 when not in beneficiaries
 
+	// per beneficiaries and payments row: the person's graph node, -1 when
+	// not in the graph; looked up once for all views (nil when no wanted
+	// view reads them)
+	benNode, payNode []int32
+
 	// payments summed per (case, person), kept at the first beneficiaries
 	// row of the case naming the person (paidRow); see sumPaid
 	paidSum []int64
@@ -89,7 +94,7 @@ func (e *env) worker() *worker {
 // newEnv builds the graph and the indexes. The kinship graph (the largest
 // part: every person of the register) is built on one core while the
 // cadre, village and case indexes are built on the other.
-func newEnv(in *engine.Input, paid bool) *env {
+func newEnv(in *engine.Input, want envNeeds) *env {
 	e := &env{in: in, asOf: in.AsOf, ben: benInOf(in.Tables["beneficiaries"])}
 	persons := in.Tables["persons"]
 	done := make(chan struct{})
@@ -120,10 +125,16 @@ func newEnv(in *engine.Input, paid bool) *env {
 		}
 	}
 	e.indexCases()
-	if paid {
+	if want.paid {
 		e.sumPaid()
 	}
 	<-done
+	if want.benNodes {
+		e.benNode = e.nodesOf(e.in.Tables["beneficiaries"], "person_id")
+	}
+	if want.payNodes {
+		e.payNode = e.nodesOf(e.in.Tables["payments"], "person_id")
+	}
 	return e
 }
 
@@ -304,7 +315,12 @@ func (e *env) term(c int) (from, to civil.Date) {
 // cadreOn finds the first cadre row of person serving in scope of village
 // on day; -1 when none.
 func (e *env) cadreOn(person, village string, day civil.Date, town bool) int {
-	for _, c := range e.cadreIdx[person] {
+	return e.cadreIn(e.cadreIdx[person], village, day, town)
+}
+
+// cadreIn is cadreOn for a person's cadres rows.
+func (e *env) cadreIn(rows []int32, village string, day civil.Date, town bool) int {
+	for _, c := range rows {
 		if !e.inScope(village, e.cVillage.Value(int(c)), town) {
 			continue
 		}

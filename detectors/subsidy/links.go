@@ -42,7 +42,8 @@ func (e *worker) links() (*table.Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		node, known := e.g.Node(person)
+		node := e.benNode[i]
+		known := node >= 0
 		var cands []kinship.Rel
 		if known {
 			cands = e.candidates(node)

@@ -94,7 +94,9 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 	if len(jobs) == 0 { // nothing to build: skip the graph and the indexes
 		return map[string]*table.Table{}, nil
 	}
-	e := newEnv(in, in.Want[ViewLinks] || in.Want[ViewHandlers])
+	e := newEnv(in, envNeeds{paid: in.Want[ViewLinks] || in.Want[ViewHandlers],
+		benNodes: in.Want[ViewLinks] || in.Want[ViewHandlers] || in.Want[ViewEnrolments] || in.Want[ViewIDChecks],
+		payNodes: in.Want[ViewPayments] || in.Want[ViewIDChecks]})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
