@@ -34,7 +34,7 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	if !opts.NoHash {
 		r = io.TeeReader(r, h)
 	}
-	br := bufio.NewReaderSize(r, 1<<20)
+	br := bufio.NewReaderSize(r, 64<<10)
 	// Strip a UTF-8 BOM before the CSV parser sees it: a BOM followed by a
 	// quoted header field would otherwise be a bare-quote error.
 	bomLen := 0
@@ -61,10 +61,11 @@ func loadCSV(ctx context.Context, spec *contract.Table, path string, r io.Reader
 	for _, h := range header {
 		hdrLine += strings.Count(h, "\n")
 	}
-	// Sized for a full chunk up front: growing it by doubling would touch
-	// fresh memory again for every table.
+	// The splitter reads r itself, in blocks, after the bytes br has
+	// already read past the header.
+	head, _ := br.Peek(br.Buffered())
 	nfields := len(header)
-	sp := &splitter{r: br, numLine: hdrLine, offset: cr.InputOffset(), offs: make([]int, 0, 2*csvChunk*nfields)}
+	sp := newSplitter(r, head, cr.InputOffset(), hdrLine, csvChunk, nfields)
 
 	// Parsing CSV and validating cells take similar time, so a reader
 	// goroutine parses chunks of records while this one validates and
@@ -137,7 +138,7 @@ func startCSVReader(ctx context.Context, sp *splitter, nfields int) (chunks <-ch
 	ch := make(chan *csvBatch, 2)
 	fr := make(chan *csvBatch, 3)
 	for range 3 {
-		fr <- &csvBatch{fields: make([]string, csvChunk*nfields), buf: make([]byte, 0, 1<<18), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
+		fr <- &csvBatch{fields: make([]string, csvChunk*nfields), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
 	}
 	done := make(chan struct{})
 	go func() {
@@ -193,10 +194,11 @@ func isHeader(rec, header []string) bool {
 	return true
 }
 
-// csvBatch is a chunk of parsed records: fields holds n*nfields cells;
+// csvBatch is a chunk of parsed records: fields holds n*nfields cells,
+// pointing into buf, the input block they were split from;
 // rowErr[k] != "" marks a record that is a row-level reject.
 type csvBatch struct {
-	fields []string // point into buf
+	fields []string
 	buf    []byte
 	lines  []int
 	rowErr []string
@@ -223,7 +225,7 @@ func readCSV(ctx context.Context, sp *splitter, nfields int, free <-chan *csvBat
 	send := func() bool {
 		b.clean = sp.clean()
 		b.buf = sp.strings(b.fields)
-		b.offset = sp.offset
+		b.offset = sp.offset()
 		select {
 		case out <- b:
 			return true
@@ -239,6 +241,12 @@ func readCSV(ctx context.Context, sp *splitter, nfields int, free <-chan *csvBat
 		if errors.Is(err, io.EOF) {
 			send()
 			return
+		}
+		if err == errBlockFull {
+			if !send() || !next() {
+				return
+			}
+			continue
 		}
 		k := b.n
 		b.rowErr[k] = ""

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -13,54 +12,145 @@ import (
 // splitter splits CSV records exactly as encoding/csv does with
 // ReuseRecord, FieldsPerRecord = -1, Comma ',' and no comments or lazy
 // quotes (same fields, same start lines, same errors), but without
-// allocating per record: a record's decoded field bytes are appended to a
-// per-chunk buffer, and the chunk becomes one string when it is handed on.
+// allocating per record and without copying the input: the file is read in
+// blocks, one per chunk of records, and fields point into the block. Each
+// input byte is thus copied once by the loader (into its column), plus the
+// partial record at a block's end, carried to the start of the next block.
 //
 // A line with no '"' (nearly every line of a village export) is split in
 // place by scanning for commas; a line with a quote goes through a port of
 // encoding/csv's readRecord, so quoted commas, doubled quotes, quoted
 // newlines (CRLF normalised to LF) and every malformed-quote error behave as
-// before. FuzzSplitterMatchesCSV checks this against encoding/csv.
+// before. Its decoded fields are never longer than the record's raw bytes,
+// so they are written back over them. FuzzSplitterMatchesCSV checks all
+// this against encoding/csv, with blocks down to one byte.
 type splitter struct {
-	r       *bufio.Reader
-	raw     []byte // a line longer than r's buffer
-	numLine int    // lines read so far
-	offset  int64  // bytes read so far
+	src  io.Reader
+	rerr error // src's error (io.EOF at its end), once seen
 
-	buf  []byte // decoded field bytes of the current chunk
-	offs []int  // start, end into buf per stored field
+	buf  []byte // the block: input bytes buf[:fill], consumed buf[:pos]
+	pos  int
+	fill int
+	base int64 // input bytes before buf[0]
+
+	// target is how many bytes a block is filled to before its records
+	// are split: about chunkRows records, so that a chunk ends near the
+	// block's end and little is carried over.
+	target    int
+	minTarget int // the smallest target (a test hook: tiny blocks)
+	chunkRows int
+	records   int // records split from the current block
+
+	carry   []byte // the unconsumed end of the last block
+	scratch []byte // a quoted record's decoded fields
+	lineBuf []byte // a quoted record's line with CRLF normalised
+	numLine int    // lines read so far
+
+	offs []int // start, end into buf per stored field
 }
 
-// errFields is returned by next for a record whose field count is not
-// nfields; n is then the record's count.
-var errFields = errors.New("field count")
+// newSplitter reads src after the header; head holds input bytes already
+// read past it (bufio's buffer), offset the input bytes before head, and
+// numLine the lines before it. chunkRows is the caller's records per chunk.
+func newSplitter(src io.Reader, head []byte, offset int64, numLine, chunkRows, nfields int) *splitter {
+	return &splitter{src: src, carry: append([]byte(nil), head...), base: offset, numLine: numLine,
+		target: 1 << 18, minTarget: 4096, chunkRows: chunkRows, offs: make([]int, 0, 2*chunkRows*nfields)}
+}
 
-// readLine is encoding/csv's readLine: a line including its '\n', with a
-// final "\r\n" normalised to "\n" and a '\r' before EOF dropped.
+// maxBlock bounds the bytes a block is filled to for a chunk of records;
+// a single longer record still gets a block of its own.
+const maxBlock = 4 << 20
+
+var (
+	// errFields is returned by next for a record whose field count is not
+	// nfields; n is then the record's count.
+	errFields = errors.New("field count")
+	// errBlockFull is returned by next when the block holds no further
+	// whole record: the caller hands the chunk on and calls use.
+	errBlockFull = errors.New("block full")
+	// errMore is readLine's: the line goes past the bytes read so far.
+	errMore = errors.New("more input needed")
+)
+
+// offset is the input bytes consumed so far.
+func (s *splitter) offset() int64 { return s.base + int64(s.pos) }
+
+// use starts a new block in buf, with the last block's unconsumed bytes.
+func (s *splitter) use(buf []byte) {
+	s.base += int64(s.pos)
+	if cap(buf) < max(len(s.carry), s.target) {
+		buf = make([]byte, max(len(s.carry), s.target)+s.target/4)
+	}
+	s.buf = buf[:cap(buf)]
+	s.fill = copy(s.buf, s.carry)
+	s.pos = 0
+	s.records = 0
+}
+
+// more reads input into the block; false when the block is full and
+// holds records, so the chunk must be handed on first.
+func (s *splitter) more() bool {
+	if s.fill >= s.target || s.fill == len(s.buf) {
+		if s.pos > 0 {
+			return false
+		}
+		// One record is longer than the block: no field points into the
+		// block yet, so it can move.
+		s.target = max(2*s.target, s.fill+1)
+		if s.target > len(s.buf) {
+			s.buf = append(s.buf[:s.fill], make([]byte, s.target-s.fill)...)
+			s.buf = s.buf[:cap(s.buf)]
+		}
+	}
+	for s.fill < s.target && s.rerr == nil {
+		var n int
+		n, s.rerr = s.src.Read(s.buf[s.fill:s.target])
+		s.fill += n
+	}
+	return true
+}
+
+// readLine is encoding/csv's readLine on the block: a line including its
+// '\n', or errMore, or io.EOF / an I/O error when the input is exhausted.
+// The line is raw: norm gives the line as encoding/csv's readLine would.
 func (s *splitter) readLine() ([]byte, error) {
-	line, err := s.r.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		s.raw = append(s.raw[:0], line...)
-		for err == bufio.ErrBufferFull {
-			line, err = s.r.ReadSlice('\n')
-			s.raw = append(s.raw, line...)
-		}
-		line = s.raw
+	rest := s.buf[s.pos:s.fill]
+	i := bytes.IndexByte(rest, '\n')
+	switch {
+	case i >= 0:
+		rest = rest[:i+1]
+	case s.rerr == nil:
+		return nil, errMore
+	case len(rest) == 0:
+		return nil, s.rerr
 	}
-	readSize := len(line)
-	if readSize > 0 && err == io.EOF {
-		err = nil
-		if line[readSize-1] == '\r' {
-			line = line[:readSize-1]
-		}
-	}
+	s.pos += len(rest)
 	s.numLine++
-	s.offset += int64(readSize)
-	if n := len(line); n >= 2 && line[n-2] == '\r' && line[n-1] == '\n' {
-		line[n-2] = '\n'
+	return rest, nil
+}
+
+// content is a raw line without its "\n" or "\r\n" (and, at the end of the
+// input, without a final '\r'), as encoding/csv splits it.
+func content(line []byte) []byte {
+	line = line[:len(line)-lengthNL(line)]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	return line, err
+	return line
+}
+
+// norm is the raw line as encoding/csv's readLine returns it: a final
+// "\r\n" becomes "\n" and a final '\r' at the end of the input is dropped.
+func (s *splitter) norm(line []byte) []byte {
+	c := content(line)
+	if len(c) == len(line)-lengthNL(line) {
+		return line
+	}
+	if lengthNL(line) == 0 {
+		return c
+	}
+	s.lineBuf = append(append(s.lineBuf[:0], c...), '\n')
+	return s.lineBuf
 }
 
 func lengthNL(b []byte) int {
@@ -70,50 +160,53 @@ func lengthNL(b []byte) int {
 	return 0
 }
 
-// next reads one record, appending up to nfields fields (start/end pairs
+// next splits one record, appending up to nfields fields (start/end pairs
 // into s.buf) to s.offs. It returns the record's start line and field
-// count. err is io.EOF at the end, a *csv.ParseError for a malformed
-// record (the reader then resumes on the next line, as encoding/csv does),
-// errFields when the count is not nfields, or an I/O error.
+// count. err is io.EOF at the end, errBlockFull, a *csv.ParseError for a
+// malformed record (the reader then resumes on the next line, as
+// encoding/csv does), errFields when the count is not nfields, or an I/O
+// error.
 func (s *splitter) next(nfields int) (line, n int, err error) {
-	var l []byte
-	var errRead error
-	for errRead == nil {
-		l, errRead = s.readLine()
-		if errRead == nil && len(l) == lengthNL(l) {
-			continue // skip empty lines
+	for {
+		pos, numLine := s.pos, s.numLine
+		line, n, err = s.record(nfields)
+		if err != errMore {
+			break
 		}
-		break
+		// The record goes past the block's input: read more and split it
+		// again from its start.
+		s.pos, s.numLine = pos, numLine
+		if !s.more() {
+			return 0, 0, errBlockFull
+		}
 	}
-	if errRead == io.EOF {
-		return 0, 0, io.EOF
+	if err == io.EOF || err == errBlockFull {
+		return 0, 0, err
+	}
+	s.records++
+	return line, n, err
+}
+
+// record splits the record at s.pos; errMore when it is not all read.
+func (s *splitter) record(nfields int) (line, n int, err error) {
+	var l []byte
+	for {
+		if l, err = s.readLine(); err != nil {
+			return 0, 0, err
+		}
+		if len(content(l)) > 0 {
+			break
+		}
+		// An empty line ("\n", "\r\n", or "\r" at the end) is skipped.
 	}
 	recLine := s.numLine
 	mark := len(s.offs)
+	start := s.pos - len(l) // the record's first byte in the block
 	if bytes.IndexByte(l, '"') < 0 {
-		// Fast path: no quotes, so every comma separates fields.
-		l = l[:len(l)-lengthNL(l)]
-		base := len(s.buf)
-		s.buf = append(s.buf, l...)
-		start := 0
-		for {
-			i := bytes.IndexByte(l[start:], ',')
-			end := len(l)
-			if i >= 0 {
-				end = start + i
-			}
-			if n < nfields {
-				s.offs = append(s.offs, base+start, base+end)
-			}
-			n++
-			if i < 0 {
-				break
-			}
-			start = end + 1
-		}
-		err = errRead
-	} else {
-		n, err = s.slow(l, errRead, recLine, nfields)
+		n = s.fast(content(l), start, nfields)
+	} else if n, err = s.slow(s.norm(l), start, recLine, nfields); err == errMore {
+		s.offs = s.offs[:mark]
+		return 0, 0, err
 	}
 	if err == nil && n != nfields {
 		err = errFields
@@ -124,11 +217,37 @@ func (s *splitter) next(nfields int) (line, n int, err error) {
 	return recLine, n, err
 }
 
-// slow is encoding/csv's readRecord field loop for a line with a quote.
-func (s *splitter) slow(line []byte, errRead error, recLine, nfields int) (n int, err error) {
+// fast splits a line with no quote at every comma; l is at start in the
+// block. It returns the field count.
+func (s *splitter) fast(l []byte, start, nfields int) (n int) {
+	from := 0
+	for {
+		i := bytes.IndexByte(l[from:], ',')
+		end := len(l)
+		if i >= 0 {
+			end = from + i
+		}
+		if n < nfields {
+			s.offs = append(s.offs, start+from, start+end)
+		}
+		n++
+		if i < 0 {
+			return n
+		}
+		from = end + 1
+	}
+}
+
+// slow is encoding/csv's readRecord field loop for a record with a quote,
+// whose first line is line and whose raw bytes start at rs in the block.
+// The fields are decoded into s.scratch, then written over the raw record,
+// which is at least as long. errMore when the record is not all read.
+func (s *splitter) slow(line []byte, rs, recLine, nfields int) (n int, err error) {
+	mark := len(s.offs)
+	s.scratch = s.scratch[:0]
 	field := func(start int) {
 		if n < nfields {
-			s.offs = append(s.offs, start, len(s.buf))
+			s.offs = append(s.offs, start, len(s.scratch))
 		}
 		n++
 	}
@@ -146,8 +265,8 @@ parseField:
 				err = &csv.ParseError{StartLine: recLine, Line: s.numLine, Err: csv.ErrBareQuote}
 				break parseField
 			}
-			start := len(s.buf)
-			s.buf = append(s.buf, f...)
+			start := len(s.scratch)
+			s.scratch = append(s.scratch, f...)
 			field(start)
 			if i >= 0 {
 				line = line[i+1:]
@@ -156,16 +275,17 @@ parseField:
 			break parseField
 		}
 		// Quoted field.
-		start := len(s.buf)
+		start := len(s.scratch)
 		line = line[1:]
 		for {
 			i := bytes.IndexByte(line, '"')
-			if i >= 0 {
-				s.buf = append(s.buf, line[:i]...)
+			switch {
+			case i >= 0:
+				s.scratch = append(s.scratch, line[:i]...)
 				line = line[i+1:]
 				switch rn, _ := utf8.DecodeRune(line); {
 				case rn == '"':
-					s.buf = append(s.buf, '"')
+					s.scratch = append(s.scratch, '"')
 					line = line[1:]
 				case rn == ',':
 					line = line[1:]
@@ -178,29 +298,43 @@ parseField:
 					err = &csv.ParseError{StartLine: recLine, Line: s.numLine, Err: csv.ErrQuote}
 					break parseField
 				}
-			} else if len(line) > 0 {
-				s.buf = append(s.buf, line...)
-				if errRead != nil {
-					break parseField
+			case len(line) > 0:
+				s.scratch = append(s.scratch, line...)
+				raw, errRead := s.readLine()
+				switch {
+				case errRead == io.EOF:
+					line = nil
+					s.numLine++ // as encoding/csv counts its last, empty read
+				case errRead != nil:
+					return n, errRead // errMore, or an I/O error
+				default:
+					line = s.norm(raw)
 				}
-				line, errRead = s.readLine()
-				if errRead == io.EOF {
-					errRead = nil
-				}
-			} else {
-				if errRead == nil {
-					err = &csv.ParseError{StartLine: recLine, Line: s.numLine, Err: csv.ErrQuote}
-					break parseField
-				}
-				field(start)
+			default:
+				// The input ended inside a quoted field.
+				err = &csv.ParseError{StartLine: recLine, Line: s.numLine, Err: csv.ErrQuote}
 				break parseField
 			}
 		}
 	}
 	if err == nil {
-		err = errRead
+		s.place(rs, mark)
 	}
 	return n, err
+}
+
+// place writes the decoded fields over the raw record at rs and points
+// their offsets there. The raw bytes left after them are overwritten with
+// '\n' so that the block, as clean checks it, has only whole characters.
+func (s *splitter) place(rs, mark int) {
+	copy(s.buf[rs:], s.scratch)
+	gap := s.buf[rs+len(s.scratch) : s.pos]
+	for i := range gap {
+		gap[i] = '\n'
+	}
+	for j := mark; j < len(s.offs); j++ {
+		s.offs[j] += rs
+	}
 }
 
 // skip stores nfields empty fields for a record that is a reject, so the
@@ -212,28 +346,22 @@ func (s *splitter) skip(nfields int) {
 }
 
 // clean reports whether no stored field of the chunk has a NUL byte or
-// invalid UTF-8: the buffer has neither, and every field starts and ends on
-// a character boundary (so it is whole characters). Checking the chunk at
-// once is cheaper than every cell on its own (the calls cost more than the
-// bytes for cells of a few bytes).
+// invalid UTF-8. Checking the block's consumed bytes at once is cheaper
+// than every cell on its own (the calls cost more than the bytes for cells
+// of a few bytes), and enough: fields are cut from them at ASCII bytes
+// (commas, quotes, line ends), so they are whole characters when the
+// block is.
 func (s *splitter) clean() bool {
-	buf := s.buf
-	if bytes.IndexByte(buf, 0) >= 0 || !utf8.Valid(buf) {
-		return false
-	}
-	for _, o := range s.offs {
-		if o < len(buf) && !utf8.RuneStart(buf[o]) {
-			return false
-		}
-	}
-	return true
+	b := s.buf[:s.pos]
+	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
 }
 
 // strings writes the chunk's stored fields to dst as strings that point
-// into the chunk's buffer, and returns that buffer; the splitter then needs
-// a new one (use). No copy, no allocation: the buffer belongs to a csvBatch,
-// which is not written again until the loader has committed the chunk
-// (the columns copy the values, rejects clone theirs) and handed it back.
+// into the block, keeps the block's unconsumed bytes for the next one, and
+// returns the block; the splitter then needs a new one (use). The block
+// belongs to a csvBatch, which is not written again until the loader has
+// committed the chunk (the columns copy the values, rejects clone theirs)
+// and handed it back.
 func (s *splitter) strings(dst []string) []byte {
 	buf := s.buf
 	if len(buf) > 0 {
@@ -244,10 +372,13 @@ func (s *splitter) strings(dst []string) []byte {
 	} else {
 		clear(dst[:len(s.offs)/2])
 	}
+	s.carry = append(s.carry[:0], buf[s.pos:s.fill]...)
+	if s.records > 0 {
+		// Fill the next block to about a chunk's worth of records.
+		per := s.pos / s.records
+		s.target = min(max(per*s.chunkRows+per*s.chunkRows/16, s.minTarget), maxBlock)
+	}
 	s.buf = nil
 	s.offs = s.offs[:0]
 	return buf
 }
-
-// use makes buf (emptied) the buffer for the next chunk.
-func (s *splitter) use(buf []byte) { s.buf = buf[:0] }

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -37,8 +36,9 @@ func FuzzSplitterMatchesCSV(f *testing.F) {
 		"\n\na,b\n",
 		"a,b\n\"x\"\r\r\n",
 	} {
-		f.Add([]byte(s), uint8(0))
-		f.Add([]byte(s), uint8(3))
+		for _, nf := range []uint8{0, 3, 9, 20, 37, 255} {
+			f.Add([]byte(s), nf)
+		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte, nf uint8) {
 		type rec struct {
@@ -78,10 +78,33 @@ func FuzzSplitterMatchesCSV(f *testing.F) {
 		if nfields == 0 {
 			nfields = 1
 		}
-		// The splitter, with a small bufio buffer so long lines take the
-		// ErrBufferFull path too.
-		sp := &splitter{r: bufio.NewReaderSize(strings.NewReader(string(in)), 16)}
+		// The splitter, in blocks of 1 to 141 bytes and chunks of 1 to 5
+		// records, so that records cross blocks, and longer records grow
+		// them; fields are collected chunk by chunk, as the loader does.
+		blockSize, chunkRows := 1+int(nf/9)*5, 1+int(nf/9)%5
+		sp := newSplitter(strings.NewReader(string(in)), nil, 0, 0, chunkRows, nfields)
+		sp.target, sp.minTarget = blockSize, blockSize
+		sp.use(make([]byte, blockSize))
 		var got []rec
+		var fields []string
+		inChunk := 0
+		endChunk := func() {
+			chunk := make([]string, len(sp.offs)/2)
+			if len(chunk) != nfields*inChunk {
+				t.Fatalf("%d fields for %d records of %d fields", len(chunk), inChunk, nfields)
+			}
+			clean := sp.clean()
+			sp.strings(chunk)
+			for _, f := range chunk {
+				// clean lets the loader skip the per-cell NUL and UTF-8 checks.
+				if clean && (strings.IndexByte(f, 0) >= 0 || !utf8.ValidString(f)) {
+					t.Fatalf("chunk called clean, but field %q has a NUL or invalid UTF-8", f)
+				}
+			}
+			fields = append(fields, chunk...)
+			sp.use(make([]byte, blockSize))
+			inChunk = 0
+		}
 		for {
 			line, n, err := sp.next(nfields)
 			if errors.Is(err, io.EOF) {
@@ -89,6 +112,9 @@ func FuzzSplitterMatchesCSV(f *testing.F) {
 			}
 			var pe *csv.ParseError
 			switch {
+			case err == errBlockFull:
+				endChunk()
+				continue
 			case errors.As(err, &pe):
 				if pe.StartLine != line {
 					t.Fatalf("ParseError.StartLine %d, line %d", pe.StartLine, line)
@@ -103,19 +129,11 @@ func FuzzSplitterMatchesCSV(f *testing.F) {
 			default:
 				got = append(got, rec{line: line, n: n})
 			}
-		}
-		if len(sp.offs) != 2*nfields*len(got) {
-			t.Fatalf("%d offsets for %d records of %d fields", len(sp.offs), len(got), nfields)
-		}
-		fields := make([]string, nfields*len(got))
-		clean := sp.clean()
-		sp.strings(fields)
-		for _, f := range fields {
-			// clean lets the loader skip the per-cell NUL and UTF-8 checks.
-			if clean && (strings.IndexByte(f, 0) >= 0 || !utf8.ValidString(f)) {
-				t.Fatalf("chunk called clean, but field %q has a NUL or invalid UTF-8", f)
+			if inChunk++; inChunk == chunkRows {
+				endChunk()
 			}
 		}
+		endChunk()
 		for k := range got {
 			if got[k].err == "" {
 				got[k].fields = strings.Join(fields[k*nfields:(k+1)*nfields], "\x00|")
@@ -129,8 +147,8 @@ func FuzzSplitterMatchesCSV(f *testing.F) {
 				t.Fatalf("record %d:\n got %+v\nwant %+v", k, got[k], want[k])
 			}
 		}
-		if sp.offset != int64(len(in)) {
-			t.Fatalf("offset %d, input %d bytes", sp.offset, len(in))
+		if sp.offset() != int64(len(in)) {
+			t.Fatalf("offset %d, input %d bytes", sp.offset(), len(in))
 		}
 	})
 }
@@ -149,7 +167,8 @@ func TestSplitterClean(t *testing.T) {
 		{"1,\"\xe4\"\n", false},
 		{"\"\",\n", true},
 	} {
-		sp := &splitter{r: bufio.NewReader(strings.NewReader(tc.in))}
+		sp := newSplitter(strings.NewReader(tc.in), nil, 0, 0, csvChunk, 2)
+		sp.use(nil)
 		for {
 			if _, _, err := sp.next(2); errors.Is(err, io.EOF) {
 				break
