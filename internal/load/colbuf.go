@@ -3,6 +3,7 @@ package load
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -76,7 +77,23 @@ func (b *colBuf) appendValid(ok bool) {
 	}
 }
 
-// appendColumn appends the staged rows kept (chunk indices) of c.
+// appendValids records the validity of the staged rows kept of c and
+// counts them. A chunk with no null in a column with none so far (the
+// common case) costs one pass over the flags and no bit per row.
+func (b *colBuf) appendValids(c *column, kept []int) {
+	if b.valid == nil && !slices.ContainsFunc(kept, func(i int) bool { return !c.valid[i] }) {
+		b.n += len(kept)
+		return
+	}
+	for _, i := range kept {
+		b.appendValid(c.valid[i])
+		b.n++
+	}
+}
+
+// appendColumn appends the staged rows kept (chunk indices) of c. The
+// values go through local slices, which the compiler keeps in registers
+// (through b it reloads them for every row).
 func (b *colBuf) appendColumn(c *column, kept []int, frac float64) error {
 	k := len(kept)
 	if b.valid != nil {
@@ -94,41 +111,37 @@ func (b *colBuf) appendColumn(c *column, kept []int, frac float64) error {
 		if len(b.data)+size > math.MaxInt32 {
 			return fmt.Errorf("column %s: more than %d bytes of text", c.name, math.MaxInt32)
 		}
-		b.data = grown(b.data, size, frac)
-		b.offs = grown(b.offs, k, frac)
+		data, offs := grown(b.data, size, frac), grown(b.offs, k, frac)
 		for _, i := range kept {
-			b.appendValid(c.valid[i])
-			b.data = append(b.data, c.str[i]...)
-			b.offs = append(b.offs, int32(len(b.data)))
-			b.n++
+			data = append(data, c.str[i]...)
+			offs = append(offs, int32(len(data)))
 		}
+		b.data, b.offs = data, offs
 	case c.i64 != nil:
-		b.i64 = grown(b.i64, k, frac)
+		v := grown(b.i64, k, frac)
 		for _, i := range kept {
-			b.appendValid(c.valid[i])
-			b.i64 = append(b.i64, c.i64[i])
-			b.n++
+			v = append(v, c.i64[i])
 		}
+		b.i64 = v
 	case c.d32 != nil:
-		b.d32 = grown(b.d32, k, frac)
+		v := grown(b.d32, k, frac)
 		for _, i := range kept {
-			b.appendValid(c.valid[i])
-			b.d32 = append(b.d32, c.d32[i])
-			b.n++
+			v = append(v, c.d32[i])
 		}
+		b.d32 = v
 	case c.bl != nil:
 		b.bits = grown(b.bits, k/8+1, frac)
-		for _, i := range kept {
-			if b.n%8 == 0 {
+		for j, i := range kept {
+			n := b.n + j
+			if n%8 == 0 {
 				b.bits = append(b.bits, 0)
 			}
 			if c.bl[i] {
-				b.bits[b.n/8] |= 1 << (b.n % 8)
+				b.bits[n/8] |= 1 << (n % 8)
 			}
-			b.appendValid(c.valid[i])
-			b.n++
 		}
 	}
+	b.appendValids(c, kept)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/table"
@@ -138,7 +139,7 @@ func startCSVReader(ctx context.Context, sp *splitter, nfields int) (chunks <-ch
 	ch := make(chan *csvBatch, 2)
 	fr := make(chan *csvBatch, 3)
 	for range 3 {
-		fr <- &csvBatch{fields: make([]string, csvChunk*nfields), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
+		fr <- &csvBatch{offs: make([]int, 0, 2*csvChunk*nfields), lines: make([]int, csvChunk), rowErr: make([]string, csvChunk)}
 	}
 	done := make(chan struct{})
 	go func() {
@@ -167,38 +168,49 @@ func (l *loader) takeCSVChunk(b *csvBatch, header []string, nfields int) {
 			l.reject(i, "", "", b.rowErr[k])
 			continue
 		}
-		rec := b.fields[k*nfields : (k+1)*nfields]
-		if isHeader(rec, header) {
+		rec := b.offs[2*k*nfields : 2*(k+1)*nfields]
+		if isHeader(b.buf, rec, header) {
 			// Two exports concatenated: one reject for the row, not
 			// one per column that fails to parse as data.
 			l.reject(i, "", "", "repeated header row (files concatenated?)")
 			continue
 		}
 		for _, c := range l.cols {
-			l.setString(c, i, rec[c.src])
+			l.setString(c, i, cell(b.buf, rec, c.src))
 		}
 	}
 }
 
+// cell is field j of a record whose fields are start, end pairs rec into
+// block, as a string that points into the block: the columns copy what
+// they keep.
+func cell(block []byte, rec []int, j int) string {
+	start, end := rec[2*j], rec[2*j+1]
+	if start == end {
+		return ""
+	}
+	return unsafe.String(&block[start], end-start)
+}
+
 // isHeader reports whether a record repeats the header (names compared
 // after trimming spaces, as matchHeader does).
-func isHeader(rec, header []string) bool {
-	if len(rec) != len(header) || len(rec) == 0 || strings.TrimSpace(rec[0]) != strings.TrimSpace(header[0]) {
+func isHeader(block []byte, rec []int, header []string) bool {
+	if len(rec) != 2*len(header) || len(rec) == 0 || strings.TrimSpace(cell(block, rec, 0)) != strings.TrimSpace(header[0]) {
 		return false
 	}
-	for j := range rec {
-		if strings.TrimSpace(rec[j]) != strings.TrimSpace(header[j]) {
+	for j := range header {
+		if strings.TrimSpace(cell(block, rec, j)) != strings.TrimSpace(header[j]) {
 			return false
 		}
 	}
 	return true
 }
 
-// csvBatch is a chunk of parsed records: fields holds n*nfields cells,
-// pointing into buf, the input block they were split from;
+// csvBatch is a chunk of parsed records: offs holds n*nfields cells as
+// start, end pairs into buf, the input block they were split from;
 // rowErr[k] != "" marks a record that is a row-level reject.
 type csvBatch struct {
-	fields []string
+	offs   []int
 	buf    []byte
 	lines  []int
 	rowErr []string
@@ -224,7 +236,7 @@ func readCSV(ctx context.Context, sp *splitter, nfields int, free <-chan *csvBat
 	}
 	send := func() bool {
 		b.clean = sp.clean()
-		b.buf = sp.strings(b.fields)
+		b.buf, b.offs = sp.take(b.offs)
 		b.offset = sp.offset()
 		select {
 		case out <- b:

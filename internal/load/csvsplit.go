@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // splitter splits CSV records exactly as encoding/csv does with
@@ -356,29 +355,21 @@ func (s *splitter) clean() bool {
 	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
 }
 
-// strings writes the chunk's stored fields to dst as strings that point
-// into the block, keeps the block's unconsumed bytes for the next one, and
-// returns the block; the splitter then needs a new one (use). The block
-// belongs to a csvBatch, which is not written again until the loader has
-// committed the chunk (the columns copy the values, rejects clone theirs)
-// and handed it back.
-func (s *splitter) strings(dst []string) []byte {
-	buf := s.buf
-	if len(buf) > 0 {
-		str := unsafe.String(&buf[0], len(buf))
-		for j := 0; j < len(s.offs)/2; j++ {
-			dst[j] = str[s.offs[2*j]:s.offs[2*j+1]]
-		}
-	} else {
-		clear(dst[:len(s.offs)/2])
-	}
-	s.carry = append(s.carry[:0], buf[s.pos:s.fill]...)
+// take hands on the chunk: the block, and the stored fields as start, end
+// pairs into it. offs (emptied) becomes the splitter's for the next chunk,
+// and the block's unconsumed bytes are kept for the next block; the
+// splitter then needs a new one (use). The block belongs to a csvBatch,
+// which is not written again until the loader has committed the chunk
+// (the columns copy the values, rejects clone theirs) and handed it back.
+func (s *splitter) take(offs []int) (block []byte, fields []int) {
+	block, fields = s.buf, s.offs
+	s.carry = append(s.carry[:0], block[s.pos:s.fill]...)
 	if s.records > 0 {
 		// Fill the next block to about a chunk's worth of records.
 		per := s.pos / s.records
 		s.target = min(max(per*s.chunkRows+per*s.chunkRows/16, s.minTarget), maxBlock)
 	}
 	s.buf = nil
-	s.offs = s.offs[:0]
-	return buf
+	s.offs = offs[:0]
+	return block, fields
 }
