@@ -1,9 +1,11 @@
 package load
 
 import (
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,6 +183,33 @@ func TestSplitterClean(t *testing.T) {
 		}
 		if got := sp.clean(); got != tc.clean {
 			t.Errorf("%q: clean = %v, want %v", tc.in, got, tc.clean)
+		}
+	}
+}
+
+// TestCommaMask checks the eight-bytes-at-a-time comma test against a
+// byte loop, on words of the bytes that could confuse it (',' with its
+// top bit set, its neighbours, 0x00, 0xFF) and on random words.
+func TestCommaMask(t *testing.T) {
+	tricky := []byte{',', ',' | 0x80, ',' - 1, ',' + 1, 0, 0xFF, 0x80, 'a'}
+	r := rand.New(rand.NewPCG(1, 2))
+	for k := range 200_000 {
+		var b [8]byte
+		for j := range b {
+			if k%2 == 0 {
+				b[j] = tricky[r.IntN(len(tricky))]
+			} else {
+				b[j] = byte(r.Uint32())
+			}
+		}
+		var want uint64
+		for j, c := range b {
+			if c == ',' {
+				want |= 0x80 << (8 * j)
+			}
+		}
+		if got := commaMask(binary.LittleEndian.Uint64(b[:])); got != want {
+			t.Fatalf("% x: mask %016x, want %016x", b, got, want)
 		}
 	}
 }
