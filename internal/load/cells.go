@@ -105,6 +105,11 @@ func (l *loader) setString(c *column, i int, s string) {
 			l.reject(i, c.name, s, "want YYYY-MM")
 		}
 	case contract.Date:
+		// lastDate's zero bytes match no cell: one with a NUL was rejected above.
+		if len(s) == len(c.lastDate) && string(c.lastDate[:]) == s {
+			c.d32[i] = c.lastDay // parsed and accepted before
+			return
+		}
 		d, err := civil.Parse(s)
 		if err != nil {
 			if len(s) == 10 && s[4] == '-' && s[7] == '-' {
@@ -117,7 +122,10 @@ func (l *loader) setString(c *column, i int, s string) {
 		c.d32[i] = arrow.Date32(d)
 		if d < minDate {
 			l.reject(i, c.name, s, "date before 1900-01-01")
+			return
 		}
+		copy(c.lastDate[:], s)
+		c.lastDay = arrow.Date32(d)
 	case contract.Money:
 		f, err := money.Parse(s)
 		if err != nil {

@@ -33,11 +33,16 @@ type column struct {
 	absSum money.Fen
 
 	// staging for the current chunk, indexed by row in chunk
-	str   []string
-	i64   []int64
-	d32   []arrow.Date32
-	bl    []bool
-	valid []bool
+	str []string
+	i64 []int64
+	d32 []arrow.Date32
+	// lastDate is the last date cell parsed and accepted (zero bytes:
+	// none yet), lastDay its value: an export's rows often share the date
+	// of the row before, and comparing ten bytes is cheaper than parsing.
+	lastDate [10]byte
+	lastDay  arrow.Date32
+	bl       []bool
+	valid    []bool
 
 	out colBuf
 }

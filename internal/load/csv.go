@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/neijiang/xiaowei/internal/contract"
@@ -195,7 +196,17 @@ func cell(block []byte, rec []int, j int) string {
 // isHeader reports whether a record repeats the header (names compared
 // after trimming spaces, as matchHeader does).
 func isHeader(block []byte, rec []int, header []string) bool {
-	if len(rec) != 2*len(header) || len(rec) == 0 || strings.TrimSpace(cell(block, rec, 0)) != strings.TrimSpace(header[0]) {
+	if len(rec) != 2*len(header) || len(rec) == 0 {
+		return false
+	}
+	// Most records are told apart without trimming (two calls a record):
+	// strings that start and end with a printable ASCII byte have nothing
+	// to trim.
+	c0, h0 := cell(block, rec, 0), header[0]
+	if c0 != h0 && untrimmed(c0) && untrimmed(h0) {
+		return false
+	}
+	if strings.TrimSpace(c0) != strings.TrimSpace(h0) {
 		return false
 	}
 	for j := range header {
@@ -204,6 +215,13 @@ func isHeader(block []byte, rec []int, header []string) bool {
 		}
 	}
 	return true
+}
+
+// untrimmed reports whether s starts and ends with a printable ASCII byte,
+// so strings.TrimSpace would leave it as it is.
+func untrimmed(s string) bool {
+	printable := func(b byte) bool { return b > ' ' && b < utf8.RuneSelf }
+	return len(s) > 0 && printable(s[0]) && printable(s[len(s)-1])
 }
 
 // csvBatch is a chunk of parsed records: offs holds n*nfields cells as
