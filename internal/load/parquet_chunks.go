@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -140,7 +141,9 @@ func (pc *pageCells) readChunk(b *colBuf, cr file.ColumnChunkReader, rows, total
 }
 
 // append adds n rows decoded into pc to b: defs (nil = all present) says
-// which rows have a value; the vals values are dense.
+// which rows have a value; the vals values are dense. The values go
+// through local slices (through b the compiler reloads them every row),
+// and validity is recorded in a pass of its own (appendPresent).
 func (pc *pageCells) append(b *colBuf, cr file.ColumnChunkReader, defs []int16, n, vals int, frac float64) error {
 	if b.valid != nil {
 		b.valid = grown(b.valid, n/8+1, frac)
@@ -159,62 +162,68 @@ func (pc *pageCells) append(b *colBuf, cr file.ColumnChunkReader, defs []int16, 
 		if len(b.data)+size > math.MaxInt32 {
 			return fmt.Errorf("more than %d bytes of text", math.MaxInt32)
 		}
-		b.data = grown(b.data, size, frac)
-		b.offs = grown(b.offs, n, frac)
+		data, offs := grown(b.data, size, frac), grown(b.offs, n, frac)
 		for i := range n {
-			ok := present(i)
-			if ok {
-				b.data = append(b.data, pc.str[v]...)
+			if present(i) {
+				data = append(data, pc.str[v]...)
 				v++
 			}
-			b.offs = append(b.offs, int32(len(b.data)))
-			b.appendValid(ok)
-			b.n++
+			offs = append(offs, int32(len(data)))
 		}
+		b.data, b.offs = data, offs
 	case *file.Int32ColumnChunkReader:
-		b.d32 = grown(b.d32, n, frac)
+		d32 := grown(b.d32, n, frac)
 		for i := range n {
 			var d arrow.Date32
-			ok := present(i)
-			if ok {
+			if present(i) {
 				d = arrow.Date32(pc.i32[v])
 				v++
 			}
-			b.d32 = append(b.d32, d)
-			b.appendValid(ok)
-			b.n++
+			d32 = append(d32, d)
 		}
+		b.d32 = d32
 	case *file.Int64ColumnChunkReader:
-		b.i64 = grown(b.i64, n, frac)
+		i64 := grown(b.i64, n, frac)
 		for i := range n {
 			var x int64
-			ok := present(i)
-			if ok {
+			if present(i) {
 				x = pc.i64[v]
 				v++
 			}
-			b.i64 = append(b.i64, x)
-			b.appendValid(ok)
-			b.n++
+			i64 = append(i64, x)
 		}
+		b.i64 = i64
 	case *file.BooleanColumnChunkReader:
 		b.bits = grown(b.bits, n/8+1, frac)
 		for i := range n {
-			if b.n%8 == 0 {
+			row := b.n + i
+			if row%8 == 0 {
 				b.bits = append(b.bits, 0)
 			}
 			if present(i) {
 				if pc.bools[v] {
-					b.bits[b.n/8] |= 1 << (b.n % 8)
+					b.bits[row/8] |= 1 << (row % 8)
 				}
 				v++
 			}
-			b.appendValid(present(i))
-			b.n++
 		}
 	}
 	if v != vals {
 		return fmt.Errorf("%d values for %d present cells", vals, v)
 	}
+	b.appendPresent(defs, n)
 	return nil
+}
+
+// appendPresent records the validity of n rows (defs nil = all present)
+// and counts them; no bit per row while the column has no null.
+func (b *colBuf) appendPresent(defs []int16, n int) {
+	if b.valid == nil && !slices.Contains(defs[:min(n, len(defs))], 0) {
+		b.n += n
+		return
+	}
+	for i := range n {
+		b.appendValid(defs == nil || defs[i] == 1)
+		b.n++
+	}
 }
