@@ -58,6 +58,7 @@ func BenchmarkLoadCSV(b *testing.B) {
 		for _, format := range []string{"csv", "parquet"} {
 			b.Run(fmt.Sprintf("%s/shuffled=%v", format, shuffled), func(b *testing.B) {
 				b.ReportAllocs()
+				cpu := cpuTime()
 				for b.Loop() {
 					var st TableStats
 					var rejects []Reject
@@ -72,6 +73,7 @@ func BenchmarkLoadCSV(b *testing.B) {
 					tb.Release()
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows*b.N), "ns/row")
+				b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(rows*b.N), "cpu-ns/row")
 			})
 		}
 	}
