@@ -2,12 +2,15 @@ package load
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // TestRepeatedDatesAndHeaders covers the shortcuts of the CSV path: a date
@@ -61,5 +64,72 @@ func TestRepeatedDatesAndHeaders(t *testing.T) {
 		if ids.Value(i) != w.id || civil.Date(dates.Value(i)) != civil.MustParse(w.date) {
 			t.Errorf("row %d: %s %s, want %s %s", i, ids.Value(i), civil.Date(dates.Value(i)), w.id, w.date)
 		}
+	}
+}
+
+// loadWithBlock loads in as the ledger with CSV blocks of block bytes (0 =
+// the default size).
+func loadWithBlock(t testing.TB, in string, block int) (*table.Table, TableStats, []Reject, error) {
+	t.Helper()
+	defer func(old int) { testBlock = old }(testBlock)
+	testBlock = block
+	return Table(context.Background(), spec(t, "ledger"), "ledger.csv", strings.NewReader(in), Options{})
+}
+
+// sameLoad checks that loading in with blocks of block bytes gives what
+// the default blocks give: the same table, stats and rejects.
+func sameLoad(t testing.TB, in string, block int) {
+	t.Helper()
+	want, wantSt, wantRej, wantErr := loadWithBlock(t, in, 0)
+	got, gotSt, gotRej, gotErr := loadWithBlock(t, in, block)
+	if (wantErr == nil) != (gotErr == nil) {
+		t.Fatalf("block %d: error %v, default blocks %v", block, gotErr, wantErr)
+	}
+	if wantErr != nil {
+		return
+	}
+	defer want.Release()
+	defer got.Release()
+	if gotSt != wantSt || !reflect.DeepEqual(gotRej, wantRej) {
+		t.Fatalf("block %d:\n got %+v %+v\nwant %+v %+v", block, gotSt, gotRej, wantSt, wantRej)
+	}
+	if !array.RecordEqual(got.Rec, want.Rec) {
+		t.Fatalf("block %d: tables differ:\n%v\n%v", block, got.Rec, want.Rec)
+	}
+}
+
+// TestSmallBlocks loads a ledger with every kind of record (quoted commas,
+// quotes and newlines, CRLF, empty lines, bad quotes, wrong field counts,
+// NUL bytes, GBK bytes, a repeated header, a duplicate key) in blocks of
+// a few bytes, so records cross blocks and blocks grow for long records,
+// and expects what the default blocks give.
+func TestSmallBlocks(t *testing.T) {
+	rows := []string{ledgerHeader}
+	for i := range 300 {
+		id := fmt.Sprintf("E%d", i)
+		switch i % 10 {
+		case 1:
+			rows = append(rows, fmt.Sprintf(`"%s",V1,2024-01-02,P1,cash,out,1.50,expense,"shop, ""big""",`+"\"two\r\nlines\""+`,H1,`, id))
+		case 2:
+			rows = append(rows, ledgerRow(id, "2024-01-02", "2")+"\r")
+		case 3:
+			rows = append(rows, "", "\r")
+		case 4:
+			rows = append(rows, ledgerRow(id, "2024-01-02", "3")+`,"x"y`)
+		case 5:
+			rows = append(rows, `E"5,V1`)
+		case 6:
+			rows = append(rows, ledgerRow(id, "2024-01-02", "4")[:20]+"\x00"+ledgerRow(id, "2024-01-02", "4")[20:])
+		case 7:
+			rows = append(rows, strings.Replace(ledgerRow(id, "2024-01-02", "5"), "shop", "\xd5\xc5", 1))
+		case 8:
+			rows = append(rows, ledgerHeader, ledgerRow("E1", "2024-01-02", "6"))
+		default:
+			rows = append(rows, ledgerRow(id, "2024-01-02", "7")+"中文"+strings.Repeat("长", i))
+		}
+	}
+	in := strings.Join(rows, "\n")
+	for _, block := range []int{1, 2, 3, 7, 64, 500, 4096} {
+		sameLoad(t, in, block)
 	}
 }

@@ -24,6 +24,8 @@ func FuzzLoadTable(f *testing.F) {
 			return // whole-file problems (header) are errors by design
 		}
 		defer tb.Release()
+		// Blocks of 1 to 64 bytes must give the same load.
+		sameLoad(t, in, 1+len(in)%64)
 		checkInvariant(t, st)
 		if tb.Len() != st.Loaded {
 			t.Errorf("table has %d rows, stats say %d loaded", tb.Len(), st.Loaded)
