@@ -2,10 +2,13 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -131,5 +134,39 @@ func TestSmallBlocks(t *testing.T) {
 	in := strings.Join(rows, "\n")
 	for _, block := range []int{1, 2, 3, 7, 64, 500, 4096} {
 		sameLoad(t, in, block)
+	}
+}
+
+// TestReaders loads the same CSV through readers that return a byte at a
+// time, or data together with io.EOF, and expects the same load; a read
+// error part-way is the load's error.
+func TestReaders(t *testing.T) {
+	in := ledgerHeader + "\n" + ledgerRow("E1", "2024-01-02", "1") + "\n\"E2\",V1,2024-01-02,P1,cash,out,2,expense,\"a\r\nb\",,H1,\r\n" + ledgerRow("E3", "2024-01-02", "3")
+	ctx := context.Background()
+	want, wantSt, _, err := Table(ctx, spec(t, "ledger"), "l.csv", strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Release()
+	if wantSt.Loaded != 3 {
+		t.Fatalf("loaded %d rows, want 3", wantSt.Loaded)
+	}
+	for name, r := range map[string]io.Reader{
+		"one byte": iotest.OneByteReader(strings.NewReader(in)),
+		"data+EOF": iotest.DataErrReader(strings.NewReader(in)),
+		"half":     iotest.HalfReader(strings.NewReader(in)),
+	} {
+		got, st, _, err := Table(ctx, spec(t, "ledger"), "l.csv", r, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if st != wantSt || !array.RecordEqual(got.Rec, want.Rec) {
+			t.Errorf("%s: %+v\n%v\nwant %+v\n%v", name, st, got.Rec, wantSt, want.Rec)
+		}
+		got.Release()
+	}
+	broken := io.MultiReader(strings.NewReader(in[:len(in)/2]), iotest.ErrReader(errors.New("disk gone")))
+	if _, _, _, err := Table(ctx, spec(t, "ledger"), "l.csv", broken, Options{}); err == nil || !strings.Contains(err.Error(), "disk gone") {
+		t.Errorf("read error: got %v, want it reported", err)
 	}
 }
