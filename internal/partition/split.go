@@ -41,7 +41,9 @@
 // with the county's), so a cadre row is needed only in its own county.
 //
 // Tables declared in rule files (contract.Declared) go to the county of
-// their village column; those without one are copied to every county.
+// their village column; a link table without one goes to the counties of
+// the rows it references (links.go), and a table with neither is copied to
+// every county.
 //
 // Findings of a county run are kept only for that county's villages (rows
 // copied from other counties produce their findings in their own county),
