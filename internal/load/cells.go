@@ -105,27 +105,7 @@ func (l *loader) setString(c *column, i int, s string) {
 			l.reject(i, c.name, s, "want YYYY-MM")
 		}
 	case contract.Date:
-		// lastDate's zero bytes match no cell: one with a NUL was rejected above.
-		if len(s) == len(c.lastDate) && string(c.lastDate[:]) == s {
-			c.d32[i] = c.lastDay // parsed and accepted before
-			return
-		}
-		d, err := civil.Parse(s)
-		if err != nil {
-			if len(s) == 10 && s[4] == '-' && s[7] == '-' {
-				l.reject(i, c.name, s, "not a calendar date: want YYYY-MM-DD")
-			} else {
-				l.reject(i, c.name, s, "want YYYY-MM-DD")
-			}
-			return
-		}
-		c.d32[i] = arrow.Date32(d)
-		if d < minDate {
-			l.reject(i, c.name, s, "date before 1900-01-01")
-			return
-		}
-		copy(c.lastDate[:], s)
-		c.lastDay = arrow.Date32(d)
+		l.setDateString(c, i, s)
 	case contract.Money:
 		f, err := money.Parse(s)
 		if err != nil {
@@ -154,6 +134,32 @@ func (l *loader) setString(c *column, i int, s string) {
 	default:
 		l.reject(i, c.name, s, fmt.Sprintf("column kind %s cannot be loaded", c.kind))
 	}
+}
+
+// setDateString parses a non-empty date cell of c (YYYY-MM-DD).
+func (l *loader) setDateString(c *column, i int, s string) {
+	// lastDate's zero bytes match no cell: one with a NUL was rejected
+	// before this is called.
+	if len(s) == len(c.lastDate) && string(c.lastDate[:]) == s {
+		c.d32[i] = c.lastDay // parsed and accepted before
+		return
+	}
+	d, err := civil.Parse(s)
+	if err != nil {
+		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+			l.reject(i, c.name, s, "not a calendar date: want YYYY-MM-DD")
+		} else {
+			l.reject(i, c.name, s, "want YYYY-MM-DD")
+		}
+		return
+	}
+	c.d32[i] = arrow.Date32(d)
+	if d < minDate {
+		l.reject(i, c.name, s, "date before 1900-01-01")
+		return
+	}
+	copy(c.lastDate[:], s)
+	c.lastDay = arrow.Date32(d)
 }
 
 // rejectBadCell rejects a cell no column kind can hold (too large, or
