@@ -32,11 +32,10 @@ type roleNames struct{ codes, cn string }
 // this day" from the cadres table.
 type roleIndex struct {
 	terms map[string][]term
-	cache map[uint16]roleNames
 }
 
 func newRoleIndex(cadres *table.Table) *roleIndex {
-	ri := &roleIndex{terms: map[string][]term{}, cache: map[uint16]roleNames{}}
+	ri := &roleIndex{terms: map[string][]term{}}
 	if cadres == nil {
 		return ri
 	}
@@ -67,11 +66,8 @@ func (ri *roleIndex) on(person, village string, d civil.Date) uint16 {
 	return m
 }
 
-// names formats a role set once per distinct set.
+// names formats a role set (chunks cache it: handlerCache.rolesOf).
 func (ri *roleIndex) names(mask uint16) roleNames {
-	if n, ok := ri.cache[mask]; ok {
-		return n
-	}
 	var codes, cn []string
 	for k, r := range contract.Roles {
 		if mask&(1<<k) != 0 {
@@ -83,7 +79,6 @@ func (ri *roleIndex) names(mask uint16) roleNames {
 	if mask == 0 {
 		n.cn = "无村干部职务"
 	}
-	ri.cache[mask] = n
 	return n
 }
 

@@ -15,25 +15,22 @@ var (
 	cSplAppr                      = colIdx(splitsCols, "approved_by")
 )
 
-// splitGroups finds CASH-SPLIT groups (domain.md): per village and
+// splitVillage finds one village's CASH-SPLIT groups (domain.md): per
 // counterparty, the `expense` outflows of both accounts below the tier, in
 // date order (journal order within a day); a group is a payment and every
 // later one within window days of it (day N included); a group of two or
-// more whose total reaches the tier is emitted, and the search goes on
-// after its last payment; otherwise it goes on from the next payment.
-func (r *replay) splitGroups() {
-	L := r.L
-	rank := r.ranks()
-	cs := make([]cand, len(r.splitRows))
-	for k, row := range r.splitRows {
-		cs[k] = cand{rank[r.splitV[k]], row}
+// more whose total reaches the tier is kept, and the search goes on after
+// its last payment; otherwise it goes on from the next payment. cs are the
+// village's candidates in ledger order; they are sorted in place.
+func (r *replay) splitVillage(c *chunk, cs []cand) {
+	if len(cs) < 2 {
+		return
 	}
+	L := r.L
 	dates, amounts := L.date.Date32Values(), L.amount.Int64Values()
+	cpOf := func(row int32) string { return L.counterparty.Value(int(row)) }
 	slices.SortFunc(cs, func(a, b cand) int {
-		if a.rank != b.rank {
-			return int(a.rank - b.rank)
-		}
-		if c := strings.Compare(L.counterparty.Value(int(a.row)), L.counterparty.Value(int(b.row))); c != 0 {
+		if c := strings.Compare(cpOf(a.row), cpOf(b.row)); c != 0 {
 			return c
 		}
 		if dates[a.row] != dates[b.row] {
@@ -41,13 +38,12 @@ func (r *replay) splitGroups() {
 		}
 		return int(a.row - b.row)
 	})
+	vs := r.sets[r.vid[L.village.Value(int(cs[0].row))]]
 	for lo := 0; lo < len(cs); {
 		hi := lo + 1
-		cp := L.counterparty.Value(int(cs[lo].row))
-		for hi < len(cs) && cs[hi].rank == cs[lo].rank && L.counterparty.Value(int(cs[hi].row)) == cp {
+		for hi < len(cs) && cpOf(cs[hi].row) == cpOf(cs[lo].row) {
 			hi++
 		}
-		vs := r.sets[r.vid[L.village.Value(int(cs[lo].row))]]
 		for i := lo; i < hi; {
 			end := civil.Date(dates[cs[i].row]) + civil.Date(vs.window)
 			j, total := i, int64(0)
@@ -56,7 +52,7 @@ func (r *replay) splitGroups() {
 				j++
 			}
 			if j-i >= 2 && total >= vs.tier {
-				r.emitSplit(cs[i:j], total, vs)
+				c.splits = append(c.splits, splitRow{rows: cs[i:j], total: total, vs: vs})
 				i = j
 			} else {
 				i++
@@ -69,9 +65,16 @@ func (r *replay) splitGroups() {
 // cand is a split candidate: a ledger row and its village's rank.
 type cand struct{ rank, row int32 }
 
-func (r *replay) emitSplit(rows []cand, total int64, vs vset) {
-	L, o := r.L, r.split
-	b := o.b
+// splitRow is a split_groups row: the group's candidates, in date order.
+type splitRow struct {
+	rows  []cand
+	total int64
+	vs    vset
+}
+
+func (r *replay) writeSplit(o out, s splitRow) {
+	rows, total, vs := s.rows, s.total, s.vs
+	L, b := r.L, o.b
 	f := int(rows[0].row)
 	var ids strings.Builder
 	var largest int64
