@@ -40,8 +40,9 @@ type chunk struct {
 	handlerCache
 }
 
-// chunks cuts the villages into at most workers chunks: a chunk ends after
-// the village that brings the cash rows so far to its share of them.
+// chunks cuts the villages into at most workers chunks of about equal cash
+// rows: a chunk ends before the village whose middle row passes its share
+// of them, so one big village is not dragged into the chunk before it.
 func (r *replay) chunks(workers int) []*chunk {
 	nv, total := int32(len(r.vnames)), int64(len(r.sorted))
 	k := max(1, min(workers, int(total)/minChunkRows))
@@ -51,10 +52,11 @@ func (r *replay) chunks(workers int) []*chunk {
 	k = max(1, min(k, int(nv)))
 	cs := make([]*chunk, 0, k)
 	lo := int32(0)
-	for rk := range nv {
-		if len(cs) < k-1 && int64(r.start[rk+1])*int64(k) >= total*int64(len(cs)+1) {
-			cs = append(cs, &chunk{id: len(cs), lo: lo, hi: rk + 1})
-			lo = rk + 1
+	for rk := int32(1); rk < nv && len(cs) < k-1; rk++ {
+		before, size := int64(r.start[rk]), int64(r.start[rk+1]-r.start[rk])
+		if (2*before+size)*int64(k) >= 2*total*int64(len(cs)+1) {
+			cs = append(cs, &chunk{id: len(cs), lo: lo, hi: rk})
+			lo = rk
 		}
 	}
 	return append(cs, &chunk{id: len(cs), lo: lo, hi: nv})
