@@ -46,7 +46,7 @@ func mixedLedger() (ledger, cadres []string) {
 		cadres = append(cadres, v+"C,"+v+",cashier,2020-01-01,", v+"D,"+v+",director,2024-03-01,2024-06-30")
 	}
 	emit("511002101290", 120, false, start+200) // the first village again, later in the journal
-	for k := range 40 {                          // a village with bank expenses only
+	for k := range 40 {                         // a village with bank expenses only
 		ledger = append(ledger, L(fmt.Sprintf("E%d@511002101299", n), (start+civil.Date(k/2)).String(), "bank", "out", "1500.00", "expense", "供应商丙", ""))
 		n++
 	}
