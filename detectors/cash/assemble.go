@@ -104,6 +104,18 @@ func (r *replay) finish(cs []*chunk) map[string]*table.Table {
 		return out{table.NewBuilder(r.in.Mem, name, r.specs[name])}
 	}
 	days, splits, issues := mk(vDays), mk(vSplits), mk(vIssues)
+	var nDays, nSplits, nIssues int
+	for _, c := range cs {
+		nDays, nSplits, nIssues = nDays+len(c.days), nSplits+len(c.splits), nIssues+len(c.issues)
+	}
+	for _, o := range []struct {
+		out
+		n int
+	}{{days, nDays}, {splits, nSplits}, {issues, nIssues}} {
+		if o.b != nil {
+			o.b.Reserve(o.n)
+		}
+	}
 	for _, c := range cs {
 		if days.b != nil {
 			for _, d := range c.days {

@@ -54,6 +54,27 @@ func categoryOf(s string) category {
 	return catOther
 }
 
+// kind is a ledger row's category and direction, read once by index: the
+// replay and cash_handlers then compare no strings.
+type kind uint8
+
+const (
+	kindIn  kind = 1 << 4
+	kindOut kind = 1 << 5
+)
+
+func kindOf(c category, direction string) kind {
+	switch direction {
+	case "in":
+		return kind(c) | kindIn
+	case "out":
+		return kind(c) | kindOut
+	}
+	return kind(c)
+}
+
+func (k kind) category() category { return category(k & 15) }
+
 // vset is one village's detector settings, resolved once per village.
 type vset struct {
 	limit, tier      int64 // fen
@@ -177,6 +198,7 @@ type replay struct {
 	rank    []int32  // village id -> rank in village_id order
 	order   []int32  // rank -> village id
 
+	kinds     []kind  // per ledger row (of the cash rows and split candidates)
 	cashRows  []int32 // ledger rows on the cash account, dated <= as_of
 	rowV      []int32 // cash row -> village id (parallel to cashRows)
 	splitRows []int32 // ledger expense outflows (both accounts) below the village's tier with a counterparty
@@ -208,6 +230,7 @@ func (r *replay) index() error {
 	r.cashRows = make([]int32, 0, L.n)
 	lastV, lastID := "", int32(-1)
 	r.rowV = make([]int32, 0, L.n)
+	r.kinds = make([]kind, L.n)
 	for i := 0; i < L.n; i++ {
 		if L.village.IsNull(i) || L.date.IsNull(i) || L.amount.IsNull(i) {
 			continue
@@ -233,18 +256,19 @@ func (r *replay) index() error {
 			r.vcounts = append(r.vcounts, vcount{})
 		}
 		lastV, lastID = v, id
-		acct := L.account.Value(i)
-		if acct == "cash" {
+		k := kindOf(categoryOf(L.category.Value(i)), L.direction.Value(i))
+		r.kinds[i] = k
+		if L.account.Value(i) == "cash" {
 			r.cashRows = append(r.cashRows, int32(i))
 			r.rowV = append(r.rowV, id)
-			switch categoryOf(L.category.Value(i)) {
+			switch k.category() {
 			case catCollection:
 				r.vcounts[id].colls++
 			case catExpense, catPayout:
 				r.vcounts[id].pays++
 			}
 		}
-		if r.want[vSplits] && L.direction.Value(i) == "out" && L.category.Value(i) == "expense" &&
+		if r.want[vSplits] && k&kindOut != 0 && k.category() == catExpense &&
 			L.amount.Value(i) < r.sets[id].tier && str(L.counterparty, i) != "" {
 			r.splitRows = append(r.splitRows, int32(i))
 			r.splitV = append(r.splitV, id)

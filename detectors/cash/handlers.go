@@ -105,7 +105,7 @@ func (r *replay) handlerRoles(c *chunk, seg []int32, at int) {
 		}
 		p := at + k
 		h.masks[p], h.entitled[p], h.names[p] = m, m&ent != 0, hc.infos[hi].name
-		h.cats[p] = categoryOf(L.category.Value(i))
+		h.cats[p] = r.kinds[i].category()
 	}
 }
 

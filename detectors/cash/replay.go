@@ -73,7 +73,7 @@ func (r *replay) replayVillage(c *chunk, rows []int32) {
 	c.q = c.q[:0]
 	c.over, c.neg = run{}, run{}
 
-	if categoryOf(L.category.Value(first)) != catOpening || L.direction.Value(first) != "in" {
+	if r.kinds[first] != kind(catOpening)|kindIn {
 		c.issue(issueRow{kind: "no_opening", row: int32(first), date: civil.Date(L.date.Value(first)), amount: L.amount.Value(first)})
 	}
 	dates, amounts := L.date.Date32Values(), L.amount.Int64Values()
@@ -85,9 +85,9 @@ func (r *replay) replayVillage(c *chunk, rows []int32) {
 			r.closeDay(c, day, d)
 			day = d
 		}
-		cat := categoryOf(L.category.Value(i))
-		in := L.direction.Value(i) == "in"
-		if in {
+		k := r.kinds[i]
+		cat := k.category()
+		if k&kindIn != 0 {
 			switch cat {
 			case catCollection, catIncome:
 				ci := int32(-1)

@@ -1,6 +1,7 @@
 package cash
 
 import (
+	"runtime"
 	"strings"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -103,13 +104,25 @@ func handlerNames(persons *table.Table, L ledgerCols, rowSets ...[]int32) map[st
 	if len(names) == 0 {
 		return names
 	}
+	// The scan of persons (millions of rows, a map lookup each) is cut
+	// into parts looked up side by side; the names are then set in row
+	// order, so that a person listed twice gets the same name as before.
 	pid, name := persons.Str("person_id"), persons.Str("name")
-	for i := 0; i < persons.Len(); i++ {
-		if pid.IsNull(i) || name.IsNull(i) {
-			continue
+	parts := max(1, min(runtime.GOMAXPROCS(0), persons.Len()/minChunkRows))
+	found := make([][]int32, parts)
+	parallel(parts, func(k int) {
+		for i := persons.Len() * k / parts; i < persons.Len()*(k+1)/parts; i++ {
+			if pid.IsNull(i) || name.IsNull(i) {
+				continue
+			}
+			if _, ok := names[pid.Value(i)]; ok {
+				found[k] = append(found[k], int32(i))
+			}
 		}
-		if _, ok := names[pid.Value(i)]; ok {
-			names[pid.Value(i)] = name.Value(i)
+	})
+	for _, rows := range found {
+		for _, i := range rows {
+			names[pid.Value(int(i))] = name.Value(int(i))
 		}
 	}
 	return names
