@@ -316,10 +316,8 @@ func (r *replay) byVillage() {
 	r.sorted, r.start = groupByRank(r.cashRows, r.rowV, r.rank)
 	rows, start := groupByRank(r.splitRows, r.splitV, r.rank)
 	r.cands, r.cstart = make([]cand, len(rows)), start
-	for k := range len(r.vnames) {
-		for j := start[k]; j < start[k+1]; j++ {
-			r.cands[j] = cand{int32(k), rows[j]}
-		}
+	for k, row := range rows {
+		r.cands[k] = cand{row: row}
 	}
 }
 

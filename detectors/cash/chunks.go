@@ -38,6 +38,7 @@ type chunk struct {
 	cLo, pLo int
 
 	handlerCache
+	counterparties
 }
 
 // chunks cuts the villages into at most workers chunks of about equal cash

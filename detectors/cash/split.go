@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/neijiang/xiaowei/internal/civil"
 )
 
@@ -28,10 +30,10 @@ func (r *replay) splitVillage(c *chunk, cs []cand) {
 	}
 	L := r.L
 	dates, amounts := L.date.Date32Values(), L.amount.Int64Values()
-	cpOf := func(row int32) string { return L.counterparty.Value(int(row)) }
+	c.rankCounterparties(L.counterparty, cs)
 	slices.SortFunc(cs, func(a, b cand) int {
-		if c := strings.Compare(cpOf(a.row), cpOf(b.row)); c != 0 {
-			return c
+		if a.cp != b.cp {
+			return int(a.cp - b.cp)
 		}
 		if dates[a.row] != dates[b.row] {
 			return int(dates[a.row]) - int(dates[b.row])
@@ -41,7 +43,7 @@ func (r *replay) splitVillage(c *chunk, cs []cand) {
 	vs := r.sets[r.vid[L.village.Value(int(cs[0].row))]]
 	for lo := 0; lo < len(cs); {
 		hi := lo + 1
-		for hi < len(cs) && cpOf(cs[hi].row) == cpOf(cs[lo].row) {
+		for hi < len(cs) && cs[hi].cp == cs[lo].cp {
 			hi++
 		}
 		for i := lo; i < hi; {
@@ -62,8 +64,48 @@ func (r *replay) splitVillage(c *chunk, cs []cand) {
 	}
 }
 
-// cand is a split candidate: a ledger row and its village's rank.
-type cand struct{ rank, row int32 }
+// cand is a split candidate: a ledger row and the rank of its counterparty
+// among the village's (set by rankCounterparties).
+type cand struct{ cp, row int32 }
+
+// counterparties ranks a village's counterparties by name, so that its
+// candidates sort on integers: one map lookup per candidate instead of a
+// string comparison per comparison. The chunk reuses its storage.
+type counterparties struct {
+	ids         map[string]int32
+	names       []string
+	order, rank []int32
+}
+
+func (cp *counterparties) rankCounterparties(a *array.String, cs []cand) {
+	if cp.ids == nil {
+		cp.ids = map[string]int32{}
+	}
+	clear(cp.ids)
+	cp.names = cp.names[:0]
+	for k := range cs {
+		name := a.Value(int(cs[k].row))
+		id, ok := cp.ids[name]
+		if !ok {
+			id = int32(len(cp.names))
+			cp.ids[name] = id
+			cp.names = append(cp.names, name)
+		}
+		cs[k].cp = id
+	}
+	cp.order = cp.order[:0]
+	for id := range cp.names {
+		cp.order = append(cp.order, int32(id))
+	}
+	slices.SortFunc(cp.order, func(x, y int32) int { return strings.Compare(cp.names[x], cp.names[y]) })
+	cp.rank = slices.Grow(cp.rank[:0], len(cp.order))[:len(cp.order)]
+	for k, id := range cp.order {
+		cp.rank[id] = int32(k)
+	}
+	for k := range cs {
+		cs[k].cp = cp.rank[cs[k].cp]
+	}
+}
 
 // splitRow is a split_groups row: the group's candidates, in date order.
 type splitRow struct {
