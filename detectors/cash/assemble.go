@@ -27,6 +27,9 @@ func (r *replay) newViews(chunks int) {
 	if r.want[vPayments] {
 		r.pv = &payView{entryView: newEntryView(chunks, true, true)}
 	}
+	if r.want[vSplits] {
+		r.sv = newSplitView(chunks)
+	}
 }
 
 // sizeViews tells the views how many bytes chunk c will write.
@@ -47,6 +50,9 @@ func (r *replay) sizeViews(c *chunk) {
 			rows[k] = c.pays[k].row
 		}
 		r.pv.size(r, c.id, rows)
+	}
+	if r.sv != nil {
+		r.sv.size(r, c)
 	}
 }
 
@@ -70,6 +76,9 @@ func (r *replay) allocViews(cs []*chunk) {
 	if r.pv != nil {
 		r.pv.alloc(nPay)
 	}
+	if r.sv != nil {
+		r.sv.alloc(cs)
+	}
 }
 
 func (r *replay) writeChunk(c *chunk) {
@@ -82,10 +91,14 @@ func (r *replay) writeChunk(c *chunk) {
 	if r.pv != nil {
 		r.pv.write(r, c)
 	}
+	if r.sv != nil {
+		r.sv.write(r, c)
+	}
 }
 
 // finish makes the views: the column-wise ones as written, the small ones
-// (a few rows a village at most) row by row from the chunks, in order.
+// (a few rows a village at most: runs of days, data problems) row by row
+// from the chunks, in order.
 func (r *replay) finish(cs []*chunk) map[string]*table.Table {
 	res := map[string]*table.Table{}
 	if r.hv != nil {
@@ -97,21 +110,24 @@ func (r *replay) finish(cs []*chunk) map[string]*table.Table {
 	if r.pv != nil {
 		res[vPayments] = r.pv.table()
 	}
+	if r.sv != nil {
+		res[vSplits] = r.sv.table()
+	}
 	mk := func(name string) out {
 		if !r.want[name] {
 			return out{}
 		}
 		return out{table.NewBuilder(r.in.Mem, name, r.specs[name])}
 	}
-	days, splits, issues := mk(vDays), mk(vSplits), mk(vIssues)
-	var nDays, nSplits, nIssues int
+	days, issues := mk(vDays), mk(vIssues)
+	var nDays, nIssues int
 	for _, c := range cs {
-		nDays, nSplits, nIssues = nDays+len(c.days), nSplits+len(c.splits), nIssues+len(c.issues)
+		nDays, nIssues = nDays+len(c.days), nIssues+len(c.issues)
 	}
 	for _, o := range []struct {
 		out
 		n int
-	}{{days, nDays}, {splits, nSplits}, {issues, nIssues}} {
+	}{{days, nDays}, {issues, nIssues}} {
 		if o.b != nil {
 			o.b.Reserve(o.n)
 		}
@@ -122,18 +138,13 @@ func (r *replay) finish(cs []*chunk) map[string]*table.Table {
 				writeDay(days.b, d)
 			}
 		}
-		if splits.b != nil {
-			for _, s := range c.splits {
-				r.writeSplit(splits, s)
-			}
-		}
 		if issues.b != nil {
 			for _, is := range c.issues {
 				r.writeIssue(issues, is)
 			}
 		}
 	}
-	for name, o := range map[string]out{vDays: days, vSplits: splits, vIssues: issues} {
+	for name, o := range map[string]out{vDays: days, vIssues: issues} {
 		if o.b != nil {
 			res[name] = o.b.Finish()
 		}

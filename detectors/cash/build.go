@@ -119,12 +119,6 @@ func (o out) str(col int, a *array.String, i int) {
 	}
 }
 
-func (o out) strOpt(col int, s string) {
-	if s != "" {
-		o.b.SetStr(col, s)
-	}
-}
-
 func colIdx(cols []table.Col, name string) int {
 	for i, c := range cols {
 		if c.Name == name {
@@ -220,6 +214,7 @@ type replay struct {
 	hv *handlersView
 	cv *collView
 	pv *payView
+	sv *splitView
 }
 
 // index makes one pass over the ledger: villages, their settings, the

@@ -9,14 +9,6 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 )
 
-var (
-	cSplDate, cSplLast, cSplCP    = colIdx(splitsCols, "date"), colIdx(splitsCols, "last_date"), colIdx(splitsCols, "counterparty")
-	cSplN, cSplTotal, cSplLargest = colIdx(splitsCols, "payments"), colIdx(splitsCols, "total"), colIdx(splitsCols, "largest")
-	cSplTier, cSplWindow, cSplIDs = colIdx(splitsCols, "tier"), colIdx(splitsCols, "window_days"), colIdx(splitsCols, "entry_ids")
-	cSplAccts, cSplBy, cSplName   = colIdx(splitsCols, "accounts"), colIdx(splitsCols, "handled_by"), colIdx(splitsCols, "handler_name")
-	cSplAppr                      = colIdx(splitsCols, "approved_by")
-)
-
 // splitVillage finds one village's CASH-SPLIT groups (domain.md): per
 // counterparty, the `expense` outflows of both accounts below the tier, in
 // date order (journal order within a day); a group is a payment and every
@@ -54,7 +46,7 @@ func (r *replay) splitVillage(c *chunk, cs []cand) {
 				j++
 			}
 			if j-i >= 2 && total >= vs.tier {
-				c.splits = append(c.splits, splitRow{rows: cs[i:j], total: total, vs: vs})
+				c.splits = append(c.splits, r.newSplitRow(cs[i:j], total, vs))
 				i = j
 			} else {
 				i++
@@ -109,52 +101,30 @@ func (cp *counterparties) rankCounterparties(a *array.String, cs []cand) {
 
 // splitRow is a split_groups row: the group's candidates, in date order.
 type splitRow struct {
-	rows  []cand
-	total int64
-	vs    vset
+	rows           []cand
+	total, largest int64
+	accounts       string // cash, bank or bank,cash
+	vs             vset
 }
 
-func (r *replay) writeSplit(o out, s splitRow) {
-	rows, total, vs := s.rows, s.total, s.vs
-	L, b := r.L, o.b
-	f := int(rows[0].row)
-	var ids strings.Builder
-	var largest int64
+// newSplitRow sums up a group.
+func (r *replay) newSplitRow(rows []cand, total int64, vs vset) splitRow {
+	s := splitRow{rows: rows, total: total, vs: vs}
 	cash, bank := false, false
-	for k, c := range rows {
-		i := int(c.row)
-		if k > 0 {
-			ids.WriteByte(',')
-		}
-		ids.WriteString(str(L.entry, i))
-		largest = max(largest, L.amount.Value(i))
-		if L.account.Value(i) == "cash" {
+	for _, c := range rows {
+		s.largest = max(s.largest, r.L.amount.Value(int(c.row)))
+		if r.L.account.Value(int(c.row)) == "cash" {
 			cash = true
 		} else {
 			bank = true
 		}
 	}
-	accts := "bank"
+	s.accounts = "bank"
 	switch {
 	case cash && bank:
-		accts = "bank,cash"
+		s.accounts = "bank,cash"
 	case cash:
-		accts = "cash"
+		s.accounts = "cash"
 	}
-	b.SetStr(cVillage, L.village.Value(f))
-	o.str(cEntry, L.entry, f)
-	b.SetDate(cSplDate, civil.Date(L.date.Value(f)))
-	b.SetDate(cSplLast, civil.Date(L.date.Value(int(rows[len(rows)-1].row))))
-	o.str(cSplCP, L.counterparty, f)
-	b.SetInt(cSplN, int64(len(rows)))
-	b.SetInt(cSplTotal, total)
-	b.SetInt(cSplLargest, largest)
-	b.SetInt(cSplTier, vs.tier)
-	b.SetInt(cSplWindow, int64(vs.window))
-	b.SetStr(cSplIDs, ids.String())
-	b.SetStr(cSplAccts, accts)
-	o.str(cSplBy, L.handledBy, f)
-	o.strOpt(cSplName, r.names[str(L.handledBy, f)])
-	o.str(cSplAppr, L.approvedBy, f)
-	b.Next()
+	return s
 }
