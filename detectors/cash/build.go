@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/neijiang/xiaowei/internal/civil"
-	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
 	"github.com/neijiang/xiaowei/internal/table"
 )
@@ -175,8 +174,9 @@ type run struct {
 }
 
 // replay is what every chunk of villages reads: the ledger, the villages
-// and their settings, the cash rows grouped by village; once the chunks
-// run (chunks.go) only the views are written, each chunk its own rows.
+// and their settings, the cash rows grouped by village. Once the chunks run
+// (chunks.go), each writes only its own villages' rows: their order in
+// sorted and cands, and their rows of the views.
 type replay struct {
 	in    *engine.Input
 	L     ledgerCols
@@ -192,7 +192,7 @@ type replay struct {
 	rank    []int32  // village id -> rank in village_id order
 	order   []int32  // rank -> village id
 
-	kinds     []kind  // per ledger row (of the cash rows and split candidates)
+	kinds     []kind  // per ledger row (those with a village, date and amount, dated <= as_of)
 	cashRows  []int32 // ledger rows on the cash account, dated <= as_of
 	rowV      []int32 // cash row -> village id (parallel to cashRows)
 	splitRows []int32 // ledger expense outflows (both accounts) below the village's tier with a counterparty
@@ -215,75 +215,6 @@ type replay struct {
 	cv *collView
 	pv *payView
 	sv *splitView
-}
-
-// index makes one pass over the ledger: villages, their settings, the
-// cash rows and the split candidates.
-func (r *replay) index() error {
-	L := r.L
-	r.vid = map[string]int32{}
-	r.cashRows = make([]int32, 0, L.n)
-	lastV, lastID := "", int32(-1)
-	r.rowV = make([]int32, 0, L.n)
-	r.kinds = make([]kind, L.n)
-	for i := 0; i < L.n; i++ {
-		if L.village.IsNull(i) || L.date.IsNull(i) || L.amount.IsNull(i) {
-			continue
-		}
-		d := civil.Date(L.date.Value(i))
-		if r.asOf != 0 && d > r.asOf {
-			continue
-		}
-		v := L.village.Value(i)
-		id, ok := lastID, v == lastV && lastID >= 0 // a village's rows are usually adjacent
-		if !ok {
-			id, ok = r.vid[v]
-		}
-		if !ok {
-			s, err := r.settings(v)
-			if err != nil {
-				return err
-			}
-			id = int32(len(r.vnames))
-			r.vid[v] = id
-			r.vnames = append(r.vnames, v)
-			r.sets = append(r.sets, s)
-			r.vcounts = append(r.vcounts, vcount{})
-		}
-		lastV, lastID = v, id
-		k := kindOf(categoryOf(L.category.Value(i)), L.direction.Value(i))
-		r.kinds[i] = k
-		if L.account.Value(i) == "cash" {
-			r.cashRows = append(r.cashRows, int32(i))
-			r.rowV = append(r.rowV, id)
-			switch k.category() {
-			case catCollection:
-				r.vcounts[id].colls++
-			case catExpense, catPayout:
-				r.vcounts[id].pays++
-			}
-		}
-		if r.want[vSplits] && k&kindOut != 0 && k.category() == catExpense &&
-			L.amount.Value(i) < r.sets[id].tier && str(L.counterparty, i) != "" {
-			r.splitRows = append(r.splitRows, int32(i))
-			r.splitV = append(r.splitV, id)
-		}
-	}
-	return nil
-}
-
-func (r *replay) settings(v string) (vset, error) {
-	in := r.in
-	s := vset{limit: in.MoneyFen(v, setLimit), tier: in.MoneyFen(v, setTier),
-		deadline: int32(in.Int(v, setDeadline)), window: int32(in.Int(v, setWindow))}
-	for _, name := range in.Strings(v, setEntitled) {
-		b := roleBit(name)
-		if b == 0 {
-			return s, fmt.Errorf("setting cash.%s for village %s: unknown role %q (known: %s)", setEntitled, v, name, strings.Join(contract.Roles, ", "))
-		}
-		s.entitled |= b
-	}
-	return s, nil
 }
 
 // vcount bounds a village's collections and payments.
