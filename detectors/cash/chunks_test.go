@@ -53,7 +53,8 @@ func mixedLedger() (ledger, cadres []string) {
 	return ledger, cadres
 }
 
-// TestChunkedEqualsUnchunked: however the villages are cut into chunks,
+// TestChunkedEqualsUnchunked: however the villages are cut into chunks
+// (and the ledger into index parts: the village listed twice falls in two),
 // every view has the same rows in the same order.
 func TestChunkedEqualsUnchunked(t *testing.T) {
 	defer func(rows, force int) { minChunkRows, forceChunks = rows, force }(minChunkRows, forceChunks)
@@ -107,6 +108,22 @@ func TestChunkCut(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("sizes %v on %d workers: got %v, want %v", tc.sizes, tc.workers, got, tc.want)
+		}
+	}
+}
+
+// TestNoCashRows: a ledger without cash rows (bank entries only, or a cash
+// entry after as_of) still gives every view, the split groups among them.
+func TestNoCashRows(t *testing.T) {
+	ledger := []string{
+		L("E1", "2024-03-01", "bank", "out", "3000.00", "expense", "供应商丙", ""),
+		L("E2", "2024-03-02", "bank", "out", "3000.00", "expense", "供应商丙", ""),
+		L("E3", "2025-08-01", "cash", "in", "10.00", "opening", "", ""),
+	}
+	out := build(t, "2025-06-30", ledger, nil)
+	for name, tb := range out {
+		if want := map[bool]int{true: 1}[name == vSplits]; tb.Len() != want {
+			t.Errorf("%s: %d rows, want %d", name, tb.Len(), want)
 		}
 	}
 }
