@@ -1,6 +1,8 @@
 package cash
 
 import (
+	"fmt"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
@@ -75,6 +77,11 @@ func (c *strCol) writer(chunk, row int) strWriter {
 
 func (c *strCol) array() arrow.Array {
 	rows := len(c.offs) - 1
+	if int(c.offs[rows]) != len(c.data) {
+		// a chunk's size and write passes disagree: copies would have been
+		// cut short silently
+		panic(fmt.Sprintf("cash: string column of %d bytes ends at byte %d", len(c.data), c.offs[rows]))
+	}
 	bits, nulls := c.nulls.bitmap(rows)
 	return makeArray(arrow.BinaryTypes.String, rows, nulls, bits,
 		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.offs)), memory.NewBufferBytes(c.data))
