@@ -133,8 +133,15 @@ func (d *directory) resolve(ls []*Lead) {
 			sieve.Add(p)
 		}
 		pid, name := t.Str("person_id"), t.Str("name")
+		// A run's register is normalised already: one pass over the
+		// column's bytes then spares the per-value check.
+		plain := ident.PlainColumn(pid.ValueBytes(), pid.ValueOffsets(), ident.Person)
 		for i := 0; i < t.Len(); i++ {
-			if p, _ := ident.Normalize(pid.Value(i), ident.Person); sieve.Has(p) && d.needed[p] {
+			p := pid.Value(i)
+			if !plain {
+				p, _ = ident.Normalize(p, ident.Person)
+			}
+			if sieve.Has(p) && d.needed[p] {
 				names[p], _ = ident.Normalize(name.Value(i), ident.Name)
 			}
 		}
