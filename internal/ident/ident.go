@@ -130,11 +130,20 @@ func PlainBytes(b []byte, k Kind) bool {
 	// eight bytes at a time: any byte with the high bit (non-ASCII) or
 	// below '!' (space, control) fails; DEL and the kind's own bytes are
 	// found with IndexByte (vectorised)
+	// (32 bytes a round, one branch: the bad bits of four words are
+	// or-ed together)
 	const highs, bang = 0x8080808080808080, 0x21 * 0x0101010101010101
+	bad := func(w uint64) uint64 { return (w | (w - bang)) & highs }
 	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		c := b[i : i+32 : i+32]
+		if bad(binary.LittleEndian.Uint64(c))|bad(binary.LittleEndian.Uint64(c[8:]))|
+			bad(binary.LittleEndian.Uint64(c[16:]))|bad(binary.LittleEndian.Uint64(c[24:])) != 0 {
+			return false
+		}
+	}
 	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		if w&highs != 0 || (w-bang)&^w&highs != 0 {
+		if bad(binary.LittleEndian.Uint64(b[i:])) != 0 {
 			return false
 		}
 	}

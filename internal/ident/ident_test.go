@@ -131,3 +131,22 @@ func TestPlainBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestPlainBytesEveryPosition puts one byte that is not plain at every
+// position of a 70-byte run of plain ones (across the 32- and 8-byte
+// rounds and the tail): each must be found.
+func TestPlainBytesEveryPosition(t *testing.T) {
+	base := []byte("511002194001010012L511002101204000217HT511002101204001-ABCDEFGHIJKLMNO")[:70]
+	if !PlainBytes(base, Code) {
+		t.Fatal("the plain base is not plain")
+	}
+	for _, c := range []byte{' ', 0, '\t', 0x7F, 0x80, 0xE4, 0xFF} {
+		for i := range base {
+			b := append([]byte(nil), base...)
+			b[i] = c
+			if PlainBytes(b, Code) {
+				t.Errorf("byte %#x at %d: PlainBytes true", c, i)
+			}
+		}
+	}
+}
