@@ -50,16 +50,25 @@ type lookupMatch struct {
 func matchSlots(t, r *table.Table, op *lookupOp) lookupMatch {
 	match, first, slotOf := keySlots(t, op.left)
 	nslots := len(first)
-	sieve := ident.NewSieve(nslots)
-	for k := range slotOf {
-		sieve.Add(k)
-	}
 	rk := newKeyer(r, op.rightKeys)
 	rslot := make([]int32, r.Len())
 	hits := make([]int32, nslots)
+	// A key of one string column (an id) is sieved as the string itself,
+	// before any encoding; other keys as their encoding.
+	col, oneString := rk.oneString()
+	sieve := ident.NewSieve(nslots)
+	for k := range slotOf {
+		if oneString {
+			k = stringOfKey(k)
+		}
+		sieve.Add(k)
+	}
 	for i := range rslot {
 		rslot[i] = -1
-		if kb, ok := rk.key(i); ok && sieve.HasBytes(kb) {
+		if oneString && (col.IsNull(i) || !sieve.Has(col.Value(i))) {
+			continue
+		}
+		if kb, ok := rk.key(i); ok && (oneString || sieve.HasBytes(kb)) {
 			if s, ok := slotOf[string(kb)]; ok {
 				rslot[i] = s
 				hits[s]++
