@@ -156,7 +156,8 @@ type cadreHomes struct {
 // households') before its map, so most of the register costs no map probe.
 func cadreHouseholds(ctx context.Context, persons *table.Table, isCadre map[string]bool, cadreSieve *ident.Sieve) (cadreHomes, error) {
 	ppid, phh, prel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
-	h := cadreHomes{hh: map[string]string{}, role: map[string]string{}, members: map[string][]member{}}
+	n := len(isCadre) // sized once: growing three maps of every cadre cost as much as the scans
+	h := cadreHomes{hh: make(map[string]string, n), role: make(map[string]string, n), members: make(map[string][]member, n)}
 	for i := 0; i < persons.Len(); i++ {
 		if ppid.IsNull(i) || !cadreSieve.Has(ppid.Value(i)) || !isCadre[ppid.Value(i)] || phh.IsNull(i) {
 			continue
