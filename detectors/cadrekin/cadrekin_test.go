@@ -42,7 +42,9 @@ func build(tb testing.TB, tables map[string]*table.Table) *table.Table {
 // relative in either direction.
 func TestCadreRelatives(t *testing.T) {
 	const v = "511002101204"
-	person := func(id, hh, rel string) string { return id + ",某," + "M,1970-01-01," + hh + "," + rel + "," + v + ",\n" }
+	person := func(id, hh, rel string) string {
+		return id + ",某," + "M,1970-01-01," + hh + "," + rel + "," + v + ",\n"
+	}
 	tables := map[string]*table.Table{
 		"persons": loadTable(t, "persons", person("P1", "H0", "head")+person("C1", "H1", "head")+person("S1", "H1", "spouse")+
 			person("P2", "H2", "head")+person("K1", "H1", "child")+person("B1", "H3", "head")),
