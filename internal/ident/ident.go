@@ -283,6 +283,9 @@ func Plain(b []byte, k Kind) bool {
 // not normal (Upgrade15). Lengths come from the offsets, so the column is
 // not read value by value unless one has 15 bytes.
 func PlainColumn(b []byte, offsets []int32, k Kind) bool {
+	if k == Name {
+		return plainNames(b, offsets)
+	}
 	if !PlainBytes(b, k) {
 		return false
 	}
@@ -293,6 +296,39 @@ func PlainColumn(b []byte, offsets []int32, k Kind) bool {
 	for i := 1; i < len(offsets); i++ {
 		if offsets[i]-offsets[i-1] == 15 && upgradable(b[offsets[i-1]-base:offsets[i]-base]) {
 			return false
+		}
+	}
+	return true
+}
+
+// plainNames is PlainColumn for names, whose bytes are mostly not ASCII:
+// true when the bytes are only what clean leaves alone without NFKC's
+// check — printable ASCII, CJK unified ideographs (U+4E00–U+9FFF, UTF-8
+// E4 B8 80 to E9 BF BF) and the middle dot (C2 B7) — and every value
+// starts on a character (so each value is whole characters, as the buffer
+// is). One pass for the register's millions of names, where the values
+// one by one cost a UTF-8 decode each.
+func plainNames(b []byte, offsets []int32) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c > ' ' && c < 0x7F:
+			i++
+		case c >= 0xE4 && c <= 0xE9 && i+2 < len(b) && b[i+1]&0xC0 == 0x80 && b[i+2]&0xC0 == 0x80 && (c != 0xE4 || b[i+1] >= 0xB8):
+			i += 3
+		case c == 0xC2 && i+1 < len(b) && b[i+1] == 0xB7:
+			i += 2
+		default:
+			return false
+		}
+	}
+	if len(offsets) == 0 {
+		return true
+	}
+	base := offsets[0]
+	for _, o := range offsets[1:] {
+		if int(o-base) < len(b) && b[o-base]&0xC0 == 0x80 {
+			return false // a value starts inside a character
 		}
 	}
 	return true

@@ -93,6 +93,14 @@ func TestPlainColumn(t *testing.T) {
 		{"id_15_in_code_column", []string{"511002400101001"}, Code, true},
 		{"lower_x", []string{"11010519491231002x"}, Person, false},
 		{"empty", nil, Person, true},
+		{"names", []string{"张三", "阿依古丽·买买提", "Tom", "", "一", "龥"}, Name, true},
+		{"name_with_space", []string{"张三", "张 三"}, Name, false},
+		{"name_zero_width", []string{"张\u200b三"}, Name, false},
+		{"name_full_width", []string{"Ｔom"}, Name, false},
+		{"name_outside_cjk_block", []string{"〇"}, Name, false},
+		{"name_ext_a", []string{"\u3400"}, Name, false},
+		{"name_invalid_utf8", []string{"\xe5\xbc"}, Name, false},
+		{"name_split_across_values", []string{"\xe5", "\xbc\xa0"}, Name, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b []byte
