@@ -435,3 +435,20 @@ type Change struct {
 	// when Mixed.
 	Upgraded, Mixed bool
 }
+
+// personColumns hold resident ID numbers / person ids (GB 11643: a
+// lower-case x is the same check character as X).
+var personColumns = map[string]bool{"person_id": true, "relative_id": true, "handled_by": true, "approved_by": true, "account_holder_id": true}
+
+// ColumnKind is how an id column is normalised, by its name: the run's
+// normalisation and the partitioned split's routing must agree on it, or a
+// key written two ways would land in one county and be matched in another.
+func ColumnKind(name string) Kind {
+	switch {
+	case personColumns[name]:
+		return Person
+	case name == "account_no":
+		return Account
+	}
+	return Code
+}

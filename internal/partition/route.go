@@ -14,20 +14,40 @@ type tableRoute struct {
 	name                 string
 	vi, pi, ri, ci, hi   int // village_id (or the declared village column), person_id, relative_id, case_id, handled_by
 	declared, hasVillage bool
+	// a link table's reference columns and the tables they reference
+	// (links.go); refCol is the key column a link table names, in a
+	// referenced table (-1 when none does)
+	linkCols []int
+	linkRefs []string
+	refCol   int
 }
 
-func routeOf(name string, head []string) tableRoute {
-	t := tableRoute{name: name, vi: index(head, "village_id"), pi: index(head, "person_id"), ri: index(head, "relative_id"), ci: index(head, "case_id"), hi: index(head, "handled_by")}
+func (s *splitter) routeOf(name string, head []string) tableRoute {
+	t := tableRoute{name: name, vi: index(head, "village_id"), pi: index(head, "person_id"), ri: index(head, "relative_id"), ci: index(head, "case_id"), hi: index(head, "handled_by"), refCol: -1}
 	// A table declared in a rule file goes to the county of its village
 	// column; one without a village column (a link table such as contract
-	// payments) is copied to every county, where it joins that county's rows.
+	// payments) goes where the rows it references went (links.go).
 	if spec, ok := contract.Lookup(name); ok && spec.Source != "" {
 		t.declared = true
 		if vc := spec.VillageColumn(); vc != "" {
 			t.vi, t.hasVillage = index(head, vc), true
 		}
 	}
+	for _, l := range s.links {
+		if l.table == name {
+			t.linkCols = append(t.linkCols, index(head, l.column))
+			t.linkRefs = append(t.linkRefs, l.ref)
+		}
+	}
+	if ri := s.refs[name]; ri != nil {
+		t.refCol = index(head, ri.column)
+	}
 	return t
+}
+
+// columns are the fields routing reads, for records.only.
+func (t tableRoute) columns() []int {
+	return append([]int{t.vi, t.pi, t.ri, t.ci, t.hi, t.refCol}, t.linkCols...)
 }
 
 // villagePart is the county of the current record's village column, the
@@ -52,7 +72,11 @@ func (s *splitter) route(t tableRoute, r *records, many []int32) (int32, []int32
 	switch {
 	case t.declared && t.hasVillage:
 		part = s.villagePart(r, t.vi)
+	case len(t.linkCols) > 0:
+		many = s.linkParts(t, r, many)
 	case t.declared:
+		// a declared table without a village column or a reference (a
+		// list every county's views may join) is copied to every county
 		for q := range s.plan.Parts {
 			many = append(many, int32(q))
 		}

@@ -41,7 +41,9 @@
 // with the county's), so a cadre row is needed only in its own county.
 //
 // Tables declared in rule files (contract.Declared) go to the county of
-// their village column; those without one are copied to every county.
+// their village column; a link table without one goes to the counties of
+// the rows it references (links.go), and a table with neither is copied to
+// every county.
 //
 // Findings of a county run are kept only for that county's villages (rows
 // copied from other counties produce their findings in their own county),
@@ -106,11 +108,18 @@ func SplitCSV(ctx context.Context, dir string) (*Plan, error) {
 			return nil, fmt.Errorf("split %s: %w", name, err)
 		}
 	}
-	// tables declared in rule files (internal/contract) depend only on the
-	// villages: they go with ledger and disclosures
+	// tables declared in rule files (internal/contract) with a village
+	// column go with ledger and disclosures; link tables (links.go) after
+	// both groups, when the rows they reference have their counties
+	s.links = linksOf(dir)
+	if err := s.collectLinkKeys(ctx); err != nil {
+		return nil, err
+	}
 	b := append([]string(nil), groupB...)
 	for _, t := range contract.Declared() {
-		b = append(b, t.Name)
+		if !s.isLink(t.Name) {
+			b = append(b, t.Name)
+		}
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
@@ -129,6 +138,13 @@ func SplitCSV(ctx context.Context, dir string) (*Plan, error) {
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	for _, t := range contract.Declared() {
+		if s.isLink(t.Name) {
+			if err := s.table(ctx, t.Name); err != nil {
+				return nil, fmt.Errorf("split %s: %w", t.Name, err)
+			}
+		}
 	}
 	for i := range s.plan.Parts {
 		p := &s.plan.Parts[i]
@@ -151,6 +167,9 @@ type splitter struct {
 	need       map[string][]int32
 	caseCounty map[string]int32
 	benCounty  map[string]int32 // beneficiary person_id -> part (first case)
+
+	links []link               // references of the link tables (links.go)
+	refs  map[string]*refIndex // referenced table -> counties of the keys links name
 }
 
 func (s *splitter) villages() error {
@@ -257,8 +276,9 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		s.setSHA(name, h)
 		return nil
 	}
-	t := routeOf(name, head)
-	r.only(t.vi, t.pi, t.ri, t.ci, t.hi)
+	t := s.routeOf(name, head)
+	r.only(t.columns()...)
+	ref := s.refs[name]
 	rows, copies := 0, 0
 	var many []int32 // parts of the current row when more than one
 	for {
@@ -275,6 +295,9 @@ func (s *splitter) table(ctx context.Context, name string) error {
 		rows++
 		var part int32
 		part, many = s.route(t, r, many[:0])
+		if ref != nil {
+			s.noteRef(ref, t.refCol, r, part, many)
+		}
 		if len(many) > 1 {
 			copies += len(many) - 1
 			for _, q := range many {

@@ -14,20 +14,12 @@ import (
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
-// personColumns hold resident ID numbers / person ids (GB 11643: a
-// lower-case x is the same check character as X).
-var personColumns = map[string]bool{"person_id": true, "relative_id": true, "handled_by": true, "approved_by": true, "account_holder_id": true}
-
 // identKind says whether and how a contract column is normalised: every id
 // column (matching is by id everywhere) and the register's names.
 func identKind(tbl string, c contract.Column) (ident.Kind, bool) {
 	switch {
-	case c.Kind == contract.ID && personColumns[c.Name]:
-		return ident.Person, true
-	case c.Kind == contract.ID && c.Name == "account_no":
-		return ident.Account, true
 	case c.Kind == contract.ID:
-		return ident.Code, true
+		return ident.ColumnKind(c.Name), true
 	case tbl == "persons" && c.Name == "name":
 		return ident.Name, true
 	}
