@@ -145,9 +145,9 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 
 // cadreHomes are the cadres' households in the register.
 type cadreHomes struct {
-	hh      map[string]string   // cadre -> household_id
-	role    map[string]string   // cadre -> relation_to_head
-	members map[string][]member // household_id -> members, register order
+	hh      map[string]int32  // cadre -> household (index into members)
+	role    map[string]string // cadre -> relation_to_head
+	members [][]member        // per household: its members, register order
 }
 
 // cadreHouseholds reads the register twice. Pass 1: the cadres' households
@@ -156,8 +156,9 @@ type cadreHomes struct {
 // households') before its map, so most of the register costs no map probe.
 func cadreHouseholds(ctx context.Context, persons *table.Table, isCadre map[string]bool, cadreSieve *ident.Sieve) (cadreHomes, error) {
 	ppid, phh, prel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
-	n := len(isCadre) // sized once: growing three maps of every cadre cost as much as the scans
-	h := cadreHomes{hh: make(map[string]string, n), role: make(map[string]string, n), members: make(map[string][]member, n)}
+	n := len(isCadre) // sized once: growing the maps of every cadre cost as much as the scans
+	h := cadreHomes{hh: make(map[string]int32, n), role: make(map[string]string, n)}
+	homeOf := make(map[string]int32, n) // household_id -> index into h.members
 	for i := 0; i < persons.Len(); i++ {
 		if ppid.IsNull(i) || !cadreSieve.Has(ppid.Value(i)) || !isCadre[ppid.Value(i)] || phh.IsNull(i) {
 			continue
@@ -165,12 +166,17 @@ func cadreHouseholds(ctx context.Context, persons *table.Table, isCadre map[stri
 		if _, dup := h.hh[ppid.Value(i)]; dup {
 			continue // a person_id listed twice keeps its first row (as kinship.Build)
 		}
-		h.hh[ppid.Value(i)] = phh.Value(i)
+		home, ok := homeOf[phh.Value(i)]
+		if !ok {
+			home = int32(len(h.members))
+			homeOf[phh.Value(i)] = home
+			h.members = append(h.members, nil)
+		}
+		h.hh[ppid.Value(i)] = home
 		h.role[ppid.Value(i)] = prel.Value(i)
-		h.members[phh.Value(i)] = nil
 	}
-	homeSieve := ident.NewSieve(len(h.members))
-	for hh := range h.members {
+	homeSieve := ident.NewSieve(len(homeOf))
+	for hh := range homeOf {
 		homeSieve.Add(hh)
 	}
 	for i := 0; i < persons.Len(); i++ {
@@ -180,8 +186,8 @@ func cadreHouseholds(ctx context.Context, persons *table.Table, isCadre map[stri
 		if phh.IsNull(i) || ppid.IsNull(i) || !homeSieve.Has(phh.Value(i)) {
 			continue
 		}
-		if ms, ok := h.members[phh.Value(i)]; ok {
-			h.members[phh.Value(i)] = append(ms, member{ppid.Value(i), prel.Value(i)})
+		if home, ok := homeOf[phh.Value(i)]; ok {
+			h.members[home] = append(h.members[home], member{ppid.Value(i), prel.Value(i)})
 		}
 	}
 	return h, nil
