@@ -129,8 +129,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// Read before the hooks, for the declared tables a mapping names; the
 	// run reuses the set. A bad rule file is reported by the run (which
 	// reads the files again), with every other problem.
-	ruleSet, err := rules.LoadDirs(ruleDirs)
-	if err != nil {
+	ruleSet, badRules := rules.LoadDirs(ruleDirs)
+	if badRules != nil {
 		ruleSet = nil
 	}
 	start := time.Now()
