@@ -105,7 +105,7 @@ func synthLedger(n, perVillage int) map[string]*table.Table {
 
 // BenchmarkBuild measures the detector over 1M ledger rows (1,000 villages
 // of 1,000 rows): index, per-village replay and split search, emitting the
-// views. ns/row is per ledger row.
+// views, on every core and (one-chunk) on one. ns/row is per ledger row.
 func BenchmarkBuild(b *testing.B) {
 	const n = 1_000_000
 	tables := synthLedger(n, 1000)
@@ -119,10 +119,14 @@ func BenchmarkBuild(b *testing.B) {
 		noHandlers[k] = k != vHandlers
 	}
 	for _, bc := range []struct {
-		name string
-		want map[string]bool
-	}{{"all-views", all}, {"without-handlers", noHandlers}, {"collections-only", map[string]bool{vCollections: true}}} {
+		name   string
+		want   map[string]bool
+		chunks int // forceChunks: 1 = on one core, 0 = on every core
+	}{{"all-views", all, 0}, {"all-views-one-chunk", all, 1}, {"without-handlers", noHandlers, 0},
+		{"collections-only", map[string]bool{vCollections: true}, 0}} {
 		b.Run(bc.name, func(b *testing.B) {
+			defer func(force int) { forceChunks = force }(forceChunks)
+			forceChunks = bc.chunks
 			mem := memory.NewGoAllocator()
 			in := engine.NewInput(detector{}, tables, civil.MustParse("2025-06-30"), 0, 0, bc.want, mem, res)
 			b.ReportAllocs()

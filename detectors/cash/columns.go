@@ -1,6 +1,8 @@
 package cash
 
 import (
+	"fmt"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
@@ -9,106 +11,183 @@ import (
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
-// Column-wise view building. A view whose rows are known up front (one per
-// cash entry, in replay order) is built one column at a time into Go slices
-// sized exactly, then wrapped as Arrow arrays without copying. This avoids
-// the row builder's per-cell type switch, its buffer regrowth (each regrow
-// copies and re-zeroes the buffer) and its per-row null bookkeeping, which
-// were most of the cost of the 12-column cash_handlers view.
+// Column-wise view building. The views with a row per cash entry are built
+// one column at a time into Go slices sized exactly once, then wrapped as
+// Arrow arrays without copying. Chunks of villages (chunks.go) write their
+// rows in place, side by side: a first pass per chunk counts each string
+// column's bytes, then every chunk knows where its rows and bytes start and
+// writes them there. Nothing is appended, regrown or concatenated, and the
+// row builder's per-cell type switch and null bookkeeping are avoided.
+//
+// Null cells are kept per chunk as row lists (they are rare) and turned
+// into one validity bitmap at the end: chunks share no bitmap byte.
 
-// strCol is a string column being filled row by row, with exact capacity.
+// nullRows are the null cells of a column, per chunk.
+type nullRows [][]int32
+
+// bitmap is the column's validity bitmap (nil when nothing is null) and its
+// null count.
+func (nr nullRows) bitmap(rows int) (*memory.Buffer, int) {
+	nulls := 0
+	for _, l := range nr {
+		nulls += len(l)
+	}
+	if nulls == 0 {
+		return nil, 0
+	}
+	bits := make([]byte, bitutil.BytesForBits(int64(rows)))
+	bitutil.SetBitsTo(bits, 0, int64(rows), true)
+	for _, l := range nr {
+		for _, row := range l {
+			bitutil.ClearBit(bits, int(row))
+		}
+	}
+	return memory.NewBufferBytes(bits), nulls
+}
+
+// strCol is a string column written in place by chunks: each chunk tells
+// its bytes (setBytes), then alloc sizes the column and each chunk writes
+// its rows through a writer.
 type strCol struct {
 	offs  []int32
 	data  []byte
-	valid []byte // validity bitmap, made at the first null (most columns have none)
-	nulls int
-	rows  int // capacity in rows
+	start []int // per chunk: its bytes, then (after alloc) its first byte
+	nulls nullRows
 }
 
-func newStrCol(rows, bytes int) *strCol {
-	return &strCol{offs: make([]int32, 1, rows+1), data: make([]byte, 0, bytes), rows: rows}
+func newStrCol(chunks int) *strCol {
+	return &strCol{start: make([]int, chunks), nulls: make(nullRows, chunks)}
 }
 
-func (c *strCol) add(s string) {
-	if c.valid != nil {
-		bitutil.SetBit(c.valid, len(c.offs)-1)
+func (c *strCol) setBytes(chunk, bytes int) { c.start[chunk] = bytes }
+
+// alloc sizes the column for rows rows once every chunk has set its bytes.
+func (c *strCol) alloc(rows int) {
+	total := 0
+	for k, b := range c.start {
+		c.start[k], total = total, total+b
 	}
-	c.data = append(c.data, s...)
-	c.offs = append(c.offs, int32(len(c.data)))
+	c.offs, c.data = make([]int32, rows+1), make([]byte, total)
 }
 
-func (c *strCol) null() {
-	if c.valid == nil {
-		// every cell so far is valid
-		c.valid = make([]byte, bitutil.BytesForBits(int64(max(c.rows, len(c.offs)))))
-		bitutil.SetBitsTo(c.valid, 0, int64(len(c.offs)-1), true)
-	}
-	c.nulls++
-	c.offs = append(c.offs, int32(len(c.data)))
-}
-
-// addOpt adds s, or a null when s is empty (as out.strOpt does).
-func (c *strCol) addOpt(s string) {
-	if s == "" {
-		c.null()
-		return
-	}
-	c.add(s)
+// writer writes chunk's rows from row on.
+func (c *strCol) writer(chunk, row int) strWriter {
+	return strWriter{c: c, chunk: chunk, row: row, pos: int32(c.start[chunk])}
 }
 
 func (c *strCol) array() arrow.Array {
-	n := len(c.offs) - 1
-	var bm *memory.Buffer
-	if c.nulls > 0 {
-		bm = memory.NewBufferBytes(c.valid)
+	rows := len(c.offs) - 1
+	if int(c.offs[rows]) != len(c.data) {
+		// a chunk's size and write passes disagree: copies would have been
+		// cut short silently
+		panic(fmt.Sprintf("cash: string column of %d bytes ends at byte %d", len(c.data), c.offs[rows]))
 	}
-	d := array.NewData(arrow.BinaryTypes.String, n,
-		[]*memory.Buffer{bm, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.offs)), memory.NewBufferBytes(c.data)}, nil, c.nulls, 0)
-	defer d.Release()
-	return array.NewStringData(d)
+	bits, nulls := c.nulls.bitmap(rows)
+	return makeArray(arrow.BinaryTypes.String, rows, nulls, bits,
+		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.offs)), memory.NewBufferBytes(c.data))
 }
 
-// gatherStr copies the cells rows of a into a new column (nulls stay null;
-// with emptyNull an empty string becomes null too, as out.strOpt does).
-func gatherStr(a *array.String, rows []int32, emptyNull bool) arrow.Array {
-	bytes := 0
-	for _, row := range rows {
-		bytes += a.ValueLen(int(row))
+// strWriter writes one chunk's rows of a strCol.
+type strWriter struct {
+	c     *strCol
+	chunk int
+	row   int   // next row
+	pos   int32 // next byte
+}
+
+func (w *strWriter) add(s string) {
+	w.pos += int32(copy(w.c.data[w.pos:], s))
+	w.row++
+	w.c.offs[w.row] = w.pos
+}
+
+func (w *strWriter) null() {
+	w.c.nulls[w.chunk] = append(w.c.nulls[w.chunk], int32(w.row))
+	w.row++
+	w.c.offs[w.row] = w.pos
+}
+
+// addOpt adds s, or a null when s is empty.
+func (w *strWriter) addOpt(s string) {
+	if s == "" {
+		w.null()
+		return
 	}
-	c := newStrCol(len(rows), bytes)
+	w.add(s)
+}
+
+// strBytes are the bytes and offsets of a ledger string column, read
+// directly: gathering a cell is then one copy, without the accessors'
+// per-call offset arithmetic.
+type strBytes struct {
+	a     *array.String
+	offs  []int32 // absolute, per row
+	data  []byte
+	nulls bool
+}
+
+func bytesOf(a *array.String) strBytes {
+	s := strBytes{a: a, offs: a.ValueOffsets(), nulls: a.NullN() > 0}
+	if b := a.Data().Buffers()[2]; b != nil {
+		s.data = b.Bytes()
+	}
+	return s
+}
+
+// size is the bytes of the cells at rows.
+func (s strBytes) size(rows []int32) int {
+	n := 0
 	for _, row := range rows {
-		i := int(row)
-		switch {
-		case a.IsNull(i):
-			c.null()
-		case emptyNull:
-			c.addOpt(a.Value(i))
-		default:
-			c.add(a.Value(i))
+		n += int(s.offs[row+1] - s.offs[row])
+	}
+	return n
+}
+
+// gather writes the cells at rows (nulls stay null; with emptyNull an
+// empty string becomes null too).
+func (w *strWriter) gather(s strBytes, rows []int32, emptyNull bool) {
+	offs, data := w.c.offs, w.c.data
+	for _, row := range rows {
+		lo, hi := s.offs[row], s.offs[row+1]
+		if (emptyNull && lo == hi) || (s.nulls && s.a.IsNull(int(row))) {
+			w.null()
+			continue
+		}
+		w.pos += int32(copy(data[w.pos:], s.data[lo:hi]))
+		w.row++
+		offs[w.row] = w.pos
+	}
+}
+
+// int64Array wraps v (nulls: its null cells) as an int64 array.
+func int64Array(v []int64, nulls nullRows) arrow.Array {
+	bits, n := nulls.bitmap(len(v))
+	return makeArray(arrow.PrimitiveTypes.Int64, len(v), n, bits, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(v)))
+}
+
+// date32Array wraps v (nulls: its null cells) as a date32 array.
+func date32Array(v []arrow.Date32, nulls nullRows) arrow.Array {
+	bits, n := nulls.bitmap(len(v))
+	return makeArray(arrow.FixedWidthTypes.Date32, len(v), n, bits, memory.NewBufferBytes(arrow.Date32Traits.CastToBytes(v)))
+}
+
+// boolArray packs v (no nulls) as a boolean array.
+func boolArray(v []bool) arrow.Array {
+	bits := make([]byte, bitutil.BytesForBits(int64(len(v))))
+	for k, b := range v {
+		if b {
+			bitutil.SetBit(bits, k)
 		}
 	}
-	return c.array()
+	return makeArray(arrow.FixedWidthTypes.Boolean, len(v), 0, nil, memory.NewBufferBytes(bits))
 }
 
-// int64Array wraps v (no nulls) as an int64 array.
-func int64Array(v []int64) arrow.Array {
-	d := array.NewData(arrow.PrimitiveTypes.Int64, len(v), []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(v))}, nil, 0, 0)
-	defer d.Release()
-	return array.NewInt64Data(d)
-}
-
-// date32Array wraps v (no nulls) as a date32 array.
-func date32Array(v []arrow.Date32) arrow.Array {
-	d := array.NewData(arrow.FixedWidthTypes.Date32, len(v), []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Date32Traits.CastToBytes(v))}, nil, 0, 0)
-	defer d.Release()
-	return array.NewDate32Data(d)
-}
-
-// boolArray wraps a bitmap of n values (no nulls) as a boolean array.
-func boolArray(bits []byte, n int) arrow.Array {
-	d := array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{nil, memory.NewBufferBytes(bits)}, nil, 0, 0)
-	defer d.Release()
-	return array.NewBooleanData(d)
+// makeArray wraps a column's buffers (after its validity bitmap) as an
+// Arrow array of type t and rows rows.
+func makeArray(t arrow.DataType, rows, nulls int, bits *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
+	data := array.NewData(t, rows, append([]*memory.Buffer{bits}, bufs...), nil, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
 }
 
 // newView wraps the columns as a view table (it takes over the arrays).
@@ -118,18 +197,4 @@ func newView(name string, cols []table.Col, arrs []arrow.Array, n int) *table.Ta
 		a.Release()
 	}
 	return table.New(name, cols, rec)
-}
-
-// nullable gives a (no-null) fixed-width array the validity bitmap valid
-// with nulls null cells; it takes over a.
-func nullable(a arrow.Array, valid []byte, nulls int) arrow.Array {
-	if nulls == 0 {
-		return a
-	}
-	defer a.Release()
-	d := a.Data()
-	bufs := []*memory.Buffer{memory.NewBufferBytes(valid), d.Buffers()[1]}
-	nd := array.NewData(d.DataType(), d.Len(), bufs, nil, nulls, 0)
-	defer nd.Release()
-	return array.MakeFromData(nd)
 }

@@ -2,150 +2,184 @@ package cash
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
 
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
-// buildHandlers derives cash_handlers: one row per cash entry, in replay
-// order (segs: each village's cash rows, villages in village_id order). A
-// row depends only on its ledger entry, the village's settings and the
-// handler's terms, never on the replay's balances, so the view is built
-// column by column (columns.go) instead of cell by cell during the replay.
-func (r *replay) buildHandlers(segs [][]int32) *table.Table {
-	L := r.L
-	n := 0
-	for _, seg := range segs {
-		n += len(seg)
-	}
-	rows := make([]int32, 0, n)
-	for _, seg := range segs {
-		rows = append(rows, seg...)
-	}
-	masks, entitled, names := r.handlerRoles(segs, n)
-	roles, rolesCN := r.roleColumns(masks)
+// handlersView is cash_handlers being built: one row per cash entry, in
+// replay order, so its row k is the cash row r.sorted[k]. A row depends
+// only on its ledger entry, the village's settings and the handler's
+// terms, never on the replay's balances.
+type handlersView struct {
+	village, entry, dir, cat, catCN, by, name, roles, rolesCN *strCol
 
-	nameBytes, catBytes := 0, 0
-	cats := make([]category, n)
-	for k, row := range rows {
-		cats[k] = categoryOf(L.category.Value(int(row)))
-		nameBytes += len(names[k])
-		catBytes += len(categoryCN[cats[k]])
-	}
-	nameCol, catCN := newStrCol(n, nameBytes), newStrCol(n, catBytes)
-	dates := make([]arrow.Date32, n)
-	amounts := make([]int64, n)
-	ldates, lamounts := L.date.Date32Values(), L.amount.Int64Values()
-	for k, row := range rows {
-		nameCol.addOpt(names[k])
-		catCN.add(categoryCN[cats[k]])
-		dates[k], amounts[k] = ldates[row], lamounts[row]
-	}
+	// per row, from handlerRoles
+	masks    []uint16
+	names    []string // handler_name ("" = null)
+	cats     []category
+	entitled []bool
 
-	arrs := make([]arrow.Array, len(handlersCols))
-	arrs[cVillage] = gatherStr(L.village, rows, false)
-	arrs[cEntry] = gatherStr(L.entry, rows, false)
-	arrs[cDate] = date32Array(dates)
-	arrs[cHandDir] = gatherStr(L.direction, rows, false)
-	arrs[cHandCat] = gatherStr(L.category, rows, false)
-	arrs[cHandCatCN] = catCN.array()
-	arrs[cHandAmt] = int64Array(amounts)
-	arrs[cHandBy] = gatherStr(L.handledBy, rows, true)
-	arrs[cHandName] = nameCol.array()
-	arrs[cHandRoles] = roles.array()
-	arrs[cHandCN] = rolesCN.array()
-	arrs[cHandEntitl] = boolArray(entitled, n)
-	return newView(vHandlers, handlersCols, arrs, n)
+	dates   []arrow.Date32
+	amounts []int64
 }
 
-// handlerRoles gives each of the n cash rows (segs in order) its handler's
-// roles on the entry's day (a bit mask), whether one of them is entitled to
-// handle cash in the village (a bitmap), and the handler's name ("" =
-// null). A handler's terms in the village are looked up once per (village,
-// handler), then each row only checks its date against those few terms.
-// Consecutive rows usually have the same handler. This is the family's hot
-// loop: its per-village cache stays in locals.
-func (r *replay) handlerRoles(segs [][]int32, n int) (masks []uint16, entitled []byte, names []string) {
-	L := r.L
-	masks = make([]uint16, n)
-	entitled = make([]byte, bitutil.BytesForBits(int64(n)))
-	names = make([]string, n) // handler_name ("" = null)
-	type hinfo struct {
-		name  string
-		terms []term
+func newHandlersView(chunks, n int) *handlersView {
+	h := &handlersView{masks: make([]uint16, n), names: make([]string, n), cats: make([]category, n),
+		entitled: make([]bool, n), dates: make([]arrow.Date32, n), amounts: make([]int64, n)}
+	for _, c := range []**strCol{&h.village, &h.entry, &h.dir, &h.cat, &h.catCN, &h.by, &h.name, &h.roles, &h.rolesCN} {
+		*c = newStrCol(chunks)
 	}
-	var (
-		cache = map[string]int32{}
-		infos []hinfo
-		pool  []term // backing store of infos' terms, reused per village
-	)
-	k := 0
-	for _, seg := range segs {
-		village := L.village.Value(int(seg[0]))
-		ent := r.sets[r.vid[village]].entitled
-		clear(cache)
-		infos, pool = infos[:0], pool[:0]
-		last, lastWho := int32(-1), ""
-		for _, row := range seg {
-			i := int(row)
-			who := str(L.handledBy, i)
-			h := last
-			if h < 0 || who != lastWho {
-				var ok bool
-				if h, ok = cache[who]; !ok {
-					from := len(pool)
-					for _, t := range r.roles.terms[who] {
-						if t.village == village {
-							pool = append(pool, t)
-						}
+	return h
+}
+
+// handlerCache is a chunk's lookup of one village's handlers: a handler's
+// terms in the village are looked up once per (village, handler), then each
+// row only checks its date against those few terms. Role sets are
+// formatted once per chunk and set.
+type handlerCache struct {
+	who       map[string]int32
+	infos     []handlerInfo
+	pool      []term // backing store of infos' terms, reused per village
+	roleNames map[uint16]roleNames
+}
+
+type handlerInfo struct {
+	name  string
+	terms []term
+}
+
+func (hc *handlerCache) rolesOf(ri *roleIndex, mask uint16) roleNames {
+	if hc.roleNames == nil {
+		hc.roleNames = map[uint16]roleNames{}
+	}
+	n, ok := hc.roleNames[mask]
+	if !ok {
+		n = ri.names(mask)
+		hc.roleNames[mask] = n
+	}
+	return n
+}
+
+// handlerRoles gives each cash row of one village (seg, rows at.. of the
+// view) its handler's roles on the entry's day (a bit mask), whether one of
+// them is entitled to handle cash in the village, the handler's name and
+// the entry's category. Consecutive rows usually have the same handler.
+// This is the family's hot loop: its per-village state stays in locals.
+func (r *replay) handlerRoles(c *chunk, seg []int32, at int) {
+	L, h, hc := r.L, r.hv, &c.handlerCache
+	village := L.village.Value(int(seg[0]))
+	ent := r.sets[r.vid[village]].entitled
+	if hc.who == nil {
+		hc.who = map[string]int32{}
+	}
+	clear(hc.who)
+	hc.infos, hc.pool = hc.infos[:0], hc.pool[:0]
+	last, lastWho := int32(-1), ""
+	dates := L.date.Date32Values()
+	for k, row := range seg {
+		i := int(row)
+		who := str(L.handledBy, i)
+		hi := last
+		if hi < 0 || who != lastWho {
+			var ok bool
+			if hi, ok = hc.who[who]; !ok {
+				from := len(hc.pool)
+				for _, t := range r.roles.terms[who] {
+					if t.village == village {
+						hc.pool = append(hc.pool, t)
 					}
-					h = int32(len(infos))
-					infos = append(infos, hinfo{name: r.names[who], terms: pool[from:len(pool):len(pool)]})
-					cache[who] = h
 				}
-				last, lastWho = h, who
+				hi = int32(len(hc.infos))
+				hc.infos = append(hc.infos, handlerInfo{name: r.names[who], terms: hc.pool[from:len(hc.pool):len(hc.pool)]})
+				hc.who[who] = hi
 			}
-			d := civil.Date(L.date.Value(i))
-			var m uint16
-			for _, t := range infos[h].terms {
-				if t.start <= d && d <= t.end {
-					m |= t.bit
-				}
-			}
-			masks[k] = m
-			if m&ent != 0 {
-				bitutil.SetBit(entitled, k)
-			}
-			names[k] = infos[h].name
-			k++
+			last, lastWho = hi, who
 		}
+		d := civil.Date(dates[i])
+		var m uint16
+		for _, t := range hc.infos[hi].terms {
+			if t.start <= d && d <= t.end {
+				m |= t.bit
+			}
+		}
+		p := at + k
+		h.masks[p], h.entitled[p], h.names[p] = m, m&ent != 0, hc.infos[hi].name
+		h.cats[p] = r.kinds[i].category()
 	}
-	return masks, entitled, names
 }
 
-// roleColumns are roles and roles_cn: a handful of distinct role sets,
-// formatted once; a first pass sizes the columns' bytes.
-func (r *replay) roleColumns(masks []uint16) (roles, rolesCN *strCol) {
-	n := len(masks)
-	rolesBytes, cnBytes := 0, 0
+// size tells the view the bytes of chunk c's rows lo..hi-1.
+func (h *handlersView) size(r *replay, c *chunk, lo, hi int) {
+	rows, lb := r.sorted[lo:hi], &r.Lb
+	h.village.setBytes(c.id, lb.village.size(rows))
+	h.entry.setBytes(c.id, lb.entry.size(rows))
+	h.dir.setBytes(c.id, lb.direction.size(rows))
+	h.cat.setBytes(c.id, lb.category.size(rows))
+	h.by.setBytes(c.id, lb.handledBy.size(rows))
+	names, catCN, roles, rolesCN := 0, 0, 0, 0
 	var lastMask uint16
-	lastNames := r.roles.names(0)
-	for _, m := range masks {
-		if m != lastMask {
-			lastMask, lastNames = m, r.roles.names(m)
+	lastNames := c.rolesOf(r.roles, 0)
+	for k := lo; k < hi; k++ {
+		if m := h.masks[k]; m != lastMask {
+			lastMask, lastNames = m, c.rolesOf(r.roles, m)
 		}
-		rolesBytes += len(lastNames.codes)
-		cnBytes += len(lastNames.cn)
+		names += len(h.names[k])
+		catCN += len(categoryCN[h.cats[k]])
+		roles += len(lastNames.codes)
+		rolesCN += len(lastNames.cn)
 	}
-	roles, rolesCN = newStrCol(n, rolesBytes), newStrCol(n, cnBytes)
-	lastMask, lastNames = 0, r.roles.names(0)
-	for _, m := range masks {
-		if m != lastMask {
-			lastMask, lastNames = m, r.roles.names(m)
+	h.name.setBytes(c.id, names)
+	h.catCN.setBytes(c.id, catCN)
+	h.roles.setBytes(c.id, roles)
+	h.rolesCN.setBytes(c.id, rolesCN)
+}
+
+// write writes chunk c's rows lo..hi-1.
+func (h *handlersView) write(r *replay, c *chunk, lo, hi int) {
+	rows, lb := r.sorted[lo:hi], &r.Lb
+	for _, g := range []struct {
+		col       *strCol
+		src       strBytes
+		emptyNull bool
+	}{{h.village, lb.village, false}, {h.entry, lb.entry, false}, {h.dir, lb.direction, false},
+		{h.cat, lb.category, false}, {h.by, lb.handledBy, true}} {
+		w := g.col.writer(c.id, lo)
+		w.gather(g.src, rows, g.emptyNull)
+	}
+	name, catCN := h.name.writer(c.id, lo), h.catCN.writer(c.id, lo)
+	roles, rolesCN := h.roles.writer(c.id, lo), h.rolesCN.writer(c.id, lo)
+	ldates, lamounts := r.L.date.Date32Values(), r.L.amount.Int64Values()
+	var lastMask uint16
+	lastNames := c.rolesOf(r.roles, 0)
+	for k := lo; k < hi; k++ {
+		if m := h.masks[k]; m != lastMask {
+			lastMask, lastNames = m, c.rolesOf(r.roles, m)
 		}
+		name.addOpt(h.names[k])
+		catCN.add(categoryCN[h.cats[k]])
 		roles.add(lastNames.codes)
 		rolesCN.add(lastNames.cn)
+		row := rows[k-lo]
+		h.dates[k], h.amounts[k] = ldates[row], lamounts[row]
 	}
-	return roles, rolesCN
+}
+
+// table wraps the written columns as the view.
+func (h *handlersView) table() *table.Table {
+	n := len(h.masks)
+	arrs := make([]arrow.Array, len(handlersCols))
+	arrs[cVillage] = h.village.array()
+	arrs[cEntry] = h.entry.array()
+	arrs[cDate] = date32Array(h.dates, nil)
+	arrs[cHandDir] = h.dir.array()
+	arrs[cHandCat] = h.cat.array()
+	arrs[cHandCatCN] = h.catCN.array()
+	arrs[cHandAmt] = int64Array(h.amounts, nil)
+	arrs[cHandBy] = h.by.array()
+	arrs[cHandName] = h.name.array()
+	arrs[cHandRoles] = h.roles.array()
+	arrs[cHandCN] = h.rolesCN.array()
+	arrs[cHandEntitl] = boolArray(h.entitled)
+	return newView(vHandlers, handlersCols, arrs, n)
 }

@@ -2,6 +2,7 @@ package cash
 
 import (
 	"github.com/neijiang/xiaowei/internal/civil"
+	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // Column positions, resolved once against the declarations.
@@ -49,19 +50,31 @@ func init() {
 	}
 }
 
+// box is a chunk's cash box while it replays one village.
+type box struct {
+	village string
+	vs      vset
+	spend   int64 // spendable cash (may go negative: data problem)
+	rsum    int64 // receipts on hand
+	q       []receipt
+	head    int
+	over    run
+	neg     run
+}
+
 // replayVillage replays one village's cash journal (rows in date order,
-// journal order within a day) and appends its rows to the views.
-func (r *replay) replayVillage(rows []int32) {
+// journal order within a day) and keeps its rows of the views in c.
+func (r *replay) replayVillage(c *chunk, rows []int32) {
 	L := r.L
 	first := int(rows[0])
-	r.village = L.village.Value(first)
-	r.vs = r.sets[r.vid[r.village]]
-	r.spend, r.rsum, r.head = 0, 0, 0
-	r.q = r.q[:0]
-	r.over, r.neg = run{}, run{}
+	c.village = L.village.Value(first)
+	c.vs = r.sets[r.vid[c.village]]
+	c.spend, c.rsum, c.head = 0, 0, 0
+	c.q = c.q[:0]
+	c.over, c.neg = run{}, run{}
 
-	if categoryOf(L.category.Value(first)) != catOpening || L.direction.Value(first) != "in" {
-		r.issue("no_opening", first, civil.Date(L.date.Value(first)), L.amount.Value(first), 0, false)
+	if r.kinds[first] != kind(catOpening)|kindIn {
+		c.issue(issueRow{kind: "no_opening", row: int32(first), date: civil.Date(L.date.Value(first)), amount: L.amount.Value(first)})
 	}
 	dates, amounts := L.date.Date32Values(), L.amount.Int64Values()
 	day := civil.Date(dates[first])
@@ -69,166 +82,184 @@ func (r *replay) replayVillage(rows []int32) {
 		i := int(row)
 		d, amt := civil.Date(dates[i]), amounts[i]
 		if d != day {
-			r.closeDay(day, d)
+			r.closeDay(c, day, d)
 			day = d
 		}
-		cat := categoryOf(L.category.Value(i))
-		in := L.direction.Value(i) == "in"
-		if in {
+		k := r.kinds[i]
+		cat := k.category()
+		if k&kindIn != 0 {
 			switch cat {
 			case catCollection, catIncome:
 				ci := int32(-1)
 				if cat == catCollection {
-					ci = int32(len(r.colls))
-					r.colls = append(r.colls, collState{row: row, amount: amt, deadline: d + civil.Date(r.vs.deadline), bankedOn: -1})
+					ci = int32(len(c.colls))
+					c.colls = append(c.colls, collState{row: row, amount: amt, deadline: d + civil.Date(c.vs.deadline), bankedOn: -1})
 				}
-				r.q = append(r.q, receipt{rem: amt, coll: ci})
-				r.rsum += amt
+				c.q = append(c.q, receipt{rem: amt, coll: ci})
+				c.rsum += amt
 			default:
-				r.spend += amt
+				c.spend += amt
 			}
 			continue
 		}
 		switch cat {
 		case catDeposit, catRemit:
-			if onHand := r.spend + r.rsum; amt > onHand {
-				r.issue("deposit_no_cash", i, d, amt-max(onHand, 0), onHand, true)
+			if onHand := c.spend + c.rsum; amt > onHand {
+				c.issue(issueRow{kind: "deposit_no_cash", row: row, date: d, amount: amt - max(onHand, 0), balance: onHand, withBalance: true})
 			}
-			took := r.draw(amt, d, true)
-			r.spend -= amt - took
+			took := c.draw(amt, d, true)
+			c.spend -= amt - took
 		default: // expense, subsidy_payout and any other outflow
-			before, recBefore := r.spend+r.rsum, r.rsum
-			fromS := min(amt, max(r.spend, 0))
-			fromR := r.draw(amt-fromS, d, false)
-			r.spend -= amt - fromR
-			if (cat == catExpense || cat == catPayout) && r.keepPay {
-				r.pays = append(r.pays, payState{row: row, before: before, recBefore: recBefore, zuozhi: fromR})
+			before, recBefore := c.spend+c.rsum, c.rsum
+			fromS := min(amt, max(c.spend, 0))
+			fromR := c.draw(amt-fromS, d, false)
+			c.spend -= amt - fromR
+			if (cat == catExpense || cat == catPayout) && r.want[vPayments] {
+				c.pays = append(c.pays, payState{row: row, before: before, recBefore: recBefore, zuozhi: fromR})
 			}
 		}
 	}
-	r.closeDay(day, 0)
+	r.closeDay(c, day, 0)
 }
 
 // draw takes up to need from the receipts queue, oldest first. banked says
 // whether the money goes to the bank or the collecting body (a deposit or
 // remit) or is spent.
-func (r *replay) draw(need int64, d civil.Date, banked bool) int64 {
+func (c *chunk) draw(need int64, d civil.Date, banked bool) int64 {
 	took := int64(0)
-	for need > 0 && r.head < len(r.q) {
-		rc := &r.q[r.head]
+	for need > 0 && c.head < len(c.q) {
+		rc := &c.q[c.head]
 		t := min(need, rc.rem)
 		rc.rem -= t
 		need -= t
 		took += t
 		if rc.coll >= 0 {
-			c := &r.colls[rc.coll]
+			cs := &c.colls[rc.coll]
 			if banked {
-				c.banked += t
-				if d <= c.deadline {
-					c.byDeadline += t
+				cs.banked += t
+				if d <= cs.deadline {
+					cs.byDeadline += t
 				}
-				if rc.rem == 0 && c.spent == 0 {
-					c.bankedOn, c.fullyBanked = d, true
+				if rc.rem == 0 && cs.spent == 0 {
+					cs.bankedOn, cs.fullyBanked = d, true
 				}
 			} else {
-				c.spent += t
+				cs.spent += t
 			}
 		}
 		if rc.rem == 0 {
-			r.head++
+			c.head++
 		}
 	}
-	r.rsum -= took
-	if r.head == len(r.q) { // queue empty: reuse its storage
-		r.q, r.head = r.q[:0], 0
+	c.rsum -= took
+	if c.head == len(c.q) { // queue empty: reuse its storage
+		c.q, c.head = c.q[:0], 0
 	}
 	return took
 }
 
 // closeDay records the closing balance of day, which holds on every day
 // until next-1 (next = 0: until as_of, the end of the journal).
-func (r *replay) closeDay(day, next civil.Date) {
-	bal := r.spend + r.rsum
+func (r *replay) closeDay(c *chunk, day, next civil.Date) {
+	bal := c.spend + c.rsum
 	last := next - 1
 	if next == 0 {
 		last = max(r.asOf, day)
 	}
 	// over the limit
-	if bal > r.vs.limit {
-		if !r.over.open {
-			r.over = run{open: true, first: day, peakDay: day, firstBal: bal, peak: bal}
-		} else if bal > r.over.peak {
-			r.over.peak, r.over.peakDay = bal, day
+	if bal > c.vs.limit {
+		if !c.over.open {
+			c.over = run{open: true, first: day, peakDay: day, firstBal: bal, peak: bal}
+		} else if bal > c.over.peak {
+			c.over.peak, c.over.peakDay = bal, day
 		}
-	} else if r.over.open {
-		r.emitOver(day-1, false)
+	} else if c.over.open {
+		c.emitOver(day-1, false)
 	}
-	if next == 0 && r.over.open {
-		r.emitOver(last, true)
+	if next == 0 && c.over.open {
+		c.emitOver(last, true)
 	}
 	// below zero
 	if bal < 0 {
-		if !r.neg.open {
-			r.neg = run{open: true, first: day, trough: bal}
-		} else if bal < r.neg.trough {
-			r.neg.trough = bal
+		if !c.neg.open {
+			c.neg = run{open: true, first: day, trough: bal}
+		} else if bal < c.neg.trough {
+			c.neg.trough = bal
 		}
-	} else if r.neg.open {
-		r.emitNeg(day - 1)
+	} else if c.neg.open {
+		c.emitNeg(day - 1)
 	}
-	if next == 0 && r.neg.open {
-		r.emitNeg(last)
+	if next == 0 && c.neg.open {
+		c.emitNeg(last)
 	}
 }
 
-func (r *replay) emitOver(last civil.Date, ongoing bool) {
-	r.over.open = false
-	b := r.days.b
-	if b == nil {
-		return
-	}
-	b.SetStr(cVillage, r.village)
-	b.SetDate(cDayFirst, r.over.first)
-	b.SetDate(cDayLast, last)
-	b.SetInt(cDayDays, int64(last-r.over.first+1))
-	b.SetInt(cDayPeak, r.over.peak)
-	b.SetDate(cDayPeakDay, r.over.peakDay)
-	b.SetInt(cDayFirstBal, r.over.firstBal)
-	b.SetInt(cDayLimit, r.vs.limit)
-	b.SetBool(cDayOngoing, ongoing)
+// dayRow is a cash_days row.
+type dayRow struct {
+	village string
+	over    run
+	last    civil.Date
+	limit   int64
+	ongoing bool
+}
+
+func (c *chunk) emitOver(last civil.Date, ongoing bool) {
+	c.over.open = false
+	c.days = append(c.days, dayRow{village: c.village, over: c.over, last: last, limit: c.vs.limit, ongoing: ongoing})
+}
+
+func (c *chunk) emitNeg(last civil.Date) {
+	c.neg.open = false
+	c.issue(issueRow{kind: "negative", row: -1, date: c.neg.first, amount: -c.neg.trough, balance: c.neg.trough,
+		withBalance: true, days: int64(last - c.neg.first + 1), last: last})
+}
+
+// issueRow is a cash_issues row: about ledger row row (-1: none); days
+// and last are a negative run's.
+type issueRow struct {
+	village         string
+	kind            string
+	row             int32
+	date, last      civil.Date
+	amount, balance int64
+	withBalance     bool
+	days            int64
+}
+
+func (c *chunk) issue(is issueRow) {
+	is.village = c.village
+	c.issues = append(c.issues, is)
+}
+
+func writeDay(b *table.Builder, d dayRow) {
+	b.SetStr(cVillage, d.village)
+	b.SetDate(cDayFirst, d.over.first)
+	b.SetDate(cDayLast, d.last)
+	b.SetInt(cDayDays, int64(d.last-d.over.first+1))
+	b.SetInt(cDayPeak, d.over.peak)
+	b.SetDate(cDayPeakDay, d.over.peakDay)
+	b.SetInt(cDayFirstBal, d.over.firstBal)
+	b.SetInt(cDayLimit, d.limit)
+	b.SetBool(cDayOngoing, d.ongoing)
 	b.Next()
 }
 
-func (r *replay) emitNeg(last civil.Date) {
-	r.neg.open = false
-	b := r.iss.b
-	if b == nil {
-		return
+func (r *replay) writeIssue(o out, is issueRow) {
+	b := o.b
+	b.SetStr(cVillage, is.village)
+	b.SetStr(cIssKind, is.kind)
+	b.SetDate(cIssDate, is.date)
+	if is.row >= 0 {
+		o.str(cIssEntry, r.L.entry, int(is.row))
+		o.str(cIssCat, r.L.category, int(is.row))
 	}
-	b.SetStr(cVillage, r.village)
-	b.SetStr(cIssKind, "negative")
-	b.SetDate(cIssDate, r.neg.first)
-	b.SetInt(cIssAmt, -r.neg.trough)
-	b.SetInt(cIssBal, r.neg.trough)
-	b.SetInt(cIssDays, int64(last-r.neg.first+1))
-	b.SetDate(cIssLast, last)
-	b.Next()
-}
-
-// issue appends a data-quality row about ledger row i.
-func (r *replay) issue(kind string, i int, d civil.Date, amount, balance int64, withBalance bool) {
-	b := r.iss.b
-	if b == nil {
-		return
+	b.SetInt(cIssAmt, is.amount)
+	if is.withBalance {
+		b.SetInt(cIssBal, is.balance)
 	}
-	b.SetStr(cVillage, r.village)
-	b.SetStr(cIssKind, kind)
-	b.SetDate(cIssDate, d)
-	r.iss.str(cIssEntry, r.L.entry, i)
-	r.iss.str(cIssCat, r.L.category, i)
-	b.SetInt(cIssAmt, amount)
-	if withBalance {
-		b.SetInt(cIssBal, balance)
+	if is.kind == "negative" {
+		b.SetInt(cIssDays, is.days)
+		b.SetDate(cIssLast, is.last)
 	}
 	b.Next()
 }

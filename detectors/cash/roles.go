@@ -1,6 +1,7 @@
 package cash
 
 import (
+	"runtime"
 	"strings"
 
 	"github.com/neijiang/xiaowei/internal/civil"
@@ -32,11 +33,10 @@ type roleNames struct{ codes, cn string }
 // this day" from the cadres table.
 type roleIndex struct {
 	terms map[string][]term
-	cache map[uint16]roleNames
 }
 
 func newRoleIndex(cadres *table.Table) *roleIndex {
-	ri := &roleIndex{terms: map[string][]term{}, cache: map[uint16]roleNames{}}
+	ri := &roleIndex{terms: map[string][]term{}}
 	if cadres == nil {
 		return ri
 	}
@@ -67,11 +67,8 @@ func (ri *roleIndex) on(person, village string, d civil.Date) uint16 {
 	return m
 }
 
-// names formats a role set once per distinct set.
+// names formats a role set (chunks cache it: handlerCache.rolesOf).
 func (ri *roleIndex) names(mask uint16) roleNames {
-	if n, ok := ri.cache[mask]; ok {
-		return n
-	}
 	var codes, cn []string
 	for k, r := range contract.Roles {
 		if mask&(1<<k) != 0 {
@@ -83,7 +80,6 @@ func (ri *roleIndex) names(mask uint16) roleNames {
 	if mask == 0 {
 		n.cn = "无村干部职务"
 	}
-	ri.cache[mask] = n
 	return n
 }
 
@@ -108,13 +104,25 @@ func handlerNames(persons *table.Table, L ledgerCols, rowSets ...[]int32) map[st
 	if len(names) == 0 {
 		return names
 	}
+	// The scan of persons (millions of rows, a map lookup each) is cut
+	// into parts looked up side by side; the names are then set in row
+	// order, so that a person listed twice gets the same name as before.
 	pid, name := persons.Str("person_id"), persons.Str("name")
-	for i := 0; i < persons.Len(); i++ {
-		if pid.IsNull(i) || name.IsNull(i) {
-			continue
+	parts := max(1, min(runtime.GOMAXPROCS(0), persons.Len()/minChunkRows))
+	found := make([][]int32, parts)
+	parallel(parts, func(k int) {
+		for i := persons.Len() * k / parts; i < persons.Len()*(k+1)/parts; i++ {
+			if pid.IsNull(i) || name.IsNull(i) {
+				continue
+			}
+			if _, ok := names[pid.Value(i)]; ok {
+				found[k] = append(found[k], int32(i))
+			}
 		}
-		if _, ok := names[pid.Value(i)]; ok {
-			names[pid.Value(i)] = name.Value(i)
+	})
+	for _, rows := range found {
+		for _, i := range rows {
+			names[pid.Value(int(i))] = name.Value(int(i))
 		}
 	}
 	return names
