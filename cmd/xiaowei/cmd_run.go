@@ -126,9 +126,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	_ = declareTables(ruleDirs) // a bad rule file is reported by the run, with every other problem
+	// Read before the hooks, for the declared tables a mapping names; the
+	// run reuses the set. A bad rule file is reported by the run (which
+	// reads the files again), with every other problem.
+	ruleSet, badRules := rules.LoadDirs(ruleDirs)
+	if badRules != nil {
+		ruleSet = nil
+	}
 	start := time.Now()
-	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Scope: scope, Strict: f.strict,
+	opts := run.Options{DataDir: f.data, OutDir: f.out, RuleDirs: ruleDirs, Rules: ruleSet, Scope: scope, Strict: f.strict,
 		SkipBadRules: f.skipBad, Workers: f.workers, Version: versionString(), Progress: progress(stderr, f.quiet),
 		MaxFindingsPerRule: f.maxFindings}
 	for _, h := range runHooks {

@@ -26,6 +26,7 @@ import (
 	"github.com/neijiang/xiaowei/internal/civil"
 	"github.com/neijiang/xiaowei/internal/contract"
 	"github.com/neijiang/xiaowei/internal/engine"
+	"github.com/neijiang/xiaowei/internal/ident"
 	"github.com/neijiang/xiaowei/internal/table"
 )
 
@@ -85,12 +86,14 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 	pid, vid, role := cadres.Str("person_id"), cadres.Str("village_id"), cadres.Str("role")
 	start, end := cadres.Date("term_start"), cadres.Date("term_end")
 	isCadre := make(map[string]bool, cadres.Len())
+	cadreSieve := ident.NewSieve(cadres.Len())
 	for i := 0; i < cadres.Len(); i++ {
 		if pid.IsValid(i) {
 			isCadre[pid.Value(i)] = true
+			cadreSieve.Add(pid.Value(i))
 		}
 	}
-	homes, err := cadreHouseholds(ctx, persons, isCadre)
+	homes, err := cadreHouseholds(ctx, persons, isCadre, cadreSieve)
 	if err != nil {
 		return nil, err
 	}
@@ -142,36 +145,49 @@ func (d detector) Build(ctx context.Context, in *engine.Input) (map[string]*tabl
 
 // cadreHomes are the cadres' households in the register.
 type cadreHomes struct {
-	hh      map[string]string   // cadre -> household_id
-	role    map[string]string   // cadre -> relation_to_head
-	members map[string][]member // household_id -> members, register order
+	hh      map[string]int32  // cadre -> household (index into members)
+	role    map[string]string // cadre -> relation_to_head
+	members [][]member        // per household: its members, register order
 }
 
 // cadreHouseholds reads the register twice. Pass 1: the cadres' households
-// and roles; pass 2: their members.
-func cadreHouseholds(ctx context.Context, persons *table.Table, isCadre map[string]bool) (cadreHomes, error) {
+// and roles; pass 2: their members. Cadres and their households are about
+// one person in a hundred: each pass asks a sieve (isCadre's keys, then the
+// households') before its map, so most of the register costs no map probe.
+func cadreHouseholds(ctx context.Context, persons *table.Table, isCadre map[string]bool, cadreSieve *ident.Sieve) (cadreHomes, error) {
 	ppid, phh, prel := persons.Str("person_id"), persons.Str("household_id"), persons.Str("relation_to_head")
-	h := cadreHomes{hh: map[string]string{}, role: map[string]string{}, members: map[string][]member{}}
+	n := len(isCadre) // sized once: growing the maps of every cadre cost as much as the scans
+	h := cadreHomes{hh: make(map[string]int32, n), role: make(map[string]string, n)}
+	homeOf := make(map[string]int32, n) // household_id -> index into h.members
 	for i := 0; i < persons.Len(); i++ {
-		if ppid.IsNull(i) || !isCadre[ppid.Value(i)] || phh.IsNull(i) {
+		if ppid.IsNull(i) || !cadreSieve.Has(ppid.Value(i)) || !isCadre[ppid.Value(i)] || phh.IsNull(i) {
 			continue
 		}
 		if _, dup := h.hh[ppid.Value(i)]; dup {
 			continue // a person_id listed twice keeps its first row (as kinship.Build)
 		}
-		h.hh[ppid.Value(i)] = phh.Value(i)
+		home, ok := homeOf[phh.Value(i)]
+		if !ok {
+			home = int32(len(h.members))
+			homeOf[phh.Value(i)] = home
+			h.members = append(h.members, nil)
+		}
+		h.hh[ppid.Value(i)] = home
 		h.role[ppid.Value(i)] = prel.Value(i)
-		h.members[phh.Value(i)] = nil
+	}
+	homeSieve := ident.NewSieve(len(homeOf))
+	for hh := range homeOf {
+		homeSieve.Add(hh)
 	}
 	for i := 0; i < persons.Len(); i++ {
 		if i&65535 == 0 && ctx.Err() != nil {
 			return cadreHomes{}, ctx.Err()
 		}
-		if phh.IsNull(i) || ppid.IsNull(i) {
+		if phh.IsNull(i) || ppid.IsNull(i) || !homeSieve.Has(phh.Value(i)) {
 			continue
 		}
-		if ms, ok := h.members[phh.Value(i)]; ok {
-			h.members[phh.Value(i)] = append(ms, member{ppid.Value(i), prel.Value(i)})
+		if home, ok := homeOf[phh.Value(i)]; ok {
+			h.members[home] = append(h.members[home], member{ppid.Value(i), prel.Value(i)})
 		}
 	}
 	return h, nil

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -128,15 +129,21 @@ func HashPassword(pw string) (string, error) {
 }
 
 // dummyHash is compared against when the user does not exist, so a wrong
-// user name costs as much time as a wrong password.
-var dummyHash, _ = HashPassword("no such user: equal work")
+// user name costs as much time as a wrong password. It is made on first
+// use, not at init: every xiaowei command links this package, and an
+// argon2 hash at init cost each of them (a batch run too) 67 ms of CPU and
+// 20 MB before main.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("no such user: equal work")
+	return h
+})
 
 // VerifyPassword checks pw against an encoded hash in constant time. An
 // empty hash (unknown user) is checked against a dummy and fails.
 func VerifyPassword(encoded, pw string) bool {
 	known := encoded != ""
 	if !known {
-		encoded = dummyHash
+		encoded = dummyHash()
 	}
 	ok, err := verify(encoded, pw)
 	return known && ok && err == nil

@@ -10,8 +10,6 @@
 package ident
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -105,55 +103,6 @@ func clean(s string, k Kind) bool {
 		}
 	}
 	return stable || norm.NFKC.IsNormalString(s)
-}
-
-// plain[k][c] is true when byte c can appear in a value already normal for
-// kind k without looking further: printable ASCII other than space, except
-// x for person ids and - for accounts.
-var plain = func() (t [4][256]bool) {
-	for k := range t {
-		for c := '!'; c <= '~'; c++ {
-			t[k][c] = true
-		}
-	}
-	t[Person]['x'] = false
-	t[Account]['-'] = false
-	return t
-}()
-
-// PlainBytes says whether every value whose bytes all lie in b is already
-// normal for k: true when b holds only printable ASCII (no space), no x for
-// person ids and no - for accounts. The run checks a whole Arrow string
-// column's value buffer with it and skips the per-value pass when true,
-// which is the case for almost every id column.
-func PlainBytes(b []byte, k Kind) bool {
-	// eight bytes at a time: any byte with the high bit (non-ASCII) or
-	// below '!' (space, control) fails; DEL and the kind's own bytes are
-	// found with IndexByte (vectorised)
-	const highs, bang = 0x8080808080808080, 0x21 * 0x0101010101010101
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		if w&highs != 0 || (w-bang)&^w&highs != 0 {
-			return false
-		}
-	}
-	p := &plain[k]
-	for _, c := range b[i:] {
-		if !p[c] && c != 'x' && c != '-' {
-			return false
-		}
-	}
-	if bytes.IndexByte(b, 0x7F) >= 0 {
-		return false
-	}
-	switch k {
-	case Person:
-		return bytes.IndexByte(b, 'x') < 0
-	case Account:
-		return bytes.IndexByte(b, '-') < 0
-	}
-	return true
 }
 
 // Normalize returns s in normal form for k and whether it differed.
@@ -260,33 +209,6 @@ func Upgrade15(s string) (string, bool) {
 func Upgraded(s string) bool {
 	t, _ := Normalize(s, Code) // Person differs only in x, which no 15-digit number holds
 	return upgradable(t)
-}
-
-// Plain says whether the one value b is already normal for k: PlainBytes,
-// and for person ids not a 15-digit ID number (normal only as Upgrade15).
-func Plain(b []byte, k Kind) bool {
-	return PlainBytes(b, k) && (k != Person || !upgradable(b))
-}
-
-// PlainColumn is PlainBytes for a whole string column given its value
-// bytes and offsets (len+1 entries, as Arrow keeps them): for person ids it
-// also looks at each 15-byte value, since a plain 15-digit ID number is
-// not normal (Upgrade15). Lengths come from the offsets, so the column is
-// not read value by value unless one has 15 bytes.
-func PlainColumn(b []byte, offsets []int32, k Kind) bool {
-	if !PlainBytes(b, k) {
-		return false
-	}
-	if k != Person || len(offsets) == 0 {
-		return true
-	}
-	base := offsets[0]
-	for i := 1; i < len(offsets); i++ {
-		if offsets[i]-offsets[i-1] == 15 && upgradable(b[offsets[i-1]-base:offsets[i]-base]) {
-			return false
-		}
-	}
-	return true
 }
 
 // Describe says in Chinese what Normalize changed in s, for inspectors:

@@ -93,6 +93,14 @@ func TestPlainColumn(t *testing.T) {
 		{"id_15_in_code_column", []string{"511002400101001"}, Code, true},
 		{"lower_x", []string{"11010519491231002x"}, Person, false},
 		{"empty", nil, Person, true},
+		{"names", []string{"张三", "阿依古丽·买买提", "Tom", "", "一", "龥"}, Name, true},
+		{"name_with_space", []string{"张三", "张 三"}, Name, false},
+		{"name_zero_width", []string{"张\u200b三"}, Name, false},
+		{"name_full_width", []string{"Ｔom"}, Name, false},
+		{"name_outside_cjk_block", []string{"〇"}, Name, false},
+		{"name_ext_a", []string{"\u3400"}, Name, false},
+		{"name_invalid_utf8", []string{"\xe5\xbc"}, Name, false},
+		{"name_split_across_values", []string{"\xe5", "\xbc\xa0"}, Name, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b []byte
@@ -129,5 +137,24 @@ func TestPlainBytes(t *testing.T) {
 				t.Errorf("PlainBytes(%q, %s) = %v", tc.b, tc.k, got)
 			}
 		})
+	}
+}
+
+// TestPlainBytesEveryPosition puts one byte that is not plain at every
+// position of a 70-byte run of plain ones (across the 32- and 8-byte
+// rounds and the tail): each must be found.
+func TestPlainBytesEveryPosition(t *testing.T) {
+	base := []byte("511002194001010012L511002101204000217HT511002101204001-ABCDEFGHIJKLMNO")[:70]
+	if !PlainBytes(base, Code) {
+		t.Fatal("the plain base is not plain")
+	}
+	for _, c := range []byte{' ', 0, '\t', 0x7F, 0x80, 0xE4, 0xFF} {
+		for i := range base {
+			b := append([]byte(nil), base...)
+			b[i] = c
+			if PlainBytes(b, Code) {
+				t.Errorf("byte %#x at %d: PlainBytes true", c, i)
+			}
+		}
 	}
 }

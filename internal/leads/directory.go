@@ -126,9 +126,22 @@ func (d *directory) resolve(ls []*Lead) {
 	d.loadCadres()
 	names := map[string]string{}
 	if t := d.tables["persons"]; t.Len() > 0 && len(d.needed) > 0 {
+		// The leads name a few thousand of the register's millions: a
+		// sieve of them spares the map probe for nearly every row.
+		sieve := ident.NewSieve(len(d.needed))
+		for p := range d.needed {
+			sieve.Add(p)
+		}
 		pid, name := t.Str("person_id"), t.Str("name")
+		// A run's register is normalised already: one pass over the
+		// column's bytes then spares the per-value check.
+		plain := ident.PlainColumn(pid.ValueBytes(), pid.ValueOffsets(), ident.Person)
 		for i := 0; i < t.Len(); i++ {
-			if p, _ := ident.Normalize(pid.Value(i), ident.Person); d.needed[p] {
+			p := pid.Value(i)
+			if !plain {
+				p, _ = ident.Normalize(p, ident.Person)
+			}
+			if sieve.Has(p) && d.needed[p] {
 				names[p], _ = ident.Normalize(name.Value(i), ident.Name)
 			}
 		}

@@ -66,12 +66,11 @@ func writeLeads(o *run.Options, out *run.Outcome, applied *dispose.Applied, camp
 	// The register's names, for the report's masker (names in free text
 	// are recognised only by knowing them). Personal data, like
 	// findings.jsonl: the run folder is for authorised readers.
-	if names == nil {
-		names = []string{}
-	}
-	if err := putJSON(out, "names.json", names); err != nil {
+	b, err := namesJSON(names)
+	if err != nil {
 		return err
 	}
+	out.Extra["names.json"] = b
 	if camp != nil {
 		return putJSON(out, "campaign.json", camp)
 	}

@@ -3,49 +3,89 @@ package run
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/neijiang/xiaowei/internal/findings"
 	"github.com/neijiang/xiaowei/internal/load"
 	"github.com/neijiang/xiaowei/internal/mask"
 )
 
-// WriteOutputs writes every output file atomically.
+// WriteOutputs writes every output file atomically: findings.jsonl,
+// rejected.csv, the extra files by name, then summary.json and
+// manifest.json. The files are written and synced side by side (each
+// fsync waits on the disk, not the CPU), then renamed into place one by
+// one in that order, as before: a reader waiting for the manifest sees
+// every other file first.
 func WriteOutputs(dir string, out *Outcome) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output folder: %w", err)
 	}
 	RemoveStaleTemps(dir)
+	files, err := outputFiles(out)
+	if err != nil {
+		return err
+	}
+	tmps := make([]string, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() { tmps[i], errs[i] = stageFile(filepath.Join(dir, f.name), f.data) })
+	}
+	wg.Wait()
+	err = errors.Join(errs...)
+	for i, f := range files {
+		if tmps[i] == "" {
+			continue
+		}
+		if err == nil {
+			if rerr := os.Rename(tmps[i], filepath.Join(dir, f.name)); rerr != nil {
+				err = fmt.Errorf("write %s: %w", f.name, rerr)
+			}
+		}
+		if err != nil {
+			os.Remove(tmps[i])
+		}
+	}
+	return err
+}
+
+type outputFile struct {
+	name string
+	data []byte
+}
+
+// outputFiles are the contents of a run's output files, in write order.
+func outputFiles(out *Outcome) ([]outputFile, error) {
 	var buf bytes.Buffer
 	if err := findings.WriteJSONL(&buf, out.Findings); err != nil {
-		return err
+		return nil, err
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "findings.jsonl"), buf.Bytes()); err != nil {
-		return err
+	rejects, err := RejectsCSV(out.Dataset)
+	if err != nil {
+		return nil, err
 	}
-	if err := writeRejects(dir, out.Dataset); err != nil {
-		return err
-	}
+	files := []outputFile{{"findings.jsonl", buf.Bytes()}, {"rejected.csv", rejects}}
 	for _, name := range slices.Sorted(maps.Keys(out.Extra)) {
-		if err := WriteFileAtomic(filepath.Join(dir, name), out.Extra[name]); err != nil {
-			return err
-		}
+		files = append(files, outputFile{name, out.Extra[name]})
 	}
-	for name, v := range map[string]any{"summary.json": out.Summary, "manifest.json": out.Manifest} {
-		b, err := json.MarshalIndent(v, "", "  ")
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"summary.json", out.Summary}, {"manifest.json", out.Manifest}} {
+		b, err := json.MarshalIndent(f.v, "", "  ")
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := WriteFileAtomic(filepath.Join(dir, name), append(b, '\n')); err != nil {
-			return err
-		}
+		files = append(files, outputFile{f.name, append(b, '\n')})
 	}
-	return nil
+	return files, nil
 }
 
 func writeRejects(dir string, ds *load.Dataset) error {
@@ -106,11 +146,24 @@ func RemoveStaleTemps(dir string) {
 // and renames it over the target, so a reader (or a killed run) never sees
 // half a file: the old one stays until the new one is complete.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+filepath.Base(path)+".*")
+	tmp, err := stageFile(path, data)
 	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
+	return nil
+}
+
+// stageFile writes data to a synced temporary file beside path, for a
+// rename over it; on error no temporary file is left.
+func stageFile(path string, data []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+filepath.Base(path)+".*")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
@@ -118,14 +171,11 @@ func WriteFileAtomic(path string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
 	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
+		os.Remove(f.Name())
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
-	return nil
+	return f.Name(), nil
 }
 
 // strictFailure ends a --strict run that saw rejected rows: rejected.csv is

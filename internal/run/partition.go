@@ -68,7 +68,10 @@ func runPartitioned(ctx context.Context, o Options) (*Outcome, error) {
 // loadRules reads and checks the rule folders for Run and the partitioned
 // run: bad rules fail the run, or with SkipBadRules are dropped and named.
 func loadRules(o Options) (*rules.Set, []string, error) {
-	set, err := rules.LoadDirs(o.RuleDirs)
+	set, err := o.Rules, error(nil)
+	if set == nil {
+		set, err = rules.LoadDirs(o.RuleDirs)
+	}
 	var bad rules.Errors
 	if err != nil {
 		var re rules.Errors

@@ -19,7 +19,11 @@ type Options struct {
 	DataDir  string
 	OutDir   string
 	RuleDirs []string
-	Scope    Scope
+	// Rules, when set, is the rule set already read from RuleDirs without
+	// error (the run command reads it first for the declared tables a
+	// mapping needs), so Run does not parse the files again.
+	Rules *rules.Set
+	Scope Scope
 	// Strict fails the run (exit 2) when any input row was rejected.
 	Strict bool
 	// SkipBadRules runs the rules that compiled when others did not,

@@ -69,6 +69,27 @@ func (k *keyer) key(i int) ([]byte, bool) {
 	return b, true
 }
 
+// oneString returns the key's column when the key is one string column
+// with no alternative (a|b): its key is then the value, encoded.
+func (k *keyer) oneString() (*array.String, bool) {
+	if len(k.parts) != 1 || len(k.parts[0]) != 1 {
+		return nil, false
+	}
+	s, ok := k.parts[0][0].(*array.String)
+	return s, ok
+}
+
+// stringOfKey is the string a one-string key encodes (the encoding itself
+// when it is not one: a key of another table whose column differs in
+// type, which then matches no string key anyway).
+func stringOfKey(enc string) string {
+	n, w := binary.Uvarint([]byte(enc))
+	if w <= 0 || n != uint64(len(enc)-w) {
+		return enc
+	}
+	return enc[w:]
+}
+
 // groups assigns every row of t a dense group number by its key (-1 for
 // rows without a key), in order of first appearance.
 func groups(t *table.Table, keys [][]int) (ids []int32, first []int32) {
