@@ -49,6 +49,34 @@ func TestPersonNamesShared(t *testing.T) {
 	}
 }
 
+// TestPrefetchNames: names prefetched in the background are the list
+// PersonNames gives, computed once, and Release waits for the scan (run
+// with -race: a Release racing the scan is reported).
+func TestPrefetchNames(t *testing.T) {
+	names := make([]*string, 100_000)
+	for i := range names {
+		names[i] = strp(fmt.Sprintf("名%d", i%997))
+	}
+	ds := &Dataset{Tables: map[string]*table.Table{"persons": personsTable(names)}}
+	ds.PrefetchNames()
+	ds.PrefetchNames() // a second call starts nothing more
+	got := ds.PersonNames()
+	if len(got) != 997 || !slices.IsSorted(got) {
+		t.Fatalf("%d names (sorted %v), want 997 sorted", len(got), slices.IsSorted(got))
+	}
+	if again := ds.PersonNames(); &again[0] != &got[0] {
+		t.Fatal("PersonNames after the prefetch computed the list again")
+	}
+	other := &Dataset{Tables: map[string]*table.Table{"persons": personsTable(names)}}
+	other.PrefetchNames()
+	other.Release() // must wait for the scan, not free the table under it
+	if other.Tables != nil {
+		t.Fatal("Release kept the tables")
+	}
+	(&Dataset{Tables: map[string]*table.Table{}}).PrefetchNames() // no persons table: nothing to do
+	ds.Release()
+}
+
 // BenchmarkPersonNames reports ns per register row for a register with
 // the province data's ratio of rows to distinct names.
 func BenchmarkPersonNames(b *testing.B) {

@@ -118,6 +118,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		ds.Release()
 		return nil, err
 	}
+	ds.PrefetchNames()
 	var shardInfo *ShardInfo
 	var inShard func(*findings.Finding) bool
 	if o.Shard != nil {
