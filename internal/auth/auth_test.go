@@ -106,3 +106,23 @@ func TestMayFileAbout(t *testing.T) {
 		})
 	}
 }
+
+// TestDummyHashIsReal: the hash an unknown user is checked against is a
+// real argon2id hash with the same parameters as a stored one (so the
+// check costs what a wrong password costs), even the dummy's own password
+// does not sign an unknown user in, and Prepare makes it ahead of use.
+func TestDummyHashIsReal(t *testing.T) {
+	Prepare()
+	d := dummyHash()
+	real, _ := HashPassword("x")
+	if !strings.HasPrefix(d, "$argon2id$") || strings.Count(d, "$") != strings.Count(real, "$") ||
+		strings.Split(d, "$")[3] != strings.Split(real, "$")[3] {
+		t.Fatalf("dummy %q is not an argon2id hash with the parameters of %q", d, real)
+	}
+	if ok, err := verify(d, "no such user: equal work"); !ok || err != nil {
+		t.Fatalf("the dummy does not verify its own password: %v %v", ok, err)
+	}
+	if VerifyPassword("", "no such user: equal work") {
+		t.Fatal("an unknown user signed in with the dummy's password")
+	}
+}

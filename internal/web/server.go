@@ -84,6 +84,7 @@ const (
 
 // New builds the workbench handler.
 func New(st *store.Store, cfg Config, log *slog.Logger) (*Server, error) {
+	auth.Prepare() // before the first sign-in, so unknown users cost what wrong passwords do
 	cfg.defaults()
 	if log == nil {
 		log = slog.Default()
