@@ -55,18 +55,6 @@ func newRoleIndex(cadres *table.Table) *roleIndex {
 	return ri
 }
 
-// on is the set of roles person held in village on day d (terms include
-// both ends).
-func (ri *roleIndex) on(person, village string, d civil.Date) uint16 {
-	var m uint16
-	for _, t := range ri.terms[person] {
-		if t.village == village && t.start <= d && d <= t.end {
-			m |= t.bit
-		}
-	}
-	return m
-}
-
 // names formats a role set (chunks cache it: handlerCache.rolesOf).
 func (ri *roleIndex) names(mask uint16) roleNames {
 	var codes, cn []string

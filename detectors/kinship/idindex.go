@@ -46,11 +46,6 @@ func (x *idIndex) resize(capacity int) {
 // hash is the hash findHashed and findKey take.
 func (x *idIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
 
-// find returns id's node, or -1 and the probe add takes to insert it.
-func (x *idIndex) find(ids []string, id string) (node int32, p probe) {
-	return x.findHashed(ids, id, x.hash(id))
-}
-
 // findKey is findHashed for the key ids[k], read only when a slot's tag
 // agrees: a caller going through ids out of order does not miss the cache
 // on every key's string header.

@@ -51,17 +51,16 @@ type vval struct {
 // vctx is one worker's state while evaluating a block: the bound columns,
 // the block's rows, its param set, and reusable buffers (one per node slot).
 type vctx struct {
-	cols       []arrow.Array
-	lo, n      int
-	ps         *paramSet
-	asOf       int
-	from, to   int
-	bools      [][]bool
-	ints       [][]int
-	floats     [][]float64
-	strs       [][]string
-	tmpF       [][]float64 // promotion buffers, two per slot
-	stringSets map[int]map[string]struct{}
+	cols     []arrow.Array
+	lo, n    int
+	ps       *paramSet
+	asOf     int
+	from, to int
+	bools    [][]bool
+	ints     [][]int
+	floats   [][]float64
+	strs     [][]string
+	tmpF     [][]float64 // promotion buffers, two per slot
 	// overflow is set when checked integer arithmetic overflowed in the
 	// block just evaluated.
 	overflow bool

@@ -17,8 +17,7 @@ func (v *village) quartersOwed() []quarter {
 	y, _, _ := v.cfg.Start.YMD()
 	for ; ; y++ {
 		for q := 0; q < 4; q++ {
-			first := civil.MonthOf(y, 1).First()
-			first = (civil.MonthOf(y, 1) + civil.Month(3*q)).First()
+			first := (civil.MonthOf(y, 1) + civil.Month(3*q)).First()
 			end := (civil.MonthOf(y, 1) + civil.Month(3*q+3)).First() - 1
 			if first < v.cfg.Start {
 				continue
