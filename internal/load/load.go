@@ -91,6 +91,7 @@ type Dataset struct {
 	// the persons table (a partitioned run releases each county's).
 	Names []string
 
+	namesMu  sync.Mutex    // guards names and namesOf: outputs are written concurrently
 	names    []string      // PersonNames of namesOf
 	namesOf  *table.Table  // the persons table names was computed from
 	prefetch chan struct{} // closed when PrefetchNames's computation ends
@@ -373,17 +374,13 @@ func (d *Dataset) PersonNames() []string {
 	if t == nil || !t.Has("name") {
 		return nil
 	}
-	namesMu.Lock()
-	defer namesMu.Unlock()
+	d.namesMu.Lock()
+	defer d.namesMu.Unlock()
 	if d.namesOf != t {
 		d.names, d.namesOf = distinctNames(t.Str("name")), t
 	}
 	return d.names
 }
-
-// namesMu guards every Dataset's names cache: outputs are written
-// concurrently.
-var namesMu sync.Mutex
 
 // distinctNames is the distinct non-empty values of col, sorted. The
 // set holds copies of the names: its keys then sit together in a few MB,
