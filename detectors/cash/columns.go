@@ -83,7 +83,7 @@ func (c *strCol) array() arrow.Array {
 		panic(fmt.Sprintf("cash: string column of %d bytes ends at byte %d", len(c.data), c.offs[rows]))
 	}
 	bits, nulls := c.nulls.bitmap(rows)
-	return makeArray(arrow.BinaryTypes.String, rows, nulls, bits,
+	return table.ArrayOf(arrow.BinaryTypes.String, rows, nulls, bits,
 		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.offs)), memory.NewBufferBytes(c.data))
 }
 
@@ -162,13 +162,13 @@ func (w *strWriter) gather(s strBytes, rows []int32, emptyNull bool) {
 // int64Array wraps v (nulls: its null cells) as an int64 array.
 func int64Array(v []int64, nulls nullRows) arrow.Array {
 	bits, n := nulls.bitmap(len(v))
-	return makeArray(arrow.PrimitiveTypes.Int64, len(v), n, bits, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(v)))
+	return table.ArrayOf(arrow.PrimitiveTypes.Int64, len(v), n, bits, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(v)))
 }
 
 // date32Array wraps v (nulls: its null cells) as a date32 array.
 func date32Array(v []arrow.Date32, nulls nullRows) arrow.Array {
 	bits, n := nulls.bitmap(len(v))
-	return makeArray(arrow.FixedWidthTypes.Date32, len(v), n, bits, memory.NewBufferBytes(arrow.Date32Traits.CastToBytes(v)))
+	return table.ArrayOf(arrow.FixedWidthTypes.Date32, len(v), n, bits, memory.NewBufferBytes(arrow.Date32Traits.CastToBytes(v)))
 }
 
 // boolArray packs v (no nulls) as a boolean array.
@@ -179,22 +179,5 @@ func boolArray(v []bool) arrow.Array {
 			bitutil.SetBit(bits, k)
 		}
 	}
-	return makeArray(arrow.FixedWidthTypes.Boolean, len(v), 0, nil, memory.NewBufferBytes(bits))
-}
-
-// makeArray wraps a column's buffers (after its validity bitmap) as an
-// Arrow array of type t and rows rows.
-func makeArray(t arrow.DataType, rows, nulls int, bits *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
-	data := array.NewData(t, rows, append([]*memory.Buffer{bits}, bufs...), nil, nulls, 0)
-	defer data.Release()
-	return array.MakeFromData(data)
-}
-
-// newView wraps the columns as a view table (it takes over the arrays).
-func newView(name string, cols []table.Col, arrs []arrow.Array, n int) *table.Table {
-	rec := array.NewRecordBatch(table.Schema(cols), arrs, int64(n))
-	for _, a := range arrs {
-		a.Release()
-	}
-	return table.New(name, cols, rec)
+	return table.ArrayOf(arrow.FixedWidthTypes.Boolean, len(v), 0, nil, memory.NewBufferBytes(bits))
 }

@@ -181,5 +181,5 @@ func (h *handlersView) table() *table.Table {
 	arrs[cHandRoles] = h.roles.array()
 	arrs[cHandCN] = h.rolesCN.array()
 	arrs[cHandEntitl] = boolArray(h.entitled)
-	return newView(vHandlers, handlersCols, arrs, n)
+	return table.FromArrays(vHandlers, handlersCols, arrs, n)
 }

@@ -131,5 +131,5 @@ func (v *splitView) table() *table.Table {
 	arrs[cSplBy] = v.by.array()
 	arrs[cSplName] = v.name.array()
 	arrs[cSplAppr] = v.appr.array()
-	return newView(vSplits, splitsCols, arrs, n)
+	return table.FromArrays(vSplits, splitsCols, arrs, n)
 }

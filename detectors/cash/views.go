@@ -136,7 +136,7 @@ func (p *payView) table() *table.Table {
 	arrs[cPayRecBefore] = int64Array(p.recBefore, nil)
 	arrs[cPayFromS] = int64Array(p.fromS, nil)
 	arrs[cPayZuozhi] = int64Array(p.zuozhi, nil)
-	return newView(vPayments, paymentsCols, arrs, n)
+	return table.FromArrays(vPayments, paymentsCols, arrs, n)
 }
 
 // collView is cash_collections being built; banked_on and days_to_bank are
@@ -194,5 +194,5 @@ func (v *collView) table() *table.Table {
 	arrs[cCollUnAsOf] = int64Array(v.unAsOf, nil)
 	arrs[cCollBankedOn] = date32Array(v.bankedOn, v.unbanked)
 	arrs[cCollDays] = int64Array(v.daysTo, v.unbanked)
-	return newView(vCollections, collectionsCols, arrs, n)
+	return table.FromArrays(vCollections, collectionsCols, arrs, n)
 }

@@ -4,7 +4,6 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/neijiang/xiaowei/internal/contract"
@@ -132,7 +131,7 @@ func (c *strCol) join(chunks []column) arrow.Array {
 		data = append(data, s.data...)
 	}
 	bits, nulls := joinValidity(vs)
-	return makeArray(arrow.BinaryTypes.String, c.rows, nulls, bits, memory.NewBufferBytes(bytesOf(c.offsets)), memory.NewBufferBytes(data))
+	return table.ArrayOf(arrow.BinaryTypes.String, c.rows, nulls, bits, memory.NewBufferBytes(bytesOf(c.offsets)), memory.NewBufferBytes(data))
 }
 
 // fixedCol writes an int64 or date column.
@@ -159,7 +158,7 @@ func (c *fixedCol[T]) join(chunks []column) arrow.Array {
 		vs[k] = &ch.(*fixedCol[T]).validity
 	}
 	bits, nulls := joinValidity(vs)
-	return makeArray(c.t, c.rows, nulls, bits, memory.NewBufferBytes(bytesOf(c.vals)))
+	return table.ArrayOf(c.t, c.rows, nulls, bits, memory.NewBufferBytes(bytesOf(c.vals)))
 }
 
 // boolCol writes a boolean column.
@@ -185,15 +184,7 @@ func (c *boolCol) join(chunks []column) arrow.Array {
 		vs[k] = &ch.(*boolCol).validity
 	}
 	bits, nulls := joinValidity(vs)
-	return makeArray(arrow.FixedWidthTypes.Boolean, c.rows, nulls, bits, memory.NewBufferBytes(c.vals))
-}
-
-// makeArray wraps a column's buffers (after its validity bitmap) as an
-// Arrow array of type t and rows rows.
-func makeArray(t arrow.DataType, rows, nulls int, bits *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
-	data := array.NewData(t, rows, append([]*memory.Buffer{bits}, bufs...), nil, nulls, 0)
-	defer data.Release()
-	return array.MakeFromData(data)
+	return table.ArrayOf(arrow.FixedWidthTypes.Boolean, c.rows, nulls, bits, memory.NewBufferBytes(c.vals))
 }
 
 // bytesOf is the memory of a slice of fixed-width values, for an Arrow

@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/neijiang/xiaowei/internal/table"
 )
 
 // colBuf is one column's accepted rows in the layout of an Arrow array,
@@ -228,10 +228,7 @@ func (b *colBuf) array(dt arrow.DataType) arrow.Array {
 	default:
 		panic(fmt.Sprintf("load: no column buffer for %s", dt))
 	}
-	d := array.NewData(dt, b.n, bufs, nil, b.nulls, 0)
-	a := array.MakeFromData(d)
-	d.Release()
-	return a
+	return table.ArrayOf(dt, b.n, b.nulls, bufs[0], bufs[1:]...)
 }
 
 // keyView is the string column as a key column for findDuplicates.

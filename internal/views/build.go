@@ -140,15 +140,11 @@ func (b *builder) view(v *view) (*table.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := int64(0)
+	n := 0
 	if len(cols) > 0 {
-		n = int64(cols[0].Len())
+		n = cols[0].Len()
 	}
-	rec := array.NewRecordBatch(table.Schema(v.spec.Cols), cols, n)
-	for _, c := range cols {
-		c.Release()
-	}
-	out := table.New(v.spec.Name, v.spec.Cols, rec)
+	out := table.FromArrays(v.spec.Name, v.spec.Cols, cols, n)
 	b.built[v.spec.Name] = out
 	return out, nil
 }
